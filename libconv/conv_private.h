@@ -1,0 +1,414 @@
+/*
+ * Internals shared by libconv/ and formats/: the context allocator, arenas,
+ * byte buffers, buffered input and safe output, the record layout and the
+ * driver interface each format implements.  Never installed.
+ */
+#ifndef CONV_PRIVATE_H
+#define CONV_PRIVATE_H
+
+#include "conv/conv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CONVP_UNUSED(x) ((void)(x))
+
+#if defined(__GNUC__)
+#define CONVP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define CONVP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CONVP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CONVP_PRINTF(a, b)
+#define CONVP_LIKELY(x) (x)
+#define CONVP_UNLIKELY(x) (x)
+#endif
+
+/* Limits that keep memory bounded on hostile input. */
+#define CONVP_MAX_RECORD_BYTES ((size_t)64 << 20) /* one record's text */
+#define CONVP_MAX_FIELDS 100000                   /* names in one input */
+#define CONVP_MAX_DEPTH 64                        /* JSON nesting */
+
+/* ---- context ----------------------------------------------------------- */
+
+struct conv_context {
+    struct conv_allocator alloc;
+};
+
+void *convp_malloc(struct conv_context *ctx, size_t size);
+void *convp_calloc(struct conv_context *ctx, size_t n, size_t size);
+void *convp_realloc(struct conv_context *ctx, void *p, size_t size);
+void convp_free(struct conv_context *ctx, void *p);
+char *convp_strdup(struct conv_context *ctx, const char *s);
+char *convp_strndup(struct conv_context *ctx, const char *s, size_t n);
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* Set *err unless it already holds an error (the first error wins).
+ * err may be NULL.  source/field may be NULL.  Never fails. */
+void convp_error_set(struct conv_error *err, enum conv_errcode code,
+                     const char *source, uint64_t line, uint64_t column,
+                     const char *fmt, ...) CONVP_PRINTF(6, 7);
+void convp_error_vset(struct conv_error *err, enum conv_errcode code,
+                      const char *source, uint64_t line, uint64_t column,
+                      const char *fmt, va_list ap);
+/* Fill the record number and field of an error already set. */
+void convp_error_where(struct conv_error *err, uint64_t record, const char *field,
+                       uint64_t offset);
+
+/* ---- arena: bump allocation, reset per record --------------------------- */
+
+struct convp_arena_chunk;
+struct convp_arena {
+    struct conv_context *ctx;
+    struct convp_arena_chunk *head; /* current chunk; older ones linked */
+    size_t used;                    /* bytes used in head */
+};
+
+void convp_arena_init(struct convp_arena *a, struct conv_context *ctx);
+void *convp_arena_alloc(struct convp_arena *a, size_t size); /* 8-aligned */
+/* Copy n bytes and add a NUL. */
+char *convp_arena_strndup(struct convp_arena *a, const char *s, size_t n);
+/* Keep the largest chunk, drop the rest, mark it empty. */
+void convp_arena_reset(struct convp_arena *a);
+void convp_arena_free(struct convp_arena *a);
+
+/* ---- growable byte buffer ----------------------------------------------- */
+
+struct convp_buf {
+    struct conv_context *ctx;
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+void convp_buf_init(struct convp_buf *b, struct conv_context *ctx);
+void convp_buf_free(struct convp_buf *b);
+int convp_buf_grow(struct convp_buf *b, size_t extra); /* 0 or -1 (nomem) */
+static inline int convp_buf_append(struct convp_buf *b, const void *p, size_t n)
+{
+    if (CONVP_UNLIKELY(b->len + n + 1 > b->cap) && convp_buf_grow(b, n + 1) != 0)
+        return -1;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+static inline int convp_buf_putc(struct convp_buf *b, char c)
+{
+    if (CONVP_UNLIKELY(b->len + 2 > b->cap) && convp_buf_grow(b, 2) != 0)
+        return -1;
+    b->data[b->len++] = c;
+    return 0;
+}
+/* NUL-terminate without counting the NUL (space is always kept). */
+static inline const char *convp_buf_cstr(struct convp_buf *b)
+{
+    if (b->cap == 0 && convp_buf_grow(b, 1) != 0)
+        return NULL;
+    b->data[b->len] = '\0';
+    return b->data;
+}
+
+/* ---- UTF-8 ---------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 prefix of p[0..n); == n when all valid.
+ * Rejects overlongs, surrogates and code points above U+10FFFF. */
+size_t convp_utf8_valid_prefix(const unsigned char *p, size_t n);
+/* Number of characters (lead bytes) in p[0..n). */
+size_t convp_utf8_count(const unsigned char *p, size_t n);
+
+/* ---- buffered input ------------------------------------------------------- */
+
+/*
+ * A byte source for readers: file descriptor, memory or callback.  The
+ * first bytes are peeked for probing; a UTF-8 BOM is dropped and UTF-16
+ * with a BOM is transcoded to UTF-8 here, so drivers only ever see UTF-8
+ * (they still validate it).
+ */
+struct convp_input;
+
+struct convp_input *convp_input_open_file(struct conv_context *ctx, const char *path,
+                                          struct conv_error *err);
+struct convp_input *convp_input_open_memory(struct conv_context *ctx, const void *data,
+                                            size_t size, const char *name,
+                                            struct conv_error *err);
+struct convp_input *convp_input_open_callback(struct conv_context *ctx, conv_read_fn fn,
+                                              void *user, const char *name,
+                                              struct conv_error *err);
+/* Decode the byte-order mark and fill the peek window.  Call once. */
+int convp_input_start(struct convp_input *in, struct conv_error *err);
+/* Up to n bytes from the start, not consumed.  *len gets the count. */
+const unsigned char *convp_input_peek(struct convp_input *in, size_t *len);
+/*
+ * Read up to n bytes into buf.  Returns bytes read (0 at the end) or -1
+ * with err set (CONV_E_IO, CONV_E_ENCODING).
+ */
+long convp_input_read(struct convp_input *in, void *buf, size_t n,
+                      struct conv_error *err);
+const char *convp_input_name(const struct convp_input *in);
+/* Raw bytes consumed from the source so far, and the total if known. */
+uint64_t convp_input_done(const struct convp_input *in);
+uint64_t convp_input_total(const struct convp_input *in);
+/* The BOM seen: "", "UTF-8", "UTF-16LE", "UTF-16BE". */
+const char *convp_input_bom(const struct convp_input *in);
+void convp_input_close(struct convp_input *in);
+
+/* ---- safe output ---------------------------------------------------------- */
+
+/*
+ * A byte sink for writers.  A regular file target is written to a
+ * temporary file beside it (same directory, O_EXCL, umask applies) and
+ * renamed on commit; abort unlinks it.  "-", a device or a FIFO is written
+ * directly.  Memory and callback sinks also exist.
+ */
+struct convp_output {
+    char *buf; /* pending bytes */
+    size_t len;
+    size_t cap;
+    struct conv_context *ctx;
+    int kind;         /* file, memory, callback */
+    int fd;           /* file kinds */
+    int direct;       /* writing the target itself (stdout, device) */
+    int committed;
+    int failed;
+    char *path;       /* target */
+    char *tmp_path;   /* temporary beside it */
+    conv_write_fn fn; /* callback kind */
+    void *user;
+    struct convp_buf mem; /* memory kind */
+};
+
+struct convp_output *convp_output_open_file(struct conv_context *ctx, const char *path,
+                                            struct conv_error *err);
+struct convp_output *convp_output_open_memory(struct conv_context *ctx,
+                                              struct conv_error *err);
+struct convp_output *convp_output_open_callback(struct conv_context *ctx,
+                                                conv_write_fn fn, void *user,
+                                                struct conv_error *err);
+/* Buffered write: 0 or -1 with err set. */
+int convp_output_write(struct convp_output *out, const void *p, size_t n,
+                       struct conv_error *err);
+/* Direct access to the buffer for hot paths: make room for n bytes and
+ * return where to write; then convp_output_advance(n). NULL on error. */
+char *convp_output_reserve(struct convp_output *out, size_t n, struct conv_error *err);
+static inline void convp_output_advance(struct convp_output *out, size_t n)
+{
+    out->len += n;
+}
+/* Flush, close and rename into place (file), or keep (memory). */
+int convp_output_commit(struct convp_output *out, struct conv_error *err);
+/* Name used in errors. */
+const char *convp_output_name(const struct convp_output *out);
+/* For a memory sink: the bytes written so far. */
+const void *convp_output_memory(const struct convp_output *out, size_t *size);
+/* Close; removes the temporary file unless committed.  NULL is a no-op. */
+void convp_output_close(struct convp_output *out);
+
+/* ---- schema -------------------------------------------------------------- */
+
+struct conv_schema {
+    struct conv_context *ctx;
+    struct conv_field *fields; /* strings owned */
+    size_t n;
+    size_t cap;
+    uint32_t *index; /* open addressing, field index + 1, 0 = empty */
+    size_t index_mask;
+    char *title;
+    int fixed; /* declared by a schema file: hard types, no new fields */
+};
+
+/* Add a field by name with type CONV_ANY; returns its index, -1 on nomem. */
+long convp_schema_add_name(struct conv_schema *s, const char *name, size_t len);
+/* Find by name with explicit length. */
+long convp_schema_find_n(const struct conv_schema *s, const char *name, size_t len);
+/* Copy of a schema (fields, labels, title). NULL on nomem. */
+struct conv_schema *convp_schema_copy(struct conv_context *ctx, const struct conv_schema *s);
+
+/* ---- record --------------------------------------------------------------- */
+
+struct convp_slot {
+    uint32_t field;  /* index into the record's schema */
+    uint32_t column; /* 1-based character column where the value starts */
+    uint64_t line;   /* 1-based line where the value starts */
+    struct conv_value value;
+};
+
+struct conv_record {
+    struct conv_context *ctx;
+    const struct conv_schema *schema; /* names; borrowed (owned if clone) */
+    struct conv_schema *own_schema;   /* set in clones */
+    struct convp_slot *slots;
+    size_t n;
+    size_t cap;
+    struct convp_arena arena; /* the values' text */
+    uint64_t index;
+    uint64_t line;
+    const char *source;
+};
+
+void convp_record_init(struct conv_record *rec, struct conv_context *ctx,
+                       const struct conv_schema *schema);
+void convp_record_clear(struct conv_record *rec); /* n = 0, arena reset */
+void convp_record_fini(struct conv_record *rec);
+/* Append a slot; text is used as given (must live as long as the record;
+ * use the record's arena).  Returns the slot or NULL on nomem. */
+struct convp_slot *convp_record_push(struct conv_record *rec);
+/* Append a value whose text is copied into the record's arena. */
+int convp_record_add(struct conv_record *rec, uint32_t field, enum conv_type type,
+                     unsigned flags, const char *text, size_t len, uint64_t line,
+                     uint32_t column);
+/* Copy src's slots into dst (dst keeps its schema pointer). */
+int convp_record_copy(struct conv_record *dst, const struct conv_record *src);
+
+/* ---- options -------------------------------------------------------------- */
+
+struct conv_options {
+    struct conv_context *ctx;
+    char **names;
+    char **values;
+    size_t n;
+    size_t cap;
+    conv_progress_fn progress;
+    void *progress_user;
+};
+
+/* Typed getters for drivers.  A bad value sets err (CONV_E_USAGE). */
+const char *convp_opt_str(const struct conv_options *o, const char *name, const char *dflt);
+int convp_opt_flag(const struct conv_options *o, const char *name, int dflt,
+                   struct conv_error *err, int *out);
+int convp_opt_long(const struct conv_options *o, const char *name, long dflt,
+                   long min, long max, struct conv_error *err, long *out);
+/* One of a NULL-terminated list of words; *out gets its index. */
+int convp_opt_enum(const struct conv_options *o, const char *name,
+                   const char *const *words, int dflt, struct conv_error *err, int *out);
+
+/* ---- drivers ---------------------------------------------------------------- */
+
+/*
+ * The reader driver.  open() sets up rd->drv from rd->in and rd->opts;
+ * it may add field names to rd->fields (a CSV header) and set
+ * rd->fields_fixed when no other name can appear.  next() clears and fills
+ * rd->raw (slots whose field indexes point into rd->fields), sets its line,
+ * and returns CONV_OK, CONV_EOF or CONV_ERR with rd->err set.
+ */
+struct convp_reader_ops {
+    int (*open)(struct conv_reader *rd);
+    int (*next)(struct conv_reader *rd, struct conv_record *rec);
+    void (*close)(struct conv_reader *rd);
+};
+
+/*
+ * The writer driver.  open() parses options into w->drv.  begin() gets the
+ * header fields once, before the first record (or at finish when there
+ * are no records).  put() writes one record; finish() writes the trailer.
+ * Each writes through w->out and sets w->err on failure.
+ */
+struct convp_writer_ops {
+    int (*open)(struct conv_writer *w);
+    int (*begin)(struct conv_writer *w, const struct conv_schema *fields);
+    int (*put)(struct conv_writer *w, const struct conv_record *rec);
+    int (*finish)(struct conv_writer *w);
+    void (*close)(struct conv_writer *w);
+};
+
+/* Format flags. */
+#define CONVP_FMT_TYPED 0x1u       /* values carry their own types (JSON) */
+#define CONVP_FMT_NEEDS_HEADER 0x2u /* the writer needs every field up front */
+
+struct conv_format {
+    const char *name;
+    const char *description;
+    const char *const *extensions; /* NULL-terminated, no dots */
+    unsigned flags;
+    /* 0..100 on the first bytes (UTF-8, BOM removed); pure. */
+    int (*probe)(const unsigned char *peek, size_t n);
+    const struct convp_reader_ops *reader; /* NULL: cannot read */
+    const struct convp_writer_ops *writer; /* NULL: cannot write */
+    const struct conv_option_desc *options; /* {NULL} terminated */
+};
+
+struct conv_reader {
+    struct conv_context *ctx;
+    const struct conv_format *fmt;
+    const struct conv_options *opts;
+    struct convp_input *in;
+    const char *source;        /* input name for errors */
+    struct conv_schema *fields; /* names seen (and types), owned */
+    int fields_fixed;          /* driver: no new names can appear */
+    void *drv;                 /* driver state */
+    struct conv_error err;
+    /* core state (typing, inference) */
+    struct conv_record raw;     /* what the driver fills; typed in place */
+    const struct conv_schema *declared; /* --schema, owned via own_declared */
+    struct conv_schema *own_declared;
+    long infer_rows;
+    struct conv_record *pending; /* records held back while inferring */
+    size_t pending_n;
+    size_t pending_pos;
+    long *declared_map;          /* rd->fields index -> declared index */
+    size_t declared_map_n;
+    int inferred;
+    int done;
+    uint64_t count;
+};
+
+struct conv_writer {
+    struct conv_context *ctx;
+    const struct conv_format *fmt;
+    const struct conv_options *opts;
+    struct convp_output *out;
+    const struct conv_schema *header; /* given, or from the first record */
+    struct conv_schema *own_header;
+    void *drv;
+    struct conv_error err;
+    /* record field index -> header column, for convp_writer_row() */
+    const struct conv_schema *map_src; /* schema the map was built for */
+    size_t map_n;                       /* its field count then */
+    long *map;
+    const struct conv_value **row;      /* one per header column */
+    const struct conv_schema *header_src; /* schema the header was copied from */
+    int begun;
+    int finished;
+    int failed;
+    uint64_t count;
+};
+
+/* The const registry. */
+extern const struct conv_format convp_format_csv;
+extern const struct conv_format convp_format_json;
+extern const struct conv_format convp_format_jsonl;
+
+/* Reader/writer internals used by conv_convert and the spool. */
+struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_input *in,
+                                      const char *path, const struct conv_options *opts,
+                                      struct conv_error *err);
+struct conv_writer *convp_writer_open(struct conv_context *ctx, struct convp_output *out,
+                                      const char *path, const struct conv_schema *schema,
+                                      const struct conv_options *opts,
+                                      struct conv_error *err);
+
+/* The output format for a path and options ("to", else the extension). */
+const struct conv_format *convp_writer_format(const char *path, const struct conv_options *opts,
+                                              struct conv_error *err);
+
+/*
+ * For writers with a header: the value of each header column of rec, NULL
+ * where the record has none.  Returns an array of header->n pointers valid
+ * until the next call, or NULL with w->err set (CONV_E_STRUCTURE when the
+ * record has a field that is not in the header).
+ */
+const struct conv_value *const *convp_writer_row(struct conv_writer *w,
+                                                 const struct conv_record *rec);
+
+/* Set w->err/rd->err with position from a record slot. */
+void convp_error_at_slot(struct conv_error *err, enum conv_errcode code, const char *source,
+                         const struct conv_record *rec, const struct convp_slot *slot,
+                         const char *fmt, ...) CONVP_PRINTF(6, 7);
+
+/* Type recognition used by the typing stage and drivers. */
+int convp_is_integer(const char *s, size_t n);
+int convp_is_decimal(const char *s, size_t n); /* number with . or e */
+int convp_is_date(const char *s, size_t n);
+int convp_is_datetime(const char *s, size_t n);
+
+#endif /* CONV_PRIVATE_H */

@@ -1,0 +1,329 @@
+/*
+ * Buffered input for readers: a file descriptor, a memory buffer or a
+ * caller's callback.  It decodes the byte-order mark (a UTF-8 BOM is
+ * dropped, UTF-16 with a BOM is transcoded to UTF-8 with iconv) and keeps
+ * the first bytes in a peek window so formats can be probed without
+ * consuming anything.
+ */
+#include "conv_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PEEK_SIZE 65536
+#define RAW_SIZE 65536
+
+enum { IN_FD, IN_MEMORY, IN_CALLBACK };
+
+struct convp_input {
+    struct conv_context *ctx;
+    int kind;
+    int fd;
+    int own_fd;
+    const unsigned char *mem;
+    size_t mem_len;
+    size_t mem_pos;
+    conv_read_fn fn;
+    void *user;
+    char *name;
+    uint64_t done;  /* raw bytes taken from the source */
+    uint64_t total; /* size of the source if known */
+    int eof;        /* the source is exhausted */
+    const char *bom;
+    /* Bytes read while looking for a BOM that belong to the text. */
+    unsigned char back[4];
+    size_t back_len;
+    size_t back_pos;
+    /* UTF-16 transcoding. */
+    iconv_t cd;
+    unsigned char *raw;
+    size_t raw_len; /* undecoded bytes at raw[0..raw_len) */
+    /* Peek window: decoded bytes not yet handed out. */
+    unsigned char *peek;
+    size_t peek_len;
+    size_t peek_pos;
+};
+
+static struct convp_input *input_new(struct conv_context *ctx, int kind, const char *name,
+                                     struct conv_error *err)
+{
+    struct convp_input *in = convp_calloc(ctx, 1, sizeof *in);
+    if (!in || !(in->name = convp_strdup(ctx, name ? name : "-"))) {
+        convp_free(ctx, in);
+        convp_error_set(err, CONV_E_NOMEM, name, 0, 0, "out of memory");
+        return NULL;
+    }
+    in->ctx = ctx;
+    in->kind = kind;
+    in->fd = -1;
+    in->cd = (iconv_t)-1;
+    in->bom = "";
+    return in;
+}
+
+struct convp_input *convp_input_open_file(struct conv_context *ctx, const char *path,
+                                          struct conv_error *err)
+{
+    int is_stdin = !strcmp(path, "-");
+    struct convp_input *in = input_new(ctx, IN_FD, path, err);
+    if (!in)
+        return NULL;
+    if (is_stdin) {
+        in->fd = 0;
+    } else {
+        in->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (in->fd < 0) {
+            convp_error_set(err, CONV_E_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+            convp_input_close(in);
+            return NULL;
+        }
+        in->own_fd = 1;
+        struct stat st;
+        if (fstat(in->fd, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                convp_error_set(err, CONV_E_IO, path, 0, 0, "is a directory");
+                convp_input_close(in);
+                return NULL;
+            }
+            if (S_ISREG(st.st_mode)) {
+                in->total = (uint64_t)st.st_size;
+                posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+            }
+        }
+    }
+    return in;
+}
+
+struct convp_input *convp_input_open_memory(struct conv_context *ctx, const void *data,
+                                            size_t size, const char *name,
+                                            struct conv_error *err)
+{
+    struct convp_input *in = input_new(ctx, IN_MEMORY, name, err);
+    if (!in)
+        return NULL;
+    in->mem = data;
+    in->mem_len = size;
+    in->total = size;
+    return in;
+}
+
+struct convp_input *convp_input_open_callback(struct conv_context *ctx, conv_read_fn fn,
+                                              void *user, const char *name,
+                                              struct conv_error *err)
+{
+    struct convp_input *in = input_new(ctx, IN_CALLBACK, name, err);
+    if (!in)
+        return NULL;
+    in->fn = fn;
+    in->user = user;
+    return in;
+}
+
+/* Bytes from the source itself. */
+static long source_read(struct convp_input *in, void *buf, size_t n, struct conv_error *err)
+{
+    if (in->eof || n == 0)
+        return 0;
+    long got = 0;
+    switch (in->kind) {
+    case IN_MEMORY: {
+        size_t left = in->mem_len - in->mem_pos;
+        size_t k = left < n ? left : n;
+        memcpy(buf, in->mem + in->mem_pos, k);
+        in->mem_pos += k;
+        got = (long)k;
+        break;
+    }
+    case IN_FD:
+        for (;;) {
+            ssize_t r = read(in->fd, buf, n);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0) {
+                convp_error_set(err, CONV_E_IO, in->name, 0, 0, "read error: %s",
+                                strerror(errno));
+                return -1;
+            }
+            got = (long)r;
+            break;
+        }
+        break;
+    case IN_CALLBACK:
+        got = in->fn(in->user, buf, n);
+        if (got < 0 || (size_t)got > n) {
+            convp_error_set(err, CONV_E_IO, in->name, 0, 0, "read callback failed");
+            return -1;
+        }
+        break;
+    }
+    if (got == 0)
+        in->eof = 1;
+    in->done += (uint64_t)got;
+    return got;
+}
+
+/* Source bytes, after the ones held back while looking for a BOM. */
+static long plain_read(struct convp_input *in, void *buf, size_t n, struct conv_error *err)
+{
+    if (in->back_pos < in->back_len) {
+        size_t k = in->back_len - in->back_pos;
+        if (k > n)
+            k = n;
+        memcpy(buf, in->back + in->back_pos, k);
+        in->back_pos += k;
+        return (long)k;
+    }
+    return source_read(in, buf, n, err);
+}
+
+/* UTF-8 text: transcoded when the source is UTF-16. */
+static long decoded_read(struct convp_input *in, unsigned char *buf, size_t n,
+                         struct conv_error *err)
+{
+    if (in->cd == (iconv_t)-1)
+        return plain_read(in, buf, n, err);
+    if (n < 8)
+        return 0; /* callers always ask for more */
+    for (;;) {
+        if (in->raw_len < RAW_SIZE) {
+            long got = plain_read(in, in->raw + in->raw_len, RAW_SIZE - in->raw_len, err);
+            if (got < 0)
+                return -1;
+            in->raw_len += (size_t)got;
+        }
+        if (in->raw_len == 0)
+            return 0;
+        char *src = (char *)in->raw;
+        size_t src_left = in->raw_len;
+        char *dst = (char *)buf;
+        size_t dst_left = n;
+        size_t r = iconv(in->cd, &src, &src_left, &dst, &dst_left);
+        int e = errno;
+        size_t produced = n - dst_left;
+        memmove(in->raw, src, src_left);
+        in->raw_len = src_left;
+        if (r == (size_t)-1 && e == EILSEQ) {
+            convp_error_set(err, CONV_E_ENCODING, in->name, 0, 0, "invalid %s text", in->bom);
+            return -1;
+        }
+        if (r == (size_t)-1 && e == EINVAL && in->eof && produced == 0) {
+            convp_error_set(err, CONV_E_ENCODING, in->name, 0, 0, "truncated %s text",
+                            in->bom);
+            return -1;
+        }
+        if (produced > 0)
+            return (long)produced;
+        if (in->eof && in->raw_len == 0)
+            return 0;
+    }
+}
+
+int convp_input_start(struct convp_input *in, struct conv_error *err)
+{
+    /* Up to four bytes decide the BOM; the rest go back to the stream. */
+    while (in->back_len < 4) {
+        long got = source_read(in, in->back + in->back_len, 4 - in->back_len, err);
+        if (got < 0)
+            return CONV_ERR;
+        if (got == 0)
+            break;
+        in->back_len += (size_t)got;
+    }
+    const unsigned char *b = in->back;
+    const char *enc = NULL;
+    if (in->back_len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
+        in->bom = "UTF-8";
+        in->back_pos = 3;
+    } else if (in->back_len >= 4 && ((b[0] == 0xFF && b[1] == 0xFE && !b[2] && !b[3]) ||
+                                     (!b[0] && !b[1] && b[2] == 0xFE && b[3] == 0xFF))) {
+        convp_error_set(err, CONV_E_ENCODING, in->name, 1, 1, "UTF-32 input is not supported");
+        return CONV_ERR;
+    } else if (in->back_len >= 2 && b[0] == 0xFF && b[1] == 0xFE) {
+        in->bom = "UTF-16LE";
+        enc = "UTF-16LE";
+        in->back_pos = 2;
+    } else if (in->back_len >= 2 && b[0] == 0xFE && b[1] == 0xFF) {
+        in->bom = "UTF-16BE";
+        enc = "UTF-16BE";
+        in->back_pos = 2;
+    }
+    if (enc) {
+        in->cd = iconv_open("UTF-8", enc);
+        in->raw = convp_malloc(in->ctx, RAW_SIZE);
+        if (in->cd == (iconv_t)-1 || !in->raw) {
+            convp_error_set(err, CONV_E_NOMEM, in->name, 0, 0, "cannot set up %s decoding",
+                            enc);
+            return CONV_ERR;
+        }
+    }
+    in->peek = convp_malloc(in->ctx, PEEK_SIZE);
+    if (!in->peek) {
+        convp_error_set(err, CONV_E_NOMEM, in->name, 0, 0, "out of memory");
+        return CONV_ERR;
+    }
+    while (in->peek_len < PEEK_SIZE) {
+        long got = decoded_read(in, in->peek + in->peek_len, PEEK_SIZE - in->peek_len, err);
+        if (got < 0)
+            return CONV_ERR;
+        if (got == 0)
+            break;
+        in->peek_len += (size_t)got;
+    }
+    return CONV_OK;
+}
+
+const unsigned char *convp_input_peek(struct convp_input *in, size_t *len)
+{
+    *len = in->peek_len;
+    return in->peek;
+}
+
+long convp_input_read(struct convp_input *in, void *buf, size_t n, struct conv_error *err)
+{
+    if (in->peek_pos < in->peek_len) {
+        size_t k = in->peek_len - in->peek_pos;
+        if (k > n)
+            k = n;
+        memcpy(buf, in->peek + in->peek_pos, k);
+        in->peek_pos += k;
+        return (long)k;
+    }
+    return decoded_read(in, buf, n, err);
+}
+
+const char *convp_input_name(const struct convp_input *in)
+{
+    return in->name;
+}
+
+uint64_t convp_input_done(const struct convp_input *in)
+{
+    return in->done;
+}
+
+uint64_t convp_input_total(const struct convp_input *in)
+{
+    return in->total;
+}
+
+const char *convp_input_bom(const struct convp_input *in)
+{
+    return in->bom;
+}
+
+void convp_input_close(struct convp_input *in)
+{
+    if (!in)
+        return;
+    if (in->own_fd && in->fd >= 0)
+        close(in->fd);
+    if (in->cd != (iconv_t)-1)
+        iconv_close(in->cd);
+    convp_free(in->ctx, in->raw);
+    convp_free(in->ctx, in->peek);
+    convp_free(in->ctx, in->name);
+    convp_free(in->ctx, in);
+}

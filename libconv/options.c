@@ -1,0 +1,148 @@
+/*
+ * Options: a small name -> value list shared by the core and the drivers,
+ * with typed getters that turn a bad value into a usage error.
+ */
+#include "conv_private.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct conv_options *conv_options_new(struct conv_context *ctx)
+{
+    struct conv_options *o = convp_calloc(ctx, 1, sizeof *o);
+    if (o)
+        o->ctx = ctx;
+    return o;
+}
+
+void conv_options_free(struct conv_options *o)
+{
+    if (!o)
+        return;
+    for (size_t i = 0; i < o->n; i++) {
+        convp_free(o->ctx, o->names[i]);
+        convp_free(o->ctx, o->values[i]);
+    }
+    convp_free(o->ctx, o->names);
+    convp_free(o->ctx, o->values);
+    convp_free(o->ctx, o);
+}
+
+int conv_options_set(struct conv_options *o, const char *name, const char *value)
+{
+    char *v = convp_strdup(o->ctx, value ? value : "1");
+    if (!v)
+        return CONV_ERR;
+    for (size_t i = 0; i < o->n; i++)
+        if (!strcmp(o->names[i], name)) {
+            convp_free(o->ctx, o->values[i]);
+            o->values[i] = v;
+            return CONV_OK;
+        }
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 8;
+        char **n = convp_realloc(o->ctx, o->names, cap * sizeof *n);
+        if (!n)
+            goto nomem;
+        o->names = n;
+        char **vv = convp_realloc(o->ctx, o->values, cap * sizeof *vv);
+        if (!vv)
+            goto nomem;
+        o->values = vv;
+        o->cap = cap;
+    }
+    if (!(o->names[o->n] = convp_strdup(o->ctx, name)))
+        goto nomem;
+    o->values[o->n++] = v;
+    return CONV_OK;
+nomem:
+    convp_free(o->ctx, v);
+    return CONV_ERR;
+}
+
+const char *conv_options_get(const struct conv_options *o, const char *name)
+{
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < o->n; i++)
+        if (!strcmp(o->names[i], name))
+            return o->values[i];
+    return NULL;
+}
+
+void conv_options_set_progress(struct conv_options *o, conv_progress_fn fn, void *user)
+{
+    o->progress = fn;
+    o->progress_user = user;
+}
+
+const char *convp_opt_str(const struct conv_options *o, const char *name, const char *dflt)
+{
+    const char *v = conv_options_get(o, name);
+    return v ? v : dflt;
+}
+
+int convp_opt_flag(const struct conv_options *o, const char *name, int dflt,
+                   struct conv_error *err, int *out)
+{
+    const char *v = conv_options_get(o, name);
+    if (!v) {
+        *out = dflt;
+        return CONV_OK;
+    }
+    if (!strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true") || !*v) {
+        *out = 1;
+        return CONV_OK;
+    }
+    if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false")) {
+        *out = 0;
+        return CONV_OK;
+    }
+    convp_error_set(err, CONV_E_USAGE, NULL, 0, 0, "option %s: expected yes or no, got '%s'",
+                    name, v);
+    return CONV_ERR;
+}
+
+int convp_opt_long(const struct conv_options *o, const char *name, long dflt, long min,
+                   long max, struct conv_error *err, long *out)
+{
+    const char *v = conv_options_get(o, name);
+    if (!v) {
+        *out = dflt;
+        return CONV_OK;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < min || n > max) {
+        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0,
+                        "option %s: expected a whole number from %ld to %ld, got '%s'", name,
+                        min, max, v);
+        return CONV_ERR;
+    }
+    *out = n;
+    return CONV_OK;
+}
+
+int convp_opt_enum(const struct conv_options *o, const char *name, const char *const *words,
+                   int dflt, struct conv_error *err, int *out)
+{
+    const char *v = conv_options_get(o, name);
+    if (!v) {
+        *out = dflt;
+        return CONV_OK;
+    }
+    for (int i = 0; words[i]; i++)
+        if (!strcmp(v, words[i])) {
+            *out = i;
+            return CONV_OK;
+        }
+    char list[256] = "";
+    for (int i = 0; words[i]; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i ? "|" : "", words[i]);
+    }
+    convp_error_set(err, CONV_E_USAGE, NULL, 0, 0, "option %s: expected %s, got '%s'", name,
+                    list, v);
+    return CONV_ERR;
+}

@@ -1,0 +1,122 @@
+/*
+ * The format registry: one const table of drivers.  Formats are found by
+ * name, by a path's extension, or by probing the first bytes, where the
+ * highest score wins and ties go to table order.
+ */
+#include "conv_private.h"
+
+#include <strings.h>
+
+static const struct conv_format *const formats[] = {
+    &convp_format_json,
+    &convp_format_jsonl,
+    &convp_format_csv,
+};
+
+#define NFORMATS (sizeof formats / sizeof formats[0])
+
+static const struct conv_option_desc core_options[] = {
+    {"from", "FORMAT", "input format (default: from the extension, else the content)",
+     CONV_OPT_READ},
+    {"to", "FORMAT", "output format (default: from the extension)", CONV_OPT_WRITE},
+    {"schema", "FILE", "schema file (JSON) declaring the fields, their types and labels",
+     CONV_OPT_READ},
+    {"infer-rows", "N",
+     "records used to infer column types when there is no schema (default 1000, 0: all text)",
+     CONV_OPT_READ},
+    {NULL, NULL, NULL, 0},
+};
+
+size_t conv_format_count(void)
+{
+    return NFORMATS;
+}
+
+const struct conv_format *conv_format_at(size_t i)
+{
+    return i < NFORMATS ? formats[i] : NULL;
+}
+
+const struct conv_format *conv_format_by_name(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (!strcasecmp(formats[i]->name, name))
+            return formats[i];
+    return NULL;
+}
+
+const struct conv_format *conv_format_by_path(const char *path)
+{
+    if (!path)
+        return NULL;
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash : path, '.');
+    if (!dot || !dot[1])
+        return NULL;
+    for (size_t i = 0; i < NFORMATS; i++)
+        for (const char *const *e = formats[i]->extensions; e && *e; e++)
+            if (!strcasecmp(*e, dot + 1))
+                return formats[i];
+    return NULL;
+}
+
+const struct conv_format *conv_format_probe(const void *data, size_t n)
+{
+    const struct conv_format *best = NULL;
+    int best_score = 0;
+    for (size_t i = 0; i < NFORMATS; i++) {
+        if (!formats[i]->probe || !formats[i]->reader)
+            continue;
+        int score = formats[i]->probe(data, n);
+        if (score > best_score) {
+            best_score = score;
+            best = formats[i];
+        }
+    }
+    return best;
+}
+
+const char *conv_format_name(const struct conv_format *fmt)
+{
+    return fmt->name;
+}
+
+const char *conv_format_description(const struct conv_format *fmt)
+{
+    return fmt->description;
+}
+
+const char *const *conv_format_extensions(const struct conv_format *fmt)
+{
+    return fmt->extensions;
+}
+
+int conv_format_can_read(const struct conv_format *fmt)
+{
+    return fmt->reader != NULL;
+}
+
+int conv_format_can_write(const struct conv_format *fmt)
+{
+    return fmt->writer != NULL;
+}
+
+const struct conv_option_desc *conv_format_option(const struct conv_format *fmt, size_t i)
+{
+    if (!fmt->options)
+        return NULL;
+    for (size_t k = 0; k <= i; k++)
+        if (!fmt->options[k].name)
+            return NULL;
+    return &fmt->options[i];
+}
+
+const struct conv_option_desc *conv_core_option(size_t i)
+{
+    for (size_t k = 0; k <= i; k++)
+        if (!core_options[k].name)
+            return NULL;
+    return &core_options[i];
+}

@@ -1,0 +1,188 @@
+/*
+ * Shared tool code: option routing to the format tables, exit codes,
+ * error lines and a progress line that only appears on a terminal.
+ */
+#include "tool_common.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+void tool_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int tool_interrupted(void)
+{
+    return interrupted != 0;
+}
+
+int tool_exit_code(const struct conv_error *err)
+{
+    switch (err->code) {
+    case CONV_E_NONE:
+        return TOOL_EXIT_OK;
+    case CONV_E_USAGE:
+    case CONV_E_FORMAT:
+    case CONV_E_UNSUPPORTED:
+        return TOOL_EXIT_USAGE;
+    case CONV_E_IO:
+    case CONV_E_NOMEM:
+        return TOOL_EXIT_IO;
+    case CONV_E_CANCELED:
+        return TOOL_EXIT_INTERRUPTED;
+    default:
+        return TOOL_EXIT_DATA;
+    }
+}
+
+void tool_print_error(const char *prog, const struct conv_error *err)
+{
+    char line[1024];
+    conv_error_format(err, line, sizeof line);
+    fprintf(stderr, "%s: %s\n", prog, line);
+}
+
+int tool_usage_error(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see %s --help)\n", prog);
+    return TOOL_EXIT_USAGE;
+}
+
+/* The option named name, from the core table or any format's table. */
+static const struct conv_option_desc *find_option(const char *name, size_t len)
+{
+    const struct conv_option_desc *d;
+    for (size_t i = 0; (d = conv_core_option(i)) != NULL; i++)
+        if (strlen(d->name) == len && !strncmp(d->name, name, len))
+            return d;
+    for (size_t f = 0; f < conv_format_count(); f++)
+        for (size_t i = 0; (d = conv_format_option(conv_format_at(f), i)) != NULL; i++)
+            if (strlen(d->name) == len && !strncmp(d->name, name, len))
+                return d;
+    return NULL;
+}
+
+int tool_format_option(const char *prog, int argc, char **argv, int *i,
+                       struct conv_options *opts)
+{
+    const char *a = argv[*i];
+    if (strncmp(a, "--", 2) != 0 || !a[2])
+        return 0;
+    const char *name = a + 2;
+    const char *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    const struct conv_option_desc *d = find_option(name, len);
+    if (!d)
+        return 0;
+    const char *value;
+    if (!d->arg) {
+        value = eq ? eq + 1 : "1";
+    } else if (eq) {
+        value = eq + 1;
+    } else if (*i + 1 < argc) {
+        value = argv[++*i];
+    } else {
+        tool_usage_error(prog, "option --%s needs a value (%s)", d->name, d->arg);
+        return -1;
+    }
+    char key[128];
+    snprintf(key, sizeof key, "%.*s", (int)len, name);
+    if (conv_options_set(opts, key, value) != CONV_OK) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return -1;
+    }
+    return 1;
+}
+
+static void print_option(FILE *f, const struct conv_option_desc *d)
+{
+    char left[64];
+    snprintf(left, sizeof left, "--%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+    fprintf(f, "  %-28s %s\n", left, d->help);
+}
+
+void tool_print_format_options(FILE *f)
+{
+    const struct conv_option_desc *d;
+    fprintf(f, "\nConversion options:\n");
+    for (size_t i = 0; (d = conv_core_option(i)) != NULL; i++)
+        print_option(f, d);
+    for (size_t k = 0; k < conv_format_count(); k++) {
+        const struct conv_format *fmt = conv_format_at(k);
+        if (!conv_format_option(fmt, 0))
+            continue;
+        fprintf(f, "\n%s options:\n", conv_format_name(fmt));
+        for (size_t i = 0; (d = conv_format_option(fmt, i)) != NULL; i++)
+            print_option(f, d);
+    }
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* mode: -1 never, 0 when stderr is a terminal, 1 always */
+void tool_progress_init(struct tool_progress *p, const char *prog, int mode)
+{
+    memset(p, 0, sizeof *p);
+    p->prog = prog;
+    p->enabled = mode > 0 || (mode == 0 && isatty(2));
+    p->start = p->last = now();
+}
+
+int tool_progress_cb(void *user, uint64_t done, uint64_t total, uint64_t records)
+{
+    struct tool_progress *p = user;
+    if (interrupted)
+        return 1;
+    if (!p->enabled)
+        return 0;
+    double t = now();
+    if (t - p->last < 0.25)
+        return 0;
+    p->last = t;
+    double mb = (double)done / 1e6;
+    double rate = t > p->start ? mb / (t - p->start) : 0;
+    if (total) {
+        double pct = 100.0 * (double)done / (double)total;
+        double left = rate > 0 ? ((double)total / 1e6 - mb) / rate : 0;
+        fprintf(stderr, "\r%s: %5.1f%% %8.1f MB %12llu records %7.1f MB/s %4.0fs left ", p->prog,
+                pct, mb, (unsigned long long)records, rate, left);
+    } else {
+        fprintf(stderr, "\r%s: %8.1f MB %12llu records %7.1f MB/s ", p->prog, mb,
+                (unsigned long long)records, rate);
+    }
+    p->shown = 1;
+    return 0;
+}
+
+void tool_progress_end(struct tool_progress *p)
+{
+    if (p->shown)
+        fprintf(stderr, "\r\033[K");
+    p->shown = 0;
+}

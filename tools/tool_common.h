@@ -1,0 +1,54 @@
+/*
+ * Pieces every libconv tool shares: option lookup in the format tables,
+ * exit codes, one-line error messages and the terminal progress line.
+ * Tools use the public header only.
+ */
+#ifndef CONV_TOOL_COMMON_H
+#define CONV_TOOL_COMMON_H
+
+#include <conv/conv.h>
+#include <stdio.h>
+
+/* Exit codes shared by the tools (documented in --help and the README). */
+enum {
+    TOOL_EXIT_OK = 0,
+    TOOL_EXIT_DATA = 1,  /* bad input data */
+    TOOL_EXIT_USAGE = 2, /* wrong usage */
+    TOOL_EXIT_IO = 3,    /* I/O or system error */
+    TOOL_EXIT_INTERRUPTED = 130
+};
+
+/* Exit code for a library error. */
+int tool_exit_code(const struct conv_error *err);
+/* Print "prog: source:line:col: message" on stderr. */
+void tool_print_error(const char *prog, const struct conv_error *err);
+/* Print "prog: message" and a hint to use --help; returns TOOL_EXIT_USAGE. */
+int tool_usage_error(const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Handle argv[*i] if it is an option of the core or of a format
+ * ("--name", "--name=value" or "--name value").  Returns 1 if handled,
+ * 0 if not an option of theirs, -1 on a usage error (printed).
+ */
+int tool_format_option(const char *prog, int argc, char **argv, int *i,
+                       struct conv_options *opts);
+/* Print every core and format option, grouped, for --help. */
+void tool_print_format_options(FILE *f);
+
+/* Progress on stderr when it is a terminal (or forced); Ctrl-C cancels. */
+struct tool_progress {
+    const char *prog;
+    int enabled;
+    double start;
+    double last;
+    int shown;
+};
+void tool_progress_init(struct tool_progress *p, const char *prog, int mode);
+int tool_progress_cb(void *user, uint64_t done, uint64_t total, uint64_t records);
+void tool_progress_end(struct tool_progress *p);
+/* Install SIGINT/SIGTERM handlers that request cancellation. */
+void tool_catch_signals(void);
+int tool_interrupted(void);
+
+#endif
