@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The two quick-start jobs of the README, idempotent on a fresh Debian 12
+# machine (as root, or with sudo):
+#   ./build.sh demo   install what is missing, build, convert the samples
+#   ./build.sh test   install what is missing, build and run every test:
+#                     normal build, ASan+UBSan build, fuzz-corpus replay
+#                     and a short fuzzing run per reader
+# Environment: BUILD_JOBS (default: all cores), FUZZ_SECONDS (default 20).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(gcc make cmake pkg-config clang libclang-rt-14-dev
+          libjansson-dev libyajl-dev libcmocka-dev)
+JOBS=${BUILD_JOBS:-$(nproc)}
+
+install_missing() {
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "== installing: ${missing[*]}"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo=sudo
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# build DIR [cmake args...]
+build() {
+    local dir=$1
+    shift
+    cmake -S . -B "$dir" -DCONV_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j "$JOBS" >/dev/null
+}
+
+demo() {
+    install_missing
+    echo "== building into build/"
+    build build
+    local out=build/samples-out
+    mkdir -p "$out"
+    local conv=build/bin/conv
+    for to in json jsonl csv; do
+        "$conv" --schema samples/indicators.schema.json samples/indicators.csv -o "$out/indicators.$to"
+    done
+    echo "== the seed sample (samples/indicators.csv) converted to every format:"
+    for f in "$out"/indicators.*; do
+        echo "   $f"
+    done
+    echo "== the tool is build/bin/conv; try: build/bin/conv --help"
+}
+
+run_tests() {
+    install_missing
+    echo "== normal build (gcc, -Werror) and tests"
+    build build
+    ctest --test-dir build --output-on-failure -j "$JOBS"
+
+    echo "== ASan+UBSan build and tests"
+    build build-asan -DCONV_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug
+    ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$JOBS"
+
+    echo "== fuzz targets (clang, libFuzzer, ASan+UBSan): corpus replay, then fuzzing"
+    CC=clang build build-fuzz -DCONV_FUZZ=ON -DCONV_SANITIZE=address,undefined \
+        -DCONV_BUILD_TESTS=OFF -DCONV_BUILD_TOOLS=OFF
+    tests/fuzz/run-fuzzers build-fuzz "${FUZZ_SECONDS:-20}"
+}
+
+case "${1:-}" in
+demo) demo ;;
+test) run_tests ;;
+*)
+    echo "usage: $0 demo|test" >&2
+    exit 2
+    ;;
+esac
