@@ -33,6 +33,7 @@
 
 struct conv_context {
     struct conv_allocator alloc;
+    _Atomic uint64_t serial; /* source of conv_schema.serial */
 };
 
 void *convp_malloc(struct conv_context *ctx, size_t size);
@@ -215,6 +216,7 @@ struct conv_schema {
     size_t index_mask;
     char *title;
     int fixed; /* declared by a schema file: hard types, no new fields */
+    uint64_t serial; /* unique per context: caches key on it, not on the address */
 };
 
 /* Add a field by name with type CONV_ANY; returns its index, -1 on nomem. */
@@ -362,11 +364,11 @@ struct conv_writer {
     void *drv;
     struct conv_error err;
     /* record field index -> header column, for convp_writer_row() */
-    const struct conv_schema *map_src; /* schema the map was built for */
+    uint64_t map_serial;                /* schema the map was built for */
     size_t map_n;                       /* its field count then */
     long *map;
     const struct conv_value **row;      /* one per header column */
-    const struct conv_schema *header_src; /* schema the header was copied from */
+    uint64_t header_serial; /* schema the header was copied from, 0 if none */
     int begun;
     int finished;
     int failed;

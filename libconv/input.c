@@ -41,6 +41,9 @@ struct convp_input {
     iconv_t cd;
     unsigned char *raw;
     size_t raw_len; /* undecoded bytes at raw[0..raw_len) */
+    unsigned char *dec; /* decoded bytes not yet handed out */
+    size_t dec_len;
+    size_t dec_pos;
     /* Peek window: decoded bytes not yet handed out. */
     unsigned char *peek;
     size_t peek_len;
@@ -179,14 +182,9 @@ static long plain_read(struct convp_input *in, void *buf, size_t n, struct conv_
     return source_read(in, buf, n, err);
 }
 
-/* UTF-8 text: transcoded when the source is UTF-16. */
-static long decoded_read(struct convp_input *in, unsigned char *buf, size_t n,
-                         struct conv_error *err)
+/* Decode more UTF-16 into in->dec; returns bytes decoded, 0 at the end. */
+static long decode_more(struct convp_input *in, struct conv_error *err)
 {
-    if (in->cd == (iconv_t)-1)
-        return plain_read(in, buf, n, err);
-    if (n < 8)
-        return 0; /* callers always ask for more */
     for (;;) {
         if (in->raw_len < RAW_SIZE) {
             long got = plain_read(in, in->raw + in->raw_len, RAW_SIZE - in->raw_len, err);
@@ -198,27 +196,49 @@ static long decoded_read(struct convp_input *in, unsigned char *buf, size_t n,
             return 0;
         char *src = (char *)in->raw;
         size_t src_left = in->raw_len;
-        char *dst = (char *)buf;
-        size_t dst_left = n;
+        char *dst = (char *)in->dec;
+        size_t dst_left = RAW_SIZE * 2;
         size_t r = iconv(in->cd, &src, &src_left, &dst, &dst_left);
         int e = errno;
-        size_t produced = n - dst_left;
+        size_t produced = RAW_SIZE * 2 - dst_left;
         memmove(in->raw, src, src_left);
         in->raw_len = src_left;
         if (r == (size_t)-1 && e == EILSEQ) {
             convp_error_set(err, CONV_E_ENCODING, in->name, 0, 0, "invalid %s text", in->bom);
             return -1;
         }
-        if (r == (size_t)-1 && e == EINVAL && in->eof && produced == 0) {
+        if (produced > 0) {
+            in->dec_len = produced;
+            in->dec_pos = 0;
+            return (long)produced;
+        }
+        if (in->eof) {
+            if (in->raw_len == 0)
+                return 0;
             convp_error_set(err, CONV_E_ENCODING, in->name, 0, 0, "truncated %s text",
                             in->bom);
             return -1;
         }
-        if (produced > 0)
-            return (long)produced;
-        if (in->eof && in->raw_len == 0)
-            return 0;
     }
+}
+
+/* UTF-8 text: transcoded when the source is UTF-16. */
+static long decoded_read(struct convp_input *in, unsigned char *buf, size_t n,
+                         struct conv_error *err)
+{
+    if (in->cd == (iconv_t)-1)
+        return plain_read(in, buf, n, err);
+    if (in->dec_pos == in->dec_len) {
+        long got = decode_more(in, err);
+        if (got <= 0)
+            return got;
+    }
+    size_t k = in->dec_len - in->dec_pos;
+    if (k > n)
+        k = n;
+    memcpy(buf, in->dec + in->dec_pos, k);
+    in->dec_pos += k;
+    return (long)k;
 }
 
 int convp_input_start(struct convp_input *in, struct conv_error *err)
@@ -253,7 +273,8 @@ int convp_input_start(struct convp_input *in, struct conv_error *err)
     if (enc) {
         in->cd = iconv_open("UTF-8", enc);
         in->raw = convp_malloc(in->ctx, RAW_SIZE);
-        if (in->cd == (iconv_t)-1 || !in->raw) {
+        in->dec = convp_malloc(in->ctx, RAW_SIZE * 2);
+        if (in->cd == (iconv_t)-1 || !in->raw || !in->dec) {
             convp_error_set(err, CONV_E_NOMEM, in->name, 0, 0, "cannot set up %s decoding",
                             enc);
             return CONV_ERR;
@@ -323,6 +344,7 @@ void convp_input_close(struct convp_input *in)
     if (in->cd != (iconv_t)-1)
         iconv_close(in->cd);
     convp_free(in->ctx, in->raw);
+    convp_free(in->ctx, in->dec);
     convp_free(in->ctx, in->peek);
     convp_free(in->ctx, in->name);
     convp_free(in->ctx, in);

@@ -7,6 +7,7 @@
 #include "conv_private.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 static uint32_t hash_name(const char *s, size_t n)
 {
@@ -21,8 +22,10 @@ static uint32_t hash_name(const char *s, size_t n)
 struct conv_schema *conv_schema_new(struct conv_context *ctx)
 {
     struct conv_schema *s = convp_calloc(ctx, 1, sizeof *s);
-    if (s)
+    if (s) {
         s->ctx = ctx;
+        s->serial = atomic_fetch_add(&ctx->serial, 1);
+    }
     return s;
 }
 

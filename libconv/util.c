@@ -5,6 +5,7 @@
  */
 #include "conv_private.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 const char *conv_version(void)
@@ -41,6 +42,7 @@ struct conv_context *conv_context_new(const struct conv_allocator *alloc)
     if (!ctx)
         return NULL;
     ctx->alloc = a;
+    atomic_init(&ctx->serial, 1);
     return ctx;
 }
 

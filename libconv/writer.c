@@ -50,7 +50,6 @@ struct conv_writer *convp_writer_open(struct conv_context *ctx, struct convp_out
     w->opts = opts;
     w->out = out;
     w->header = schema;
-    w->header_src = schema;
     if (fmt->writer->open && fmt->writer->open(w) != CONV_OK) {
         if (err)
             *err = w->err;
@@ -103,7 +102,7 @@ static int begin(struct conv_writer *w, const struct conv_schema *from)
                             "out of memory");
             return CONV_ERR;
         }
-        w->header_src = src;
+        w->header_serial = src->serial;
     } else {
         w->own_header = conv_schema_new(w->ctx);
         if (!w->own_header) {
@@ -127,7 +126,7 @@ const struct conv_value *const *convp_writer_row(struct conv_writer *w,
 {
     const struct conv_schema *rs = rec->schema;
     size_t ncol = w->header->n;
-    if (rs != w->map_src || rs->n != w->map_n) {
+    if (rs->serial != w->map_serial || rs->n != w->map_n) {
         long *map = convp_realloc(w->ctx, w->map, (rs->n ? rs->n : 1) * sizeof *map);
         if (!map) {
             convp_error_set(&w->err, CONV_E_NOMEM, convp_output_name(w->out), 0, 0,
@@ -135,10 +134,10 @@ const struct conv_value *const *convp_writer_row(struct conv_writer *w,
             return NULL;
         }
         w->map = map;
-        int same = rs == w->header_src;
+        int same = rs->serial == w->header_serial;
         for (size_t i = 0; i < rs->n; i++)
             map[i] = same && i < ncol ? (long)i : conv_schema_find(w->header, rs->fields[i].name);
-        w->map_src = rs;
+        w->map_serial = rs->serial;
         w->map_n = rs->n;
     }
     memset(w->row, 0, ncol * sizeof *w->row);
