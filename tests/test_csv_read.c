@@ -1,0 +1,739 @@
+/*
+ * CSV reader tests: the case folders under tests/data/csv/{valid,invalid}
+ * (one cmocka test per folder, each read from memory and again through a
+ * callback that hands out 1..7 bytes at a time), then chunk boundaries,
+ * limits, bounded memory, probing and the format descriptor.
+ */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "conv_private.h" /* slot columns, the probe, CONVP_MAX_RECORD_BYTES */
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+/* A growing string. */
+struct sbuf {
+    char *p;
+    size_t n, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        while (b->n + n + 1 > b->cap)
+            b->cap = b->cap ? b->cap * 2 : 256;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+/* Text with \ TAB LF CR escaped so a record stays on one line. */
+static void sb_esc(struct sbuf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '\\': sb_str(b, "\\\\"); break;
+        case '\t': sb_str(b, "\\t"); break;
+        case '\n': sb_str(b, "\\n"); break;
+        case '\r': sb_str(b, "\\r"); break;
+        default: sb_add(b, s + i, 1);
+        }
+    }
+}
+
+/* One line per record: @LINE then name:type=text per value, TAB-separated. */
+static void dump_record(struct sbuf *b, const struct conv_record *rec)
+{
+    char line[32];
+    snprintf(line, sizeof line, "@%llu", (unsigned long long)conv_record_line(rec));
+    sb_str(b, line);
+    for (size_t i = 0; i < conv_record_count(rec); i++) {
+        const char *name = conv_record_name(rec, i);
+        const struct conv_value *v = conv_record_value(rec, i);
+        assert_non_null(name);
+        assert_non_null(v);
+        assert_int_equal(strlen(v->text), v->len);
+        sb_str(b, "\t");
+        sb_esc(b, name, strlen(name));
+        sb_str(b, ":");
+        sb_str(b, conv_type_name(v->type));
+        sb_str(b, "=");
+        sb_esc(b, v->text, v->len);
+    }
+    sb_str(b, "\n");
+}
+
+/* Hands out the document 1..7 bytes at a time. */
+struct trickle {
+    const unsigned char *p;
+    size_t n, pos;
+    uint32_t seed;
+};
+
+static long trickle_read(void *user, void *buf, size_t size)
+{
+    struct trickle *t = user;
+    t->seed = t->seed * 1103515245u + 12345u;
+    size_t k = 1 + (t->seed >> 16) % 7;
+    if (k > size)
+        k = size;
+    if (k > t->n - t->pos)
+        k = t->n - t->pos;
+    memcpy(buf, t->p + t->pos, k);
+    t->pos += k;
+    return (long)k;
+}
+
+/* Options from a case's "options" file (name=value lines) over defaults:
+ * from=csv, and infer-rows=0 so values keep the driver's own types. */
+static struct conv_options *case_options(struct conv_context *ctx, const char *dir)
+{
+    struct conv_options *o = conv_options_new(ctx);
+    assert_non_null(o);
+    conv_options_set(o, "from", "csv");
+    conv_options_set(o, "infer-rows", "0");
+    char *path = tu_path(dir, "options");
+    char *text = tu_read_file(path, NULL);
+    free(path);
+    if (text) {
+        char *save = NULL;
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+            char *eq = strchr(l, '=');
+            assert_non_null(eq);
+            *eq = '\0';
+            conv_options_set(o, l, eq + 1);
+        }
+        free(text);
+    }
+    return o;
+}
+
+/*
+ * Read a whole document; returns the dump of its records, or NULL with
+ * *err set on the first error (from open or from next).  trickle != 0
+ * reads it through the 1..7-byte callback.
+ */
+static char *read_dump(const void *data, size_t len, const struct conv_options *opts,
+                       int trickle, struct conv_error *err)
+{
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct trickle t = {data, len, 0, 7};
+    struct conv_reader *rd =
+        trickle ? conv_reader_open_callback(ctx, trickle_read, &t, "input", opts, err)
+                : conv_reader_open_memory(ctx, data, len, "input", opts, err);
+    struct sbuf b = {0};
+    sb_str(&b, "");
+    int rc = CONV_ERR;
+    if (rd) {
+        const struct conv_record *rec;
+        while ((rc = conv_reader_next(rd, &rec)) == CONV_OK)
+            dump_record(&b, rec);
+        if (rc == CONV_ERR) {
+            *err = *conv_reader_error(rd);
+            /* A failed reader stays failed. */
+            assert_int_equal(conv_reader_next(rd, &rec), CONV_ERR);
+        }
+    }
+    conv_reader_close(rd);
+    conv_context_free(ctx);
+    if (rc != CONV_EOF) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+static char *error_line(const struct conv_error *err)
+{
+    size_t n = conv_error_format(err, NULL, 0);
+    char *s = malloc(n + 1);
+    conv_error_format(err, s, n + 1);
+    return s;
+}
+
+/* Read a string with default options (from=csv, infer-rows=0) plus extra
+ * name=value pairs. */
+static char *dump_str(const char *csv, const char *const *extra, struct conv_error *err)
+{
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    conv_options_set(o, "from", "csv");
+    conv_options_set(o, "infer-rows", "0");
+    for (size_t i = 0; extra && extra[i]; i += 2)
+        conv_options_set(o, extra[i], extra[i + 1]);
+    char *d = read_dump(csv, strlen(csv), o, 0, err);
+    conv_options_free(o);
+    conv_context_free(ctx);
+    return d;
+}
+
+/* ---- case folders ------------------------------------------------------------ */
+
+static void run_valid_case(void **state)
+{
+    const char *dir = *state;
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = case_options(ctx, dir);
+    char *in_path = tu_path(dir, "input.csv"), *exp_path = tu_path(dir, "expected.txt");
+    size_t len;
+    char *input = tu_read_file(in_path, &len);
+    char *expected = tu_read_file(exp_path, NULL);
+    assert_non_null(input);
+    assert_non_null(expected);
+    for (int trickle = 0; trickle <= 1; trickle++) {
+        struct conv_error err;
+        conv_error_clear(&err);
+        char *got = read_dump(input, len, o, trickle, &err);
+        if (!got)
+            fail_msg("%s (trickle=%d): unexpected error: %s", dir, trickle, error_line(&err));
+        if (strcmp(got, expected) != 0)
+            fail_msg("%s (trickle=%d):\n--- expected\n%s--- got\n%s", dir, trickle, expected,
+                     got);
+        free(got);
+    }
+    free(input);
+    free(expected);
+    free(in_path);
+    free(exp_path);
+    conv_options_free(o);
+    conv_context_free(ctx);
+}
+
+static void run_invalid_case(void **state)
+{
+    const char *dir = *state;
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = case_options(ctx, dir);
+    char *in_path = tu_path(dir, "input.csv"), *err_path = tu_path(dir, "error");
+    size_t len;
+    char *input = tu_read_file(in_path, &len);
+    char *expected = tu_read_file(err_path, NULL);
+    assert_non_null(input);
+    assert_non_null(expected);
+    expected[strcspn(expected, "\n")] = '\0';
+    for (int trickle = 0; trickle <= 1; trickle++) {
+        struct conv_error err;
+        conv_error_clear(&err);
+        char *got = read_dump(input, len, o, trickle, &err);
+        if (got)
+            fail_msg("%s (trickle=%d): read without error:\n%s", dir, trickle, got);
+        char *msg = error_line(&err);
+        if (strcmp(msg, expected) != 0)
+            fail_msg("%s (trickle=%d):\n  expected: %s\n  got:      %s", dir, trickle,
+                     expected, msg);
+        free(msg);
+    }
+    free(input);
+    free(expected);
+    free(in_path);
+    free(err_path);
+    conv_options_free(o);
+    conv_context_free(ctx);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Case directories under tests/data/csv/<kind>, sorted; NULL-terminated. */
+static char **list_cases(const char *kind, size_t *count)
+{
+    char rel[64];
+    snprintf(rel, sizeof rel, "tests/data/csv/%s", kind);
+    const char *src = getenv("CONV_SRC");
+    char *root = src ? tu_path(src, rel) : tu_src(rel);
+    DIR *d = opendir(root);
+    if (!d)
+        fail_msg("no case folder %s", root);
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        names = realloc(names, (n + 2) * sizeof *names);
+        names[n++] = tu_path(root, e->d_name);
+    }
+    closedir(d);
+    free(root);
+    qsort(names, n, sizeof *names, cmp_str);
+    *count = n;
+    return names;
+}
+
+/* ---- chunk boundaries -------------------------------------------------------- */
+
+/* A deterministic value for row r, column c: plain, quoted with quotes and
+ * line breaks, multibyte, long, empty string or null. */
+static void make_value(struct sbuf *v, int *kind, unsigned r, unsigned c)
+{
+    static const char *const words[] = {"Sông Công", "13090", "đô thị loại II", "x",
+                                        "Thái Nguyên", "552,6", "a\"b", "dòng\r\nmới"};
+    unsigned h = (r * 2654435761u) ^ (c * 40503u);
+    v->n = 0;
+    sb_str(v, "");
+    *kind = (int)(h % 11);
+    if (*kind == 0)
+        return; /* null */
+    if (*kind == 1) {
+        *kind = -1; /* empty string */
+        return;
+    }
+    unsigned reps = *kind == 2 ? 200 + h % 3000 : 1 + h % 4;
+    for (unsigned i = 0; i < reps; i++)
+        sb_str(v, words[((h >> 8) + i) % 8]);
+}
+
+/* CSV text for a value (quoted when needed, like the writer). */
+static void csv_field(struct sbuf *out, const struct sbuf *v, int kind)
+{
+    if (kind == 0)
+        return;
+    if (kind == -1) {
+        sb_str(out, "\"\"");
+        return;
+    }
+    if (!strpbrk(v->p, ",\"\r\n")) {
+        sb_add(out, v->p, v->n);
+        return;
+    }
+    sb_str(out, "\"");
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->p[i] == '"')
+            sb_str(out, "\"");
+        sb_add(out, v->p + i, 1);
+    }
+    sb_str(out, "\"");
+}
+
+static void check_big(int trickle)
+{
+    enum { COLS = 5 };
+    struct sbuf doc = {0}, v = {0};
+    sb_str(&doc, "c1,c2,c3,c4,c5\r\n");
+    unsigned rows = 0;
+    int kind;
+    while (doc.n < ((size_t)3 << 19)) { /* > 1.5 MiB */
+        for (unsigned c = 0; c < COLS; c++) {
+            if (c)
+                sb_str(&doc, ",");
+            make_value(&v, &kind, rows, c);
+            csv_field(&doc, &v, kind);
+        }
+        /* Vary the line end too. */
+        sb_str(&doc, rows % 3 == 0 ? "\r\n" : rows % 3 == 1 ? "\n" : "\r");
+        rows++;
+    }
+
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    conv_options_set(o, "from", "csv");
+    conv_options_set(o, "infer-rows", "0");
+    struct conv_error err;
+    struct trickle t = {(const unsigned char *)doc.p, doc.n, 0, 99};
+    struct conv_reader *rd =
+        trickle ? conv_reader_open_callback(ctx, trickle_read, &t, "big", o, &err)
+                : conv_reader_open_memory(ctx, doc.p, doc.n, "big", o, &err);
+    assert_non_null(rd);
+    const struct conv_record *rec;
+    unsigned r = 0;
+    uint64_t line = 2;
+    while (conv_reader_next(rd, &rec) == CONV_OK) {
+        assert_int_equal(conv_record_count(rec), COLS);
+        assert_int_equal(conv_record_line(rec), line);
+        for (unsigned c = 0; c < COLS; c++) {
+            const struct conv_value *got = conv_record_value(rec, c);
+            make_value(&v, &kind, r, c);
+            if (kind == 0) {
+                assert_int_equal(got->type, CONV_NULL);
+            } else {
+                assert_int_equal(got->type, CONV_STRING);
+                assert_int_equal(got->len, v.n);
+                assert_memory_equal(got->text, v.p, v.n);
+                /* Line breaks inside quoted values add lines. */
+                for (size_t i = 0; i < v.n; i++)
+                    line += v.p[i] == '\n';
+            }
+        }
+        line++;
+        r++;
+    }
+    assert_int_equal(conv_reader_error(rd)->code, CONV_E_NONE);
+    assert_int_equal(r, rows);
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+    free(doc.p);
+    free(v.p);
+}
+
+static void test_big_from_memory(void **state)
+{
+    (void)state;
+    check_big(0);
+}
+
+static void test_big_trickled(void **state)
+{
+    (void)state;
+    check_big(1);
+}
+
+/* A column count past a chunk: a 600 KiB quoted field of two-byte letters
+ * on line 2, then a bad character after the closing quote. */
+static void test_error_column_after_long_field(void **state)
+{
+    (void)state;
+    struct sbuf doc = {0};
+    sb_str(&doc, "a,b\r\nx,\"");
+    const unsigned n = 300000;
+    for (unsigned i = 0; i < n; i++)
+        sb_str(&doc, "ă");
+    sb_str(&doc, "\"!\r\n");
+    for (int trickle = 0; trickle <= 1; trickle++) {
+        struct conv_error err;
+        struct conv_context *ctx = conv_context_new(NULL);
+        struct conv_options *o = conv_options_new(ctx);
+        conv_options_set(o, "from", "csv");
+        assert_null(read_dump(doc.p, doc.n, o, trickle, &err));
+        assert_int_equal(err.code, CONV_E_SYNTAX);
+        assert_int_equal(err.line, 2);
+        assert_int_equal(err.column, 3 + n + 2); /* x , " ă... " ! */
+        conv_options_free(o);
+        conv_context_free(ctx);
+    }
+    free(doc.p);
+}
+
+/* ---- limits and memory ---------------------------------------------------------- */
+
+/* A source of `size` generated bytes: a header, then rows from a pattern. */
+struct gen {
+    const char *head;
+    size_t head_len;
+    const char *pat; /* repeated */
+    size_t pat_len;
+    uint64_t size, pos;
+    const char *tail; /* after size bytes of pattern */
+    size_t tail_len, tail_pos;
+};
+
+static long gen_read(void *user, void *buf, size_t size)
+{
+    struct gen *g = user;
+    size_t k = 0;
+    char *out = buf;
+    while (k < size) {
+        if (g->pos < g->head_len) {
+            out[k++] = g->head[g->pos++];
+        } else if (g->pos < g->head_len + g->size) {
+            size_t off = (size_t)((g->pos - g->head_len) % g->pat_len);
+            size_t run = g->pat_len - off;
+            uint64_t left = g->head_len + g->size - g->pos;
+            if (run > left)
+                run = (size_t)left;
+            if (run > size - k)
+                run = size - k;
+            memcpy(out + k, g->pat + off, run);
+            k += run;
+            g->pos += run;
+        } else if (g->tail_pos < g->tail_len) {
+            out[k++] = g->tail[g->tail_pos++];
+        } else {
+            break;
+        }
+    }
+    return (long)k;
+}
+
+static void test_record_limit(void **state)
+{
+    (void)state;
+    /* One unquoted field longer than the record limit on line 3. */
+    struct gen g = {"a,b\r\n1,2\r\nx,", 12, "abcdefgh", 8,
+                    CONVP_MAX_RECORD_BYTES + 16, 0, "\r\n", 2, 0};
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    conv_options_set(o, "from", "csv");
+    conv_options_set(o, "infer-rows", "0");
+    struct conv_error err;
+    struct conv_reader *rd = conv_reader_open_callback(ctx, gen_read, &g, "huge", o, &err);
+    assert_non_null(rd);
+    const struct conv_record *rec;
+    assert_int_equal(conv_reader_next(rd, &rec), CONV_OK);
+    assert_int_equal(conv_reader_next(rd, &rec), CONV_ERR);
+    const struct conv_error *e = conv_reader_error(rd);
+    assert_int_equal(e->code, CONV_E_LIMIT);
+    assert_int_equal(e->line, 3);
+    assert_int_equal(e->column, 1);
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+}
+
+/* More columns than CONVP_MAX_FIELDS in the header. */
+static void test_column_limit(void **state)
+{
+    (void)state;
+    size_t n = CONVP_MAX_FIELDS; /* n delimiters: n + 1 fields */
+    char *doc = malloc(n + 3);
+    memset(doc, ',', n);
+    memcpy(doc + n, "\r\n", 3);
+    struct conv_error err;
+    assert_null(dump_str(doc, (const char *const[]){"duplicate-names", "rename", NULL}, &err));
+    assert_int_equal(err.code, CONV_E_LIMIT);
+    assert_int_equal(err.line, 1);
+    assert_int_equal(err.column, n + 1);
+    /* One fewer is fine, renamed column_1 ... column_100000. */
+    char *d = dump_str(doc + 1, (const char *const[]){"duplicate-names", "rename", NULL}, &err);
+    assert_non_null(d);
+    assert_string_equal(d, "");
+    free(d);
+    free(doc);
+}
+
+/* An allocator that tracks the bytes in use and their peak. */
+struct counting {
+    size_t now, peak;
+};
+
+static void *cnt_malloc(void *user, size_t size)
+{
+    struct counting *c = user;
+    size_t *p = malloc(size + 16);
+    if (!p)
+        return NULL;
+    *p = size;
+    c->now += size;
+    if (c->now > c->peak)
+        c->peak = c->now;
+    return (char *)p + 16;
+}
+
+static void cnt_free(void *user, void *ptr)
+{
+    struct counting *c = user;
+    if (!ptr)
+        return;
+    size_t *p = (size_t *)((char *)ptr - 16);
+    c->now -= *p;
+    free(p);
+}
+
+static void *cnt_realloc(void *user, void *ptr, size_t size)
+{
+    if (!ptr)
+        return cnt_malloc(user, size);
+    struct counting *c = user;
+    size_t *p = (size_t *)((char *)ptr - 16);
+    size_t old = *p;
+    size_t *q = realloc(p, size + 16);
+    if (!q)
+        return NULL;
+    *q = size;
+    c->now = c->now - old + size;
+    if (c->now > c->peak)
+        c->peak = c->now;
+    return (char *)q + 16;
+}
+
+static void test_memory_stays_flat(void **state)
+{
+    (void)state;
+    static const char row[] = "165,Thành phố Sông Công,\"đô thị, loại II\",13090,552.6\r\n";
+    struct counting cnt = {0, 0};
+    struct conv_allocator alloc = {cnt_malloc, cnt_realloc, cnt_free, &cnt};
+    struct conv_context *ctx = conv_context_new(&alloc);
+    struct conv_options *o = conv_options_new(ctx);
+    conv_options_set(o, "from", "csv");
+    conv_options_set(o, "infer-rows", "0");
+    /* 32 MiB of rows through the callback. */
+    struct gen g = {"code,name,note,value,ratio\r\n", 28, row, sizeof row - 1,
+                    (uint64_t)(sizeof row - 1) * 500000, 0, "", 0, 0};
+    struct conv_error err;
+    struct conv_reader *rd = conv_reader_open_callback(ctx, gen_read, &g, "flat", o, &err);
+    assert_non_null(rd);
+    const struct conv_record *rec;
+    size_t n = 0;
+    while (conv_reader_next(rd, &rec) == CONV_OK)
+        n++;
+    assert_int_equal(conv_reader_error(rd)->code, CONV_E_NONE);
+    assert_int_equal(n, 500000);
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+    /* Read buffer, peek window and one record: well under 2 MiB. */
+    if (cnt.peak > ((size_t)2 << 20))
+        fail_msg("peak memory %zu bytes", cnt.peak);
+    assert_int_equal(cnt.now, 0);
+}
+
+/* ---- smaller checks ----------------------------------------------------------------- */
+
+/* Each value's slot knows its character column and line. */
+static void test_slot_positions(void **state)
+{
+    (void)state;
+    const char *csv = "a,b,c\r\nĐà,\"x\r\nyz\",Nẵng\r\n";
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    conv_options_set(o, "from", "csv");
+    struct conv_error err;
+    struct conv_reader *rd = conv_reader_open_memory(ctx, csv, strlen(csv), "p", o, &err);
+    assert_non_null(rd);
+    const struct conv_record *rec;
+    assert_int_equal(conv_reader_next(rd, &rec), CONV_OK);
+    assert_int_equal(rec->n, 3);
+    assert_int_equal(rec->slots[0].line, 2);
+    assert_int_equal(rec->slots[0].column, 1);
+    assert_int_equal(rec->slots[1].line, 2);
+    assert_int_equal(rec->slots[1].column, 4);
+    assert_int_equal(rec->slots[2].line, 3);
+    assert_int_equal(rec->slots[2].column, 5);
+    assert_int_equal(conv_reader_next(rd, &rec), CONV_EOF);
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+}
+
+/* Types the core infers from raw CSV text (default options). */
+static void test_inferred_by_default(void **state)
+{
+    (void)state;
+    struct conv_error err;
+    char *d = dump_str("ma,gia_tri\r\n165,13090\r\n166,552.6\r\n",
+                       (const char *const[]){"infer-rows", "1000", NULL}, &err);
+    assert_non_null(d);
+    assert_string_equal(d, "@2\tma:integer=165\tgia_tri:decimal=13090\n"
+                           "@3\tma:integer=166\tgia_tri:decimal=552.6\n");
+    free(d);
+}
+
+static void test_no_header_fields_fixed_at_open(void **state)
+{
+    (void)state;
+    const char *csv = "x,y,z\r\n1,2,3\r\n";
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    conv_options_set(o, "from", "csv");
+    conv_options_set(o, "no-header", "1");
+    struct conv_error err;
+    struct conv_reader *rd = conv_reader_open_memory(ctx, csv, strlen(csv), "n", o, &err);
+    assert_non_null(rd);
+    /* The names exist before the first record is asked for. */
+    const struct conv_schema *s = conv_reader_schema(rd);
+    assert_int_equal(conv_schema_count(s), 3);
+    assert_string_equal(conv_schema_field(s, 2)->name, "3");
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+}
+
+static void test_probe(void **state)
+{
+    (void)state;
+    assert_int_equal(convp_format_csv.probe((const unsigned char *)"a,b\r\n1,2", 8), 10);
+    assert_int_equal(convp_format_csv.probe((const unsigned char *)"", 0), 10);
+    assert_int_equal(convp_format_csv.probe((const unsigned char *)"S\xc3\xb4ng", 5), 10);
+    /* The window may cut a character. */
+    assert_int_equal(convp_format_csv.probe((const unsigned char *)"S\xc3", 2), 10);
+    assert_int_equal(convp_format_csv.probe((const unsigned char *)"a\0b", 3), 0);
+    assert_int_equal(convp_format_csv.probe((const unsigned char *)"a\xff,b", 4), 0);
+    assert_int_equal(convp_format_csv.probe((const unsigned char *)"\xc3(", 2), 0);
+    /* Never reads past n: the byte after is invalid. */
+    assert_int_equal(convp_format_csv.probe((const unsigned char *)"ab\xff", 2), 10);
+}
+
+static void test_descriptor(void **state)
+{
+    (void)state;
+    const struct conv_format *f = conv_format_by_name("csv");
+    assert_non_null(f);
+    assert_ptr_equal(f, &convp_format_csv);
+    assert_string_equal(conv_format_name(f), "csv");
+    const char *const *ext = conv_format_extensions(f);
+    assert_string_equal(ext[0], "csv");
+    assert_string_equal(ext[1], "tsv");
+    assert_null(ext[2]);
+    assert_true(conv_format_can_read(f));
+    assert_true(conv_format_can_write(f));
+    assert_true(f->flags & CONVP_FMT_NEEDS_HEADER);
+    assert_false(f->flags & CONVP_FMT_TYPED);
+    const char *want[] = {"delimiter", "no-header", "ragged", "duplicate-names",
+                          "out-delimiter", "omit-header", "eol", "bom", "excel-safe"};
+    size_t n = 0;
+    while (conv_format_option(f, n))
+        n++;
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(conv_format_option(f, i)->name, want[i]);
+}
+
+/* Errors keep the record number the core adds, and the byte offset. */
+static void test_error_offset(void **state)
+{
+    (void)state;
+    struct conv_error err;
+    assert_null(dump_str("a,b\r\n1,2\r\n3,\"x\"y\r\n", NULL, &err));
+    assert_int_equal(err.code, CONV_E_SYNTAX);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 6);
+    assert_int_equal(err.offset, 15);
+    assert_int_equal(err.record, 2);
+}
+
+int main(void)
+{
+    size_t nv, ni;
+    char **valid = list_cases("valid", &nv);
+    char **invalid = list_cases("invalid", &ni);
+    struct CMUnitTest *cases = calloc(nv + ni, sizeof *cases);
+    for (size_t i = 0; i < nv; i++) {
+        cases[i].name = strrchr(valid[i], '/') + 1;
+        cases[i].test_func = run_valid_case;
+        cases[i].initial_state = valid[i];
+    }
+    for (size_t i = 0; i < ni; i++) {
+        cases[nv + i].name = strrchr(invalid[i], '/') + 1;
+        cases[nv + i].test_func = run_invalid_case;
+        cases[nv + i].initial_state = invalid[i];
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_big_from_memory),
+        cmocka_unit_test(test_big_trickled),
+        cmocka_unit_test(test_error_column_after_long_field),
+        cmocka_unit_test(test_record_limit),
+        cmocka_unit_test(test_column_limit),
+        cmocka_unit_test(test_memory_stays_flat),
+        cmocka_unit_test(test_slot_positions),
+        cmocka_unit_test(test_inferred_by_default),
+        cmocka_unit_test(test_no_header_fields_fixed_at_open),
+        cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_descriptor),
+        cmocka_unit_test(test_error_offset),
+    };
+    int failed = _cmocka_run_group_tests("csv_read_cases", cases, nv + ni, NULL, NULL);
+    failed += cmocka_run_group_tests_name("csv_read", tests, NULL, NULL);
+    for (size_t i = 0; i < nv; i++)
+        free(valid[i]);
+    for (size_t i = 0; i < ni; i++)
+        free(invalid[i]);
+    free(valid);
+    free(invalid);
+    free(cases);
+    return failed ? 1 : 0;
+}
