@@ -228,8 +228,12 @@ char *tu_convert_mem(const char *input, size_t len, const char *from, const char
     }
     struct conv_reader *rd = conv_reader_open_memory(ctx, input, len, "input", ropt, err);
     struct conv_writer *w = NULL;
-    if (rd)
-        w = conv_writer_open_memory(ctx, NULL, wopt, err);
+    /* Fields known at open (a CSV header) make the writer's header, so a
+     * header-only input keeps its header, as conv_convert() does. */
+    if (rd) {
+        const struct conv_schema *fields = conv_reader_schema(rd);
+        w = conv_writer_open_memory(ctx, conv_schema_count(fields) ? fields : NULL, wopt, err);
+    }
     if (rd && w) {
         const struct conv_record *rec;
         int rc;
