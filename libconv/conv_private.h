@@ -377,6 +377,7 @@ struct conv_writer {
 
 /* The const registry. */
 extern const struct conv_format convp_format_csv;
+extern const struct conv_format convp_format_tsv;
 extern const struct conv_format convp_format_json;
 extern const struct conv_format convp_format_jsonl;
 

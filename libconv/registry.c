@@ -11,6 +11,7 @@ static const struct conv_format *const formats[] = {
     &convp_format_json,
     &convp_format_jsonl,
     &convp_format_csv,
+    &convp_format_tsv,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])

@@ -215,7 +215,8 @@ int convp_csv_parse_delim(const char *s, int allow_auto, unsigned char *out)
     return 0;
 }
 
-static const char *const csv_extensions[] = {"csv", "tsv", NULL};
+static const char *const csv_extensions[] = {"csv", NULL};
+static const char *const tsv_extensions[] = {"tsv", "tab", NULL};
 
 static const struct conv_option_desc csv_options[] = {
     {"delimiter", "CHAR",
@@ -247,4 +248,17 @@ const struct conv_format convp_format_csv = {
     .reader = &convp_csv_reader_ops,
     .writer = &convp_csv_writer_ops,
     .options = csv_options,
+};
+
+/* Tab-separated values: the same driver with tab as the default delimiter
+ * both ways.  No probe: by content, such a file is CSV with a detected tab. */
+const struct conv_format convp_format_tsv = {
+    .name = "tsv",
+    .description = "Tab-separated values (CSV rules with a tab delimiter)",
+    .extensions = tsv_extensions,
+    .flags = CONVP_FMT_NEEDS_HEADER,
+    .probe = NULL,
+    .reader = &convp_csv_reader_ops,
+    .writer = &convp_csv_writer_ops,
+    .options = NULL,
 };

@@ -666,7 +666,8 @@ static int csv_open(struct conv_reader *rd)
     convp_buf_init(&r->tmp, rd->ctx);
     convp_record_init(&r->held, rd->ctx, rd->fields);
 
-    const char *d = convp_opt_str(rd->opts, "delimiter", "auto");
+    const char *d = convp_opt_str(rd->opts, "delimiter",
+                                  rd->fmt == &convp_format_tsv ? "tab" : "auto");
     int no_header;
     if (convp_csv_parse_delim(d, 1, &r->delim) != 0) {
         convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,

@@ -149,7 +149,8 @@ static int csv_wopen(struct conv_writer *w)
         return CONV_ERR;
     }
     w->drv = cw;
-    const char *d = convp_opt_str(w->opts, "out-delimiter", ",");
+    const char *d = convp_opt_str(w->opts, "out-delimiter",
+                                  w->fmt == &convp_format_tsv ? "tab" : ",");
     if (convp_csv_parse_delim(d, 0, &cw->delim) != 0) {
         convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0,
                         "option out-delimiter: expected tab or one ASCII character "
