@@ -147,6 +147,8 @@ const unsigned char *convp_input_peek(struct convp_input *in, size_t *len);
 long convp_input_read(struct convp_input *in, void *buf, size_t n,
                       struct conv_error *err);
 const char *convp_input_name(const struct convp_input *in);
+/* Ask fn (a progress callback) whether to stop when a read is interrupted. */
+void convp_input_set_cancel(struct convp_input *in, conv_progress_fn fn, void *user);
 /* Raw bytes consumed from the source so far, and the total if known. */
 uint64_t convp_input_done(const struct convp_input *in);
 uint64_t convp_input_total(const struct convp_input *in);
@@ -207,6 +209,11 @@ void convp_output_close(struct convp_output *out);
 
 /* ---- schema -------------------------------------------------------------- */
 
+struct convp_field_pos {
+    uint64_t line;
+    uint32_t column;
+};
+
 struct conv_schema {
     struct conv_context *ctx;
     struct conv_field *fields; /* strings owned */
@@ -216,11 +223,15 @@ struct conv_schema {
     size_t index_mask;
     char *title;
     int fixed; /* declared by a schema file: hard types, no new fields */
+    struct convp_field_pos *pos; /* where each name was read (a CSV header), or NULL */
+    size_t pos_cap;
     uint64_t serial; /* unique per context: caches key on it, not on the address */
 };
 
 /* Add a field by name with type CONV_ANY; returns its index, -1 on nomem. */
 long convp_schema_add_name(struct conv_schema *s, const char *name, size_t len);
+/* Remember where field i's name was read; 0 or -1 on nomem. */
+int convp_schema_set_pos(struct conv_schema *s, size_t i, uint64_t line, uint32_t column);
 /* Find by name with explicit length. */
 long convp_schema_find_n(const struct conv_schema *s, const char *name, size_t len);
 /* Copy of a schema (fields, labels, title). NULL on nomem. */
@@ -349,6 +360,7 @@ struct conv_reader {
     size_t pending_pos;
     long *declared_map;          /* rd->fields index -> declared index */
     size_t declared_map_n;
+    uint64_t *declared_seen;     /* per declared field: last record with a value */
     int inferred;
     int done;
     uint64_t count;

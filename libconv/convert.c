@@ -172,6 +172,19 @@ static void spool_close(struct spool *sp)
     convp_buf_free(&sp->buf);
 }
 
+/* Ask the progress callback whether to go on; 0 or -1 (canceled). */
+static int keep_going(const struct conv_options *opts, const struct conv_reader *rd,
+                      uint64_t records, struct conv_error *err)
+{
+    if (opts && opts->progress &&
+        opts->progress(opts->progress_user, convp_input_done(rd->in), convp_input_total(rd->in),
+                       records) != 0) {
+        convp_error_set(err, CONV_E_CANCELED, rd->source, 0, 0, "canceled");
+        return -1;
+    }
+    return 0;
+}
+
 static int fail_with(struct conv_error *err, const struct conv_error *src)
 {
     if (err && err->code == CONV_E_NONE)
@@ -219,9 +232,15 @@ int conv_convert(struct conv_context *ctx, const char *in, const char *out,
         struct conv_record replay;
         convp_record_init(&replay, ctx, rd->fields);
         replay.source = rd->source;
-        while ((r = spool_get(&sp, &replay, err)) == CONV_OK)
+        uint64_t replayed = 0;
+        while ((r = spool_get(&sp, &replay, err)) == CONV_OK) {
             if (conv_writer_put(w, &replay) != CONV_OK)
                 break;
+            if (++replayed % 16384 == 0 && keep_going(opts, rd, rd->count, err) != 0) {
+                r = CONV_ERR;
+                break;
+            }
+        }
         convp_record_fini(&replay);
         if (r == CONV_ERR)
             goto done;
@@ -246,6 +265,9 @@ int conv_convert(struct conv_context *ctx, const char *in, const char *out,
             goto done;
         }
     }
+    /* A signal that came late must still keep the output out of place. */
+    if (keep_going(opts, rd, rd->count, err) != 0)
+        goto done;
     if (conv_writer_finish(w) != CONV_OK) {
         fail_with(err, conv_writer_error(w));
         goto done;

@@ -28,6 +28,8 @@ struct convp_input {
     size_t mem_pos;
     conv_read_fn fn;
     void *user;
+    conv_progress_fn cancel; /* asked on EINTR whether to stop */
+    void *cancel_user;
     char *name;
     uint64_t done;  /* raw bytes taken from the source */
     uint64_t total; /* size of the source if known */
@@ -143,8 +145,15 @@ static long source_read(struct convp_input *in, void *buf, size_t n, struct conv
     case IN_FD:
         for (;;) {
             ssize_t r = read(in->fd, buf, n);
-            if (r < 0 && errno == EINTR)
+            if (r < 0 && errno == EINTR) {
+                /* A signal (Ctrl-C) while waiting on a pipe: let the
+                 * caller decide whether to stop. */
+                if (in->cancel && in->cancel(in->cancel_user, in->done, in->total, 0)) {
+                    convp_error_set(err, CONV_E_CANCELED, in->name, 0, 0, "canceled");
+                    return -1;
+                }
                 continue;
+            }
             if (r < 0) {
                 convp_error_set(err, CONV_E_IO, in->name, 0, 0, "read error: %s",
                                 strerror(errno));
@@ -313,6 +322,12 @@ long convp_input_read(struct convp_input *in, void *buf, size_t n, struct conv_e
         return (long)k;
     }
     return decoded_read(in, buf, n, err);
+}
+
+void convp_input_set_cancel(struct convp_input *in, conv_progress_fn fn, void *user)
+{
+    in->cancel = fn;
+    in->cancel_user = user;
 }
 
 const char *convp_input_name(const struct convp_input *in)

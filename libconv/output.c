@@ -60,8 +60,13 @@ static int open_temp(struct convp_output *out, struct conv_error *err)
         snprintf(out->tmp_path, size, "%.*s.%s.%02x%02x%02x%02x%02x%02x.tmp", (int)dirlen,
                  out->path, base, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
         out->fd = open(out->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (out->fd >= 0)
+        if (out->fd >= 0) {
+            /* A replaced file keeps its permissions. */
+            struct stat st;
+            if (stat(out->path, &st) == 0 && S_ISREG(st.st_mode))
+                (void)fchmod(out->fd, st.st_mode & 07777);
             return CONV_OK;
+        }
         if (errno != EEXIST)
             break;
     }
@@ -79,10 +84,25 @@ struct convp_output *convp_output_open_file(struct conv_context *ctx, const char
     if (!out)
         return NULL;
     struct stat st;
+    if (strcmp(path, "-") != 0 && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        /* Replace the file a symbolic link points to, not the link. */
+        char *real = realpath(path, NULL);
+        if (real) {
+            char *copy = convp_strdup(ctx, real);
+            free(real);
+            if (!copy) {
+                convp_error_set(err, CONV_E_NOMEM, path, 0, 0, "out of memory");
+                convp_output_close(out);
+                return NULL;
+            }
+            convp_free(ctx, out->path);
+            out->path = copy;
+        }
+    }
     if (!strcmp(path, "-")) {
         out->fd = 1;
         out->direct = 1;
-    } else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    } else if (stat(out->path, &st) == 0 && !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode)) {
             convp_error_set(err, CONV_E_IO, path, 0, 0, "is a directory");
             convp_output_close(out);

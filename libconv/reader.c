@@ -139,6 +139,7 @@ static long declared_index(struct conv_reader *rd, uint32_t field)
 
 static int apply_declared(struct conv_reader *rd, struct conv_record *rec)
 {
+    const struct conv_field *decl = rd->declared->fields;
     for (size_t i = 0; i < rec->n; i++) {
         struct convp_slot *s = &rec->slots[i];
         long d = declared_index(rd, s->field);
@@ -152,12 +153,29 @@ static int apply_declared(struct conv_reader *rd, struct conv_record *rec)
                                 rd->fields->fields[s->field].name);
             return CONV_ERR;
         }
-        enum conv_type t = rd->declared->fields[d].type;
+        enum conv_type t = decl[d].type;
         if (coerce(&s->value, t, 1) != 0)
             return type_error(rd, rec, s, t);
         s->field = (uint32_t)d;
+        if (s->value.type != CONV_NULL)
+            rd->declared_seen[d] = rec->index;
     }
     rec->schema = rd->declared;
+    /* Required fields: present and not null. */
+    for (size_t d = 0; d < rd->declared->n; d++) {
+        if (!decl[d].required || rd->declared_seen[d] == rec->index)
+            continue;
+        const struct convp_slot *at = NULL;
+        for (size_t i = 0; i < rec->n; i++)
+            if (rec->slots[i].field == d)
+                at = &rec->slots[i];
+        convp_error_at_slot(&rd->err, CONV_E_SCHEMA, rd->source, rec, at,
+                            at ? "field '%s' is required but has no value"
+                               : "field '%s' is required but missing",
+                            decl[d].name);
+        convp_error_where(&rd->err, rec->index, decl[d].name, 0);
+        return CONV_ERR;
+    }
     return CONV_OK;
 }
 
@@ -376,7 +394,14 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
         if (!rd->own_declared)
             goto fail;
         rd->declared = rd->own_declared;
+        rd->declared_seen = convp_calloc(ctx, rd->declared->n, sizeof *rd->declared_seen);
+        if (!rd->declared_seen) {
+            convp_error_set(err, CONV_E_NOMEM, path, 0, 0, "out of memory");
+            goto fail;
+        }
     }
+    if (opts && opts->progress)
+        convp_input_set_cancel(in, opts->progress, opts->progress_user);
     if (convp_input_start(in, err) != CONV_OK)
         goto fail;
     if (!(rd->fmt = pick_format(rd, path, err)))
@@ -391,8 +416,9 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
     if (rd->declared && rd->fields_fixed) {
         for (size_t i = 0; i < rd->fields->n; i++)
             if (conv_schema_find(rd->declared, rd->fields->fields[i].name) < 0) {
-                convp_error_set(err, CONV_E_SCHEMA, rd->source, 1, 0,
-                                "column '%s' is not in the schema",
+                const struct convp_field_pos *p = rd->fields->pos ? &rd->fields->pos[i] : NULL;
+                convp_error_set(err, CONV_E_SCHEMA, rd->source, p ? p->line : 1,
+                                p ? p->column : 0, "column '%s' is not in the schema",
                                 rd->fields->fields[i].name);
                 goto fail;
             }
@@ -455,6 +481,7 @@ void conv_reader_close(struct conv_reader *rd)
     conv_schema_free(rd->fields);
     conv_schema_free(rd->own_declared);
     convp_free(rd->ctx, rd->declared_map);
+    convp_free(rd->ctx, rd->declared_seen);
     convp_input_close(rd->in);
     convp_free(rd->ctx, rd);
 }

@@ -45,6 +45,7 @@ void conv_schema_free(struct conv_schema *s)
         field_free(s->ctx, &s->fields[i]);
     convp_free(s->ctx, s->fields);
     convp_free(s->ctx, s->index);
+    convp_free(s->ctx, s->pos);
     convp_free(s->ctx, s->title);
     convp_free(s->ctx, s);
 }
@@ -144,6 +145,24 @@ int conv_schema_add(struct conv_schema *s, const struct conv_field *src)
         return CONV_ERR;
     }
     return CONV_OK;
+}
+
+int convp_schema_set_pos(struct conv_schema *s, size_t i, uint64_t line, uint32_t column)
+{
+    if (i >= s->n)
+        return -1;
+    /* Sized to the field capacity, so it grows with the fields. */
+    if (!s->pos || s->pos_cap < s->cap) {
+        struct convp_field_pos *p = convp_realloc(s->ctx, s->pos, s->cap * sizeof *p);
+        if (!p)
+            return -1;
+        memset(p + s->pos_cap, 0, (s->cap - s->pos_cap) * sizeof *p);
+        s->pos = p;
+        s->pos_cap = s->cap;
+    }
+    s->pos[i].line = line;
+    s->pos[i].column = column;
+    return 0;
 }
 
 size_t conv_schema_count(const struct conv_schema *s)

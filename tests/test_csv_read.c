@@ -667,8 +667,11 @@ static void test_descriptor(void **state)
     assert_string_equal(conv_format_name(f), "csv");
     const char *const *ext = conv_format_extensions(f);
     assert_string_equal(ext[0], "csv");
-    assert_string_equal(ext[1], "tsv");
-    assert_null(ext[2]);
+    assert_null(ext[1]);
+    const struct conv_format *t = conv_format_by_path("x.tsv");
+    assert_ptr_equal(t, &convp_format_tsv);
+    assert_ptr_equal(t->reader, f->reader);
+    assert_ptr_equal(t->writer, f->writer);
     assert_true(conv_format_can_read(f));
     assert_true(conv_format_can_write(f));
     assert_true(f->flags & CONVP_FMT_NEEDS_HEADER);

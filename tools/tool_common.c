@@ -55,7 +55,10 @@ void tool_print_error(const char *prog, const struct conv_error *err)
 {
     char line[1024];
     conv_error_format(err, line, sizeof line);
-    fprintf(stderr, "%s: %s\n", prog, line);
+    if (tool_exit_code(err) == TOOL_EXIT_USAGE)
+        fprintf(stderr, "%s: %s (see %s --help)\n", prog, line, prog);
+    else
+        fprintf(stderr, "%s: %s\n", prog, line);
 }
 
 int tool_usage_error(const char *prog, const char *fmt, ...)
@@ -119,7 +122,7 @@ static void print_option(FILE *f, const struct conv_option_desc *d)
 {
     char left[64];
     snprintf(left, sizeof left, "--%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
-    fprintf(f, "  %-28s %s\n", left, d->help);
+    fprintf(f, "  %-32s %s\n", left, d->help);
 }
 
 void tool_print_format_options(FILE *f)
@@ -128,12 +131,20 @@ void tool_print_format_options(FILE *f)
     fprintf(f, "\nConversion options:\n");
     for (size_t i = 0; (d = conv_core_option(i)) != NULL; i++)
         print_option(f, d);
+    /* Formats sharing one option table (json and jsonl) share a section. */
     for (size_t k = 0; k < conv_format_count(); k++) {
-        const struct conv_format *fmt = conv_format_at(k);
-        if (!conv_format_option(fmt, 0))
+        const struct conv_option_desc *first = conv_format_option(conv_format_at(k), 0);
+        int seen = !first;
+        for (size_t j = 0; j < k && !seen; j++)
+            seen = conv_format_option(conv_format_at(j), 0) == first;
+        if (seen)
             continue;
-        fprintf(f, "\n%s options:\n", conv_format_name(fmt));
-        for (size_t i = 0; (d = conv_format_option(fmt, i)) != NULL; i++)
+        fprintf(f, "\n%s", conv_format_name(conv_format_at(k)));
+        for (size_t j = k + 1; j < conv_format_count(); j++)
+            if (conv_format_option(conv_format_at(j), 0) == first)
+                fprintf(f, ", %s", conv_format_name(conv_format_at(j)));
+        fprintf(f, " options:\n");
+        for (size_t i = 0; (d = conv_format_option(conv_format_at(k), i)) != NULL; i++)
             print_option(f, d);
     }
 }

@@ -441,10 +441,10 @@ static int csv_read_row(struct csv_reader *r, struct conv_record *rec)
         if (!first && nf != width) {
             if (nf > width)
                 return csv_fail(r, CONV_E_STRUCTURE, extra_line, extra_col, 0,
-                                "row has %zu fields, expected %zu", nf, width);
+                                "row has %zu field%s, expected %zu", nf, nf == 1 ? "" : "s", width);
             if (!r->pad)
                 return csv_fail(r, CONV_E_STRUCTURE, r->line, r->col, r->base + qo,
-                                "row has %zu fields, expected %zu", nf, width);
+                                "row has %zu field%s, expected %zu", nf, nf == 1 ? "" : "s", width);
             for (; nf < width; nf++)
                 if (convp_record_add(rec, (uint32_t)nf, CONV_NULL, 0, "", 0, r->line,
                                      csv_col32(r->col)) != CONV_OK)
@@ -559,7 +559,8 @@ static int csv_take_header(struct csv_reader *r, const struct conv_record *row)
             name = r->tmp.data;
             len = r->tmp.len;
         }
-        if (convp_schema_add_name(s, name, len) < 0) {
+        long idx = convp_schema_add_name(s, name, len);
+        if (idx < 0 || convp_schema_set_pos(s, (size_t)idx, sl->line, sl->column) != 0) {
             rc = csv_nomem(r);
             break;
         }
