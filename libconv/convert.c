@@ -19,7 +19,8 @@ struct spool {
     int fd;
     struct convp_buf buf; /* write buffer, then read buffer */
     size_t pos;           /* read position in buf */
-    int eof;
+    uint64_t written;     /* records spooled */
+    uint64_t replayed;    /* records read back */
 };
 
 static int spool_open(struct spool *sp, struct conv_context *ctx, struct conv_error *err)
@@ -88,6 +89,7 @@ static int spool_put(struct spool *sp, const struct conv_record *rec, struct con
         convp_error_set(err, CONV_E_NOMEM, "temporary file", 0, 0, "out of memory");
         return CONV_ERR;
     }
+    sp->written++;
     return sp->buf.len >= SPOOL_BUF ? spool_flush(sp, err) : CONV_OK;
 }
 
@@ -126,10 +128,10 @@ static void take(struct spool *sp, void *dst, size_t n)
 /* Next spooled record into rec: CONV_OK, CONV_EOF or CONV_ERR. */
 static int spool_get(struct spool *sp, struct conv_record *rec, struct conv_error *err)
 {
-    if (sp->buf.len == sp->pos) {
-        if (need(sp, 1, NULL) != 0)
-            return CONV_EOF;
-    }
+    /* The end is the count spooled, never a failed read. */
+    if (sp->replayed == sp->written)
+        return CONV_EOF;
+    sp->replayed++;
     uint32_t n;
     if (need(sp, 20, err) != 0)
         return CONV_ERR;
@@ -196,6 +198,8 @@ int conv_convert(struct conv_context *ctx, const char *in, const char *out,
                  const struct conv_options *opts, struct conv_stats *stats,
                  struct conv_error *err)
 {
+    if (stats)
+        memset(stats, 0, sizeof *stats);
     const struct conv_format *wfmt = convp_writer_format(out, opts, err);
     if (!wfmt)
         return CONV_ERR;

@@ -136,6 +136,12 @@ struct conv_record *conv_record_clone(const struct conv_record *src)
         conv_record_free(rec);
         return NULL;
     }
+    /* The source name belongs to the reader: keep a copy. */
+    if (src->source && !(rec->source = convp_arena_strndup(&rec->arena, src->source,
+                                                           strlen(src->source)))) {
+        conv_record_free(rec);
+        return NULL;
+    }
     return rec;
 }
 

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 
 static uint32_t hash_name(const char *s, size_t n)
 {
@@ -215,6 +216,11 @@ static const char *opt_string(json_t *obj, const char *key, int *bad)
 struct conv_schema *conv_schema_load(struct conv_context *ctx, const char *path,
                                      struct conv_error *err)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        convp_error_set(err, CONV_E_IO, path, 0, 0, "cannot read schema: not a regular file");
+        return NULL;
+    }
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {

@@ -204,6 +204,8 @@ void convp_arena_init(struct convp_arena *a, struct conv_context *ctx)
 
 void *convp_arena_alloc(struct convp_arena *a, size_t size)
 {
+    if (size > SIZE_MAX / 4)
+        return NULL;
     size = (size + 7) & ~(size_t)7;
     if (CONVP_LIKELY(a->head && a->head->size - a->used >= size)) {
         void *p = (char *)a->head + ARENA_HDR + a->used;
@@ -281,7 +283,7 @@ void convp_buf_free(struct convp_buf *b)
 int convp_buf_grow(struct convp_buf *b, size_t extra)
 {
     size_t need = b->len + extra;
-    if (need < b->len)
+    if (need < b->len || need > SIZE_MAX / 4)
         return -1;
     if (need <= b->cap)
         return 0;

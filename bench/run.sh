@@ -1,0 +1,356 @@
+#!/usr/bin/env bash
+# bench/run.sh: time conv against Miller, csvkit and pandas converting the
+# same generated indicator file CSV->JSON and JSON->CSV, print one Markdown
+# table per direction (wall time, MB/s, peak RSS, speed ratio) and check that
+# conv round-trips the CSV byte for byte.  See bench/README.md.
+set -u -o pipefail
+
+usage() {
+    cat <<'EOF'
+usage: bench/run.sh [options] [N]
+
+Generate N indicator records (default 1000000) once, then time each tool
+converting the same file CSV->JSON and JSON->CSV.
+
+options:
+  --no-csvkit     skip csvkit (csvjson, in2csv), which is very slow
+  --timeout S     cap each tool run at S seconds (default 600)
+  --runs R        run each conversion R times, keep the fastest (default 1)
+  --seed S        generator seed (default 1)
+  --keep          keep the temporary data directory and print its path
+  --install       first run: apt-get install -y miller csvkit python3-pandas time
+  -h, --help      this text
+
+Environment: TMPDIR (data directory parent, default /tmp),
+BUILD_DIR (default <repo>/build-bench), CONV_BIN (time this conv binary
+instead of the one built in BUILD_DIR).
+EOF
+}
+
+N=1000000
+SEED=1
+TIMEOUT=600
+RUNS=1
+USE_CSVKIT=1
+KEEP=0
+INSTALL=0
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --no-csvkit) USE_CSVKIT=0 ;;
+    --timeout) TIMEOUT=${2:?--timeout needs seconds}; shift ;;
+    --runs) RUNS=${2:?--runs needs a count}; shift ;;
+    --seed) SEED=${2:?--seed needs a number}; shift ;;
+    --keep) KEEP=1 ;;
+    --install) INSTALL=1 ;;
+    -h | --help) usage; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) N=$1 ;;
+    esac
+    shift
+done
+
+for v in "$N" "$TIMEOUT" "$RUNS" "$SEED"; do
+    case "$v" in
+    '' | *[!0-9]*) echo "run.sh: '$v' is not a non-negative integer" >&2; exit 2 ;;
+    esac
+done
+[ "$RUNS" -ge 1 ] || { echo "run.sh: --runs must be at least 1" >&2; exit 2; }
+
+# Numbers are formatted with awk; keep the decimal point a point.
+export LC_ALL=C.UTF-8
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
+PY=/usr/bin/python3 # the PATH python3 is a pyenv build without pandas
+TIME=/usr/bin/time  # GNU time, for %e (wall seconds) and %M (peak RSS KiB)
+
+if [ "$INSTALL" = 1 ]; then
+    SUDO=
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get install -y miller csvkit python3-pandas time || exit 1
+fi
+
+if [ ! -x "$TIME" ] || ! "$TIME" -f '%e' true >/dev/null 2>&1; then
+    echo "run.sh: GNU time is required at $TIME (apt-get install time, or --install)" >&2
+    exit 1
+fi
+if ! command -v timeout >/dev/null; then
+    echo "run.sh: timeout(1) from coreutils is required" >&2
+    exit 1
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/conv-bench.XXXXXX") || exit 1
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup() {
+    if [ "$KEEP" = 1 ]; then
+        echo "data kept in $TMP" >&2
+    else
+        rm -rf "$TMP"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- build -----------------------------------------------------------------
+
+# Release build of bench-gen and the conv tool.  If the tree does not
+# configure or conv does not build, the peers are still timed and conv's
+# rows say "not built".
+GEN=
+CONV=
+CONV_NOTE="not built"
+echo "building (Release) in $BUILD_DIR ..." >&2
+if cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
+        -DCONV_BUILD_TESTS=OFF >"$TMP/cmake.log" 2>&1; then
+    if cmake --build "$BUILD_DIR" -j2 --target bench-gen >>"$TMP/cmake.log" 2>&1; then
+        GEN=$BUILD_DIR/bin/bench-gen
+    fi
+    if [ -z "${CONV_BIN:-}" ] &&
+        cmake --build "$BUILD_DIR" -j2 --target conv-tool >>"$TMP/cmake.log" 2>&1 &&
+        [ -x "$BUILD_DIR/bin/conv" ]; then
+        CONV=$BUILD_DIR/bin/conv
+    fi
+fi
+if [ -n "${CONV_BIN:-}" ]; then
+    [ -x "$CONV_BIN" ] || { echo "run.sh: CONV_BIN=$CONV_BIN is not executable" >&2; exit 2; }
+    CONV=$CONV_BIN
+fi
+if [ -z "$GEN" ]; then
+    echo "run.sh: cmake build of bench-gen failed; compiling bench/gen.c directly" >&2
+    ${CC:-cc} -std=c11 -O2 -o "$TMP/bench-gen" "$ROOT/bench/gen.c" || exit 1
+    GEN=$TMP/bench-gen
+fi
+if [ -z "$CONV" ]; then
+    echo "run.sh: conv did not build; last lines of the build log:" >&2
+    tail -n 15 "$TMP/cmake.log" | sed 's/^/    /' >&2
+fi
+
+# ---- data ------------------------------------------------------------------
+
+IN_CSV=$TMP/in.csv
+IN_JSON=$TMP/in.json
+echo "generating $N records (seed $SEED) ..." >&2
+gen_start=$(date +%s.%N)
+"$GEN" "$N" --seed "$SEED" >"$IN_CSV" || exit 1
+"$GEN" "$N" --seed "$SEED" --json >"$IN_JSON" || exit 1
+gen_end=$(date +%s.%N)
+CSV_BYTES=$(stat -c %s "$IN_CSV")
+JSON_BYTES=$(stat -c %s "$IN_JSON")
+
+# ---- measurement -------------------------------------------------------------
+
+# Result tables, keyed "<dir>/<tool>": status ("ok", "timeout", ...),
+# fastest wall seconds and peak RSS in KiB.
+declare -A STATUS SECS RSS
+
+# measure KEY STDOUT_FILE CMD...: run CMD RUNS times under timeout with GNU
+# time, stdout to STDOUT_FILE, stderr to $TMP/KEY.err.  Keeps the fastest
+# wall time and the largest peak RSS.
+measure() {
+    local key=$1 stdout=$2 i rc line secs rss
+    shift 2
+    local tf=$TMP/time.txt err=$TMP/${key//\//_}.err
+    STATUS[$key]=ok
+    for ((i = 0; i < RUNS; i++)); do
+        "$TIME" -f '%e %M' -o "$tf" timeout -k 10 "$TIMEOUT" "$@" \
+            >"$stdout" 2>"$err"
+        rc=$?
+        if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+            STATUS[$key]="timeout (${TIMEOUT} s)"
+            return
+        elif [ "$rc" != 0 ]; then
+            STATUS[$key]="error (exit $rc)"
+            return
+        fi
+        line=$(tail -n 1 "$tf")
+        secs=${line% *}
+        rss=${line#* }
+        if [ -z "${SECS[$key]:-}" ] || awk -v a="$secs" -v b="${SECS[$key]}" 'BEGIN{exit !(a<b)}'; then
+            SECS[$key]=$secs
+        fi
+        if [ -z "${RSS[$key]:-}" ] || [ "$rss" -gt "${RSS[$key]}" ]; then
+            RSS[$key]=$rss
+        fi
+    done
+}
+
+# Tool labels with versions, and whether each is present.
+have() { command -v "$1" >/dev/null 2>&1; }
+MLR_LABEL="Miller"
+have mlr && MLR_LABEL="Miller $(mlr --version 2>/dev/null | awk '{print $2}')"
+CSVKIT_LABEL="csvkit"
+have csvjson && CSVKIT_LABEL="csvkit $(csvjson --version 2>&1 | awk '{print $2}')"
+PANDAS_LABEL="pandas"
+HAVE_PANDAS=0
+if pv=$("$PY" -c 'import pandas; print(pandas.__version__)' 2>/dev/null); then
+    HAVE_PANDAS=1
+    PANDAS_LABEL="pandas $pv"
+fi
+
+PANDAS_C2J='import sys, pandas as pd
+pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False).to_json(
+    sys.argv[2], orient="records", force_ascii=False)'
+PANDAS_J2C='import sys, pandas as pd
+pd.read_json(sys.argv[1], orient="records", dtype=False,
+             convert_dates=False).to_csv(sys.argv[2], index=False)'
+
+# run_direction DIR IN OUT_EXT: time every tool on IN for one direction.
+run_direction() {
+    local dir=$1 in=$2 ext=$3 out
+    out=$TMP/out.$ext
+
+    echo "  $dir: conv" >&2
+    if [ -n "$CONV" ]; then
+        measure "$dir/conv" /dev/null "$CONV" "$in" -o "$TMP/conv.$dir.$ext"
+    else
+        STATUS[$dir/conv]=$CONV_NOTE
+    fi
+
+    echo "  $dir: Miller" >&2
+    if have mlr; then
+        if [ "$dir" = c2j ]; then
+            measure "$dir/mlr" "$out" mlr --icsv --ojson cat "$in"
+        else
+            measure "$dir/mlr" "$out" mlr --ijson --ocsv cat "$in"
+        fi
+    else
+        STATUS[$dir/mlr]="not installed"
+    fi
+    rm -f "$out"
+
+    if [ "$USE_CSVKIT" = 0 ]; then
+        STATUS[$dir/csvkit]="skipped (--no-csvkit)"
+    elif [ "$dir" = c2j ] && have csvjson; then
+        echo "  $dir: csvkit" >&2
+        measure "$dir/csvkit" "$out" csvjson "$in"
+    elif [ "$dir" = j2c ] && have in2csv; then
+        echo "  $dir: csvkit" >&2
+        measure "$dir/csvkit" "$out" in2csv -f json "$in"
+    else
+        STATUS[$dir/csvkit]="not installed"
+    fi
+    rm -f "$out"
+
+    echo "  $dir: pandas" >&2
+    if [ "$HAVE_PANDAS" = 1 ]; then
+        if [ "$dir" = c2j ]; then
+            measure "$dir/pandas" /dev/null "$PY" -c "$PANDAS_C2J" "$in" "$out"
+        else
+            measure "$dir/pandas" /dev/null "$PY" -c "$PANDAS_J2C" "$in" "$out"
+        fi
+    else
+        STATUS[$dir/pandas]="not installed"
+    fi
+    rm -f "$out"
+}
+
+# Other work on the machine skews wall times (Miller uses several threads);
+# record the load so a noisy run can be recognised.
+LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+if awk -v l="$LOAD_BEFORE" -v c="$(nproc)" 'BEGIN{exit !(l+0 > c/4)}'; then
+    echo "run.sh: warning: load average is $LOAD_BEFORE; timings will be noisy" >&2
+fi
+echo "timing (timeout ${TIMEOUT} s, best of $RUNS) ..." >&2
+run_direction c2j "$IN_CSV" json
+run_direction j2c "$IN_JSON" csv
+
+# ---- report ------------------------------------------------------------------
+
+# print_table DIR TITLE INPUT_BYTES
+print_table() {
+    local dir=$1 title=$2 bytes=$3 tool label key cs
+    echo "### $title"
+    echo
+    echo "| tool | seconds | MB/s | peak MiB | conv is X× faster |"
+    echo "|---|---:|---:|---:|---:|"
+    cs=
+    [ "${STATUS[$dir/conv]}" = ok ] && cs=${SECS[$dir/conv]}
+    for tool in conv mlr csvkit pandas; do
+        key=$dir/$tool
+        case $tool in
+        conv) label=conv ;;
+        mlr) label=$MLR_LABEL ;;
+        csvkit) label=$CSVKIT_LABEL ;;
+        pandas) label=$PANDAS_LABEL ;;
+        esac
+        if [ "${STATUS[$key]}" != ok ]; then
+            echo "| $label | ${STATUS[$key]} | | | |"
+            continue
+        fi
+        awk -v l="$label" -v s="${SECS[$key]}" -v k="${RSS[$key]}" \
+            -v b="$bytes" -v c="$cs" -v self="$([ $tool = conv ] && echo 1)" '
+            BEGIN {
+                t = (s > 0.005) ? s : 0.005   # %e has 10 ms resolution
+                if (self) r = "—"
+                else if (c == "") r = "n/a"
+                else r = sprintf("%.1f×", s / ((c > 0.005) ? c : 0.005))
+                printf "| %s | %.2f | %.1f | %.1f | %s |\n", l, s, b / 1e6 / t, k / 1024, r
+            }'
+    done
+    echo
+}
+
+# Show the first lines of a failed tool's stderr under the tables.
+print_errors() {
+    local key f
+    for key in $(printf "%s\n" "${!STATUS[@]}" | sort); do
+        case "${STATUS[$key]}" in
+        error* | timeout*)
+            f=$TMP/${key//\//_}.err
+            if [ -s "$f" ]; then
+                echo "stderr of $key (${STATUS[$key]}):"
+                head -n 5 "$f" | sed 's/^/    /'
+            fi
+            ;;
+        esac
+    done
+}
+
+# Round-trip checks of conv, each PASS / FAIL / SKIP.
+RESULT=0
+check() {
+    local label=$1 got=$2 want=$3 cmpout
+    if [ ! -f "$got" ]; then
+        echo "- $label: SKIP (no conv output)"
+        RESULT=1
+    elif cmpout=$(cmp "$got" "$want" 2>&1); then
+        echo "- $label: PASS"
+    else
+        echo "- $label: FAIL ($cmpout)"
+        RESULT=1
+    fi
+}
+
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
+
+echo
+echo "## conv benchmark: $N records, seed $SEED"
+echo
+echo "Input: CSV $(mb "$CSV_BYTES") MB, JSON $(mb "$JSON_BYTES") MB" \
+    "(generated in $(awk -v a="$gen_start" -v b="$gen_end" 'BEGIN{printf "%.2f", b-a}') s)." \
+    "MB = 10^6 bytes of input; peak MiB = largest resident set."
+echo "Host: $(nproc) cores, $(uname -sr); best of $RUNS run(s), timeout ${TIMEOUT} s;" \
+    "load average before timing: $LOAD_BEFORE."
+echo
+print_table c2j "CSV → JSON" "$CSV_BYTES"
+print_table j2c "JSON → CSV" "$JSON_BYTES"
+
+echo "### conv output checks"
+echo
+if [ -n "$CONV" ] && [ -f "$TMP/conv.c2j.json" ]; then
+    "$CONV" "$TMP/conv.c2j.json" -o "$TMP/conv.rt.csv" 2>"$TMP/conv_rt.err" ||
+        { echo "conv JSON->CSV of its own output failed:"; head -n 5 "$TMP/conv_rt.err" | sed 's/^/    /'; }
+fi
+check "round trip CSV → JSON → CSV byte-identical to the generated CSV" \
+    "$TMP/conv.rt.csv" "$IN_CSV"
+check "generated JSON → CSV byte-identical to the generated CSV" \
+    "$TMP/conv.j2c.csv" "$IN_CSV"
+echo
+errs=$(print_errors)
+if [ -n "$errs" ]; then
+    echo "$errs"
+    echo
+fi
+[ "${STATUS[c2j/conv]}" = ok ] && [ "${STATUS[j2c/conv]}" = ok ] || RESULT=1
+exit $RESULT
