@@ -1202,7 +1202,21 @@ static void feed(struct jr *r)
     size_t held = r->held;
     /* The queue is empty: the chunk can be overwritten now. */
     memcpy(r->chunk, r->keep, held);
-    long n = convp_input_read(r->rd->in, r->chunk + held, CONVP_JSON_CHUNK - held, &r->err);
+    /* Fill at least half the chunk (or reach the end): yajl re-scans a
+     * token cut by a chunk end, so tiny reads would make long strings
+     * quadratic. */
+    long n = 0;
+    for (;;) {
+        long got = convp_input_read(r->rd->in, r->chunk + held + n,
+                                    CONVP_JSON_CHUNK - held - (size_t)n, &r->err);
+        if (got < 0) {
+            n = -1;
+            break;
+        }
+        n += got;
+        if (got == 0 || held + (size_t)n >= CONVP_JSON_CHUNK / 2)
+            break;
+    }
     if (n < 0) {
         if (r->err.code == CONV_E_NONE)
             jr_fail(r, CONV_E_IO, NULL, NULL, "read failed");
