@@ -196,11 +196,12 @@ static void test_value_types(void **state)
     /* Untyped text stays a string whatever it looks like. */
     fix_add(&f, 0, "raw", CONV_INTEGER, CONV_VALUE_RAW, "0012");
     fix_add(&f, 0, "rawnull", CONV_STRING, CONV_VALUE_RAW, "null");
+    fix_add(&f, 0, "nullraw", CONV_NULL, CONV_VALUE_RAW, "");
     expect_output(&f, 1, "json",
                   "[\n{\"null\":null,\"empty\":\"\",\"int\":-12345678901234567890123,"
                   "\"zero\":-0,\"dec\":552.6,\"exp\":1E+5,\"decint\":13090,\"t\":true,"
                   "\"f\":false,\"date\":\"2024-02-29\",\"dt\":\"2024-02-29T10:00:00+07:00\","
-                  "\"any\":\"x\",\"raw\":\"0012\",\"rawnull\":\"null\"}\n]\n");
+                  "\"any\":\"x\",\"raw\":\"0012\",\"rawnull\":\"null\",\"nullraw\":null}\n]\n");
     fix_free(&f);
 }
 

@@ -71,19 +71,21 @@ struct jr_frame {
     struct jr_pos pos;
 };
 
-#define JR_BLOCKS (CONVP_JSON_CHUNK / 64 + 2)
+/* While a token longer than a chunk is pending, the chunk grows up to
+ * this, so that yajl's scanning it again per chunk stays cheap. */
+#define JR_MAX_CHUNK ((size_t)1 << 20)
 #define JR_PAD 128
 
 /* Where lines and characters start in the chunk: bit i of nl[i / 64] is
  * set when byte i is a newline, of lead[i / 64] when byte i starts a
  * character (is not a UTF-8 continuation byte); the counts are of the
- * blocks before. */
+ * blocks before.  One allocation, sized for the chunk. */
 struct jr_map {
-    uint64_t nl[JR_BLOCKS];
-    uint64_t lead[JR_BLOCKS];
-    uint32_t nl_before[JR_BLOCKS];
-    uint32_t lead_before[JR_BLOCKS];
-    uint8_t lead_word[JR_BLOCKS * 8]; /* in its block, before each 8 bytes */
+    uint64_t *nl;
+    uint64_t *lead;
+    uint32_t *nl_before;
+    uint32_t *lead_before;
+    uint8_t *lead_word;    /* in its block, before each 8 bytes */
     uint64_t line0, col0;  /* position of byte 0 */
     uint32_t cached_nls;   /* newlines before the cached line start, or -1 */
     uint32_t cached_leads; /* characters before the cached line start */
@@ -116,8 +118,10 @@ struct jr {
     struct jr_block blocks;
 
     /* the text being parsed and its map */
-    unsigned char *chunk; /* CONVP_JSON_CHUNK + JR_PAD bytes */
+    unsigned char *chunk; /* cap + JR_PAD bytes */
+    size_t cap;           /* CONVP_JSON_CHUNK, up to JR_MAX_CHUNK */
     size_t held;          /* bytes of a cut character kept for the next chunk */
+    int input_done;       /* the input has returned its end */
     const unsigned char *buf;
     size_t len;
     uint64_t base;  /* offset of buf[0] in the input */
@@ -1195,6 +1199,26 @@ static size_t cut_character(const unsigned char *p, size_t len)
     return 0;
 }
 
+/* Room for a chunk of cap bytes and its map. */
+static int grow_chunk(struct jr *r, size_t cap)
+{
+    size_t blocks = cap / 64 + 2;
+    unsigned char *chunk = convp_realloc(r->ctx, r->chunk, cap + JR_PAD);
+    if (!chunk)
+        return jr_nomem(r);
+    r->chunk = chunk;
+    char *m = convp_realloc(r->ctx, r->map.nl, blocks * (8 + 8 + 4 + 4 + 8));
+    if (!m)
+        return jr_nomem(r);
+    r->map.nl = (uint64_t *)m;
+    r->map.lead = (uint64_t *)(m + 8 * blocks);
+    r->map.nl_before = (uint32_t *)(m + 16 * blocks);
+    r->map.lead_before = (uint32_t *)(m + 20 * blocks);
+    r->map.lead_word = (uint8_t *)(m + 24 * blocks);
+    r->cap = cap;
+    return 1;
+}
+
 /* Parse one more chunk, or finish at the end of the input. */
 static void feed(struct jr *r)
 {
@@ -1202,35 +1226,43 @@ static void feed(struct jr *r)
     size_t held = r->held;
     /* The queue is empty: the chunk can be overwritten now. */
     memcpy(r->chunk, r->keep, held);
-    /* Fill at least half the chunk (or reach the end): yajl re-scans a
-     * token cut by a chunk end, so tiny reads would make long strings
-     * quadratic. */
-    long n = 0;
+    /* yajl scans a token cut by a chunk end again from its start with each
+     * chunk.  While a token is pending, read at least as much as it already
+     * has (growing the chunk for a long one, up to JR_MAX_CHUNK): the
+     * scanning then costs at most twice the token, however small the reads
+     * of the source.  Otherwise parse what one read gives, so records from
+     * a slow pipe are not held back. */
+    size_t want = 1;
+    if (r->pend) {
+        uint64_t pending = r->base - r->pend_pos.abs;
+        want = pending < JR_MAX_CHUNK ? (size_t)pending : JR_MAX_CHUNK;
+        if (want > r->cap && !grow_chunk(r, want))
+            return;
+    }
+    size_t len = held;
     for (;;) {
-        long got = convp_input_read(r->rd->in, r->chunk + held + n,
-                                    CONVP_JSON_CHUNK - held - (size_t)n, &r->err);
+        long got = convp_input_read(r->rd->in, r->chunk + len, r->cap - len, &r->err);
         if (got < 0) {
-            n = -1;
+            if (r->err.code == CONV_E_NONE)
+                jr_fail(r, CONV_E_IO, NULL, NULL, "read failed");
+            r->state = JR_FAILED;
+            return;
+        }
+        len += (size_t)got;
+        if (got == 0) {
+            r->input_done = 1;
             break;
         }
-        n += got;
-        if (got == 0 || held + (size_t)n >= CONVP_JSON_CHUNK / 2)
+        if (len >= want)
             break;
     }
-    if (n < 0) {
-        if (r->err.code == CONV_E_NONE)
-            jr_fail(r, CONV_E_IO, NULL, NULL, "read failed");
-        r->state = JR_FAILED;
-        return;
-    }
-    if (n == 0 && held == 0) {
+    if (len == 0) {
         finish(r);
         return;
     }
     /* A character cut by the end of the read waits for its other bytes
      * (at the end of the input it goes in, and is refused). */
-    size_t len = held + (size_t)n;
-    size_t cut = n ? cut_character(r->chunk, len) : 0;
+    size_t cut = r->input_done ? 0 : cut_character(r->chunk, len);
     r->held = cut;
     if (cut == len) {
         memcpy(r->keep, r->chunk, cut);
@@ -1338,8 +1370,7 @@ static int jr_open(struct conv_reader *rd, int jsonl)
     convp_buf_init(&r->text, rd->ctx);
     if (convp_opt_flag(rd->opts, "reject-nested", 0, &rd->err, &r->reject_nested) != CONV_OK)
         return CONV_ERR;
-    r->chunk = convp_malloc(rd->ctx, CONVP_JSON_CHUNK + JR_PAD);
-    if (!r->chunk || guarded(r, OP_ALLOC, NULL) != 0 || !r->h) {
+    if (!grow_chunk(r, CONVP_JSON_CHUNK) || guarded(r, OP_ALLOC, NULL) != 0 || !r->h) {
         convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
         return CONV_ERR;
     }
@@ -1411,6 +1442,7 @@ static void jr_close(struct conv_reader *rd)
         convp_free(r->ctx, b);
     }
     convp_free(r->ctx, r->chunk);
+    convp_free(r->ctx, r->map.nl);
     convp_buf_free(&r->raw);
     convp_buf_free(&r->path);
     convp_buf_free(&r->text);

@@ -123,14 +123,15 @@ static int value_kind(struct conv_writer *w, const struct conv_record *rec,
 {
     const struct conv_value *v = &s->value;
     const char *want;
+    if (v->type == CONV_NULL) {
+        *kind = K_NULL;
+        return CONV_OK;
+    }
     if (v->flags & CONV_VALUE_RAW) {
-        *kind = K_STRING;
+        *kind = K_STRING; /* untyped text, whatever it looks like */
         return CONV_OK;
     }
     switch (v->type) {
-    case CONV_NULL:
-        *kind = K_NULL;
-        return CONV_OK;
     case CONV_INTEGER:
     case CONV_DECIMAL:
         if (convp_is_integer(v->text, v->len) || convp_is_decimal(v->text, v->len)) {
