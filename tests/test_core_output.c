@@ -26,34 +26,9 @@
 /* ---- helpers ------------------------------------------------------------------ */
 
 /* Counting allocator: live blocks must be 0 at the end of every test. */
-static void *ca_malloc(void *user, size_t size)
-{
-    ++*(long *)user;
-    return malloc(size);
-}
 
-static void *ca_realloc(void *user, void *ptr, size_t size)
-{
-    void *p = realloc(ptr, size);
-    if (p && !ptr)
-        ++*(long *)user;
-    return p;
-}
 
-static void ca_free(void *user, void *ptr)
-{
-    if (ptr)
-        --*(long *)user;
-    free(ptr);
-}
 
-static struct conv_context *live_context(long *live)
-{
-    struct conv_allocator a = {ca_malloc, ca_realloc, ca_free, live};
-    struct conv_context *ctx = conv_context_new(&a);
-    assert_non_null(ctx);
-    return ctx;
-}
 
 /* The only entry of a directory (malloc'd), or NULL when it has 0 or 2+. */
 static char *only_entry(const char *dir)
@@ -103,7 +78,7 @@ static void test_file_commit(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     char *dir = tu_tempdir();
     char *target = tu_path(dir, "out.csv");
     struct conv_error err;
@@ -173,7 +148,7 @@ static void test_file_abort(void **state)
     static const char old[] = "region_code,value\r\n165,13090\r\n";
     for (size_t r = 0; r < N_ELEMS(abort_rows); r++) {
         long live = 0;
-        struct conv_context *ctx = live_context(&live);
+        struct conv_context *ctx = tu_live_context(&live);
         char *dir = tu_tempdir();
         char *target = tu_path(dir, "báo cáo.json");
         struct stat before;
@@ -409,7 +384,7 @@ static void test_file_devices(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     struct conv_error err;
     conv_error_clear(&err);
     struct stat before, after;
@@ -468,7 +443,7 @@ static void test_file_open_fails(void **state)
     (void)state;
     for (size_t i = 0; i < N_ELEMS(open_fail_rows); i++) {
         long live = 0;
-        struct conv_context *ctx = live_context(&live);
+        struct conv_context *ctx = tu_live_context(&live);
         char *dir = tu_tempdir();
         char *file = tu_path(dir, "file.txt");
         tu_write_file(file, "x", 1);
@@ -559,7 +534,7 @@ static void test_memory_sink(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     struct conv_error err;
     conv_error_clear(&err);
 
@@ -614,7 +589,7 @@ static void test_callback_sink(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     size_t total;
     char *all = expected_pieces(&total);
     struct sink s = {NULL, 0, 0, 0, 0};
@@ -661,7 +636,7 @@ static void test_callback_fails(void **state)
     for (size_t i = 0; i < N_ELEMS(cbfail_rows); i++) {
         const struct cbfail_row *r = &cbfail_rows[i];
         long live = 0;
-        struct conv_context *ctx = live_context(&live);
+        struct conv_context *ctx = tu_live_context(&live);
         struct sink s = {NULL, 0, 0, 0, r->fail_at};
         struct conv_error err;
         conv_error_clear(&err);
@@ -714,7 +689,7 @@ static void test_reserve(void **state)
     for (size_t i = 0; i < N_ELEMS(reserve_rows); i++) {
         const struct reserve_row *r = &reserve_rows[i];
         long live = 0;
-        struct conv_context *ctx = live_context(&live);
+        struct conv_context *ctx = tu_live_context(&live);
         struct conv_error err;
         conv_error_clear(&err);
         struct convp_output *out = convp_output_open_memory(ctx, &err);
@@ -1023,7 +998,7 @@ static void test_input_encodings(void **state)
                 if (row->min_len && chunks[c] < 64)
                     continue;
                 long live = 0;
-                struct conv_context *ctx = live_context(&live);
+                struct conv_context *ctx = tu_live_context(&live);
                 struct trickle t;
                 struct conv_error err;
                 conv_error_clear(&err);
@@ -1239,7 +1214,7 @@ static void test_input_short(void **state)
         const struct short_row *row = &short_rows[r];
         for (size_t s = 0; s < N_ELEMS(all_sources); s++) {
             long live = 0;
-            struct conv_context *ctx = live_context(&live);
+            struct conv_context *ctx = tu_live_context(&live);
             struct trickle t;
             struct conv_error err;
             conv_error_clear(&err);
@@ -1275,7 +1250,7 @@ static void test_input_errors(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     char *dir = tu_tempdir();
     struct conv_error err;
 
@@ -1344,7 +1319,7 @@ static void test_file_rename_fails(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     char *dir = tu_tempdir();
     char *target = tu_path(dir, "out.csv");
     struct conv_error err;
@@ -1636,7 +1611,7 @@ static void test_writer_row(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     static const char *const hnames[] = {"a", "b", "c", NULL};
     struct conv_schema *header = schema_of(ctx, hnames);
     struct conv_schema *src = schema_of(ctx, hnames);

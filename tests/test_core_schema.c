@@ -17,34 +17,9 @@
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Counts live blocks so every test can prove it freed everything. */
-static void *ca_malloc(void *user, size_t size)
-{
-    ++*(long *)user;
-    return malloc(size);
-}
 
-static void *ca_realloc(void *user, void *ptr, size_t size)
-{
-    void *p = realloc(ptr, size);
-    if (p && !ptr)
-        ++*(long *)user;
-    return p;
-}
 
-static void ca_free(void *user, void *ptr)
-{
-    if (ptr)
-        --*(long *)user;
-    free(ptr);
-}
 
-static struct conv_context *live_context(long *live)
-{
-    struct conv_allocator a = {ca_malloc, ca_realloc, ca_free, live};
-    struct conv_context *ctx = conv_context_new(&a);
-    assert_non_null(ctx);
-    return ctx;
-}
 
 /* ---- building schemas ------------------------------------------------------ */
 
@@ -52,7 +27,7 @@ static void test_add_find(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     struct conv_schema *s = conv_schema_new(ctx);
     assert_non_null(s);
     assert_int_equal(conv_schema_count(s), 0);
@@ -133,7 +108,7 @@ static void test_add_rejects(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     struct conv_schema *s = conv_schema_new(ctx);
     struct conv_field a = {"region_code", CONV_STRING, NULL, NULL, NULL, 0};
     struct conv_field b = {"value", CONV_DECIMAL, NULL, NULL, NULL, 0};
@@ -170,7 +145,7 @@ static void test_index_growth(void **state)
     (void)state;
     for (size_t r = 0; r < N_ELEMS(growth_rows); r++) {
         long live = 0;
-        struct conv_context *ctx = live_context(&live);
+        struct conv_context *ctx = tu_live_context(&live);
         struct conv_schema *s = conv_schema_new(ctx);
         size_t n = growth_rows[r].n;
         char name[64];
@@ -211,7 +186,7 @@ static void test_add_name(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     struct conv_schema *s = conv_schema_new(ctx);
     assert_int_equal(convp_schema_add_name(s, "abcdef", 3), 0);
     assert_int_equal(convp_schema_add_name(s, "Sông Công", strlen("Sông Công")), 1);
@@ -229,7 +204,7 @@ static void test_copy(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     struct conv_schema *s = conv_schema_new(ctx);
     char name[16];
     for (int i = 0; i < 40; i++) {
@@ -324,7 +299,7 @@ static void test_load_sample(void **state)
 {
     (void)state;
     long live = 0;
-    struct conv_context *ctx = live_context(&live);
+    struct conv_context *ctx = tu_live_context(&live);
     char *path = tu_src("samples/indicators.schema.json");
     struct conv_error err;
     conv_error_clear(&err);
@@ -440,7 +415,7 @@ static void test_load_good(void **state)
     for (size_t i = 0; i < N_ELEMS(good_rows); i++) {
         const struct good_row *r = &good_rows[i];
         long live = 0;
-        struct conv_context *ctx = live_context(&live);
+        struct conv_context *ctx = tu_live_context(&live);
         char *path = tu_path(dir, "good.schema.json");
         tu_write_file(path, r->json, strlen(r->json));
         struct conv_error err;
@@ -471,7 +446,7 @@ static void test_load_bad(void **state)
     for (size_t i = 0; i < N_ELEMS(bad_rows); i++) {
         const struct bad_row *r = &bad_rows[i];
         long live = 0;
-        struct conv_context *ctx = live_context(&live);
+        struct conv_context *ctx = tu_live_context(&live);
         char *path = tu_path(dir, r->json ? "bad.schema.json" : "absent.schema.json");
         if (r->json)
             tu_write_file(path, r->json, strlen(r->json));

@@ -17,63 +17,43 @@
 /* ---- helpers ---------------------------------------------------------------- */
 
 /* A growing string. */
-struct sbuf {
-    char *p;
-    size_t n, cap;
-};
 
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        while (b->n + n + 1 > b->cap)
-            b->cap = b->cap ? b->cap * 2 : 256;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
 
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
 
 /* Text with \ TAB LF CR escaped so a record stays on one line. */
-static void sb_esc(struct sbuf *b, const char *s, size_t n)
+static void sb_esc(struct tu_sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
-        case '\\': sb_str(b, "\\\\"); break;
-        case '\t': sb_str(b, "\\t"); break;
-        case '\n': sb_str(b, "\\n"); break;
-        case '\r': sb_str(b, "\\r"); break;
-        default: sb_add(b, s + i, 1);
+        case '\\': tu_sb_str(b, "\\\\"); break;
+        case '\t': tu_sb_str(b, "\\t"); break;
+        case '\n': tu_sb_str(b, "\\n"); break;
+        case '\r': tu_sb_str(b, "\\r"); break;
+        default: tu_sb_add(b, s + i, 1);
         }
     }
 }
 
 /* One line per record: @LINE then name:type=text per value, TAB-separated. */
-static void dump_record(struct sbuf *b, const struct conv_record *rec)
+static void dump_record(struct tu_sbuf *b, const struct conv_record *rec)
 {
     char line[32];
     snprintf(line, sizeof line, "@%llu", (unsigned long long)conv_record_line(rec));
-    sb_str(b, line);
+    tu_sb_str(b, line);
     for (size_t i = 0; i < conv_record_count(rec); i++) {
         const char *name = conv_record_name(rec, i);
         const struct conv_value *v = conv_record_value(rec, i);
         assert_non_null(name);
         assert_non_null(v);
         assert_int_equal(strlen(v->text), v->len);
-        sb_str(b, "\t");
+        tu_sb_str(b, "\t");
         sb_esc(b, name, strlen(name));
-        sb_str(b, ":");
-        sb_str(b, conv_type_name(v->type));
-        sb_str(b, "=");
+        tu_sb_str(b, ":");
+        tu_sb_str(b, conv_type_name(v->type));
+        tu_sb_str(b, "=");
         sb_esc(b, v->text, v->len);
     }
-    sb_str(b, "\n");
+    tu_sb_str(b, "\n");
 }
 
 /* Hands out the document 1..7 bytes at a time. */
@@ -134,8 +114,8 @@ static char *read_dump(const void *data, size_t len, const struct conv_options *
     struct conv_reader *rd =
         trickle ? conv_reader_open_callback(ctx, trickle_read, &t, "input", opts, err)
                 : conv_reader_open_memory(ctx, data, len, "input", opts, err);
-    struct sbuf b = {0};
-    sb_str(&b, "");
+    struct tu_sbuf b = {0};
+    tu_sb_str(&b, "");
     int rc = CONV_ERR;
     if (rd) {
         const struct conv_record *rec;
@@ -279,13 +259,13 @@ static char **list_cases(const char *kind, size_t *count)
 
 /* A deterministic value for row r, column c: plain, quoted with quotes and
  * line breaks, multibyte, long, empty string or null. */
-static void make_value(struct sbuf *v, int *kind, unsigned r, unsigned c)
+static void make_value(struct tu_sbuf *v, int *kind, unsigned r, unsigned c)
 {
     static const char *const words[] = {"Sông Công", "13090", "đô thị loại II", "x",
                                         "Thái Nguyên", "552,6", "a\"b", "dòng\r\nmới"};
     unsigned h = (r * 2654435761u) ^ (c * 40503u);
     v->n = 0;
-    sb_str(v, "");
+    tu_sb_str(v, "");
     *kind = (int)(h % 11);
     if (*kind == 0)
         return; /* null */
@@ -295,47 +275,47 @@ static void make_value(struct sbuf *v, int *kind, unsigned r, unsigned c)
     }
     unsigned reps = *kind == 2 ? 200 + h % 3000 : 1 + h % 4;
     for (unsigned i = 0; i < reps; i++)
-        sb_str(v, words[((h >> 8) + i) % 8]);
+        tu_sb_str(v, words[((h >> 8) + i) % 8]);
 }
 
 /* CSV text for a value (quoted when needed, like the writer). */
-static void csv_field(struct sbuf *out, const struct sbuf *v, int kind)
+static void csv_field(struct tu_sbuf *out, const struct tu_sbuf *v, int kind)
 {
     if (kind == 0)
         return;
     if (kind == -1) {
-        sb_str(out, "\"\"");
+        tu_sb_str(out, "\"\"");
         return;
     }
     if (!strpbrk(v->p, ",\"\r\n")) {
-        sb_add(out, v->p, v->n);
+        tu_sb_add(out, v->p, v->n);
         return;
     }
-    sb_str(out, "\"");
+    tu_sb_str(out, "\"");
     for (size_t i = 0; i < v->n; i++) {
         if (v->p[i] == '"')
-            sb_str(out, "\"");
-        sb_add(out, v->p + i, 1);
+            tu_sb_str(out, "\"");
+        tu_sb_add(out, v->p + i, 1);
     }
-    sb_str(out, "\"");
+    tu_sb_str(out, "\"");
 }
 
 static void check_big(int trickle)
 {
     enum { COLS = 5 };
-    struct sbuf doc = {0}, v = {0};
-    sb_str(&doc, "c1,c2,c3,c4,c5\r\n");
+    struct tu_sbuf doc = {0}, v = {0};
+    tu_sb_str(&doc, "c1,c2,c3,c4,c5\r\n");
     unsigned rows = 0;
     int kind;
     while (doc.n < ((size_t)3 << 19)) { /* > 1.5 MiB */
         for (unsigned c = 0; c < COLS; c++) {
             if (c)
-                sb_str(&doc, ",");
+                tu_sb_str(&doc, ",");
             make_value(&v, &kind, rows, c);
             csv_field(&doc, &v, kind);
         }
         /* Vary the line end too. */
-        sb_str(&doc, rows % 3 == 0 ? "\r\n" : rows % 3 == 1 ? "\n" : "\r");
+        tu_sb_str(&doc, rows % 3 == 0 ? "\r\n" : rows % 3 == 1 ? "\n" : "\r");
         rows++;
     }
 
@@ -398,12 +378,12 @@ static void test_big_trickled(void **state)
 static void test_error_column_after_long_field(void **state)
 {
     (void)state;
-    struct sbuf doc = {0};
-    sb_str(&doc, "a,b\r\nx,\"");
+    struct tu_sbuf doc = {0};
+    tu_sb_str(&doc, "a,b\r\nx,\"");
     const unsigned n = 300000;
     for (unsigned i = 0; i < n; i++)
-        sb_str(&doc, "ă");
-    sb_str(&doc, "\"!\r\n");
+        tu_sb_str(&doc, "ă");
+    tu_sb_str(&doc, "\"!\r\n");
     for (int trickle = 0; trickle <= 1; trickle++) {
         struct conv_error err;
         struct conv_context *ctx = conv_context_new(NULL);

@@ -18,58 +18,38 @@
 /* ---- helpers ------------------------------------------------------------------ */
 
 /* A growing string. */
-struct sbuf {
-    char *p;
-    size_t n, cap;
-};
 
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        while (b->n + n + 1 > b->cap)
-            b->cap = b->cap ? b->cap * 2 : 256;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
 
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
 
 /* Text with \ TAB LF CR and other controls escaped, so a record stays on
  * one line of the dump. */
-static void sb_esc(struct sbuf *b, const char *s, size_t n)
+static void sb_esc(struct tu_sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         char hex[8];
         switch (c) {
-        case '\\': sb_str(b, "\\\\"); break;
-        case '\t': sb_str(b, "\\t"); break;
-        case '\n': sb_str(b, "\\n"); break;
-        case '\r': sb_str(b, "\\r"); break;
+        case '\\': tu_sb_str(b, "\\\\"); break;
+        case '\t': tu_sb_str(b, "\\t"); break;
+        case '\n': tu_sb_str(b, "\\n"); break;
+        case '\r': tu_sb_str(b, "\\r"); break;
         default:
             if (c < 0x20) {
                 snprintf(hex, sizeof hex, "\\x%02x", c);
-                sb_str(b, hex);
+                tu_sb_str(b, hex);
             } else {
-                sb_add(b, s + i, 1);
+                tu_sb_add(b, s + i, 1);
             }
         }
     }
 }
 
 /* One line per record: @LINE, then name:type=text per value, TAB-joined. */
-static void dump_record(struct sbuf *b, const struct conv_record *rec)
+static void dump_record(struct tu_sbuf *b, const struct conv_record *rec)
 {
     char line[32];
     snprintf(line, sizeof line, "@%llu", (unsigned long long)conv_record_line(rec));
-    sb_str(b, line);
+    tu_sb_str(b, line);
     for (size_t i = 0; i < conv_record_count(rec); i++) {
         const char *name = conv_record_name(rec, i);
         const struct conv_value *v = conv_record_value(rec, i);
@@ -77,14 +57,14 @@ static void dump_record(struct sbuf *b, const struct conv_record *rec)
         assert_non_null(v);
         assert_int_equal(strlen(v->text), v->len);
         assert_int_equal(v->flags, 0);
-        sb_str(b, "\t");
+        tu_sb_str(b, "\t");
         sb_esc(b, name, strlen(name));
-        sb_str(b, ":");
-        sb_str(b, conv_type_name(v->type));
-        sb_str(b, "=");
+        tu_sb_str(b, ":");
+        tu_sb_str(b, conv_type_name(v->type));
+        tu_sb_str(b, "=");
         sb_esc(b, v->text, v->len);
     }
-    sb_str(b, "\n");
+    tu_sb_str(b, "\n");
 }
 
 /* Hands out a document 1..7 bytes at a time. */
@@ -140,8 +120,8 @@ static char *read_dump(const void *data, size_t len, const struct conv_options *
     struct conv_context *ctx = conv_context_new(NULL);
     struct trickle t = {NULL, 0, 0, 7};
     struct conv_reader *rd = open_doc(ctx, data, len, opts, trickle ? &t : NULL, err);
-    struct sbuf b = {0};
-    sb_str(&b, "");
+    struct tu_sbuf b = {0};
+    tu_sb_str(&b, "");
     int rc = CONV_ERR;
     if (rd) {
         const struct conv_record *rec;
@@ -331,7 +311,7 @@ struct want {
 
 /* A document under construction that follows its own line and column. */
 struct doc {
-    struct sbuf b;
+    struct tu_sbuf b;
     uint64_t line, col;
     struct want *w; /* expected values, all records in order */
     size_t nw, capw;
@@ -350,7 +330,7 @@ static void d_add(struct doc *d, const char *s, size_t n)
             d->col++;
         }
     }
-    sb_add(&d->b, s, n);
+    tu_sb_add(&d->b, s, n);
 }
 
 static void d_put(struct doc *d, const char *s)
@@ -428,7 +408,7 @@ static void big_record(struct doc *d, unsigned r)
                                       "dòng\nmới\t\\"};
     unsigned h = r * 2654435761u;
     char num[64], txt[64];
-    struct sbuf big = {0};
+    struct tu_sbuf big = {0};
 
     d_begin_record(d);
     snprintf(num, sizeof num, "%u", r);
@@ -451,14 +431,14 @@ static void big_record(struct doc *d, unsigned r)
     d_put(d, "null}");
     if (r % 97 == 5) {
         /* Longer than a chunk: 30000 three-byte letters, an escape at the end. */
-        sb_str(&big, "");
+        tu_sb_str(&big, "");
         for (unsigned i = 0; i < 30000; i++)
-            sb_str(&big, "ộ");
-        sb_str(&big, "\n");
-        struct sbuf src = {0};
-        sb_str(&src, "\"");
-        sb_add(&src, big.p, big.n - 1);
-        sb_str(&src, "\\n\"");
+            tu_sb_str(&big, "ộ");
+        tu_sb_str(&big, "\n");
+        struct tu_sbuf src = {0};
+        tu_sb_str(&src, "\"");
+        tu_sb_add(&src, big.p, big.n - 1);
+        tu_sb_str(&src, "\\n\"");
         d_member(d, 0, "dai", src.p, CONV_STRING, big.p, big.n);
         free(src.p);
     }
@@ -592,12 +572,12 @@ static void test_big_then_error(void **state)
 static void test_error_column_after_long_string(void **state)
 {
     (void)state;
-    struct sbuf doc = {0};
-    sb_str(&doc, "[\n{\"a\": \"");
+    struct tu_sbuf doc = {0};
+    tu_sb_str(&doc, "[\n{\"a\": \"");
     const unsigned n = 200000;
     for (unsigned i = 0; i < n; i++)
-        sb_str(&doc, "ă");
-    sb_str(&doc, "\", \"b\": nulx}]");
+        tu_sb_str(&doc, "ă");
+    tu_sb_str(&doc, "\", \"b\": nulx}]");
     for (int trickle = 0; trickle <= 1; trickle++) {
         struct conv_error err = {0};
         struct conv_context *ctx = conv_context_new(NULL);
@@ -618,12 +598,12 @@ static void test_error_column_after_long_string(void **state)
 static void test_invalid_utf8_in_long_string(void **state)
 {
     (void)state;
-    struct sbuf doc = {0};
-    sb_str(&doc, "{\"k\": 1}\n{\"a\": \"");
+    struct tu_sbuf doc = {0};
+    tu_sb_str(&doc, "{\"k\": 1}\n{\"a\": \"");
     const unsigned n = 100000;
     for (unsigned i = 0; i < n; i++)
-        sb_str(&doc, i % 2 ? "ệ" : "\\u00e9");
-    sb_str(&doc, "x\xe1\xbb\"}\n");
+        tu_sb_str(&doc, i % 2 ? "ệ" : "\\u00e9");
+    tu_sb_str(&doc, "x\xe1\xbb\"}\n");
     for (int trickle = 0; trickle <= 1; trickle++) {
         struct conv_error err = {0};
         struct conv_context *ctx = conv_context_new(NULL);
@@ -657,15 +637,15 @@ static void test_utf8_sequences(void **state)
         "\xc3\xa0\xc3", "\xe1\xbb\x99\x80"};
     for (size_t k = 0; k < sizeof seqs / sizeof seqs[0]; k++) {
         for (unsigned pad = 0; pad < 72; pad++) {
-            struct sbuf content = {0}, doc = {0};
-            sb_str(&content, "");
+            struct tu_sbuf content = {0}, doc = {0};
+            tu_sb_str(&content, "");
             for (unsigned i = 0; i < pad; i++)
-                sb_str(&content, i % 5 == 4 ? "\xc3\xa0" : "x"); /* some two-byte letters */
-            sb_str(&content, seqs[k]);
-            sb_str(&content, "yz");
-            sb_str(&doc, "{\"a\":\"");
-            sb_add(&doc, content.p, content.n);
-            sb_str(&doc, "\"}\n{\"b\":1}\n");
+                tu_sb_str(&content, i % 5 == 4 ? "\xc3\xa0" : "x"); /* some two-byte letters */
+            tu_sb_str(&content, seqs[k]);
+            tu_sb_str(&content, "yz");
+            tu_sb_str(&doc, "{\"a\":\"");
+            tu_sb_add(&doc, content.p, content.n);
+            tu_sb_str(&doc, "\"}\n{\"b\":1}\n");
             size_t ok = convp_utf8_valid_prefix((const unsigned char *)content.p, content.n);
             for (int trickle = 0; trickle <= 1; trickle++) {
                 struct conv_context *ctx = conv_context_new(NULL);
@@ -702,17 +682,17 @@ static void test_utf8_sequences(void **state)
 static void test_many_small_records(void **state)
 {
     (void)state;
-    struct sbuf doc = {0};
-    sb_str(&doc, "[");
+    struct tu_sbuf doc = {0};
+    tu_sb_str(&doc, "[");
     const unsigned n = 100000;
     for (unsigned i = 0; i < n; i++) {
         char rec[48];
         snprintf(rec, sizeof rec, "{\"i\":%u}", i);
-        sb_str(&doc, i ? "," : "");
-        sb_str(&doc, i % 10 == 9 ? "{}," : "");
-        sb_str(&doc, rec);
+        tu_sb_str(&doc, i ? "," : "");
+        tu_sb_str(&doc, i % 10 == 9 ? "{}," : "");
+        tu_sb_str(&doc, rec);
     }
-    sb_str(&doc, "]");
+    tu_sb_str(&doc, "]");
     struct conv_context *ctx = conv_context_new(NULL);
     struct conv_options *o = new_options(ctx, "json");
     struct conv_error err = {0};
@@ -913,11 +893,11 @@ static void test_field_limit(void **state)
 {
     (void)state;
     for (unsigned extra = 0; extra <= 1; extra++) {
-        struct sbuf doc = {0};
-        sb_str(&doc, "[{\"x\":[");
+        struct tu_sbuf doc = {0};
+        tu_sb_str(&doc, "[{\"x\":[");
         for (unsigned i = 0; i < CONVP_MAX_FIELDS + extra; i++)
-            sb_str(&doc, i ? ",1" : "1");
-        sb_str(&doc, "]}]");
+            tu_sb_str(&doc, i ? ",1" : "1");
+        tu_sb_str(&doc, "]}]");
         struct conv_error err = {0};
         char *d = dump_str(doc.p, "json", &err);
         if (!extra) {

@@ -15,28 +15,8 @@
 /* ---- helpers ------------------------------------------------------------------ */
 
 /* A growing string. */
-struct sbuf {
-    char *p;
-    size_t n, cap;
-};
 
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        while (b->n + n + 1 > b->cap)
-            b->cap = b->cap ? b->cap * 2 : 256;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
 
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
 
 /* Records made by hand over one schema. */
 struct fix {
@@ -260,30 +240,30 @@ static void test_jsonl_framing(void **state)
 /* ---- long values -------------------------------------------------------------------- */
 
 /* What the writer must make of s: the reference escaper. */
-static void ref_escape(struct sbuf *b, const char *s, size_t n)
+static void ref_escape(struct tu_sbuf *b, const char *s, size_t n)
 {
-    sb_str(b, "\"");
+    tu_sb_str(b, "\"");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         char u[8];
         switch (c) {
-        case '"': sb_str(b, "\\\""); break;
-        case '\\': sb_str(b, "\\\\"); break;
-        case '\b': sb_str(b, "\\b"); break;
-        case '\f': sb_str(b, "\\f"); break;
-        case '\n': sb_str(b, "\\n"); break;
-        case '\r': sb_str(b, "\\r"); break;
-        case '\t': sb_str(b, "\\t"); break;
+        case '"': tu_sb_str(b, "\\\""); break;
+        case '\\': tu_sb_str(b, "\\\\"); break;
+        case '\b': tu_sb_str(b, "\\b"); break;
+        case '\f': tu_sb_str(b, "\\f"); break;
+        case '\n': tu_sb_str(b, "\\n"); break;
+        case '\r': tu_sb_str(b, "\\r"); break;
+        case '\t': tu_sb_str(b, "\\t"); break;
         default:
             if (c < 0x20) {
                 snprintf(u, sizeof u, "\\u%04x", c);
-                sb_str(b, u);
+                tu_sb_str(b, u);
             } else {
-                sb_add(b, s + i, 1);
+                tu_sb_add(b, s + i, 1);
             }
         }
     }
-    sb_str(b, "\"");
+    tu_sb_str(b, "\"");
 }
 
 /* Names and values longer than one output reservation, full of escapes
@@ -292,23 +272,23 @@ static void test_long_values(void **state)
 {
     (void)state;
     static const char *const parts[] = {"Đường ", "\"", "\\", "\n", "\x01", "abcdefgh", "ộ"};
-    struct sbuf name = {0}, value = {0}, want = {0};
+    struct tu_sbuf name = {0}, value = {0}, want = {0};
     for (unsigned i = 0; i < 3000; i++)
-        sb_str(&name, parts[i % 7]);
+        tu_sb_str(&name, parts[i % 7]);
     for (unsigned i = 0; i < 60000; i++)
-        sb_str(&value, parts[(i * 2654435761u >> 13) % 7]);
+        tu_sb_str(&value, parts[(i * 2654435761u >> 13) % 7]);
     struct fix f;
     fix_init(&f);
     fix_add_n(&f, 0, name.p, name.n, CONV_STRING, 0, value.p, value.n);
     fix_add(&f, 0, "n", CONV_INTEGER, 0, "7");
     fix_add_n(&f, 0, "v", 1, CONV_STRING, 0, value.p, value.n);
-    sb_str(&want, "{");
+    tu_sb_str(&want, "{");
     ref_escape(&want, name.p, name.n);
-    sb_str(&want, ":");
+    tu_sb_str(&want, ":");
     ref_escape(&want, value.p, value.n);
-    sb_str(&want, ",\"n\":7,\"v\":");
+    tu_sb_str(&want, ",\"n\":7,\"v\":");
     ref_escape(&want, value.p, value.n);
-    sb_str(&want, "}\n");
+    tu_sb_str(&want, "}\n");
     expect_output(&f, 1, "jsonl", want.p);
 
     /* Read it back: the same name and text. */
@@ -471,8 +451,8 @@ static void test_roundtrip_files(void **state)
 static void test_roundtrip_canonical_form(void **state)
 {
     (void)state;
-    struct sbuf doc = {0};
-    sb_str(&doc, "[\n");
+    struct tu_sbuf doc = {0};
+    tu_sb_str(&doc, "[\n");
     for (unsigned i = 0; doc.n < ((size_t)3 << 19); i++) {
         char rec[512];
         snprintf(rec, sizeof rec,
@@ -480,9 +460,9 @@ static void test_roundtrip_canonical_form(void **state)
                  " \"v\": %u.%u, \"e\": %ue%u, \"o\": {\"a\": [true, null, {}], \"b\": \"\"},"
                  " \"s\": \"\\ud83d\\ude00\\t\\\"\"}",
                  i ? ",\r\n" : "", i, i * 7, i % 1000, i % 7, i % 9, i % 3);
-        sb_str(&doc, rec);
+        tu_sb_str(&doc, rec);
     }
-    sb_str(&doc, "\n]\n");
+    tu_sb_str(&doc, "\n]\n");
     size_t n1, n2, n3;
     char *once = convert(doc.p, doc.n, "json", "json", &n1);
     char *twice = convert(once, n1, "json", "json", &n2);

@@ -266,3 +266,50 @@ char *tu_convert_mem(const char *input, size_t len, const char *from, const char
     conv_context_free(ctx);
     return result;
 }
+
+void tu_sb_add(struct tu_sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        while (b->n + n + 1 > b->cap)
+            b->cap = b->cap ? b->cap * 2 : 256;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+void tu_sb_str(struct tu_sbuf *b, const char *s)
+{
+    tu_sb_add(b, s, strlen(s));
+}
+
+static void *count_malloc(void *user, size_t size)
+{
+    ++*(long *)user;
+    return malloc(size);
+}
+
+static void *count_realloc(void *user, void *ptr, size_t size)
+{
+    void *p = realloc(ptr, size);
+    if (p && !ptr)
+        ++*(long *)user;
+    return p;
+}
+
+static void count_free(void *user, void *ptr)
+{
+    if (ptr)
+        --*(long *)user;
+    free(ptr);
+}
+
+struct conv_context *tu_live_context(long *live)
+{
+    struct conv_allocator a = {count_malloc, count_realloc, count_free, live};
+    struct conv_context *ctx = conv_context_new(&a);
+    assert_non_null(ctx);
+    return ctx;
+}

@@ -49,4 +49,15 @@ void tu_run_free(struct tu_run *r);
 char *tu_convert_mem(const char *input, size_t len, const char *from, const char *to,
                      const char *const *options, size_t *out_len, struct conv_error *err);
 
+/* A growable NUL-terminated byte string for building test documents. */
+struct tu_sbuf {
+    char *p;
+    size_t n, cap;
+};
+void tu_sb_add(struct tu_sbuf *b, const char *s, size_t n);
+void tu_sb_str(struct tu_sbuf *b, const char *s);
+
+/* A context whose allocator keeps *live = allocations minus frees. */
+struct conv_context *tu_live_context(long *live);
+
 #endif
