@@ -222,6 +222,8 @@ struct conv_schema {
     uint32_t *index; /* open addressing, field index + 1, 0 = empty */
     size_t index_mask;
     char *title;
+    char *source;  /* dataset metadata carried by XML: where it came from */
+    char *created; /* and when it was made (ISO 8601), or NULL */
     int fixed; /* declared by a schema file: hard types, no new fields */
     struct convp_field_pos *pos; /* where each name was read (a CSV header), or NULL */
     size_t pos_cap;
@@ -283,6 +285,8 @@ struct conv_options {
     size_t cap;
     conv_progress_fn progress;
     void *progress_user;
+    conv_diag_fn diag;
+    void *diag_user;
 };
 
 /* Typed getters for drivers.  A bad value sets err (CONV_E_USAGE). */
@@ -348,6 +352,8 @@ struct conv_reader {
     const char *source;        /* input name for errors */
     struct conv_schema *fields; /* names seen (and types), owned */
     int fields_fixed;          /* driver: no new names can appear */
+    int typed;                 /* values come typed (from fmt flags; the
+                                  driver's open() may change it) */
     void *drv;                 /* driver state */
     struct conv_error err;
     /* core state (typing, inference) */
@@ -392,6 +398,7 @@ extern const struct conv_format convp_format_csv;
 extern const struct conv_format convp_format_tsv;
 extern const struct conv_format convp_format_json;
 extern const struct conv_format convp_format_jsonl;
+extern const struct conv_format convp_format_xml;
 
 /* Reader/writer internals used by conv_convert and the spool. */
 struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_input *in,
@@ -419,6 +426,16 @@ const struct conv_value *const *convp_writer_row(struct conv_writer *w,
 void convp_error_at_slot(struct conv_error *err, enum conv_errcode code, const char *source,
                          const struct conv_record *rec, const struct convp_slot *slot,
                          const char *fmt, ...) CONVP_PRINTF(6, 7);
+
+/*
+ * Give v the type t: 0, or -1 when the text does not fit and hard is set
+ * (a soft type that does not fit leaves a string).  A hard boolean also
+ * takes TRUE/False and rewrites it to canonical text.
+ */
+int convp_value_coerce(struct conv_value *v, enum conv_type t, int hard);
+
+/* Report a finding through the options' diagnostic callback, if any. */
+void convp_diag(const struct conv_options *o, const struct conv_error *diag);
 
 /* Type recognition used by the typing stage and drivers. */
 int convp_is_integer(const char *s, size_t n);

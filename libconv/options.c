@@ -146,3 +146,15 @@ int convp_opt_enum(const struct conv_options *o, const char *name, const char *c
                     list, v);
     return CONV_ERR;
 }
+
+void conv_options_set_diag(struct conv_options *o, conv_diag_fn fn, void *user)
+{
+    o->diag = fn;
+    o->diag_user = user;
+}
+
+void convp_diag(const struct conv_options *o, const struct conv_error *diag)
+{
+    if (o && o->diag)
+        o->diag(o->diag_user, diag);
+}

@@ -57,11 +57,7 @@ static enum conv_type mask_type(unsigned m)
     return CONV_STRING;
 }
 
-/*
- * Give v the type t.  Returns 0, or -1 when the text does not fit and the
- * type is hard.  A soft type that does not fit leaves a string.
- */
-static int coerce(struct conv_value *v, enum conv_type t, int hard)
+int convp_value_coerce(struct conv_value *v, enum conv_type t, int hard)
 {
     if (v->type == CONV_NULL)
         return 0;
@@ -154,7 +150,7 @@ static int apply_declared(struct conv_reader *rd, struct conv_record *rec)
             return CONV_ERR;
         }
         enum conv_type t = decl[d].type;
-        if (coerce(&s->value, t, 1) != 0)
+        if (convp_value_coerce(&s->value, t, 1) != 0)
             return type_error(rd, rec, s, t);
         s->field = (uint32_t)d;
         if (s->value.type != CONV_NULL)
@@ -185,7 +181,7 @@ static void apply_inferred(struct conv_reader *rd, struct conv_record *rec)
     for (size_t i = 0; i < rec->n; i++) {
         struct convp_slot *s = &rec->slots[i];
         if (s->value.flags & CONV_VALUE_RAW)
-            coerce(&s->value, fields[s->field].type, 0);
+            convp_value_coerce(&s->value, fields[s->field].type, 0);
     }
 }
 
@@ -300,7 +296,7 @@ int conv_reader_next(struct conv_reader *rd, const struct conv_record **out)
         return CONV_ERR;
     if (!rd->inferred) {
         /* A typed format or a declared schema needs no inference. */
-        if (rd->declared || (rd->fmt->flags & CONVP_FMT_TYPED) || rd->infer_rows == 0)
+        if (rd->declared || rd->typed || rd->infer_rows == 0)
             rd->inferred = 1;
         else if (infer(rd) != CONV_OK) {
             drop_pending(rd);
@@ -326,7 +322,7 @@ int conv_reader_next(struct conv_reader *rd, const struct conv_record **out)
     if (rd->declared) {
         if (apply_declared(rd, rec) != CONV_OK)
             return CONV_ERR;
-    } else if (!(rd->fmt->flags & CONVP_FMT_TYPED)) {
+    } else if (!rd->typed) {
         apply_inferred(rd, rec);
     }
     *out = rec;
@@ -406,6 +402,7 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
         goto fail;
     if (!(rd->fmt = pick_format(rd, path, err)))
         goto fail;
+    rd->typed = (rd->fmt->flags & CONVP_FMT_TYPED) != 0;
     if (rd->fmt->reader->open(rd) != CONV_OK) {
         if (rd->err.code == CONV_E_NONE)
             convp_error_set(&rd->err, CONV_E_SYNTAX, rd->source, 0, 0, "cannot open reader");

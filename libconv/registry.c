@@ -12,6 +12,7 @@ static const struct conv_format *const formats[] = {
     &convp_format_jsonl,
     &convp_format_csv,
     &convp_format_tsv,
+    &convp_format_xml,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])
@@ -25,6 +26,12 @@ static const struct conv_option_desc core_options[] = {
     {"infer-rows", "N",
      "records used to infer column types when there is no schema (default 1000, 0: all text)",
      CONV_OPT_READ},
+    {"title", "TEXT", "dataset title written by XML (default: the schema's, else the input's)",
+     CONV_OPT_WRITE},
+    {"source", "TEXT", "dataset source written by XML (default: the input's, if it has one)",
+     CONV_OPT_WRITE},
+    {"created", "DATETIME",
+     "creation time written by XML, ISO 8601 (default: the input's, else now)", CONV_OPT_WRITE},
     {NULL, NULL, NULL, 0},
 };
 

@@ -48,6 +48,8 @@ void conv_schema_free(struct conv_schema *s)
     convp_free(s->ctx, s->index);
     convp_free(s->ctx, s->pos);
     convp_free(s->ctx, s->title);
+    convp_free(s->ctx, s->source);
+    convp_free(s->ctx, s->created);
     convp_free(s->ctx, s);
 }
 
@@ -191,7 +193,9 @@ struct conv_schema *convp_schema_copy(struct conv_context *ctx, const struct con
             conv_schema_free(s);
             return NULL;
         }
-    if (src->title && !(s->title = convp_strdup(ctx, src->title))) {
+    if ((src->title && !(s->title = convp_strdup(ctx, src->title))) ||
+        (src->source && !(s->source = convp_strdup(ctx, src->source))) ||
+        (src->created && !(s->created = convp_strdup(ctx, src->created)))) {
         conv_schema_free(s);
         return NULL;
     }

@@ -113,7 +113,7 @@ static const struct detect_row detect_rows[] = {
     {"probe: invalid UTF-8", BY_MEMORY, NULL, "a,b\n\xC0\xAF,1\n", 0, NULL, NULL, CONV_E_FORMAT},
     {"from wins over content", BY_MEMORY, NULL, "{\"a\":1}\n", 0, "csv", "csv", CONV_E_NONE},
     {"from is case-blind", BY_MEMORY, NULL, "[{\"a\":1}]", 0, "JSON", "json", CONV_E_NONE},
-    {"from unknown", BY_MEMORY, NULL, "a\n1\n", 0, "xml", NULL, CONV_E_USAGE},
+    {"from unknown", BY_MEMORY, NULL, "a\n1\n", 0, "parquet", NULL, CONV_E_USAGE},
     {"from empty", BY_MEMORY, NULL, "a\n1\n", 0, "", NULL, CONV_E_USAGE},
     {"extension .csv wins over content", BY_FILE, "data.csv", "{\"a\":1}\n", 0, NULL, "csv",
      CONV_E_NONE},
@@ -1048,14 +1048,14 @@ static const struct path_row path_rows[] = {
     {"x.ndjson", "jsonl"},   {"/tmp/a.b/c.json", "json"},
     {"dir.json/file", NULL}, {"file.", NULL},
     {"file", NULL},          {"x.csv.gz", NULL},
-    {"x.xml", NULL},         {"-", NULL},
+    {"x.xml", "xml"},        {"-", NULL},
     {"báo cáo.csv", "csv"},
 };
 
 static void test_registry(void **state)
 {
     (void)state;
-    static const char *const names[] = {"json", "jsonl", "csv", "tsv"};
+    static const char *const names[] = {"json", "jsonl", "csv", "tsv", "xml"};
     assert_int_equal(conv_format_count(), N_ELEMS(names));
     for (size_t i = 0; i < N_ELEMS(names); i++) {
         const struct conv_format *f = conv_format_at(i);
@@ -1084,7 +1084,7 @@ static void test_registry(void **state)
         assert_null(conv_format_option(f, k + 5));
     }
     assert_null(conv_format_at(N_ELEMS(names)));
-    assert_null(conv_format_by_name("xml"));
+    assert_null(conv_format_by_name("parquet"));
     assert_null(conv_format_by_name(""));
     assert_null(conv_format_by_name(NULL));
     assert_ptr_equal(conv_format_by_name("CSV"), conv_format_at(2));
@@ -1102,7 +1102,7 @@ static void test_registry(void **state)
     assert_string_equal(conv_format_name(conv_format_probe("a;b\n", 4)), "csv");
     assert_null(conv_format_probe("\xFF\x00", 2));
     /* The core's options. */
-    static const char *const core[] = {"from", "to", "schema", "infer-rows"};
+    static const char *const core[] = {"from", "to", "schema", "infer-rows", "title", "source", "created"};
     for (size_t i = 0; i < N_ELEMS(core); i++) {
         const struct conv_option_desc *d = conv_core_option(i);
         assert_non_null(d);

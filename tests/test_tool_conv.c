@@ -243,13 +243,13 @@ static void test_unknown_to(void **state)
     char *out = tu_path(*state, "out.json");
     char *csv = tu_src("samples/indicators.csv");
     struct tu_run r;
-    run(&r, NULL, ARGV("--to", "xml", csv, "-o", out));
+    run(&r, NULL, ARGV("--to", "parquet", csv, "-o", out));
     assert_int_equal(r.status, 2);
     assert_one_line(&r);
-    assert_non_null(strstr(r.err, "'xml'"));
+    assert_non_null(strstr(r.err, "'parquet'"));
     assert_int_equal(tu_count_entries(*state), 0);
     tu_run_free(&r);
-    run(&r, NULL, ARGV("--from", "xml", csv, "-o", out));
+    run(&r, NULL, ARGV("--from", "parquet", csv, "-o", out));
     assert_int_equal(r.status, 2);
     assert_one_line(&r);
     assert_int_equal(tu_count_entries(*state), 0);

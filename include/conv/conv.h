@@ -270,6 +270,20 @@ CONV_API const char *conv_options_get(const struct conv_options *opts,
 CONV_API void conv_options_set_progress(struct conv_options *opts,
                                         conv_progress_fn fn, void *user);
 
+/**
+ * Diagnostic callback: one finding that does not stop the work by itself
+ * (an XSD violation while reading with "xsd", say).  @p diag is borrowed
+ * for the call; its code, source, line, column and message are set.  A
+ * reader that reported findings still fails at the end with an error that
+ * counts them.
+ */
+typedef void (*conv_diag_fn)(void *user, const struct conv_error *diag);
+
+/** @brief Set the diagnostic callback; without one, findings are only
+ *  counted in the final error. */
+CONV_API void conv_options_set_diag(struct conv_options *opts, conv_diag_fn fn,
+                                    void *user);
+
 /* ------------------------------------------------------------------------ */
 /* Formats                                                                   */
 /* ------------------------------------------------------------------------ */
