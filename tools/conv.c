@@ -120,6 +120,7 @@ int main(int argc, char **argv)
     struct tool_progress progress;
     tool_progress_init(&progress, prog, progress_mode);
     conv_options_set_progress(opts, tool_progress_cb, &progress);
+    conv_options_set_diag(opts, tool_diag_cb, &progress);
     tool_catch_signals();
 
     struct conv_error err;

@@ -197,3 +197,14 @@ void tool_progress_end(struct tool_progress *p)
         fprintf(stderr, "\r\033[K");
     p->shown = 0;
 }
+
+void tool_diag_cb(void *user, const struct conv_error *diag)
+{
+    struct tool_progress *p = user;
+    char line[1024];
+    conv_error_format(diag, line, sizeof line);
+    if (p->shown)
+        fprintf(stderr, "\r\033[K");
+    p->shown = 0;
+    fprintf(stderr, "%s: %s\n", p->prog, line);
+}

@@ -47,6 +47,9 @@ struct tool_progress {
 void tool_progress_init(struct tool_progress *p, const char *prog, int mode);
 int tool_progress_cb(void *user, uint64_t done, uint64_t total, uint64_t records);
 void tool_progress_end(struct tool_progress *p);
+/* Diagnostic callback (user: a struct tool_progress): one line per finding
+ * on stderr, clearing the progress line first. */
+void tool_diag_cb(void *user, const struct conv_error *diag);
 /* Install SIGINT/SIGTERM handlers that request cancellation. */
 void tool_catch_signals(void);
 int tool_interrupted(void);
