@@ -387,6 +387,7 @@ struct conv_writer {
     long *map;
     const struct conv_value **row;      /* one per header column */
     uint64_t header_serial; /* schema the header was copied from, 0 if none */
+    const char *first_source; /* the first record's source, during begin() only */
     int begun;
     int finished;
     int failed;

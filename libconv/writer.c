@@ -162,8 +162,13 @@ int conv_writer_put(struct conv_writer *w, const struct conv_record *rec)
                         w->finished ? "writer already finished" : "writer failed earlier");
         return CONV_ERR;
     }
-    if (!w->begun && begin(w, rec->schema) != CONV_OK)
-        goto fail;
+    if (!w->begun) {
+        w->first_source = rec->source; /* for a default title (XML) */
+        int rc = begin(w, rec->schema);
+        w->first_source = NULL;
+        if (rc != CONV_OK)
+            goto fail;
+    }
     if (w->fmt->writer->put(w, rec) != CONV_OK)
         goto fail;
     w->count++;

@@ -48,7 +48,8 @@ const struct conv_format convp_format_xml = {
     .description = "XML: the libconv exchange vocabulary, or any XML with a repeating "
                    "record element",
     .extensions = xml_extensions,
-    .flags = 0,
+    /* meta declares every field before the first record */
+    .flags = CONVP_FMT_NEEDS_HEADER,
     .probe = xml_probe,
     .reader = &convp_xml_reader_ops,
     .writer = &convp_xml_writer_ops,

@@ -523,6 +523,11 @@ static int emit_node_value(struct xr *r, struct xr_node *n, const xmlChar *top_n
     const char *text = node_text(r, n, &len);
     if (!text)
         return 0;
+    if (n->nil && len) {
+        xr_fail_at(r, CONV_E_STRUCTURE, n->line, n->column, convp_buf_cstr(&r->path),
+                   "element <%.200s> is nil but has text", n->name);
+        return 0;
+    }
     if (n->nil)
         return emit_path(r, "", 0, CONV_NULL, 0, n->line, n->column, top_name);
     return emit_path(r, text, len, CONV_STRING, len ? CONV_VALUE_RAW : 0u, n->line, n->column,
@@ -590,6 +595,9 @@ static int flatten_members(struct xr *r, struct xr_node *n, int is_record)
 {
     struct xr_pmap m = {0};
     struct xr_node **kids = NULL;
+    /* Numbered first: an attribute clashes with a repeated child. */
+    if (!number_children(r, n))
+        return 0;
     for (struct xr_attr *a = n->attrs; a; a = a->next) {
         int skip;
         if (attr_clashes(r, n, a, &skip, &m, &kids)) {
@@ -612,8 +620,6 @@ static int flatten_members(struct xr *r, struct xr_node *n, int is_record)
         r->path.len = mark;
     }
     pmap_free(r, &m);
-    if (!number_children(r, n))
-        return 0;
     for (struct xr_node *c = n->first; c; c = c->next)
         if (!flatten(r, c, is_record))
             return 0;
@@ -633,7 +639,7 @@ static int flatten(struct xr *r, struct xr_node *n, int parent_is_record)
             return 0;
     } else {
         if (r->reject_nested) {
-            xr_fail_at(r, CONV_E_STRUCTURE, n->line, n->column, r->path.data,
+            xr_fail_at(r, CONV_E_STRUCTURE, n->line, n->column, convp_buf_cstr(&r->path),
                        "element <%.100s> has %s (flattening is off: --reject-nested)", n->name,
                        n->first ? "child elements" : "attributes");
             return 0;
@@ -645,6 +651,51 @@ static int flatten(struct xr *r, struct xr_node *n, int parent_is_record)
     }
     r->path.len = mark;
     return 1;
+}
+
+/*
+ * The field of a vocabulary record's child: declared in meta, else a field
+ * the writer met after meta was written (type any): an element named after
+ * it, or <field name="..."> when the name is not an element name.  Such a
+ * field is added even though meta fixed the field set: an output with a
+ * header (CSV) then stops on it with an error naming it.
+ */
+static long late_field(struct xr *r, struct xr_node *c)
+{
+    long f = pmap_get(&r->top, c->name);
+    if (f >= 0)
+        return f;
+    const char *name = (const char *)c->name;
+    size_t len = strlen(name);
+    int escaped = !strcmp(name, CONVP_XML_FIELD);
+    if (escaped) {
+        struct xr_attr *a = c->attrs;
+        if (!a || a->next || strcmp((const char *)a->name, "name") || !a->len) {
+            xr_fail_at(r, CONV_E_STRUCTURE, c->line, c->column, NULL,
+                       "<field> in a record needs one attribute, a non-empty name");
+            return -1;
+        }
+        name = r->cur.data + a->off;
+        len = a->len;
+        c->attrs = NULL;
+    }
+    struct conv_schema *fields = r->rd->fields;
+    f = convp_schema_find_n(fields, name, len);
+    if (f < 0) {
+        if (fields->n >= CONVP_MAX_FIELDS) {
+            xr_fail_at(r, CONV_E_LIMIT, c->line, c->column, NULL,
+                       "more than %d distinct field names", CONVP_MAX_FIELDS);
+            return -1;
+        }
+        f = convp_schema_add_name(fields, name, len);
+        if (f < 0) {
+            xr_nomem(r);
+            return -1;
+        }
+    }
+    if (!escaped && !pmap_put(r, &r->top, c->name, (uint32_t)f))
+        return -1;
+    return f;
 }
 
 /* The vocabulary: flat children, typed from meta. */
@@ -660,14 +711,11 @@ static int flatten_vocab(struct xr *r, struct xr_node *rec)
                    "text directly inside <record>");
         return 0;
     }
-    const struct conv_field *fields = r->rd->fields->fields;
     for (struct xr_node *c = rec->first; c; c = c->next) {
-        long f = pmap_get(&r->top, c->name);
-        if (f < 0) {
-            xr_fail_at(r, CONV_E_STRUCTURE, c->line, c->column, NULL,
-                       "element <%.200s> is not a field declared in meta", c->name);
+        long f = late_field(r, c);
+        if (f < 0)
             return 0;
-        }
+        const struct conv_field *fields = r->rd->fields->fields;
         if (c->first || c->attrs) {
             xr_fail_at(r, CONV_E_STRUCTURE, c->line, c->column, fields[f].name,
                        "field <%.200s> holds %s", c->name,
@@ -1043,7 +1091,10 @@ static char *meta_dup(struct xr *r, int nb, const xmlChar **attrs, const char *n
     const char *v = meta_attr(nb, attrs, name, &len);
     if (!v)
         return NULL;
-    return convp_strndup(r->ctx, v, len);
+    char *s = convp_strndup(r->ctx, v, len);
+    if (!s)
+        xr_nomem(r);
+    return s;
 }
 
 static void meta_field(struct xr *r, int nb, const xmlChar **attrs)
@@ -1300,7 +1351,11 @@ static int parse_record_option(struct xr *r, const char *v)
     if (!*v)
         goto bad;
     if (!strchr(v, '/')) {
-        r->rec_name = v;
+        /* A prefix is not compared: names match on their local part. */
+        const char *colon = strchr(v, ':');
+        r->rec_name = colon ? colon + 1 : v;
+        if (!*r->rec_name)
+            goto bad;
         return CONV_OK;
     }
     r->rec_absolute = v[0] == '/';
@@ -1322,6 +1377,8 @@ static int parse_record_option(struct xr *r, const char *v)
         /* A prefix is not compared: names match on their local part. */
         const char *colon = memchr(p, ':', len);
         const char *s = colon ? colon + 1 : p;
+        if (s == p + len)
+            goto bad;
         if (!(r->rec_path[i] = convp_strndup(r->ctx, s, len - (size_t)(s - p))))
             return CONV_ERR;
         p += len + 1;
@@ -1333,8 +1390,20 @@ bad:
     return CONV_ERR;
 }
 
+/* The first error of parsing the XSD, kept (libxml2 would print it). */
+static void on_xsd_error(void *user, xmlErrorPtr e)
+{
+    struct conv_error *xe = user;
+    if (!e || e->level < XML_ERR_ERROR || xe->code != CONV_E_NONE)
+        return;
+    char msg[200];
+    clean_message(msg, sizeof msg, e->message);
+    convp_error_set(xe, CONV_E_SCHEMA, NULL, e->line > 0 ? (uint64_t)e->line : 0, 0, "%s", msg);
+}
+
 /* The XSD is the caller's file: read without network, and with no remote
- * include or import. */
+ * include or import.  Not XML or not a schema: CONV_E_SCHEMA, as a bad
+ * --schema file; unreadable: CONV_E_IO. */
 static int load_xsd(struct xr *r)
 {
     struct conv_reader *rd = r->rd;
@@ -1345,13 +1414,16 @@ static int load_xsd(struct xr *r)
         return CONV_ERR;
     }
     pc->_private = NULL;
-    xmlDocPtr doc = xmlCtxtReadFile(pc, r->xsd, NULL, XML_PARSE_NONET);
+    xmlDocPtr doc = xmlCtxtReadFile(pc, r->xsd, NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
         xmlErrorPtr e = xmlCtxtGetLastError(pc);
         char msg[200];
         clean_message(msg, sizeof msg, e ? e->message : "cannot read the XSD");
-        convp_error_set(err, CONV_E_IO, r->xsd, e && e->line > 0 ? (uint64_t)e->line : 0, 0,
-                        "%s", msg);
+        int io = !e || e->domain == XML_FROM_IO;
+        convp_error_set(err, io ? CONV_E_IO : CONV_E_SCHEMA, r->xsd,
+                        e && e->line > 0 ? (uint64_t)e->line : 0, 0, "%s%s",
+                        io ? "" : "invalid XSD: ", msg);
         xmlFreeParserCtxt(pc);
         return CONV_ERR;
     }
@@ -1383,15 +1455,11 @@ static int load_xsd(struct xr *r)
     }
     struct conv_error xe;
     memset(&xe, 0, sizeof xe);
-    xmlSchemaSetParserStructuredErrors(sp, NULL, NULL);
+    xmlSchemaSetParserStructuredErrors(sp, on_xsd_error, &xe);
     r->schema = xmlSchemaParse(sp);
-    if (!r->schema) {
-        xmlErrorPtr e = xmlGetLastError();
-        char msg[200];
-        clean_message(msg, sizeof msg, e && e->message ? e->message : "not a valid XML Schema");
-        convp_error_set(err, CONV_E_USAGE, r->xsd, e && e->line > 0 ? (uint64_t)e->line : 0, 0,
-                        "invalid XSD: %s", msg);
-    }
+    if (!r->schema)
+        convp_error_set(err, CONV_E_SCHEMA, r->xsd, xe.line, 0, "invalid XSD: %s",
+                        xe.code != CONV_E_NONE ? xe.message : "not a valid XML Schema");
     xmlSchemaFreeParserCtxt(sp);
     xmlFreeDoc(doc);
     if (!r->schema)
@@ -1554,8 +1622,13 @@ static void xr_close(struct conv_reader *rd)
     struct xr *r = rd->drv;
     if (!r)
         return;
-    if (r->pc)
+    if (r->pc) {
+        /* libxml2 records entity declarations in a document of its own
+         * even in SAX mode ("expat compatibility"); it is ours to free. */
+        if (r->pc->myDoc)
+            xmlFreeDoc(r->pc->myDoc);
         xmlFreeParserCtxt(r->pc);
+    }
     if (r->plug)
         xmlSchemaSAXUnplug(r->plug);
     if (r->vctxt)
