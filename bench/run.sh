@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh: time conv against Miller, csvkit and pandas converting the
-# same generated indicator file CSV->JSON and JSON->CSV, print one Markdown
-# table per direction (wall time, MB/s, peak RSS, speed ratio) and check that
-# conv round-trips the CSV byte for byte.  See bench/README.md.
+# same generated indicator file CSV->JSON, JSON->CSV, CSV->XML and XML->CSV,
+# print one Markdown table per direction (wall time, MB/s, peak RSS, speed
+# ratio) and check that conv round-trips the CSV byte for byte.  See
+# bench/README.md.
 set -u -o pipefail
 
 usage() {
@@ -10,15 +11,18 @@ usage() {
 usage: bench/run.sh [options] [N]
 
 Generate N indicator records (default 1000000) once, then time each tool
-converting the same file CSV->JSON and JSON->CSV.
+converting the same file CSV->JSON, JSON->CSV, CSV->XML and XML->CSV.
 
 options:
   --no-csvkit     skip csvkit (csvjson, in2csv), which is very slow
+  --no-json       skip the two JSON directions
+  --no-xml        skip the two XML directions (pandas XML->CSV is slow)
   --timeout S     cap each tool run at S seconds (default 600)
   --runs R        run each conversion R times, keep the fastest (default 1)
   --seed S        generator seed (default 1)
   --keep          keep the temporary data directory and print its path
-  --install       first run: apt-get install -y miller csvkit python3-pandas time
+  --install       first install the missing ones of: miller csvkit
+                  python3-pandas python3-lxml time (apt-get install -y)
   -h, --help      this text
 
 Environment: TMPDIR (data directory parent, default /tmp),
@@ -32,12 +36,16 @@ SEED=1
 TIMEOUT=600
 RUNS=1
 USE_CSVKIT=1
+USE_JSON=1
+USE_XML=1
 KEEP=0
 INSTALL=0
 
 while [ $# -gt 0 ]; do
     case "$1" in
     --no-csvkit) USE_CSVKIT=0 ;;
+    --no-json) USE_JSON=0 ;;
+    --no-xml) USE_XML=0 ;;
     --timeout) TIMEOUT=${2:?--timeout needs seconds}; shift ;;
     --runs) RUNS=${2:?--runs needs a count}; shift ;;
     --seed) SEED=${2:?--seed needs a number}; shift ;;
@@ -56,6 +64,8 @@ for v in "$N" "$TIMEOUT" "$RUNS" "$SEED"; do
     esac
 done
 [ "$RUNS" -ge 1 ] || { echo "run.sh: --runs must be at least 1" >&2; exit 2; }
+[ "$USE_JSON" = 1 ] || [ "$USE_XML" = 1 ] ||
+    { echo "run.sh: --no-json and --no-xml leave nothing to time" >&2; exit 2; }
 
 # Numbers are formatted with awk; keep the decimal point a point.
 export LC_ALL=C.UTF-8
@@ -65,10 +75,24 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 PY=/usr/bin/python3 # the PATH python3 is a pyenv build without pandas
 TIME=/usr/bin/time  # GNU time, for %e (wall seconds) and %M (peak RSS KiB)
 
+# --install: install the peers' Debian packages that are missing (as
+# build.sh does for the build dependencies).  Without it a missing peer
+# shows "not installed".
+PACKAGES=(miller csvkit python3-pandas python3-lxml time)
 if [ "$INSTALL" = 1 ]; then
-    SUDO=
-    [ "$(id -u)" = 0 ] || SUDO=sudo
-    $SUDO apt-get install -y miller csvkit python3-pandas time || exit 1
+    missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing: ${missing[*]}" >&2
+        SUDO=
+        [ "$(id -u)" = 0 ] || SUDO=sudo
+        $SUDO apt-get update -qq &&
+            DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null ||
+            exit 1
+    fi
 fi
 
 if [ ! -x "$TIME" ] || ! "$TIME" -f '%e' true >/dev/null 2>&1; then
@@ -130,13 +154,39 @@ fi
 
 IN_CSV=$TMP/in.csv
 IN_JSON=$TMP/in.json
+IN_XML=$TMP/in.xml
 echo "generating $N records (seed $SEED) ..." >&2
 gen_start=$(date +%s.%N)
 "$GEN" "$N" --seed "$SEED" >"$IN_CSV" || exit 1
-"$GEN" "$N" --seed "$SEED" --json >"$IN_JSON" || exit 1
+if [ "$USE_JSON" = 1 ]; then
+    "$GEN" "$N" --seed "$SEED" --json >"$IN_JSON" || exit 1
+fi
 gen_end=$(date +%s.%N)
 CSV_BYTES=$(stat -c %s "$IN_CSV")
-JSON_BYTES=$(stat -c %s "$IN_JSON")
+JSON_BYTES=0
+[ "$USE_JSON" = 1 ] && JSON_BYTES=$(stat -c %s "$IN_JSON")
+
+# bench-gen writes no XML: the XML input is conv's own XML of the generated
+# CSV, the exchange vocabulary of docs/formats.md as users get it.  If conv
+# cannot write it, the XML -> CSV rows say so and the rest still runs.
+XML_BYTES=0
+XML_NOTE=
+if [ "$USE_XML" = 1 ]; then
+    if [ -z "$CONV" ]; then
+        XML_NOTE="no input (conv not built)"
+    else
+        echo "writing the XML input with conv ..." >&2
+        if "$CONV" "$IN_CSV" -o "$IN_XML" 2>"$TMP/xml_input.err"; then
+            XML_BYTES=$(stat -c %s "$IN_XML")
+        else
+            XML_NOTE="no input (conv could not write XML)"
+            echo "run.sh: conv could not write the XML input:" >&2
+            head -n 5 "$TMP/xml_input.err" | sed 's/^/    /' >&2
+        fi
+    fi
+fi
+# The generated columns, for pandas' iterparse, which must be told them.
+FIELDS=$(head -n 1 "$IN_CSV" | tr -d '\r')
 
 # ---- measurement -------------------------------------------------------------
 
@@ -187,6 +237,13 @@ if pv=$("$PY" -c 'import pandas; print(pandas.__version__)' 2>/dev/null); then
     HAVE_PANDAS=1
     PANDAS_LABEL="pandas $pv"
 fi
+# pandas reads and writes XML through lxml (python3-lxml).
+LXML_VERSION=
+HAVE_LXML=0
+if lv=$("$PY" -c 'import lxml.etree as e; print(e.__version__)' 2>/dev/null); then
+    HAVE_LXML=1
+    LXML_VERSION=$lv
+fi
 
 PANDAS_C2J='import sys, pandas as pd
 pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False).to_json(
@@ -194,55 +251,113 @@ pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False).to_json(
 PANDAS_J2C='import sys, pandas as pd
 pd.read_json(sys.argv[1], orient="records", dtype=False,
              convert_dates=False).to_csv(sys.argv[2], index=False)'
+# XML: the records as <record> rows under a <dataset> root in conv's
+# namespace; pandas cannot write conv's <meta>, and writes an empty field as
+# an empty element (conv: xsi:nil="true").
+PANDAS_C2X='import sys, pandas as pd
+pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False).to_xml(
+    sys.argv[2], index=False, root_name="dataset", row_name="record",
+    namespaces={"": "urn:x-libconv:dataset:1"}, parser="lxml")'
+# Reading conv's XML: the <record> elements by XPath (lxml parses the whole
+# document), or by pandas' iterparse, its mode for large files, which must
+# be given the field names (argv[3], comma-separated).  dtype=str keeps
+# codes such as 004 as text.
+PANDAS_X2C='import sys, pandas as pd
+pd.read_xml(sys.argv[1], xpath="//d:record",
+            namespaces={"d": "urn:x-libconv:dataset:1"}, parser="lxml",
+            dtype=str).to_csv(sys.argv[2], index=False)'
+PANDAS_X2C_ITER='import sys, pandas as pd
+pd.read_xml(sys.argv[1], iterparse={"record": sys.argv[3].split(",")},
+            parser="lxml", dtype=str).to_csv(sys.argv[2], index=False)'
+
+# tools_for DIR: the tools timed in one direction, in table order.
+tools_for() {
+    case $1 in
+    c2j | j2c) echo conv mlr csvkit pandas ;;
+    c2x) echo conv pandas ;;
+    x2c) echo conv pandas pandas_iter ;;
+    esac
+}
+
+# label DIR TOOL: the tool's name and version as shown in the tables.
+label() {
+    case $2 in
+    conv) echo conv ;;
+    mlr) echo "$MLR_LABEL" ;;
+    csvkit) echo "$CSVKIT_LABEL" ;;
+    pandas)
+        case $1 in
+        c2x) echo "$PANDAS_LABEL + lxml $LXML_VERSION" ;;
+        x2c) echo "$PANDAS_LABEL + lxml $LXML_VERSION (XPath)" ;;
+        *) echo "$PANDAS_LABEL" ;;
+        esac
+        ;;
+    pandas_iter) echo "$PANDAS_LABEL + lxml $LXML_VERSION (iterparse)" ;;
+    esac
+}
+
+# run_tool DIR TOOL IN OUT: time one tool in one direction, writing OUT.
+run_tool() {
+    local dir=$1 tool=$2 in=$3 out=$4 key=$1/$2 script
+    case $tool in
+    conv)
+        if [ -n "$CONV" ]; then
+            measure "$key" /dev/null "$CONV" "$in" -o "$out"
+        else
+            STATUS[$key]=$CONV_NOTE
+        fi
+        ;;
+    mlr)
+        if ! have mlr; then
+            STATUS[$key]="not installed"
+        elif [ "$dir" = c2j ]; then
+            measure "$key" "$out" mlr --icsv --ojson cat "$in"
+        else
+            measure "$key" "$out" mlr --ijson --ocsv cat "$in"
+        fi
+        ;;
+    csvkit)
+        if [ "$USE_CSVKIT" = 0 ]; then
+            STATUS[$key]="skipped (--no-csvkit)"
+        elif [ "$dir" = c2j ] && have csvjson; then
+            measure "$key" "$out" csvjson "$in"
+        elif [ "$dir" = j2c ] && have in2csv; then
+            measure "$key" "$out" in2csv -f json "$in"
+        else
+            STATUS[$key]="not installed"
+        fi
+        ;;
+    pandas | pandas_iter)
+        case $dir/$tool in
+        c2j/pandas) script=$PANDAS_C2J ;;
+        j2c/pandas) script=$PANDAS_J2C ;;
+        c2x/pandas) script=$PANDAS_C2X ;;
+        x2c/pandas) script=$PANDAS_X2C ;;
+        x2c/pandas_iter) script=$PANDAS_X2C_ITER ;;
+        esac
+        if [ "$HAVE_PANDAS" = 0 ]; then
+            STATUS[$key]="not installed"
+        elif [ "$HAVE_LXML" = 0 ] && { [ "$dir" = c2x ] || [ "$dir" = x2c ]; }; then
+            STATUS[$key]="not installed (python3-lxml)"
+        else
+            measure "$key" /dev/null "$PY" -c "$script" "$in" "$out" "$FIELDS"
+        fi
+        ;;
+    esac
+}
 
 # run_direction DIR IN OUT_EXT: time every tool on IN for one direction.
+# conv's output is kept as conv.DIR.EXT for the checks; the peers' is
+# deleted after each timing.
 run_direction() {
-    local dir=$1 in=$2 ext=$3 out
-    out=$TMP/out.$ext
-
-    echo "  $dir: conv" >&2
-    if [ -n "$CONV" ]; then
-        measure "$dir/conv" /dev/null "$CONV" "$in" -o "$TMP/conv.$dir.$ext"
-    else
-        STATUS[$dir/conv]=$CONV_NOTE
-    fi
-
-    echo "  $dir: Miller" >&2
-    if have mlr; then
-        if [ "$dir" = c2j ]; then
-            measure "$dir/mlr" "$out" mlr --icsv --ojson cat "$in"
-        else
-            measure "$dir/mlr" "$out" mlr --ijson --ocsv cat "$in"
-        fi
-    else
-        STATUS[$dir/mlr]="not installed"
-    fi
-    rm -f "$out"
-
-    if [ "$USE_CSVKIT" = 0 ]; then
-        STATUS[$dir/csvkit]="skipped (--no-csvkit)"
-    elif [ "$dir" = c2j ] && have csvjson; then
-        echo "  $dir: csvkit" >&2
-        measure "$dir/csvkit" "$out" csvjson "$in"
-    elif [ "$dir" = j2c ] && have in2csv; then
-        echo "  $dir: csvkit" >&2
-        measure "$dir/csvkit" "$out" in2csv -f json "$in"
-    else
-        STATUS[$dir/csvkit]="not installed"
-    fi
-    rm -f "$out"
-
-    echo "  $dir: pandas" >&2
-    if [ "$HAVE_PANDAS" = 1 ]; then
-        if [ "$dir" = c2j ]; then
-            measure "$dir/pandas" /dev/null "$PY" -c "$PANDAS_C2J" "$in" "$out"
-        else
-            measure "$dir/pandas" /dev/null "$PY" -c "$PANDAS_J2C" "$in" "$out"
-        fi
-    else
-        STATUS[$dir/pandas]="not installed"
-    fi
-    rm -f "$out"
+    local dir=$1 in=$2 ext=$3 tool out
+    for tool in $(tools_for "$dir"); do
+        echo "  $dir: $tool" >&2
+        out=$TMP/out.$ext
+        [ "$tool" = conv ] && out=$TMP/conv.$dir.$ext
+        run_tool "$dir" "$tool" "$in" "$out"
+        [ "$tool" = conv ] || rm -f "$out"
+    done
 }
 
 # Other work on the machine skews wall times (Miller uses several threads);
@@ -252,34 +367,43 @@ if awk -v l="$LOAD_BEFORE" -v c="$(nproc)" 'BEGIN{exit !(l+0 > c/4)}'; then
     echo "run.sh: warning: load average is $LOAD_BEFORE; timings will be noisy" >&2
 fi
 echo "timing (timeout ${TIMEOUT} s, best of $RUNS) ..." >&2
-run_direction c2j "$IN_CSV" json
-run_direction j2c "$IN_JSON" csv
+DIRS=()
+if [ "$USE_JSON" = 1 ]; then
+    DIRS+=(c2j j2c)
+    run_direction c2j "$IN_CSV" json
+    run_direction j2c "$IN_JSON" csv
+fi
+if [ "$USE_XML" = 1 ]; then
+    DIRS+=(c2x x2c)
+    run_direction c2x "$IN_CSV" xml
+    if [ -n "$XML_NOTE" ]; then
+        for tool in $(tools_for x2c); do
+            STATUS[x2c/$tool]=$XML_NOTE
+        done
+    else
+        run_direction x2c "$IN_XML" csv
+    fi
+fi
 
 # ---- report ------------------------------------------------------------------
 
 # print_table DIR TITLE INPUT_BYTES
 print_table() {
-    local dir=$1 title=$2 bytes=$3 tool label key cs
+    local dir=$1 title=$2 bytes=$3 tool key cs
     echo "### $title"
     echo
     echo "| tool | seconds | MB/s | peak MiB | conv is X× faster |"
     echo "|---|---:|---:|---:|---:|"
     cs=
     [ "${STATUS[$dir/conv]}" = ok ] && cs=${SECS[$dir/conv]}
-    for tool in conv mlr csvkit pandas; do
+    for tool in $(tools_for "$dir"); do
         key=$dir/$tool
-        case $tool in
-        conv) label=conv ;;
-        mlr) label=$MLR_LABEL ;;
-        csvkit) label=$CSVKIT_LABEL ;;
-        pandas) label=$PANDAS_LABEL ;;
-        esac
         if [ "${STATUS[$key]}" != ok ]; then
-            echo "| $label | ${STATUS[$key]} | | | |"
+            echo "| $(label "$dir" "$tool") | ${STATUS[$key]} | | | |"
             continue
         fi
-        awk -v l="$label" -v s="${SECS[$key]}" -v k="${RSS[$key]}" \
-            -v b="$bytes" -v c="$cs" -v self="$([ $tool = conv ] && echo 1)" '
+        awk -v l="$(label "$dir" "$tool")" -v s="${SECS[$key]}" -v k="${RSS[$key]}" \
+            -v b="$bytes" -v c="$cs" -v self="$([ "$tool" = conv ] && echo 1)" '
             BEGIN {
                 t = (s > 0.005) ? s : 0.005   # %e has 10 ms resolution
                 if (self) r = "—"
@@ -322,35 +446,64 @@ check() {
     fi
 }
 
+# back_to_csv IN OUT: conv's CSV of its own output IN, for a round trip.
+back_to_csv() {
+    [ -n "$CONV" ] && [ -f "$1" ] || return 0
+    "$CONV" "$1" -o "$2" 2>"$TMP/back.err" || {
+        echo "conv could not convert its own $1 back to CSV:"
+        head -n 5 "$TMP/back.err" | sed 's/^/    /'
+    }
+}
+
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
+
+inputs="CSV $(mb "$CSV_BYTES") MB"
+[ "$USE_JSON" = 1 ] && inputs="$inputs, JSON $(mb "$JSON_BYTES") MB"
+if [ "$USE_XML" = 1 ] && [ -z "$XML_NOTE" ]; then
+    inputs="$inputs, XML $(mb "$XML_BYTES") MB (conv's XML of the CSV)"
+fi
 
 echo
 echo "## conv benchmark: $N records, seed $SEED"
 echo
-echo "Input: CSV $(mb "$CSV_BYTES") MB, JSON $(mb "$JSON_BYTES") MB" \
+echo "Input: $inputs" \
     "(generated in $(awk -v a="$gen_start" -v b="$gen_end" 'BEGIN{printf "%.2f", b-a}') s)." \
     "MB = 10^6 bytes of input; peak MiB = largest resident set."
 echo "Host: $(nproc) cores, $(uname -sr); best of $RUNS run(s), timeout ${TIMEOUT} s;" \
     "load average before timing: $LOAD_BEFORE."
 echo
-print_table c2j "CSV → JSON" "$CSV_BYTES"
-print_table j2c "JSON → CSV" "$JSON_BYTES"
+if [ "$USE_JSON" = 1 ]; then
+    print_table c2j "CSV → JSON" "$CSV_BYTES"
+    print_table j2c "JSON → CSV" "$JSON_BYTES"
+fi
+if [ "$USE_XML" = 1 ]; then
+    print_table c2x "CSV → XML" "$CSV_BYTES"
+    print_table x2c "XML → CSV" "$XML_BYTES"
+fi
 
 echo "### conv output checks"
 echo
-if [ -n "$CONV" ] && [ -f "$TMP/conv.c2j.json" ]; then
-    "$CONV" "$TMP/conv.c2j.json" -o "$TMP/conv.rt.csv" 2>"$TMP/conv_rt.err" ||
-        { echo "conv JSON->CSV of its own output failed:"; head -n 5 "$TMP/conv_rt.err" | sed 's/^/    /'; }
+if [ "$USE_JSON" = 1 ]; then
+    back_to_csv "$TMP/conv.c2j.json" "$TMP/conv.rt.csv"
+    check "round trip CSV → JSON → CSV byte-identical to the generated CSV" \
+        "$TMP/conv.rt.csv" "$IN_CSV"
+    check "generated JSON → CSV byte-identical to the generated CSV" \
+        "$TMP/conv.j2c.csv" "$IN_CSV"
 fi
-check "round trip CSV → JSON → CSV byte-identical to the generated CSV" \
-    "$TMP/conv.rt.csv" "$IN_CSV"
-check "generated JSON → CSV byte-identical to the generated CSV" \
-    "$TMP/conv.j2c.csv" "$IN_CSV"
+if [ "$USE_XML" = 1 ]; then
+    back_to_csv "$TMP/conv.c2x.xml" "$TMP/conv.rtx.csv"
+    check "round trip CSV → XML → CSV byte-identical to the generated CSV" \
+        "$TMP/conv.rtx.csv" "$IN_CSV"
+    check "XML input (conv's XML of the generated CSV) → CSV byte-identical to the generated CSV" \
+        "$TMP/conv.x2c.csv" "$IN_CSV"
+fi
 echo
 errs=$(print_errors)
 if [ -n "$errs" ]; then
     echo "$errs"
     echo
 fi
-[ "${STATUS[c2j/conv]}" = ok ] && [ "${STATUS[j2c/conv]}" = ok ] || RESULT=1
+for dir in "${DIRS[@]}"; do
+    [ "${STATUS[$dir/conv]}" = ok ] || RESULT=1
+done
 exit $RESULT
