@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(gcc make cmake pkg-config clang libclang-rt-14-dev
-          libjansson-dev libyajl-dev libxml2-dev libcmocka-dev)
+          libjansson-dev libyajl-dev libxml2-dev libxlsxwriter-dev libminizip-dev
+          libcmocka-dev python3-openpyxl strace)
 JOBS=${BUILD_JOBS:-$(nproc)}
 
 install_missing() {

@@ -202,6 +202,14 @@ static inline void convp_output_advance(struct convp_output *out, size_t n)
 int convp_output_commit(struct convp_output *out, struct conv_error *err);
 /* Name used in errors. */
 const char *convp_output_name(const struct convp_output *out);
+/*
+ * For a library that must write a file by name itself (libxlsxwriter): the
+ * temporary file beside the target, which commit renames into place; NULL
+ * for stdout, devices, memory and callback sinks (write a temporary file
+ * elsewhere, then copy it through convp_output_write).  Nothing else may be
+ * written through out meanwhile.
+ */
+const char *convp_output_file(const struct convp_output *out);
 /* For a memory sink: the bytes written so far. */
 const void *convp_output_memory(const struct convp_output *out, size_t *size);
 /* Close; removes the temporary file unless committed.  NULL is a no-op. */
@@ -400,6 +408,7 @@ extern const struct conv_format convp_format_tsv;
 extern const struct conv_format convp_format_json;
 extern const struct conv_format convp_format_jsonl;
 extern const struct conv_format convp_format_xml;
+extern const struct conv_format convp_format_xlsx;
 
 /* Reader/writer internals used by conv_convert and the spool. */
 struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_input *in,

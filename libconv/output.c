@@ -255,6 +255,11 @@ int convp_output_commit(struct convp_output *out, struct conv_error *err)
     return CONV_OK;
 }
 
+const char *convp_output_file(const struct convp_output *out)
+{
+    return out->kind == OUT_FILE && !out->direct && !out->committed ? out->tmp_path : NULL;
+}
+
 const char *convp_output_name(const struct convp_output *out)
 {
     return out->path;

@@ -13,6 +13,7 @@ static const struct conv_format *const formats[] = {
     &convp_format_csv,
     &convp_format_tsv,
     &convp_format_xml,
+    &convp_format_xlsx,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])

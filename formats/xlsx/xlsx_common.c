@@ -1,0 +1,50 @@
+/*
+ * The XLSX format descriptor: Office Open XML workbooks, written for
+ * people (title, styled header, print setup) or plain, read sheet by
+ * sheet.
+ */
+#include "xlsx_private.h"
+
+static const char *const xlsx_extensions[] = {"xlsx", NULL};
+
+static const struct conv_option_desc xlsx_options[] = {
+    {"sheet", "NAME|INDEX", "read only this sheet (a name, or 1 for the first); "
+                            "default: every sheet, with a 'sheet' field when there are several",
+     CONV_OPT_READ},
+    {"header-row", "N", "the row holding the field names (default: the first row that is not "
+                        "a title row)",
+     CONV_OPT_READ},
+    {"raw-numbers", NULL, "keep numbers as stored (17 digits) instead of as Excel shows them "
+                          "(15 significant digits)",
+     CONV_OPT_READ},
+    {"max-part-size", "BYTES", "largest inflated size of one part of the workbook "
+                               "(default 1 GiB): a bound against zip bombs",
+     CONV_OPT_READ},
+    {"plain", NULL, "write a bare header row and the data, for machines: no title, styles or "
+                    "print setup",
+     CONV_OPT_WRITE},
+    {"sheet-by", "FIELD", "put the records of each value of FIELD on a sheet of their own",
+     CONV_OPT_WRITE},
+    {"author", "TEXT", "the workbook's author property", CONV_OPT_WRITE},
+    {NULL, NULL, NULL, 0},
+};
+
+/* A zip archive ("PK\3\4"); an OLE compound file is an encrypted
+ * workbook or an old .xls, which the reader names in its error. */
+static int xlsx_probe(const unsigned char *p, size_t n)
+{
+    if (n >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4)
+        return 60;
+    return 0;
+}
+
+const struct conv_format convp_format_xlsx = {
+    .name = "xlsx",
+    .description = "Excel workbook (.xlsx): styled for people, or --plain",
+    .extensions = xlsx_extensions,
+    .flags = CONVP_FMT_TYPED | CONVP_FMT_NEEDS_HEADER,
+    .probe = xlsx_probe,
+    .reader = &convp_xlsx_reader_ops,
+    .writer = &convp_xlsx_writer_ops,
+    .options = xlsx_options,
+};
