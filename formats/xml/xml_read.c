@@ -22,10 +22,14 @@
 #include "xml_private.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <libxml/uri.h>
 #include <libxml/xmlschemas.h>
 
 #define XR_CHUNK ((size_t)256 << 10)
@@ -148,6 +152,9 @@ struct xr {
 
     /* encoding check: a single-byte declaration over UTF-8 text */
     int enc_check;
+    unsigned char enc_seq[4]; /* the first bytes over 0x7F */
+    size_t enc_n;
+    uint64_t enc_line, enc_col; /* where the first of them is */
 
     /* XSD violations */
     uint64_t violations;
@@ -414,6 +421,12 @@ static const char *node_text(struct xr *r, struct xr_node *n, size_t *len)
     if (!n->segs->next)
         return r->cur.data + n->segs->off;
     size_t off = r->cur.len;
+    /* The pieces are copied from r->cur into r->cur: make room first, so
+     * that no append moves the buffer under its own source. */
+    if (convp_buf_grow(&r->cur, n->text_len + 2) != 0) {
+        xr_nomem(r);
+        return NULL;
+    }
     for (struct xr_seg *s = n->segs; s; s = s->next)
         if (convp_buf_append(&r->cur, r->cur.data + s->off, s->len) != 0) {
             xr_nomem(r);
@@ -1036,7 +1049,9 @@ static void on_text(void *user, const xmlChar *ch, int len)
     if (blank && n->first)
         return;
     if (n->text_len + (size_t)len > CONVP_XML_MAX_TEXT) {
-        xr_fail(r, CONV_E_LIMIT, "text longer than %zu bytes", CONVP_XML_MAX_TEXT);
+        /* Where the value starts, not somewhere in its 10 MB. */
+        xr_fail_at(r, CONV_E_LIMIT, n->line, n->column, NULL, "text longer than %zu bytes",
+                   CONVP_XML_MAX_TEXT);
         return;
     }
     if (r->cur.len + (size_t)len > CONVP_MAX_RECORD_BYTES) {
@@ -1072,6 +1087,20 @@ static void on_text(void *user, const xmlChar *ch, int len)
         n->nonblank = 1;
 }
 
+/* libxml2's push parser checks a CDATA section's UTF-8 less strictly than
+ * other text (overlong forms such as C0 AB pass): check it here. */
+static void on_cdata(void *user, const xmlChar *ch, int len)
+{
+    struct xr *r = user;
+    if (r->failed || len <= 0)
+        return;
+    if (convp_utf8_valid_prefix(ch, (size_t)len) != (size_t)len) {
+        xr_fail(r, CONV_E_ENCODING, "invalid UTF-8 in a CDATA section");
+        return;
+    }
+    on_text(user, ch, len);
+}
+
 /* ---- the vocabulary's meta ------------------------------------------------------------ */
 
 static const char *meta_attr(int nb, const xmlChar **attrs, const char *name, size_t *len)
@@ -1087,6 +1116,10 @@ static const char *meta_attr(int nb, const xmlChar **attrs, const char *name, si
 
 static char *meta_dup(struct xr *r, int nb, const xmlChar **attrs, const char *name)
 {
+    /* Once the read failed, xmlStopParser() has freed the input that the
+     * attribute values point into. */
+    if (r->failed)
+        return NULL;
     size_t len;
     const char *v = meta_attr(nb, attrs, name, &len);
     if (!v)
@@ -1288,22 +1321,76 @@ static int single_byte_encoding(const char *e)
 /*
  * While the declaration says a single-byte encoding, look at the first
  * byte over 0x7F: a whole valid UTF-8 sequence there means the text is
- * UTF-8 and the declaration lies (decoding it would make mojibake).
+ * UTF-8 and the declaration lies (decoding it would make mojibake).  The
+ * sequence may straddle reads: its bytes are kept until it is whole.  All
+ * bytes before it are ASCII, so its line and column are counted here.
  */
 static void check_encoding(struct xr *r, const unsigned char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < 0x80)
-            continue;
-        size_t avail = n - i < 4 ? n - i : 4;
-        size_t ok = convp_utf8_valid_prefix(p + i, avail);
-        if (ok >= 2) {
-            xr_fail(r, CONV_E_ENCODING,
-                    "the text is UTF-8 but the declaration says another encoding");
+    size_t i = 0;
+    if (!r->enc_n) {
+        for (; i < n && p[i] < 0x80; i++) {
+            if (p[i] == '\n') {
+                r->enc_line++;
+                r->enc_col = 1;
+            } else {
+                r->enc_col++;
+            }
         }
-        r->enc_check = 0;
-        return;
+        if (i == n)
+            return;
     }
+    while (r->enc_n < sizeof r->enc_seq && i < n)
+        r->enc_seq[r->enc_n++] = p[i++];
+    unsigned char lead = r->enc_seq[0];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (lead >= 0xC2 && lead <= 0xF4 && r->enc_n < need)
+        return; /* the rest comes with the next read */
+    if (lead >= 0xC2 && lead <= 0xF4 && convp_utf8_valid_prefix(r->enc_seq, need) == need)
+        xr_fail_at(r, CONV_E_ENCODING, r->enc_line, r->enc_col, NULL,
+                   "the text is UTF-8 but the declaration says another encoding");
+    r->enc_check = 0;
+}
+
+/* The thread's generic error handler while libxml2 parses: nothing. */
+static void quiet_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+/*
+ * Bytes that libxml2 could not convert from the declared encoding: it
+ * keeps them unconverted (and sets an error on the buffer when iconv
+ * fails) but reports nothing through the structured handler, so the
+ * document would look cut short.
+ */
+static int undecodable(const struct xr *r)
+{
+    xmlParserInputPtr in = r->pc->input;
+    return in && in->buf &&
+           (in->buf->error || (in->buf->encoder && in->buf->raw && xmlBufUse(in->buf->raw)));
+}
+
+/*
+ * xmlParseChunk(), with what it cannot say through the structured handler:
+ * some errors (encoding conversion, I/O) go to the thread's generic
+ * handler, which prints on stderr: silenced for the call, then restored.
+ */
+static void parse_chunk(struct xr *r, const char *p, int n, int terminate)
+{
+    xmlGenericErrorFunc handler = xmlGenericError;
+    void *handler_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet_generic);
+    int rc = xmlParseChunk(r->pc, p, n, terminate);
+    xmlSetGenericErrorFunc(handler_ctx, handler);
+    if (r->failed)
+        return;
+    if (rc == XML_ERR_INVALID_ENCODING || (r->pc->input && r->pc->input->buf &&
+                                           r->pc->input->buf->error))
+        xr_fail(r, CONV_E_ENCODING, "the input is not valid in its declared encoding");
+    else if (rc != XML_ERR_OK && r->pc->disableSAX)
+        xr_fail(r, CONV_E_SYNTAX, "the XML parser stopped (libxml2 error %d)", rc);
 }
 
 static void feed(struct xr *r)
@@ -1318,14 +1405,16 @@ static void feed(struct xr *r)
     if (got == 0) {
         r->input_done = 1;
         /* Say what is wrong before libxml2 says it its own way. */
-        if (r->mode == XR_UNKNOWN)
+        if (undecodable(r))
+            xr_fail(r, CONV_E_ENCODING, "the input is not valid in its declared encoding");
+        else if (r->mode == XR_UNKNOWN)
             xr_fail(r, CONV_E_SYNTAX, "no root element (empty or cut short)");
         else if (r->depth != 0)
             xr_fail(r, CONV_E_SYNTAX, "unexpected end of input inside <%.100s>",
                     r->stack[r->depth - 1]);
         if (r->failed)
             return;
-        xmlParseChunk(r->pc, NULL, 0, 1);
+        parse_chunk(r, NULL, 0, 1);
         r->parse_done = 1;
         return;
     }
@@ -1341,7 +1430,7 @@ static void feed(struct xr *r)
         check_encoding(r, r->chunk, (size_t)got);
     if (r->failed)
         return;
-    xmlParseChunk(r->pc, (const char *)r->chunk, (int)got, 0);
+    parse_chunk(r, (const char *)r->chunk, (int)got, 0);
 }
 
 /* ---- options ---------------------------------------------------------------------- */
@@ -1401,6 +1490,87 @@ static void on_xsd_error(void *user, xmlErrorPtr e)
     convp_error_set(xe, CONV_E_SCHEMA, NULL, e->line > 0 ? (uint64_t)e->line : 0, 0, "%s", msg);
 }
 
+/*
+ * Read one schema document from the file system: opened here, so that no
+ * URL loader (HTTP, FTP) is ever involved, and parsed without network,
+ * DTD loading, entity substitution or messages on stderr.  NULL with *err
+ * set (code io_code when the file cannot be opened) if it fails.
+ */
+static xmlDocPtr xsd_read(const char *path, enum conv_errcode io_code, struct conv_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        convp_error_set(err, io_code, path, 0, 0, "cannot open the XSD: %s", strerror(errno));
+        return NULL;
+    }
+    xmlParserCtxtPtr pc = xmlNewParserCtxt();
+    if (!pc) {
+        close(fd);
+        convp_error_set(err, CONV_E_NOMEM, path, 0, 0, "out of memory");
+        return NULL;
+    }
+    xmlDocPtr doc = xmlCtxtReadFd(pc, fd, path, NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    close(fd);
+    if (!doc) {
+        xmlErrorPtr e = xmlCtxtGetLastError(pc);
+        char msg[200];
+        clean_message(msg, sizeof msg, e ? e->message : "cannot read the XSD");
+        int io = !e || e->domain == XML_FROM_IO;
+        convp_error_set(err, io ? io_code : CONV_E_SCHEMA, path,
+                        e && e->line > 0 ? (uint64_t)e->line : 0, 0, "%s%s",
+                        io ? "" : "invalid XSD: ", msg);
+    }
+    xmlFreeParserCtxt(pc);
+    return doc;
+}
+
+/*
+ * No remote schema documents, in the XSD or in the local schema documents
+ * it includes, imports or redefines (libxml2 would fetch them: its schema
+ * parser loads them without XML_PARSE_NONET).  depth bounds include cycles.
+ */
+static int xsd_check_includes(xmlDocPtr doc, int depth, struct conv_error *err)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (strcmp((const char *)n->name, "include") && strcmp((const char *)n->name, "import") &&
+            strcmp((const char *)n->name, "redefine"))
+            continue;
+        xmlChar *loc = xmlGetProp(n, (const xmlChar *)"schemaLocation");
+        if (!loc)
+            continue;
+        if (strstr((const char *)loc, "://") && strncmp((const char *)loc, "file://", 7)) {
+            xmlFree(loc);
+            convp_error_set(err, CONV_E_USAGE, doc->URL ? (const char *)doc->URL : "",
+                            (uint64_t)xmlGetLineNo(n), 0,
+                            "the XSD includes a remote schema (refused: no network access)");
+            return CONV_ERR;
+        }
+        xmlChar *uri = depth < 16 ? xmlBuildURI(loc, doc->URL) : NULL;
+        xmlFree(loc);
+        if (!uri)
+            continue;
+        const char *path = (const char *)uri;
+        if (!strncmp(path, "file://", 7))
+            path += 7;
+        /* One that cannot be read is libxml2's to report, later. */
+        struct conv_error ignored;
+        memset(&ignored, 0, sizeof ignored);
+        xmlDocPtr sub = xsd_read(path, CONV_E_IO, &ignored);
+        xmlFree(uri);
+        if (!sub)
+            continue;
+        int rc = xsd_check_includes(sub, depth + 1, err);
+        xmlFreeDoc(sub);
+        if (rc != CONV_OK)
+            return rc;
+    }
+    return CONV_OK;
+}
+
 /* The XSD is the caller's file: read without network, and with no remote
  * include or import.  Not XML or not a schema: CONV_E_SCHEMA, as a bad
  * --schema file; unreadable: CONV_E_IO. */
@@ -1408,44 +1578,12 @@ static int load_xsd(struct xr *r)
 {
     struct conv_reader *rd = r->rd;
     struct conv_error *err = &rd->err;
-    xmlParserCtxtPtr pc = xmlNewParserCtxt();
-    if (!pc) {
-        convp_error_set(err, CONV_E_NOMEM, r->xsd, 0, 0, "out of memory");
+    xmlDocPtr doc = xsd_read(r->xsd, CONV_E_IO, err);
+    if (!doc)
         return CONV_ERR;
-    }
-    pc->_private = NULL;
-    xmlDocPtr doc = xmlCtxtReadFile(pc, r->xsd, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc) {
-        xmlErrorPtr e = xmlCtxtGetLastError(pc);
-        char msg[200];
-        clean_message(msg, sizeof msg, e ? e->message : "cannot read the XSD");
-        int io = !e || e->domain == XML_FROM_IO;
-        convp_error_set(err, io ? CONV_E_IO : CONV_E_SCHEMA, r->xsd,
-                        e && e->line > 0 ? (uint64_t)e->line : 0, 0, "%s%s",
-                        io ? "" : "invalid XSD: ", msg);
-        xmlFreeParserCtxt(pc);
+    if (xsd_check_includes(doc, 0, err) != CONV_OK) {
+        xmlFreeDoc(doc);
         return CONV_ERR;
-    }
-    xmlFreeParserCtxt(pc);
-    /* No remote schema documents. */
-    for (xmlNodePtr n = xmlDocGetRootElement(doc) ? xmlDocGetRootElement(doc)->children : NULL;
-         n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        if (strcmp((const char *)n->name, "include") && strcmp((const char *)n->name, "import") &&
-            strcmp((const char *)n->name, "redefine"))
-            continue;
-        xmlChar *loc = xmlGetProp(n, (const xmlChar *)"schemaLocation");
-        int remote = loc && strstr((const char *)loc, "://") &&
-                     strncmp((const char *)loc, "file://", 7);
-        xmlFree(loc);
-        if (remote) {
-            convp_error_set(err, CONV_E_USAGE, r->xsd, (uint64_t)xmlGetLineNo(n), 0,
-                            "the XSD includes a remote schema (refused: no network access)");
-            xmlFreeDoc(doc);
-            return CONV_ERR;
-        }
     }
     xmlSchemaParserCtxtPtr sp = xmlSchemaNewDocParserCtxt(doc);
     if (!sp) {
@@ -1456,7 +1594,13 @@ static int load_xsd(struct xr *r)
     struct conv_error xe;
     memset(&xe, 0, sizeof xe);
     xmlSchemaSetParserStructuredErrors(sp, on_xsd_error, &xe);
+    /* The schema documents it includes are parsed with libxml2's default
+     * handlers, which print through the generic one: silenced. */
+    xmlGenericErrorFunc handler = xmlGenericError;
+    void *handler_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet_generic);
     r->schema = xmlSchemaParse(sp);
+    xmlSetGenericErrorFunc(handler_ctx, handler);
     if (!r->schema)
         convp_error_set(err, CONV_E_SCHEMA, r->xsd, xe.line, 0, "invalid XSD: %s",
                         xe.code != CONV_E_NONE ? xe.message : "not a valid XML Schema");
@@ -1516,7 +1660,7 @@ static int xr_open(struct conv_reader *rd)
     sax->startElementNs = on_start;
     sax->endElementNs = on_end;
     sax->characters = on_text;
-    sax->cdataBlock = on_text;
+    sax->cdataBlock = on_cdata;
     sax->internalSubset = on_internal_subset;
     sax->externalSubset = on_internal_subset;
     sax->entityDecl = on_entity_decl;
@@ -1542,7 +1686,9 @@ static int xr_open(struct conv_reader *rd)
         return CONV_ERR;
     }
     r->pc->_private = r;
-    xmlCtxtUseOptions(r->pc, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+    /* Not XML_PARSE_NOCDATA: CDATA sections come to on_cdata, which checks
+     * their UTF-8. */
+    xmlCtxtUseOptions(r->pc, XML_PARSE_NONET);
     /* The input layer already turned UTF-16 into UTF-8: say so, so that an
      * encoding="UTF-16" declaration is not taken at its word. */
     const char *bom = convp_input_bom(rd->in);
@@ -1558,6 +1704,7 @@ static int xr_open(struct conv_reader *rd)
         char enc[64];
         declared_encoding(peek, n, enc, sizeof enc);
         r->enc_check = enc[0] && single_byte_encoding(enc);
+        r->enc_line = r->enc_col = 1;
     }
 
     /* Read up to the first record, so that the vocabulary's fields and
