@@ -44,7 +44,7 @@ demo() {
     local out=build/samples-out
     mkdir -p "$out"
     local conv=build/bin/conv
-    for to in json jsonl csv tsv xml; do
+    for to in json jsonl csv tsv xml xlsx; do
         "$conv" --schema samples/indicators.schema.json samples/indicators.csv -o "$out/indicators.$to"
     done
     echo "== the seed sample (samples/indicators.csv) converted to every format:"

@@ -154,6 +154,17 @@ uint64_t convp_input_done(const struct convp_input *in);
 uint64_t convp_input_total(const struct convp_input *in);
 /* The BOM seen: "", "UTF-8", "UTF-16LE", "UTF-16BE". */
 const char *convp_input_bom(const struct convp_input *in);
+/*
+ * For formats that need random access (a zip: XLSX), which read the source
+ * by other means than convp_input_read().  The whole buffer of a memory
+ * input, untouched by BOM handling (*size set), else NULL; the descriptor
+ * of a regular file the input opened itself, for pread() from offset 0
+ * whatever was read, else -1 (standard input, pipes, memory, callbacks);
+ * and how far such a reader has got, for progress.
+ */
+const void *convp_input_memory(const struct convp_input *in, size_t *size);
+int convp_input_fd(const struct convp_input *in);
+void convp_input_set_done(struct convp_input *in, uint64_t done);
 void convp_input_close(struct convp_input *in);
 
 /* ---- safe output ---------------------------------------------------------- */

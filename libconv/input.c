@@ -350,6 +350,27 @@ const char *convp_input_bom(const struct convp_input *in)
     return in->bom;
 }
 
+const void *convp_input_memory(const struct convp_input *in, size_t *size)
+{
+    if (in->kind != IN_MEMORY)
+        return NULL;
+    *size = in->mem_len;
+    return in->mem;
+}
+
+int convp_input_fd(const struct convp_input *in)
+{
+    struct stat st;
+    if (in->kind != IN_FD || !in->own_fd || fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    return in->fd;
+}
+
+void convp_input_set_done(struct convp_input *in, uint64_t done)
+{
+    in->done = done;
+}
+
 void convp_input_close(struct convp_input *in)
 {
     if (!in)

@@ -27,12 +27,15 @@ static const struct conv_option_desc core_options[] = {
     {"infer-rows", "N",
      "records used to infer column types when there is no schema (default 1000, 0: all text)",
      CONV_OPT_READ},
-    {"title", "TEXT", "dataset title written by XML (default: the schema's, else the input's)",
+    {"title", "TEXT",
+     "dataset title written by XML and XLSX (default: the schema's, else the input's)",
      CONV_OPT_WRITE},
-    {"source", "TEXT", "dataset source written by XML (default: the input's, if it has one)",
+    {"source", "TEXT",
+     "dataset source written by XML and XLSX (default: the input's, if it has one)",
      CONV_OPT_WRITE},
     {"created", "DATETIME",
-     "creation time written by XML, ISO 8601 (default: the input's, else now)", CONV_OPT_WRITE},
+     "creation time written by XML and XLSX, ISO 8601 (default: the input's, else now)",
+     CONV_OPT_WRITE},
     {NULL, NULL, NULL, 0},
 };
 

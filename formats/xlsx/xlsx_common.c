@@ -11,21 +11,24 @@ static const struct conv_option_desc xlsx_options[] = {
     {"sheet", "NAME|INDEX", "read only this sheet (a name, or 1 for the first); "
                             "default: every sheet, with a 'sheet' field when there are several",
      CONV_OPT_READ},
-    {"header-row", "N", "the row holding the field names (default: the first row that is not "
-                        "a title row)",
+    {"header-row", "N", "the row holding the field names (default: the first row with two or "
+                        "more values, within 20 rows of the first non-empty one)",
      CONV_OPT_READ},
-    {"raw-numbers", NULL, "keep numbers as stored (17 digits) instead of as Excel shows them "
-                          "(15 significant digits)",
+    {"raw-numbers", NULL, "keep numbers as stored (up to 17 digits) instead of as Excel shows "
+                          "them (15 significant digits, the format's decimals)",
      CONV_OPT_READ},
-    {"max-part-size", "BYTES", "largest inflated size of one part of the workbook "
-                               "(default 1 GiB): a bound against zip bombs",
+    {"max-part-size", "BYTES", "largest inflated size of one part of the workbook (default 1 GiB; "
+                               "all parts 4 times that, shared strings a quarter): against zip "
+                               "bombs",
      CONV_OPT_READ},
-    {"plain", NULL, "write a bare header row and the data, for machines: no title, styles or "
-                    "print setup",
+    {"duplicate-names", "error|rename",
+     "duplicate header names: error (default) or rename to x_2, column_N", CONV_OPT_READ},
+    {"plain", NULL, "write the field names and the data, for machines: no title, labels, "
+                    "styles, widths, print setup or field sheet",
      CONV_OPT_WRITE},
-    {"sheet-by", "FIELD", "put the records of each value of FIELD on a sheet of their own",
+    {"sheet-by", "FIELD", "a sheet for each value of FIELD, named after it, made as values appear",
      CONV_OPT_WRITE},
-    {"author", "TEXT", "the workbook's author property", CONV_OPT_WRITE},
+    {"author", "TEXT", "the workbook's author property (default: libconv)", CONV_OPT_WRITE},
     {NULL, NULL, NULL, 0},
 };
 
@@ -33,8 +36,12 @@ static const struct conv_option_desc xlsx_options[] = {
  * workbook or an old .xls, which the reader names in its error. */
 static int xlsx_probe(const unsigned char *p, size_t n)
 {
+    static const unsigned char ole[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
     if (n >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4)
         return 60;
+    /* Not ours, but the reader's error says what it is and what to do. */
+    if (n >= 8 && !memcmp(p, ole, 8))
+        return 10;
     return 0;
 }
 
