@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# bench/run.sh: time conv against Miller, csvkit and pandas converting the
-# same generated indicator file CSV->JSON, JSON->CSV, CSV->XML and XML->CSV,
-# print one Markdown table per direction (wall time, MB/s, peak RSS, speed
-# ratio) and check that conv round-trips the CSV byte for byte.  See
-# bench/README.md.
+# bench/run.sh: time conv against Miller, csvkit, pandas, xlsxwriter and
+# xlsx2csv converting the same generated indicator file CSV->JSON, JSON->CSV,
+# CSV->XML, XML->CSV, CSV->XLSX and XLSX->CSV, print one Markdown table per
+# direction (wall time, MB/s, peak RSS, speed ratio) and check that conv
+# round-trips the CSV byte for byte.  See bench/README.md.
 set -u -o pipefail
 
 usage() {
@@ -11,18 +11,21 @@ usage() {
 usage: bench/run.sh [options] [N]
 
 Generate N indicator records (default 1000000) once, then time each tool
-converting the same file CSV->JSON, JSON->CSV, CSV->XML and XML->CSV.
+converting the same file CSV->JSON, JSON->CSV, CSV->XML, XML->CSV,
+CSV->XLSX and XLSX->CSV.
 
 options:
   --no-csvkit     skip csvkit (csvjson, in2csv), which is very slow
   --no-json       skip the two JSON directions
   --no-xml        skip the two XML directions (pandas XML->CSV is slow)
+  --no-xlsx       skip the two XLSX directions (pandas is slow there too)
   --timeout S     cap each tool run at S seconds (default 600)
   --runs R        run each conversion R times, keep the fastest (default 1)
   --seed S        generator seed (default 1)
   --keep          keep the temporary data directory and print its path
   --install       first install the missing ones of: miller csvkit
-                  python3-pandas python3-lxml time (apt-get install -y)
+                  python3-pandas python3-lxml python3-xlsxwriter
+                  python3-openpyxl xlsx2csv time (apt-get install -y)
   -h, --help      this text
 
 Environment: TMPDIR (data directory parent, default /tmp),
@@ -38,6 +41,7 @@ RUNS=1
 USE_CSVKIT=1
 USE_JSON=1
 USE_XML=1
+USE_XLSX=1
 KEEP=0
 INSTALL=0
 
@@ -46,6 +50,7 @@ while [ $# -gt 0 ]; do
     --no-csvkit) USE_CSVKIT=0 ;;
     --no-json) USE_JSON=0 ;;
     --no-xml) USE_XML=0 ;;
+    --no-xlsx) USE_XLSX=0 ;;
     --timeout) TIMEOUT=${2:?--timeout needs seconds}; shift ;;
     --runs) RUNS=${2:?--runs needs a count}; shift ;;
     --seed) SEED=${2:?--seed needs a number}; shift ;;
@@ -64,8 +69,8 @@ for v in "$N" "$TIMEOUT" "$RUNS" "$SEED"; do
     esac
 done
 [ "$RUNS" -ge 1 ] || { echo "run.sh: --runs must be at least 1" >&2; exit 2; }
-[ "$USE_JSON" = 1 ] || [ "$USE_XML" = 1 ] ||
-    { echo "run.sh: --no-json and --no-xml leave nothing to time" >&2; exit 2; }
+[ "$USE_JSON" = 1 ] || [ "$USE_XML" = 1 ] || [ "$USE_XLSX" = 1 ] ||
+    { echo "run.sh: --no-json, --no-xml and --no-xlsx leave nothing to time" >&2; exit 2; }
 
 # Numbers are formatted with awk; keep the decimal point a point.
 export LC_ALL=C.UTF-8
@@ -78,7 +83,8 @@ TIME=/usr/bin/time  # GNU time, for %e (wall seconds) and %M (peak RSS KiB)
 # --install: install the peers' Debian packages that are missing (as
 # build.sh does for the build dependencies).  Without it a missing peer
 # shows "not installed".
-PACKAGES=(miller csvkit python3-pandas python3-lxml time)
+PACKAGES=(miller csvkit python3-pandas python3-lxml python3-xlsxwriter
+    python3-openpyxl xlsx2csv time)
 if [ "$INSTALL" = 1 ]; then
     missing=()
     for p in "${PACKAGES[@]}"; do
@@ -118,10 +124,11 @@ trap 'exit 130' INT TERM
 
 # ---- build -----------------------------------------------------------------
 
-# Release build of bench-gen and the conv tool.  If the tree does not
-# configure or conv does not build, the peers are still timed and conv's
-# rows say "not built".
+# Release build of bench-gen, bench-xlsx-floor and the conv tool.  If the
+# tree does not configure or conv does not build, the peers are still timed
+# and conv's rows say "not built".
 GEN=
+FLOOR=
 CONV=
 CONV_NOTE="not built"
 echo "building (Release) in $BUILD_DIR ..." >&2
@@ -129,6 +136,10 @@ if cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
         -DCONV_BUILD_TESTS=OFF >"$TMP/cmake.log" 2>&1; then
     if cmake --build "$BUILD_DIR" -j2 --target bench-gen >>"$TMP/cmake.log" 2>&1; then
         GEN=$BUILD_DIR/bin/bench-gen
+    fi
+    if [ "$USE_XLSX" = 1 ] &&
+        cmake --build "$BUILD_DIR" -j2 --target bench-xlsx-floor >>"$TMP/cmake.log" 2>&1; then
+        FLOOR=$BUILD_DIR/bin/bench-xlsx-floor
     fi
     if [ -z "${CONV_BIN:-}" ] &&
         cmake --build "$BUILD_DIR" -j2 --target conv-tool >>"$TMP/cmake.log" 2>&1 &&
@@ -182,6 +193,27 @@ if [ "$USE_XML" = 1 ]; then
             XML_NOTE="no input (conv could not write XML)"
             echo "run.sh: conv could not write the XML input:" >&2
             head -n 5 "$TMP/xml_input.err" | sed 's/^/    /' >&2
+        fi
+    fi
+fi
+# The XLSX input is likewise conv's own workbook of the generated CSV, in
+# the --plain layout (the field names in row 1, then the data; number formats
+# kept): the default layout's title row above the header would be read as
+# data by xlsx2csv and pandas.
+IN_XLSX=$TMP/in.xlsx
+XLSX_BYTES=0
+XLSX_NOTE=
+if [ "$USE_XLSX" = 1 ]; then
+    if [ -z "$CONV" ]; then
+        XLSX_NOTE="no input (conv not built)"
+    else
+        echo "writing the XLSX input with conv --plain ..." >&2
+        if "$CONV" -q "$IN_CSV" -o "$IN_XLSX" --plain 2>"$TMP/xlsx_input.err"; then
+            XLSX_BYTES=$(stat -c %s "$IN_XLSX")
+        else
+            XLSX_NOTE="no input (conv could not write XLSX)"
+            echo "run.sh: conv could not write the XLSX input:" >&2
+            head -n 5 "$TMP/xlsx_input.err" | sed 's/^/    /' >&2
         fi
     fi
 fi
@@ -244,6 +276,23 @@ if lv=$("$PY" -c 'import lxml.etree as e; print(e.__version__)' 2>/dev/null); th
     HAVE_LXML=1
     LXML_VERSION=$lv
 fi
+# XLSX peers: Python xlsxwriter (bench/py_xlsx_write.py, and pandas'
+# to_excel engine), openpyxl (pandas' read_excel engine), xlsx2csv, and
+# libxlsxwriter under bench-xlsx-floor.
+XLSXWRITER_VERSION=
+if v=$("$PY" -c 'import xlsxwriter; print(xlsxwriter.__version__)' 2>/dev/null); then
+    XLSXWRITER_VERSION=$v
+fi
+OPENPYXL_VERSION=
+if v=$("$PY" -c 'import openpyxl; print(openpyxl.__version__)' 2>/dev/null); then
+    OPENPYXL_VERSION=$v
+fi
+XLSX2CSV_LABEL="xlsx2csv"
+have xlsx2csv && XLSX2CSV_LABEL="xlsx2csv $(xlsx2csv --version 2>/dev/null | head -n 1)"
+# (Debian's xlsxwriter.pc says only "4", the soname; the header has it.)
+LIBXLSXWRITER_VERSION=$(sed -n 's/^#define LXW_VERSION "\(.*\)"/\1/p' \
+    "$(pkg-config --variable=includedir xlsxwriter 2>/dev/null || echo /usr/include)/xlsxwriter.h" \
+    2>/dev/null | head -n 1)
 
 PANDAS_C2J='import sys, pandas as pd
 pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False).to_json(
@@ -270,12 +319,25 @@ PANDAS_X2C_ITER='import sys, pandas as pd
 pd.read_xml(sys.argv[1], iterparse={"record": sys.argv[3].split(",")},
             parser="lxml", dtype=str).to_csv(sys.argv[2], index=False)'
 
+# XLSX: pandas cannot stream a sheet (to_excel writes column by column, so
+# xlsxwriter's constant_memory mode is not usable); the numeric columns are
+# read as floats so that they are written as numbers, the rest as text.
+PANDAS_C2XL='import sys, pandas as pd
+num = ["value", "change_pct"]
+pd.read_csv(sys.argv[1], dtype={c: str for c in sys.argv[3].split(",") if c not in num},
+            keep_default_na=False, na_values={c: [""] for c in num}).to_excel(
+    sys.argv[2], index=False, engine="xlsxwriter")'
+PANDAS_XL2C='import sys, pandas as pd
+pd.read_excel(sys.argv[1], dtype=str, engine="openpyxl").to_csv(sys.argv[2], index=False)'
+
 # tools_for DIR: the tools timed in one direction, in table order.
 tools_for() {
     case $1 in
     c2j | j2c) echo conv mlr csvkit pandas ;;
     c2x) echo conv pandas ;;
     x2c) echo conv pandas pandas_iter ;;
+    c2xl) echo conv conv_plain floor pyxlsx pandas ;;
+    xl2c) echo conv xlsx2csv pandas ;;
     esac
 }
 
@@ -283,12 +345,18 @@ tools_for() {
 label() {
     case $2 in
     conv) echo conv ;;
+    conv_plain) echo "conv --plain" ;;
+    floor) echo "bench-xlsx-floor (libxlsxwriter ${LIBXLSXWRITER_VERSION:-?})" ;;
+    pyxlsx) echo "Python xlsxwriter $XLSXWRITER_VERSION (constant_memory)" ;;
+    xlsx2csv) echo "$XLSX2CSV_LABEL" ;;
     mlr) echo "$MLR_LABEL" ;;
     csvkit) echo "$CSVKIT_LABEL" ;;
     pandas)
         case $1 in
         c2x) echo "$PANDAS_LABEL + lxml $LXML_VERSION" ;;
         x2c) echo "$PANDAS_LABEL + lxml $LXML_VERSION (XPath)" ;;
+        c2xl) echo "$PANDAS_LABEL + xlsxwriter $XLSXWRITER_VERSION" ;;
+        xl2c) echo "$PANDAS_LABEL + openpyxl $OPENPYXL_VERSION" ;;
         *) echo "$PANDAS_LABEL" ;;
         esac
         ;;
@@ -305,6 +373,34 @@ run_tool() {
             measure "$key" /dev/null "$CONV" "$in" -o "$out"
         else
             STATUS[$key]=$CONV_NOTE
+        fi
+        ;;
+    conv_plain)
+        if [ -n "$CONV" ]; then
+            measure "$key" /dev/null "$CONV" "$in" -o "$out" --plain
+        else
+            STATUS[$key]=$CONV_NOTE
+        fi
+        ;;
+    floor)
+        if [ -n "$FLOOR" ]; then
+            measure "$key" /dev/null "$FLOOR" "$in" "$out"
+        else
+            STATUS[$key]="not built"
+        fi
+        ;;
+    pyxlsx)
+        if [ -z "$XLSXWRITER_VERSION" ]; then
+            STATUS[$key]="not installed"
+        else
+            measure "$key" /dev/null "$PY" "$ROOT/bench/py_xlsx_write.py" "$in" "$out"
+        fi
+        ;;
+    xlsx2csv)
+        if have xlsx2csv; then
+            measure "$key" /dev/null xlsx2csv "$in" "$out"
+        else
+            STATUS[$key]="not installed"
         fi
         ;;
     mlr)
@@ -334,9 +430,15 @@ run_tool() {
         c2x/pandas) script=$PANDAS_C2X ;;
         x2c/pandas) script=$PANDAS_X2C ;;
         x2c/pandas_iter) script=$PANDAS_X2C_ITER ;;
+        c2xl/pandas) script=$PANDAS_C2XL ;;
+        xl2c/pandas) script=$PANDAS_XL2C ;;
         esac
         if [ "$HAVE_PANDAS" = 0 ]; then
             STATUS[$key]="not installed"
+        elif [ "$dir" = c2xl ] && [ -z "$XLSXWRITER_VERSION" ]; then
+            STATUS[$key]="not installed (python3-xlsxwriter)"
+        elif [ "$dir" = xl2c ] && [ -z "$OPENPYXL_VERSION" ]; then
+            STATUS[$key]="not installed (python3-openpyxl)"
         elif [ "$HAVE_LXML" = 0 ] && { [ "$dir" = c2x ] || [ "$dir" = x2c ]; }; then
             STATUS[$key]="not installed (python3-lxml)"
         else
@@ -347,16 +449,19 @@ run_tool() {
 }
 
 # run_direction DIR IN OUT_EXT: time every tool on IN for one direction.
-# conv's output is kept as conv.DIR.EXT for the checks; the peers' is
-# deleted after each timing.
+# conv's output is kept as conv.DIR.EXT for the checks, and so are the
+# outputs of the two writers of the same cells (floor, pyxlsx) as
+# TOOL.DIR.EXT; the others' is deleted after each timing.
 run_direction() {
     local dir=$1 in=$2 ext=$3 tool out
     for tool in $(tools_for "$dir"); do
         echo "  $dir: $tool" >&2
         out=$TMP/out.$ext
-        [ "$tool" = conv ] && out=$TMP/conv.$dir.$ext
+        case $tool in
+        conv | floor | pyxlsx) out=$TMP/$tool.$dir.$ext ;;
+        esac
         run_tool "$dir" "$tool" "$in" "$out"
-        [ "$tool" = conv ] || rm -f "$out"
+        [ "$out" = "$TMP/out.$ext" ] && rm -f "$out"
     done
 }
 
@@ -382,6 +487,17 @@ if [ "$USE_XML" = 1 ]; then
         done
     else
         run_direction x2c "$IN_XML" csv
+    fi
+fi
+if [ "$USE_XLSX" = 1 ]; then
+    DIRS+=(c2xl xl2c)
+    run_direction c2xl "$IN_CSV" xlsx
+    if [ -n "$XLSX_NOTE" ]; then
+        for tool in $(tools_for xl2c); do
+            STATUS[xl2c/$tool]=$XLSX_NOTE
+        done
+    else
+        run_direction xl2c "$IN_XLSX" csv
     fi
 fi
 
@@ -431,19 +547,39 @@ print_errors() {
     done
 }
 
-# Round-trip checks of conv, each PASS / FAIL / SKIP.
+# Round-trip checks of conv, each PASS / FAIL / SKIP.  With PEER=1 (the
+# same-cells writers read back by conv) a failure does not change the exit
+# status.
 RESULT=0
 check() {
     local label=$1 got=$2 want=$3 cmpout
     if [ ! -f "$got" ]; then
-        echo "- $label: SKIP (no conv output)"
-        RESULT=1
+        echo "- $label: SKIP (no output)"
+        [ "${PEER:-0}" = 1 ] || RESULT=1
     elif cmpout=$(cmp "$got" "$want" 2>&1); then
         echo "- $label: PASS"
     else
         echo "- $label: FAIL ($cmpout)"
-        RESULT=1
+        [ "${PEER:-0}" = 1 ] || RESULT=1
     fi
+}
+
+# target LABEL A B OP LIMIT: the time ratio A/B of two rows against a
+# required LIMIT (OP is "<=" or ">="), PASS / MISS / n/a.  Timings are
+# noisy, so a miss is reported but does not change the exit status.
+target() {
+    local label=$1 a=$2 b=$3 op=$4 limit=$5
+    if [ "${STATUS[$a]:-}" != ok ] || [ "${STATUS[$b]:-}" != ok ]; then
+        echo "- $label: n/a (${STATUS[$a]:-not run} / ${STATUS[$b]:-not run})"
+        return
+    fi
+    awk -v l="$label" -v x="${SECS[$a]}" -v y="${SECS[$b]}" -v op="$op" -v lim="$limit" '
+        BEGIN {
+            x = (x > 0.005) ? x : 0.005; y = (y > 0.005) ? y : 0.005
+            r = x / y
+            ok = (op == "<=") ? (r <= lim) : (r >= lim)
+            printf "- %s: %.2f (required %s %s): %s\n", l, r, op, lim, ok ? "PASS" : "MISS"
+        }'
 }
 
 # back_to_csv IN OUT: conv's CSV of its own output IN, for a round trip.
@@ -461,6 +597,9 @@ inputs="CSV $(mb "$CSV_BYTES") MB"
 [ "$USE_JSON" = 1 ] && inputs="$inputs, JSON $(mb "$JSON_BYTES") MB"
 if [ "$USE_XML" = 1 ] && [ -z "$XML_NOTE" ]; then
     inputs="$inputs, XML $(mb "$XML_BYTES") MB (conv's XML of the CSV)"
+fi
+if [ "$USE_XLSX" = 1 ] && [ -z "$XLSX_NOTE" ]; then
+    inputs="$inputs, XLSX $(mb "$XLSX_BYTES") MB (conv --plain workbook of the CSV)"
 fi
 
 echo
@@ -480,6 +619,16 @@ if [ "$USE_XML" = 1 ]; then
     print_table c2x "CSV → XML" "$CSV_BYTES"
     print_table x2c "XML → CSV" "$XML_BYTES"
 fi
+if [ "$USE_XLSX" = 1 ]; then
+    print_table c2xl "CSV → XLSX" "$CSV_BYTES"
+    print_table xl2c "XLSX → CSV" "$XLSX_BYTES"
+    echo "### XLSX speed targets (time ratios)"
+    echo
+    target "conv / bench-xlsx-floor, CSV → XLSX" c2xl/conv c2xl/floor "<=" 1.25
+    target "Python xlsxwriter / conv, CSV → XLSX" c2xl/pyxlsx c2xl/conv ">=" 3
+    target "xlsx2csv / conv, XLSX → CSV" xl2c/xlsx2csv xl2c/conv ">=" 8
+    echo
+fi
 
 echo "### conv output checks"
 echo
@@ -496,6 +645,21 @@ if [ "$USE_XML" = 1 ]; then
         "$TMP/conv.rtx.csv" "$IN_CSV"
     check "XML input (conv's XML of the generated CSV) → CSV byte-identical to the generated CSV" \
         "$TMP/conv.x2c.csv" "$IN_CSV"
+fi
+if [ "$USE_XLSX" = 1 ]; then
+    back_to_csv "$TMP/conv.c2xl.xlsx" "$TMP/conv.rtxl.csv"
+    check "round trip CSV → XLSX → CSV byte-identical to the generated CSV" \
+        "$TMP/conv.rtxl.csv" "$IN_CSV"
+    check "XLSX input (conv --plain workbook of the generated CSV) → CSV byte-identical to the generated CSV" \
+        "$TMP/conv.xl2c.csv" "$IN_CSV"
+    # The two writers of "the same cells": conv reads their workbooks back
+    # to the generated CSV (peers: does not change the exit status).
+    back_to_csv "$TMP/floor.c2xl.xlsx" "$TMP/floor.rt.csv"
+    PEER=1 check "peer: bench-xlsx-floor's workbook, read by conv, byte-identical to the generated CSV" \
+        "$TMP/floor.rt.csv" "$IN_CSV"
+    back_to_csv "$TMP/pyxlsx.c2xl.xlsx" "$TMP/pyxlsx.rt.csv"
+    PEER=1 check "peer: Python xlsxwriter's workbook, read by conv, byte-identical to the generated CSV" \
+        "$TMP/pyxlsx.rt.csv" "$IN_CSV"
 fi
 echo
 errs=$(print_errors)
