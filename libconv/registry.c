@@ -14,6 +14,7 @@ static const struct conv_format *const formats[] = {
     &convp_format_tsv,
     &convp_format_xml,
     &convp_format_xlsx,
+    &convp_format_ods,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])

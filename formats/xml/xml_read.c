@@ -101,6 +101,8 @@ struct xr {
     xmlSchemaPtr schema;
     xmlSchemaValidCtxtPtr vctxt;
     xmlSchemaSAXPlugPtr plug;
+    xmlSAXHandlerPtr plug_sax; /* the handler and user data given to the */
+    void *plug_user;           /* parser, possibly the plug's (see xr_open) */
     const char *xsd;
 
     struct conv_error err; /* handed to rd->err once the queue is empty */
@@ -1670,17 +1672,19 @@ static int xr_open(struct conv_reader *rd)
     sax->getParameterEntity = on_get_entity;
     sax->reference = on_reference;
     sax->serror = on_parse_error;
-    xmlSAXHandlerPtr use = sax;
-    void *user = r;
+    /* The plug keeps the addresses of these two and writes through them
+     * when unplugged in xr_close: they live in r, not on this stack. */
+    r->plug_sax = sax;
+    r->plug_user = r;
     if (r->vctxt) {
-        r->plug = xmlSchemaSAXPlug(r->vctxt, &use, &user);
+        r->plug = xmlSchemaSAXPlug(r->vctxt, &r->plug_sax, &r->plug_user);
         if (!r->plug) {
             convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0,
                             "cannot start XSD validation");
             return CONV_ERR;
         }
     }
-    r->pc = xmlCreatePushParserCtxt(use, user, NULL, 0, rd->source);
+    r->pc = xmlCreatePushParserCtxt(r->plug_sax, r->plug_user, NULL, 0, rd->source);
     if (!r->pc) {
         convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
         return CONV_ERR;
