@@ -8,6 +8,7 @@
  * (docs/formats.md, "Excel").
  */
 #include "ods_private.h"
+#include "xlsx/xlsx_cells.h"
 #include "xlsx/xlsx_scan.h"
 #include "xlsx/xlsx_zip.h"
 
@@ -76,40 +77,6 @@ static int nomem(struct od *o)
     return CONV_ERR;
 }
 
-static void col_name(uint32_t col, char *out)
-{
-    char tmp[8];
-    size_t n = 0;
-    while (col > 0 && n < sizeof tmp) {
-        uint32_t d = (col - 1) % 26;
-        tmp[n++] = (char)('A' + d);
-        col = (col - 1) / 26;
-    }
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = '\0';
-}
-
-/* A sheet name as in a reference: quoted unless plain. */
-static void sheet_ref(const char *name, char *out, size_t size)
-{
-    int plain = name[0] && !(name[0] >= '0' && name[0] <= '9');
-    for (const unsigned char *p = (const unsigned char *)name; *p && plain; p++)
-        plain = (*p >= 0x80) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                (*p >= '0' && *p <= '9') || *p == '_' || *p == '.';
-    size_t k = 0;
-    if (!plain && k + 1 < size)
-        out[k++] = '\'';
-    for (const char *p = name; *p && k + 4 < size; p++) {
-        if (*p == '\'' && !plain)
-            out[k++] = '\'';
-        out[k++] = *p;
-    }
-    if (!plain && k + 1 < size)
-        out[k++] = '\'';
-    out[k] = '\0';
-}
-
 static int cell_error(struct od *o, enum conv_errcode code, const char *sheet, uint64_t row,
                       uint32_t col, const char *fmt, ...) CONVP_PRINTF(6, 7);
 static int cell_error(struct od *o, enum conv_errcode code, const char *sheet, uint64_t row,
@@ -120,8 +87,8 @@ static int cell_error(struct od *o, enum conv_errcode code, const char *sheet, u
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    sheet_ref(sheet ? sheet : "", ref, sizeof ref);
-    col_name(col, cn);
+    convp_sheet_ref(sheet ? sheet : "", ref, sizeof ref);
+    convp_col_name(col, cn);
     if (col)
         convp_error_set(&o->rd->err, code, o->rd->source, row, col, "%s!%s%llu: %s", ref, cn,
                         (unsigned long long)row, msg);
@@ -132,66 +99,6 @@ static int cell_error(struct od *o, enum conv_errcode code, const char *sheet, u
 }
 
 /* ---- values ---------------------------------------------------------------------------------- */
-
-/* The shortest text of v with at most 15 significant digits, as Excel shows it. */
-static size_t shortest(double v, char *out, int *integral)
-{
-    char buf[48];
-    snprintf(buf, sizeof buf, "%.14e", v);
-    char dig[16];
-    size_t nd = 0;
-    const char *p = buf;
-    int neg = *p == '-';
-    if (neg)
-        p++;
-    for (; *p && *p != 'e' && *p != 'E'; p++)
-        if (*p >= '0' && *p <= '9' && nd < 15)
-            dig[nd++] = *p;
-    int e10 = *p ? atoi(p + 1) : 0;
-    while (nd > 1 && dig[nd - 1] == '0')
-        nd--;
-    size_t k = 0;
-    *integral = 0;
-    if (nd == 1 && dig[0] == '0') {
-        out[0] = '0';
-        out[1] = '\0';
-        *integral = 1;
-        return 1;
-    }
-    if (neg)
-        out[k++] = '-';
-    if (e10 >= 21 || e10 < -7) {
-        out[k++] = dig[0];
-        if (nd > 1) {
-            out[k++] = '.';
-            memcpy(out + k, dig + 1, nd - 1);
-            k += nd - 1;
-        }
-        k += (size_t)snprintf(out + k, 8, "e%c%d", e10 < 0 ? '-' : '+', e10 < 0 ? -e10 : e10);
-        return k;
-    }
-    if (e10 >= 0) {
-        size_t ip = (size_t)e10 + 1;
-        for (size_t i = 0; i < ip; i++)
-            out[k++] = i < nd ? dig[i] : '0';
-        if (nd > ip) {
-            out[k++] = '.';
-            memcpy(out + k, dig + ip, nd - ip);
-            k += nd - ip;
-        } else {
-            *integral = 1;
-        }
-    } else {
-        out[k++] = '0';
-        out[k++] = '.';
-        for (int i = 0; i < -e10 - 1; i++)
-            out[k++] = '0';
-        memcpy(out + k, dig, nd);
-        k += nd;
-    }
-    out[k] = '\0';
-    return k;
-}
 
 /* PT10H30M05S (or with a fraction) as 10:30:05; 0 if not that. */
 static size_t time_text(const char *s, size_t n, char *out, size_t size)
@@ -387,7 +294,7 @@ static int cell_typed(struct od *o, const struct convp_xscan_tok *t, enum conv_t
             return cell_error(o, CONV_E_SYNTAX, cur_name(o), o->rownum + 1, col,
                               "'%.*s' is out of the range of numbers", vn, v->value);
         int integral;
-        size_t k = shortest(d, out, &integral);
+        size_t k = convp_shortest_number(d, out, &integral);
         *type = integral ? CONV_INTEGER : CONV_DECIMAL;
         return convp_buf_append(b, out, k) != 0 ? nomem(o) : CONV_OK;
     }
@@ -938,8 +845,8 @@ static int row_record(struct od *o, struct od_sheet *sh, uint32_t num, struct co
         const struct od_cell *c = &row->cells[i];
         if (c->col < sh->first_col || c->col - sh->first_col >= sh->ncols) {
             char a[8], b[8];
-            col_name(sh->first_col, a);
-            col_name(sh->first_col + sh->ncols - 1, b);
+            convp_col_name(sh->first_col, a);
+            convp_col_name(sh->first_col + sh->ncols - 1, b);
             return cell_error(o, CONV_E_STRUCTURE, sh->name, num, c->col,
                               "a value outside the header's columns (%s to %s); "
                               "--header-row picks another header row",

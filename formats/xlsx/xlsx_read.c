@@ -7,6 +7,7 @@
  * row by row, one record per row.  Rules: docs/formats.md, "Excel".
  */
 #include "xlsx_private.h"
+#include "xlsx_cells.h"
 #include "xlsx_scan.h"
 #include "xlsx_zip.h"
 
@@ -133,40 +134,6 @@ static int nomem(struct xr *r)
     return CONV_ERR;
 }
 
-static void col_name(uint32_t col, char *out)
-{
-    char tmp[8];
-    size_t n = 0;
-    while (col > 0 && n < sizeof tmp) {
-        uint32_t d = (col - 1) % 26;
-        tmp[n++] = (char)('A' + d);
-        col = (col - 1) / 26;
-    }
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = '\0';
-}
-
-/* A sheet name as Excel writes it in a reference: quoted unless plain. */
-static void sheet_ref(const char *name, char *out, size_t size)
-{
-    int plain = name[0] && !(name[0] >= '0' && name[0] <= '9');
-    for (const unsigned char *p = (const unsigned char *)name; *p && plain; p++)
-        plain = (*p >= 0x80) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                (*p >= '0' && *p <= '9') || *p == '_' || *p == '.';
-    size_t k = 0;
-    if (!plain && k + 1 < size)
-        out[k++] = '\'';
-    for (const char *p = name; *p && k + 4 < size; p++) {
-        if (*p == '\'' && !plain)
-            out[k++] = '\'';
-        out[k++] = *p;
-    }
-    if (!plain && k + 1 < size)
-        out[k++] = '\'';
-    out[k] = '\0';
-}
-
 static int name_cmp_fold(const char *a, const char *b)
 {
     for (;; a++, b++) {
@@ -187,8 +154,8 @@ static int cell_error(struct xr *r, enum conv_errcode code, const char *sheet, u
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    sheet_ref(sheet, ref, sizeof ref);
-    col_name(col, cn);
+    convp_sheet_ref(sheet, ref, sizeof ref);
+    convp_col_name(col, cn);
     if (col)
         convp_error_set(&r->rd->err, code, r->rd->source, row, col, "%s!%s%u: %s", ref, cn,
                         (unsigned)row, msg);
@@ -1805,71 +1772,6 @@ static int number_syntax(const char *s, size_t n)
     return i == n;
 }
 
-/*
- * The shortest text of at most 15 significant digits for v: plain for
- * 1e-7 <= |v| < 1e21 (as JavaScript prints numbers), else d.ddde+N.
- * Returns the length; *integral set for a plain integer.
- */
-static size_t shortest(double v, char *out, int *integral)
-{
-    char buf[48];
-    snprintf(buf, sizeof buf, "%.14e", v);
-    /* The radix character depends on the locale: take the digits only. */
-    char dig[16];
-    size_t nd = 0;
-    const char *p = buf;
-    int neg = *p == '-';
-    if (neg)
-        p++;
-    for (; *p && *p != 'e' && *p != 'E'; p++)
-        if (*p >= '0' && *p <= '9' && nd < 15)
-            dig[nd++] = *p;
-    int e10 = *p ? atoi(p + 1) : 0;
-    while (nd > 1 && dig[nd - 1] == '0')
-        nd--;
-    size_t k = 0;
-    *integral = 0;
-    if (nd == 1 && dig[0] == '0') {
-        out[0] = '0';
-        out[1] = '\0';
-        *integral = 1;
-        return 1;
-    }
-    if (neg)
-        out[k++] = '-';
-    if (e10 >= 21 || e10 < -7) {
-        out[k++] = dig[0];
-        if (nd > 1) {
-            out[k++] = '.';
-            memcpy(out + k, dig + 1, nd - 1);
-            k += nd - 1;
-        }
-        k += (size_t)snprintf(out + k, 8, "e%c%d", e10 < 0 ? '-' : '+', e10 < 0 ? -e10 : e10);
-        return k;
-    }
-    if (e10 >= 0) {
-        size_t ip = (size_t)e10 + 1;
-        for (size_t i = 0; i < ip; i++)
-            out[k++] = i < nd ? dig[i] : '0';
-        if (nd > ip) {
-            out[k++] = '.';
-            memcpy(out + k, dig + ip, nd - ip);
-            k += nd - ip;
-        } else {
-            *integral = 1;
-        }
-    } else {
-        out[k++] = '0';
-        out[k++] = '.';
-        for (int i = 0; i < -e10 - 1; i++)
-            out[k++] = '0';
-        memcpy(out + k, dig, nd);
-        k += nd;
-    }
-    out[k] = '\0';
-    return k;
-}
-
 /* A number cell's value: as Excel shows it, padded to its format's
  * decimals, or a date; or (raw-numbers) as stored. */
 static int number_value(struct xr *r, const struct xr_cell *c, const char *s, size_t n, char *out,
@@ -1903,7 +1805,7 @@ static int number_value(struct xr *r, const struct xr_cell *c, const char *s, si
         if (f.kind == F_DATE || f.kind == F_DATETIME)
             return serial_text(r, v, f, out, size, val, sheet, row, c->col);
         int integral;
-        val->len = shortest(v, out, &integral);
+        val->len = convp_shortest_number(v, out, &integral);
         val->text = out;
         val->temp = 1;
         frac = !integral;
@@ -2603,8 +2505,8 @@ static int row_record(struct xr *r, struct xr_sheet *sh, struct conv_record *rec
         if (c->col < sh->first_col || c->col - sh->first_col >= sh->ncols) {
             if (nonempty(&v)) {
                 char a[8], b[8];
-                col_name(sh->first_col, a);
-                col_name(sh->first_col + sh->ncols - 1, b);
+                convp_col_name(sh->first_col, a);
+                convp_col_name(sh->first_col + sh->ncols - 1, b);
                 return cell_error(r, CONV_E_STRUCTURE, sh->name, row->num, c->col,
                                   "a value outside the header's columns (%s to %s); "
                                   "--header-row picks another header row",
