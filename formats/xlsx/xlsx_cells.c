@@ -1,8 +1,6 @@
 /* Cell helpers shared by the spreadsheet readers; see xlsx_cells.h. */
 #include "xlsx_cells.h"
 
-#include "conv_private.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -97,4 +95,44 @@ size_t convp_shortest_number(double v, char *out, int *integral)
     }
     out[k] = '\0';
     return k;
+}
+
+long convp_sheet_field(struct conv_schema *local, struct conv_schema *fields, const char *name,
+                       size_t len, int rename, struct convp_buf *tmp, uint64_t row, uint32_t col,
+                       int *added, enum conv_errcode *fail)
+{
+    *added = 0;
+    *fail = CONV_E_NOMEM;
+    if (convp_schema_find_n(local, name, len) >= 0) {
+        if (!rename) {
+            *fail = CONV_E_STRUCTURE;
+            return -1;
+        }
+        for (uint32_t k = 2;; k++) {
+            char suffix[16];
+            int sn = snprintf(suffix, sizeof suffix, "_%u", (unsigned)k);
+            tmp->len = 0;
+            if (convp_buf_append(tmp, name, len) != 0 ||
+                convp_buf_append(tmp, suffix, (size_t)sn) != 0)
+                return -1;
+            if (convp_schema_find_n(local, tmp->data, tmp->len) < 0)
+                break;
+        }
+        name = tmp->data;
+        len = tmp->len;
+    }
+    if (convp_schema_add_name(local, name, len) < 0)
+        return -1;
+    long idx = convp_schema_find_n(fields, name, len);
+    if (idx >= 0)
+        return idx;
+    if (fields->n >= CONVP_MAX_FIELDS) {
+        *fail = CONV_E_LIMIT;
+        return -1;
+    }
+    idx = convp_schema_add_name(fields, name, len);
+    if (idx < 0 || convp_schema_set_pos(fields, (size_t)idx, row, col) != 0)
+        return -1;
+    *added = 1;
+    return idx;
 }

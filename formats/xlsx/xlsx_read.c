@@ -2007,50 +2007,29 @@ static int read_meta(struct xr *r, struct xr_sheet *sh)
 static long header_field(struct xr *r, struct xr_sheet *sh, uint32_t col, const char *name,
                          size_t len, struct conv_schema *local)
 {
-    struct convp_buf *b = &r->tmp;
-    if (convp_schema_find_n(local, name, len) >= 0) {
-        if (!r->rename) {
+    int added;
+    enum conv_errcode fail;
+    struct conv_schema *fields = r->rd->fields;
+    long idx = convp_sheet_field(local, fields, name, len, r->rename, &r->tmp,
+                                 sh->header_row, col, &added, &fail);
+    if (idx < 0) {
+        if (fail == CONV_E_STRUCTURE) {
             char shown[64];
             size_t k = len < 60 ? len : 60;
             memcpy(shown, name, k);
             shown[k] = '\0';
             cell_error(r, CONV_E_STRUCTURE, sh->name, sh->header_row, col,
                        "duplicate column name '%s' (--duplicate-names rename makes x_2)", shown);
-            return -1;
-        }
-        for (uint32_t k = 2;; k++) {
-            char suffix[16];
-            int sn = snprintf(suffix, sizeof suffix, "_%u", (unsigned)k);
-            b->len = 0;
-            if (convp_buf_append(b, name, len) != 0 ||
-                convp_buf_append(b, suffix, (size_t)sn) != 0) {
-                nomem(r);
-                return -1;
-            }
-            if (convp_schema_find_n(local, b->data, b->len) < 0)
-                break;
-        }
-        name = b->data;
-        len = b->len;
-    }
-    if (convp_schema_add_name(local, name, len) < 0) {
-        nomem(r);
-        return -1;
-    }
-    struct conv_schema *fields = r->rd->fields;
-    long idx = convp_schema_find_n(fields, name, len);
-    if (idx < 0 && fields->n >= CONVP_MAX_FIELDS) {
-        cell_error(r, CONV_E_LIMIT, sh->name, sh->header_row, col,
-                   "more than %d distinct column names", CONVP_MAX_FIELDS);
-        return -1;
-    }
-    if (idx < 0) {
-        idx = convp_schema_add_name(fields, name, len);
-        if (idx < 0 || convp_schema_set_pos(fields, (size_t)idx, sh->header_row, col) != 0) {
+        } else if (fail == CONV_E_LIMIT) {
+            cell_error(r, CONV_E_LIMIT, sh->name, sh->header_row, col,
+                       "more than %d distinct column names", CONVP_MAX_FIELDS);
+        } else {
             nomem(r);
-            return -1;
         }
-        long m = r->meta ? convp_schema_find_n(r->meta, name, len) : -1;
+        return -1;
+    }
+    if (added) {
+        long m = r->meta ? conv_schema_find(r->meta, fields->fields[idx].name) : -1;
         if (m >= 0) {
             const struct conv_field *mf = &r->meta->fields[m];
             struct conv_field *f = &fields->fields[idx];
