@@ -389,7 +389,11 @@ struct conv_reader {
     int inferred;
     int done;
     uint64_t count;
+    struct conv_options *info; /* conv_reader_info(); NULL until set */
 };
+
+/* Record a fact for conv_reader_info(); 0 or -1 (nomem, rd->err set). */
+int convp_reader_set_info(struct conv_reader *rd, const char *key, const char *value);
 
 struct conv_writer {
     struct conv_context *ctx;

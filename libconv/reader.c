@@ -467,10 +467,27 @@ const struct conv_error *conv_reader_error(const struct conv_reader *rd)
     return &rd->err;
 }
 
+int convp_reader_set_info(struct conv_reader *rd, const char *key, const char *value)
+{
+    if (!rd->info && !(rd->info = conv_options_new(rd->ctx)))
+        goto nomem;
+    if (conv_options_set(rd->info, key, value) == CONV_OK)
+        return 0;
+nomem:
+    convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+    return -1;
+}
+
+const char *conv_reader_info(const struct conv_reader *rd, const char *key)
+{
+    return conv_options_get(rd->info, key);
+}
+
 void conv_reader_close(struct conv_reader *rd)
 {
     if (!rd)
         return;
+    conv_options_free(rd->info);
     if (rd->fmt && rd->drv && rd->fmt->reader->close)
         rd->fmt->reader->close(rd);
     drop_pending(rd);

@@ -688,6 +688,9 @@ static int csv_open(struct conv_reader *rd)
         const unsigned char *peek = convp_input_peek(rd->in, &n);
         r->delim = csv_detect_delim(peek, n);
     }
+    char dname[8] = {(char)r->delim, 0};
+    if (convp_reader_set_info(rd, "delimiter", r->delim == '\t' ? "tab" : dname) != 0)
+        return CONV_ERR;
     r->plain_stop['\r'] = r->plain_stop['\n'] = 1;
     r->quoted_stop['\r'] = r->quoted_stop['\n'] = 1;
     r->plain_stop[r->delim] = 1;

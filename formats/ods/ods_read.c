@@ -701,7 +701,15 @@ static int pick_sheets(struct od *o)
         sh->take = !want || (by_name ? !strcmp(sh->name, want) : (long)i + 1 == want_index);
         found |= sh->take;
         ntake += (size_t)sh->take;
+        char key[32];
+        snprintf(key, sizeof key, "sheet.%zu", i);
+        if (convp_reader_set_info(o->rd, key, sh->name) != 0)
+            return CONV_ERR;
     }
+    char count[32];
+    snprintf(count, sizeof count, "%zu", o->nsheets);
+    if (convp_reader_set_info(o->rd, "sheets", count) != 0)
+        return CONV_ERR;
     if (want && !found) {
         struct convp_buf *b = &o->tmp;
         b->len = 0;

@@ -2343,6 +2343,10 @@ static int pick_sheets(struct xr *r, struct xr_wbsheet *wb, size_t nwb)
             continue;
         }
         nwork++;
+        char key[32];
+        snprintf(key, sizeof key, "sheet.%zu", nwork - 1);
+        if (convp_reader_set_info(r->rd, key, wb[i].name) != 0)
+            return CONV_ERR;
         int take = !want || (by_name ? !strcmp(wb[i].name, want) : (long)nwork == want_index);
         if (!take)
             continue;
@@ -2371,6 +2375,10 @@ static int pick_sheets(struct xr *r, struct xr_wbsheet *wb, size_t nwb)
                         b->len ? b->data : "none");
         return CONV_ERR;
     }
+    char count[32];
+    snprintf(count, sizeof count, "%zu", nwork);
+    if (convp_reader_set_info(r->rd, "sheets", count) != 0)
+        return CONV_ERR;
     r->multi = !want && r->nsheets > 1;
     if (meta.name && read_meta(r, &meta) != CONV_OK)
         return CONV_ERR;

@@ -374,6 +374,18 @@ CONV_API int conv_reader_next(struct conv_reader *rd, const struct conv_record *
 CONV_API const struct conv_schema *conv_reader_schema(const struct conv_reader *rd);
 /** @brief The reader's format. */
 CONV_API const struct conv_format *conv_reader_format(const struct conv_reader *rd);
+/**
+ * @brief What the reader found out about its input, by key, for tools that
+ * describe a file (conv-info).
+ *
+ * Keys, each present only where it applies: "encoding" (the input's
+ * encoding before conversion to UTF-8), "bom", "delimiter" (CSV),
+ * "locale" (c or vi) and "locale-signal" (why), "header-row" (1-based),
+ * "sheets" (a count) with "sheet.0", "sheet.1", ... (names in workbook
+ * order).
+ * @return the value, borrowed until the reader is closed, or NULL.
+ */
+CONV_API const char *conv_reader_info(const struct conv_reader *rd, const char *key);
 /** @brief The reader's last error (borrowed). */
 CONV_API const struct conv_error *conv_reader_error(const struct conv_reader *rd);
 /** @brief Close a reader.  NULL is a no-op. */
