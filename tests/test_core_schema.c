@@ -281,7 +281,9 @@ static const struct sample_field sample_fields[] = {
     {"unit", CONV_STRING, "Đơn vị tính", "Unit", NULL, 1},
     {"change_pct", CONV_DECIMAL, "Tăng so với cùng kỳ năm trước (%)",
      "Change on the same period a year before (%)", "%", 0},
+    {"plan_value", CONV_DECIMAL, "Kế hoạch", "Plan value", NULL, 0},
     {"status", CONV_STRING, "Tình trạng số liệu", "Status", NULL, 0},
+    {"source", CONV_STRING, "Nguồn số liệu", "Source", NULL, 0},
     {"note", CONV_STRING, "Ghi chú", "Note", NULL, 0},
 };
 
@@ -308,9 +310,9 @@ static void test_load_sample(void **state)
         fail_msg("load failed: %s", err.message);
     assert_int_equal(err.code, CONV_E_NONE);
     assert_int_equal(conv_schema_count(s), N_ELEMS(sample_fields));
-    assert_int_equal(conv_schema_count(s), 11);
+    assert_int_equal(conv_schema_count(s), 13);
     assert_string_equal(conv_schema_title(s),
-                        "Chỉ tiêu kinh tế - xã hội thành phố Sông Công năm 2021");
+                        "Chỉ tiêu kinh tế - xã hội thành phố Sông Công năm 2020-2021");
     assert_int_equal(s->fixed, 1);
     for (size_t i = 0; i < N_ELEMS(sample_fields); i++) {
         const struct sample_field *w = &sample_fields[i];

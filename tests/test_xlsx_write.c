@@ -17,7 +17,7 @@
 
 #include "conv_private.h" /* records are built here slot by slot */
 
-#define SAMPLE_TITLE "Chỉ tiêu kinh tế - xã hội thành phố Sông Công năm 2021"
+#define SAMPLE_TITLE "Chỉ tiêu kinh tế - xã hội thành phố Sông Công năm 2020-2021"
 #define SAMPLE_SOURCE "Báo cáo tình hình kinh tế - xã hội năm 2021, thành phố Sông Công"
 
 /* ---- records made by hand -------------------------------------------------------------- */
@@ -960,13 +960,14 @@ static void test_sample(void **state)
                      "; the fields are described on the hidden sheet _conv_fields\t"
                      "2022-01-15T00:00:00");
     expect_line(now, "cell\t1\tA1\ts\t\"" SAMPLE_TITLE "\"\tGeneral\tbold size=14.0 - - fill=- -");
-    expect_line(now, "merged\t1\tA1:K1");
-    expect_line(now, "filter\t1\tA3:K9");
+    expect_line(now, "merged\t1\tA1:M1");
+    expect_line(now, "filter\t1\tA3:M15");
     expect_line(now, "cell\t1\tF4\ts\t\"2021\"\tGeneral\t- size=11.0 - top fill=- -");
     expect_line(now, "cell\t1\tG4\tn\t13090\t13,090\t#,##0\t- size=11.0 - top fill=- -");
-    expect_line(now, "cell\t1\tG9\tn\t552.6\t552.6\t#,##0.0\t- size=11.0 - - fill=- -");
+    expect_line(now, "cell\t1\tG9\tn\t552.6\t552.6\t#,##0.0\t- size=11.0 - top fill=- -");
     expect_line(now, "cell\t1\tC5\ts\t\"0101\"\tGeneral\t- size=11.0 - - fill=- -");
-    expect_line(now, "sheet\t2\t_conv_fields\thidden\tA1:F12");
+    expect_line(now, "cell\t1\tG15\tn\t442.1\t442.1\t#,##0.0\t- size=11.0 - - fill=- -");
+    expect_line(now, "sheet\t2\t_conv_fields\thidden\tA1:F14");
     free(now);
     free(committed);
     free(committed_path);
@@ -1011,8 +1012,9 @@ static void test_tool(void **state)
     assert_int_equal(r.status, 0);
     tu_run_free(&r);
     out = readback(xlsx, NULL);
-    expect_line(out, "sheet\t1\t01\tvisible\tA1:K2");
-    expect_line(out, "sheet\t6\t03\tvisible\tA1:K2");
+    expect_line(out, "sheet\t1\t01\tvisible\tA1:M3");
+    expect_line(out, "sheet\t6\t03\tvisible\tA1:M3");
+    expect_line(out, "cell\t6\tG3\tn\t442.1\t442.1\t#,##0.0");
     expect_line(out, "cell\t6\tG2\tn\t552.6\t552.6\t#,##0.0");
     free(out);
 

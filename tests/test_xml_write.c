@@ -1159,7 +1159,7 @@ static char *convert_file(const char *in_rel, const char *const *opts, size_t *l
     return doc;
 }
 
-#define SAMPLE_TITLE "Chỉ tiêu kinh tế - xã hội thành phố Sông Công năm 2021"
+#define SAMPLE_TITLE "Chỉ tiêu kinh tế - xã hội thành phố Sông Công năm 2020-2021"
 #define SAMPLE_SOURCE "Báo cáo tình hình kinh tế - xã hội năm 2021, thành phố Sông Công"
 
 /* samples/indicators.xml is what conv makes of the CSV and its schema. */

@@ -31,21 +31,13 @@
 #define NS_REL "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 #define NS_REL_STRICT "http://purl.oclc.org/ooxml/officeDocument/relationships"
 
-/* Number format kinds. */
-enum { F_GENERAL, F_NUMBER, F_PERCENT, F_OTHER, F_DATE, F_DATETIME };
-
 /* Cell types (the t attribute). */
 enum { T_N, T_S, T_STR, T_INLINE, T_B, T_E, T_D };
-
-struct xr_fmt {
-    uint8_t kind;
-    uint8_t dec; /* F_NUMBER: decimals shown; F_DATETIME: fraction digits of seconds */
-};
 
 struct xr_numfmt {
     uint32_t id;
     uint32_t order;
-    struct xr_fmt f;
+    struct convp_numfmt f;
 };
 
 struct xr_rel {
@@ -103,7 +95,7 @@ struct xr {
     char *core_part; /* docProps/core.xml, or NULL */
     struct xr_rel *rels;
     size_t nrels;
-    struct xr_fmt *xf;
+    struct convp_numfmt *xf;
     size_t nxf;
     struct convp_buf sst;
     uint64_t *sst_off; /* nsst + 1 offsets; string i is [off[i], off[i+1] - 1) */
@@ -798,218 +790,6 @@ static int read_core(struct xr *r)
 
 /* ---- number formats ------------------------------------------------------------------------ */
 
-static int starts_fold(const char *s, size_t n, const char *word)
-{
-    size_t k = strlen(word);
-    if (n < k)
-        return 0;
-    for (size_t i = 0; i < k; i++)
-        if (lower((unsigned char)s[i]) != word[i])
-            return 0;
-    return 1;
-}
-
-/* Skip one UTF-8 character at s[i]. */
-static size_t skip_char(const char *s, size_t n, size_t i)
-{
-    if (i >= n)
-        return n;
-    i++;
-    while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
-        i++;
-    return i;
-}
-
-/*
- * What a number format code shows, from its first section: a date or a
- * time (d, m, y, h, s, AM/PM or [h] [m] [s] outside quotes, escapes and
- * brackets), a percentage, another kind that shows no plain decimals
- * (scientific, fraction, text), or a number with its required decimals.
- */
-static struct xr_fmt classify(const char *s, size_t n)
-{
-    int date = 0, time = 0, percent = 0, other = 0, digits = 0, point = 0, after = 0;
-    int subsec = 0, zeros = 0, counting = 0;
-    char last = 0; /* the last date/time letter */
-    struct xr_fmt f = {F_GENERAL, 0};
-    for (size_t i = 0; i < n;) {
-        char c = s[i];
-        int lc = lower((unsigned char)c);
-        if (c == ';')
-            break;
-        if (c != '0')
-            counting = 0;
-        if (c == '"') {
-            const char *q = memchr(s + i + 1, '"', n - i - 1);
-            i = q ? (size_t)(q - s) + 1 : n;
-            continue;
-        }
-        if (c == '\\' || c == '_' || c == '*') {
-            i = skip_char(s, n, i + 1);
-            continue;
-        }
-        if (c == '[') {
-            const char *q = memchr(s + i + 1, ']', n - i - 1);
-            size_t e = q ? (size_t)(q - s) : n, k = i + 1;
-            int same = k < e;
-            while (k < e && lower((unsigned char)s[k]) == lower((unsigned char)s[i + 1]))
-                k++;
-            int l1 = lower((unsigned char)s[i + 1]);
-            if (same && k == e && (l1 == 'h' || l1 == 'm' || l1 == 's')) {
-                time = 1;
-                last = (char)l1;
-            }
-            i = q ? e + 1 : n;
-            continue;
-        }
-        if (starts_fold(s + i, n - i, "general")) {
-            i += 7;
-            continue;
-        }
-        if (starts_fold(s + i, n - i, "am/pm")) {
-            time = 1;
-            i += 5;
-            continue;
-        }
-        if (starts_fold(s + i, n - i, "a/p")) {
-            time = 1;
-            i += 3;
-            continue;
-        }
-        if ((lc == 'e') && i + 1 < n && (s[i + 1] == '+' || s[i + 1] == '-')) {
-            other = 1;
-            i += 2;
-            continue;
-        }
-        switch (lc) {
-        case 'y':
-        case 'd':
-            date = 1;
-            last = (char)lc;
-            break;
-        case 'h':
-        case 's':
-            time = 1;
-            last = (char)lc;
-            break;
-        case 'm': {
-            size_t k = i;
-            while (k < n && lower((unsigned char)s[k]) == 'm')
-                k++;
-            /* Minutes after hours or before seconds; else months. */
-            size_t j = k;
-            while (j < n && !strchr("dmyhsDMYHS\"[", s[j]))
-                j++;
-            if (last == 'h' || (j < n && lower((unsigned char)s[j]) == 's') ||
-                (j + 1 < n && s[j] == '[' && lower((unsigned char)s[j + 1]) == 's'))
-                time = 1;
-            else
-                date = 1;
-            last = 'm';
-            i = k;
-            continue;
-        }
-        case '.':
-            if (last == 's' && (date || time)) {
-                size_t k = i + 1;
-                while (k < n && s[k] == '0')
-                    k++;
-                subsec = (int)(k - i - 1);
-                i = k;
-                continue;
-            }
-            point = 1;
-            counting = 1;
-            i++;
-            continue;
-        case '0':
-            digits = 1;
-            if (point && counting)
-                zeros++;
-            after |= point;
-            break;
-        case '#':
-        case '?':
-            digits = 1;
-            after |= point;
-            break;
-        case '%':
-            percent = 1;
-            break;
-        case '/':
-            if (digits)
-                other = 1;
-            break;
-        case '@':
-            other = 1;
-            break;
-        default:
-            break;
-        }
-        i = skip_char(s, n, i);
-    }
-    (void)after;
-    if (date || time) {
-        f.kind = time ? F_DATETIME : F_DATE;
-        f.dec = (uint8_t)(subsec > 3 ? 3 : subsec);
-    } else if (percent) {
-        f.kind = F_PERCENT;
-    } else if (other) {
-        f.kind = F_OTHER;
-    } else if (digits) {
-        f.kind = F_NUMBER;
-        f.dec = (uint8_t)(zeros > 60 ? 60 : zeros);
-    }
-    return f;
-}
-
-/* Excel's built-in formats (en-US), by id. */
-static const char *const builtin_formats[50] = {
-    [0] = "General",
-    [1] = "0",
-    [2] = "0.00",
-    [3] = "#,##0",
-    [4] = "#,##0.00",
-    [5] = "$#,##0_);($#,##0)",
-    [6] = "$#,##0_);[Red]($#,##0)",
-    [7] = "$#,##0.00_);($#,##0.00)",
-    [8] = "$#,##0.00_);[Red]($#,##0.00)",
-    [9] = "0%",
-    [10] = "0.00%",
-    [11] = "0.00E+00",
-    [12] = "# ?/?",
-    [13] = "# ?\?/??",
-    [14] = "mm-dd-yy",
-    [15] = "d-mmm-yy",
-    [16] = "d-mmm",
-    [17] = "mmm-yy",
-    [18] = "h:mm AM/PM",
-    [19] = "h:mm:ss AM/PM",
-    [20] = "h:mm",
-    [21] = "h:mm:ss",
-    [22] = "m/d/yy h:mm",
-    [37] = "#,##0 ;(#,##0)",
-    [38] = "#,##0 ;[Red](#,##0)",
-    [39] = "#,##0.00;(#,##0.00)",
-    [40] = "#,##0.00;[Red](#,##0.00)",
-    [41] = "_(* #,##0_);_(* \\(#,##0\\);_(* \"-\"_);_(@_)",
-    [42] = "_(\"$\"* #,##0_);_(\"$\"* \\(#,##0\\);_(\"$\"* \"-\"_);_(@_)",
-    [43] = "_(* #,##0.00_);_(* \\(#,##0.00\\);_(* \"-\"??_);_(@_)",
-    [44] = "_(\"$\"* #,##0.00_);_(\"$\"* \\(#,##0.00\\);_(\"$\"* \"-\"??_);_(@_)",
-    [45] = "mm:ss",
-    [46] = "[h]:mm:ss",
-    [47] = "mmss.0",
-    [48] = "##0.0E+0",
-    [49] = "@",
-};
-
-static struct xr_fmt builtin_fmt(uint32_t id)
-{
-    struct xr_fmt f = {F_GENERAL, 0};
-    if (id < sizeof builtin_formats / sizeof builtin_formats[0] && builtin_formats[id])
-        f = classify(builtin_formats[id], strlen(builtin_formats[id]));
-    return f;
-}
 
 /* By id, then by order of appearance (the last one of an id wins). */
 static int cmp_numfmt(const void *a, const void *b)
@@ -1093,7 +873,7 @@ static int read_styles(struct xr *r, long e)
             if (ok && rc == 1) {
                 nf[nnf].id = v;
                 nf[nnf].order = (uint32_t)nnf;
-                nf[nnf].f = classify(code, strlen(code));
+                nf[nnf].f = convp_numfmt_classify(code, strlen(code));
                 nnf++;
             }
             convp_free(r->ctx, id);
@@ -1135,7 +915,7 @@ static int read_styles(struct xr *r, long e)
             for (size_t i = 0; i < nxf; i++) {
                 /* A numFmt of the same id overrides a built-in one. */
                 const struct xr_numfmt *m = find_numfmt(nf, nnf, xf_ids[i]);
-                r->xf[i] = m ? m->f : builtin_fmt(xf_ids[i]);
+                r->xf[i] = m ? m->f : convp_numfmt_builtin(xf_ids[i]);
             }
             r->nxf = nxf;
         }
@@ -1621,82 +1401,18 @@ struct xr_val {
     int temp; /* text is in r->tmp or a caller's buffer, not lasting */
 };
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yy + (*m <= 2));
-}
-
-/*
- * A date serial as text: a date when the format shows no time and the
- * value is a whole day, else a date-time (fraction digits: the format's,
- * at least 3 when the milliseconds are not zero).
- */
-static int serial_text(struct xr *r, double v, struct xr_fmt f, char *out, size_t size,
+/* A date serial as text (convp_serial_text), or an error naming the cell. */
+static int serial_text(struct xr *r, double v, struct convp_numfmt f, char *out, size_t size,
                        struct xr_val *val, const char *sheet, uint32_t row, uint32_t col)
 {
-    if (!(v >= 0) || v >= 2958466.0)
-        return cell_error(r, CONV_E_TYPE, sheet, row, col,
-                          "%.17g in a date format is not a date Excel can show", v);
-    int64_t ms = (int64_t)(v * 86400000.0 + 0.5); /* v >= 0: rounds to the millisecond */
-    int64_t days = ms / 86400000, msd = ms % 86400000;
-    if (days > 2958465)
-        return cell_error(r, CONV_E_TYPE, sheet, row, col,
-                          "%.17g in a date format is not a date Excel can show", v);
-    int64_t z;
-    if (r->date1904) {
-        z = days_from_civil(1904, 1, 1) + days;
-    } else if (days == 60) {
+    int rc = convp_serial_text(v, r->date1904, f, out, size, &val->type, &val->len);
+    if (rc == -2)
         return cell_error(r, CONV_E_TYPE, sheet, row, col,
                           "serial 60 is 1900-02-29, a day that did not exist (Excel's 1900 "
                           "leap-year quirk)");
-    } else {
-        /* Serial 1 is 1900-01-01; Excel counts a 29 February 1900, so from
-         * serial 61 on the days are one fewer than they look. */
-        z = days_from_civil(1899, 12, days < 60 ? 31 : 30) + days;
-    }
-    int y;
-    unsigned mo, d;
-    civil_from_days(z, &y, &mo, &d);
-    if (f.kind != F_DATETIME && msd == 0) {
-        val->len = (size_t)snprintf(out, size, "%04d-%02u-%02u", y, mo, d);
-        val->type = CONV_DATE;
-    } else {
-        unsigned hh = (unsigned)(msd / 3600000), mi = (unsigned)(msd / 60000 % 60),
-                 ss = (unsigned)(msd / 1000 % 60), mss = (unsigned)(msd % 1000);
-        val->len =
-            (size_t)snprintf(out, size, "%04d-%02u-%02uT%02u:%02u:%02u", y, mo, d, hh, mi, ss);
-        int digits = f.dec;
-        if (mss && digits < 3)
-            digits = 3;
-        if (digits) {
-            char fr[12];
-            snprintf(fr, sizeof fr, "%03u", mss);
-            out[val->len++] = '.';
-            for (int k = 0; k < digits; k++)
-                out[val->len++] = k < 3 ? fr[k] : '0';
-            out[val->len] = '\0';
-        }
-        val->type = CONV_DATETIME;
-    }
+    if (rc != 0)
+        return cell_error(r, CONV_E_TYPE, sheet, row, col,
+                          "%.17g in a date format is not a date Excel can show", v);
     val->text = out;
     val->temp = 1;
     return CONV_OK;
@@ -1777,15 +1493,15 @@ static int number_syntax(const char *s, size_t n)
 static int number_value(struct xr *r, const struct xr_cell *c, const char *s, size_t n, char *out,
                         size_t size, struct xr_val *val, const char *sheet, uint32_t row)
 {
-    struct xr_fmt f = c->style < r->nxf ? r->xf[c->style] : (struct xr_fmt){F_GENERAL, 0};
+    struct convp_numfmt f = c->style < r->nxf ? r->xf[c->style] : (struct convp_numfmt){CONVP_NF_GENERAL, 0};
     int frac = 0;
-    int fast = f.kind != F_DATE && f.kind != F_DATETIME && !r->raw_numbers &&
+    int fast = f.kind != CONVP_NF_DATE && f.kind != CONVP_NF_DATETIME && !r->raw_numbers &&
                canonical_number(s, n, &frac);
     if (fast) {
         val->text = s;
         val->len = n;
         val->type = frac ? CONV_DECIMAL : CONV_INTEGER;
-    } else if (r->raw_numbers && f.kind != F_DATE && f.kind != F_DATETIME) {
+    } else if (r->raw_numbers && f.kind != CONVP_NF_DATE && f.kind != CONVP_NF_DATETIME) {
         if (convp_is_integer(s, n))
             val->type = CONV_INTEGER;
         else if (convp_is_decimal(s, n))
@@ -1802,7 +1518,7 @@ static int number_value(struct xr *r, const struct xr_cell *c, const char *s, si
         if (!isfinite(v))
             return cell_error(r, CONV_E_SYNTAX, sheet, row, c->col,
                               "'%.40s' is out of the range of numbers", s);
-        if (f.kind == F_DATE || f.kind == F_DATETIME)
+        if (f.kind == CONVP_NF_DATE || f.kind == CONVP_NF_DATETIME)
             return serial_text(r, v, f, out, size, val, sheet, row, c->col);
         int integral;
         val->len = convp_shortest_number(v, out, &integral);
@@ -1812,7 +1528,7 @@ static int number_value(struct xr *r, const struct xr_cell *c, const char *s, si
         val->type = integral ? CONV_INTEGER : CONV_DECIMAL;
     }
     /* Pad to the decimals the format shows: 16 in #,##0.0 is 16.0. */
-    if (f.kind == F_NUMBER && f.dec && !memchr(val->text, 'e', val->len)) {
+    if (f.kind == CONVP_NF_NUMBER && f.dec && !memchr(val->text, 'e', val->len)) {
         const char *dot = memchr(val->text, '.', val->len);
         size_t have = dot ? val->len - (size_t)(dot - val->text) - 1 : 0;
         if (have < f.dec) {
