@@ -965,7 +965,7 @@ static void test_sample(void **state)
     expect_line(now, "cell\t1\tF4\ts\t\"2021\"\tGeneral\t- size=11.0 - top fill=- -");
     expect_line(now, "cell\t1\tG4\tn\t13090\t13,090\t#,##0\t- size=11.0 - top fill=- -");
     expect_line(now, "cell\t1\tG9\tn\t552.6\t552.6\t#,##0.0\t- size=11.0 - top fill=- -");
-    expect_line(now, "cell\t1\tC5\ts\t\"0101\"\tGeneral\t- size=11.0 - - fill=- -");
+    expect_line(now, "cell\t1\tC5\ts\t\"0101\"\tGeneral\t- size=11.0 - top fill=- -");
     expect_line(now, "cell\t1\tG15\tn\t442.1\t442.1\t#,##0.0\t- size=11.0 - - fill=- -");
     expect_line(now, "sheet\t2\t_conv_fields\thidden\tA1:F14");
     free(now);

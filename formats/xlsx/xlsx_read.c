@@ -1493,7 +1493,8 @@ static int number_syntax(const char *s, size_t n)
 static int number_value(struct xr *r, const struct xr_cell *c, const char *s, size_t n, char *out,
                         size_t size, struct xr_val *val, const char *sheet, uint32_t row)
 {
-    struct convp_numfmt f = c->style < r->nxf ? r->xf[c->style] : (struct convp_numfmt){CONVP_NF_GENERAL, 0};
+    struct convp_numfmt f =
+        c->style < r->nxf ? r->xf[c->style] : (struct convp_numfmt){CONVP_NF_GENERAL, 0};
     int frac = 0;
     int fast = f.kind != CONVP_NF_DATE && f.kind != CONVP_NF_DATETIME && !r->raw_numbers &&
                canonical_number(s, n, &frac);
@@ -1528,25 +1529,12 @@ static int number_value(struct xr *r, const struct xr_cell *c, const char *s, si
         val->type = integral ? CONV_INTEGER : CONV_DECIMAL;
     }
     /* Pad to the decimals the format shows: 16 in #,##0.0 is 16.0. */
-    if (f.kind == CONVP_NF_NUMBER && f.dec && !memchr(val->text, 'e', val->len)) {
-        const char *dot = memchr(val->text, '.', val->len);
-        size_t have = dot ? val->len - (size_t)(dot - val->text) - 1 : 0;
-        if (have < f.dec) {
-            if (val->text != out)
-                memcpy(out, val->text, val->len);
-            size_t k = val->len;
-            if (!dot)
-                out[k++] = '.';
-            while (have < f.dec) {
-                out[k++] = '0';
-                have++;
-            }
-            out[k] = '\0';
-            val->text = out;
-            val->len = k;
-            val->temp = 1;
-            val->type = CONV_DECIMAL;
-        }
+    size_t padded = convp_numfmt_pad(f, val->text, val->len, out, size);
+    if (padded) {
+        val->text = out;
+        val->len = padded;
+        val->temp = 1;
+        val->type = CONV_DECIMAL;
     }
     return CONV_OK;
 }
