@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(gcc make cmake pkg-config clang libclang-rt-14-dev
-          libjansson-dev libyajl-dev libxml2-dev libxlsxwriter-dev libminizip-dev
+          libjansson-dev libyajl-dev libxml2-dev libxlsxwriter-dev libminizip-dev libutf8proc-dev
           libcmocka-dev python3-openpyxl strace)
 JOBS=${BUILD_JOBS:-$(nproc)}
 
