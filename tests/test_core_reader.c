@@ -1106,7 +1106,8 @@ static void test_registry(void **state)
     assert_string_equal(conv_format_name(conv_format_probe("a;b\n", 4)), "csv");
     assert_null(conv_format_probe("\xFF\x00", 2));
     /* The core's options. */
-    static const char *const core[] = {"from", "to", "schema", "infer-rows", "title", "source", "created"};
+    static const char *const core[] = {"from",       "to",    "schema", "profile", "locale", "encoding",
+                                       "infer-rows", "title", "source", "created"};
     for (size_t i = 0; i < N_ELEMS(core); i++) {
         const struct conv_option_desc *d = conv_core_option(i);
         assert_non_null(d);
