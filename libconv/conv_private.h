@@ -226,6 +226,14 @@ const void *convp_output_memory(const struct convp_output *out, size_t *size);
 /* Close; removes the temporary file unless committed.  NULL is a no-op. */
 void convp_output_close(struct convp_output *out);
 
+/* ---- temporary files ------------------------------------------------------- */
+
+/* An unnamed temporary file in $TMPDIR (else /tmp): a descriptor, or -1
+ * with err set (CONV_E_IO). */
+int convp_temp_fd(struct conv_error *err);
+/* pwrite all n bytes at off: CONV_OK or CONV_ERR with err set. */
+int convp_pwrite_all(int fd, const void *buf, size_t n, uint64_t off, struct conv_error *err);
+
 /* ---- schema -------------------------------------------------------------- */
 
 struct convp_field_pos {

@@ -28,22 +28,9 @@ static int spool_open(struct spool *sp, struct conv_context *ctx, struct conv_er
     memset(sp, 0, sizeof *sp);
     sp->ctx = ctx;
     convp_buf_init(&sp->buf, ctx);
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
-    sp->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (sp->fd < 0) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/conv-spool-XXXXXX", dir);
-        sp->fd = mkostemp(path, O_CLOEXEC);
-        if (sp->fd >= 0)
-            unlink(path);
-    }
-    if (sp->fd < 0) {
-        convp_error_set(err, CONV_E_IO, dir, 0, 0, "cannot create a temporary file: %s",
-                        strerror(errno));
+    sp->fd = convp_temp_fd(err);
+    if (sp->fd < 0)
         return CONV_ERR;
-    }
     return CONV_OK;
 }
 

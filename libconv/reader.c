@@ -385,8 +385,14 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
         CONV_OK)
         goto fail;
     const char *schema = conv_options_get(opts, "schema");
-    if (schema) {
-        rd->own_declared = conv_schema_load(ctx, schema, err);
+    const char *profile = conv_options_get(opts, "profile");
+    if (schema && profile) {
+        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0, "give --schema or --profile, not both");
+        goto fail;
+    }
+    if (schema || profile) {
+        rd->own_declared = schema ? conv_schema_load(ctx, schema, err)
+                                  : conv_profile_schema(ctx, profile, err);
         if (!rd->own_declared)
             goto fail;
         rd->declared = rd->own_declared;

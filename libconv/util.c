@@ -193,7 +193,7 @@ struct convp_arena_chunk {
 };
 
 #define ARENA_HDR ((sizeof(struct convp_arena_chunk) + 15) & ~(size_t)15)
-#define ARENA_MIN 16384
+#define ARENA_MIN 1024 /* records held back for inference each have one */
 
 void convp_arena_init(struct convp_arena *a, struct conv_context *ctx)
 {

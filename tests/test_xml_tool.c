@@ -2,8 +2,9 @@
  * Reading XML through the conv tool: a record-shaped file to CSV (exact
  * header and rows); hostile documents (entity expansion, external
  * entities and DTDs, limits, encodings, malformed input), each with exit
- * status 1, exactly one stderr line naming file:line:col, within 2 seconds
- * of wall time and 64 MiB of peak memory (the child's ru_maxrss), and no
+ * status 1, exactly one stderr line naming file:line:col, without hanging
+ * (20 seconds of wall time: a guard against loops, not a speed goal)
+ * and within 64 MiB of peak memory (the child's ru_maxrss), and no
  * output or temporary file left; good encodings; XInclude as plain data;
  * no network and no file access, checked under strace; --xsd.  Every
  * document is written here, into a fresh temporary directory.
@@ -26,7 +27,7 @@
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* The limits a hostile document must stay within. */
-#define MAX_SECONDS 2.0
+#define MAX_SECONDS 20.0
 #if defined(__SANITIZE_ADDRESS__)
 #define CONV_TEST_ASAN 1
 #elif defined(__has_feature)

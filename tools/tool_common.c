@@ -5,6 +5,8 @@
 #include "tool_common.h"
 
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -207,4 +209,73 @@ void tool_diag_cb(void *user, const struct conv_error *diag)
         fprintf(stderr, "\r\033[K");
     p->shown = 0;
     fprintf(stderr, "%s: %s\n", p->prog, line);
+}
+
+FILE *tool_atomic_open(const char *path, char **tmp)
+{
+    *tmp = NULL;
+    if (!strcmp(path, "-"))
+        return stdout;
+    size_t n = strlen(path) + 16;
+    char *t = malloc(n);
+    if (!t)
+        return NULL;
+    snprintf(t, n, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(t);
+    if (fd < 0) {
+        free(t);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(t);
+        free(t);
+        return NULL;
+    }
+    *tmp = t;
+    return f;
+}
+
+int tool_atomic_close(FILE *f, char *tmp, const char *path, int commit)
+{
+    int ok = 1;
+    if (f == stdout)
+        return fflush(stdout) == 0 ? 0 : -1;
+    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
+        ok = 0;
+    /* mkstemp makes 0600: a report is as readable as other new files. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fileno(f), 0666 & ~mask) != 0)
+        ok = 0;
+    if (fclose(f) != 0)
+        ok = 0;
+    if (ok && commit && rename(tmp, path) == 0) {
+        free(tmp);
+        return 0;
+    }
+    unlink(tmp);
+    free(tmp);
+    return commit ? -1 : 0;
+}
+
+void tool_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p == '\r')
+            fputs("\\r", f);
+        else if (*p == '\t')
+            fputs("\\t", f);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
 }

@@ -54,4 +54,15 @@ void tool_diag_cb(void *user, const struct conv_error *diag);
 void tool_catch_signals(void);
 int tool_interrupted(void);
 
+/*
+ * A file written whole or not at all: a temporary file beside path ("-":
+ * standard output, written directly), renamed over path by
+ * tool_atomic_close(commit = 1), removed with commit = 0.  NULL on error
+ * (errno set).  Close returns 0 or -1.
+ */
+FILE *tool_atomic_open(const char *path, char **tmp);
+int tool_atomic_close(FILE *f, char *tmp, const char *path, int commit);
+/* A JSON string literal of s (UTF-8 passed through). */
+void tool_json_string(FILE *f, const char *s);
+
 #endif

@@ -458,6 +458,92 @@ CONV_API int conv_convert(struct conv_context *ctx, const char *in,
                           const char *out, const struct conv_options *opts,
                           struct conv_stats *stats, struct conv_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Profiles                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/** @brief The fields of a built-in profile ("indicators") as a declared
+ * schema, as `--profile NAME` declares them.  NULL with err set
+ * (CONV_E_USAGE for an unknown name). */
+CONV_API struct conv_schema *conv_profile_schema(struct conv_context *ctx, const char *profile,
+                                                 struct conv_error *err);
+/**
+ * @brief Write a document derived from a built-in profile through fn:
+ * kind "json-schema" (JSON Schema 2020-12 of its JSON records), "xsd" (the
+ * XML vocabulary restricted to its records) or "fields" (a schema file for
+ * `--schema`).
+ * @return CONV_OK, or CONV_ERR with err set.
+ */
+CONV_API int conv_profile_write(struct conv_context *ctx, const char *profile, const char *kind,
+                                conv_write_fn fn, void *user, struct conv_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Checks                                                                    */
+/* ------------------------------------------------------------------------ */
+
+enum conv_severity {
+    CONV_SEVERITY_ERROR = 0,  /**< the data is wrong */
+    CONV_SEVERITY_WARNING = 1 /**< the data is suspicious */
+};
+
+/** One finding of the checker. */
+struct conv_finding {
+    const char *rule;           /**< rule id: "required", "sum", "growth"... */
+    enum conv_severity severity;
+    const char *sheet;          /**< spreadsheet input: the sheet, else NULL */
+    const char *cell;           /**< spreadsheet input: the cell ("G5"), else NULL */
+    struct conv_error where;    /**< source, line, column, record, field and message */
+};
+
+/** Receives each finding; the pointers live until it returns. */
+typedef void (*conv_finding_fn)(void *user, const struct conv_finding *finding);
+
+struct conv_check_counts {
+    uint64_t records;
+    uint64_t errors;
+    uint64_t warnings;
+};
+
+struct conv_checker;
+
+/**
+ * @brief A checker for the rules of a built-in profile ("indicators";
+ * NULL means it).
+ *
+ * Options: "growth-tolerance" (percentage points allowed between a
+ * change and the one its values give, beyond their rounding; default
+ * 0.5), "outlier-factor" (default 10), "units" and "regions" (CSV files
+ * replacing the profile's code lists), "sort-memory" (MiB for the rules
+ * across records, default 32).
+ * @return the checker, or NULL with err set.
+ */
+CONV_API struct conv_checker *conv_checker_new(struct conv_context *ctx, const char *profile,
+                                               const struct conv_options *opts,
+                                               conv_finding_fn fn, void *user,
+                                               struct conv_error *err);
+/**
+ * @brief Read a file (any format; the reading options of opts apply, a
+ * declared schema does not) and check every record, then the rules across
+ * them.  Bad input that stops the reading is a finding of rule "read".
+ * @return CONV_OK (findings or not), or CONV_ERR with err set when the
+ * file cannot be read at all (I/O, memory, usage).
+ */
+CONV_API int conv_checker_check_file(struct conv_checker *c, const char *path,
+                                     const struct conv_options *opts, struct conv_error *err);
+/** @brief Start an input of one's own records: its name, whether it is a
+ * spreadsheet (findings then name cells), its sheet or NULL. */
+CONV_API int conv_checker_begin(struct conv_checker *c, const char *source, int spreadsheet,
+                                const char *sheet);
+/** @brief Check one record (rules on one record now, the others at finish). */
+CONV_API int conv_checker_add(struct conv_checker *c, const struct conv_record *rec);
+/** @brief Run the rules across the records added since begin. */
+CONV_API int conv_checker_finish(struct conv_checker *c);
+/** @brief Records, errors and warnings of the current or last input. */
+CONV_API const struct conv_check_counts *conv_checker_counts(const struct conv_checker *c);
+/** @brief The error that stopped the checker, if any. */
+CONV_API const struct conv_error *conv_checker_error(const struct conv_checker *c);
+CONV_API void conv_checker_free(struct conv_checker *c);
+
 #ifdef __cplusplus
 }
 #endif

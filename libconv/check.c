@@ -1,0 +1,1022 @@
+/*
+ * The checker: every rule of a profile over a stream of records, every
+ * finding reported (not just the first) through the caller's callback.
+ *
+ * Rules on one record run as it arrives: required fields, types, the
+ * shapes of codes and periods, status values, units and region codes
+ * from the profile's code lists.  Rules across records (duplicates, sums
+ * of components, growth against the year before, values far from their
+ * history) need records that may be anywhere in the input: each record
+ * becomes two or three small items of an external sort (extsort.c), so
+ * that what a rule compares comes out side by side; memory stays within
+ * the sort's budget whatever the input's size.
+ */
+#include "profile.h"
+#include "extsort.h"
+#include "xlsx/xlsx_cells.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#define SORT_BUDGET_DEFAULT ((size_t)32 << 20)
+#define GROWTH_TOL_DEFAULT 0.5 /* percentage points */
+#define OUTLIER_DEFAULT 10.0
+#define SUM_LIST 6   /* components named in a sum finding */
+#define HISTORY 3    /* earlier values an outlier is judged against */
+#define TEXT_MAX 120 /* bytes of a value kept for messages */
+
+enum { MAP_UNKNOWN = -1, MAP_SHEET = -2 };
+
+struct region_info {
+    char *name;
+    char valid_from[11], valid_to[11]; /* "" when open */
+};
+
+struct conv_checker {
+    struct conv_context *ctx;
+    const struct convp_profile *prof;
+    conv_finding_fn fn;
+    void *user;
+    struct conv_error err;
+    double growth_tol, outlier;
+    long budget_mib;
+    struct conv_schema *units;   /* a set of names */
+    struct conv_schema *regions; /* codes; info by index */
+    struct region_info *rinfo;
+    size_t rinfo_cap;
+    /* the current input */
+    char source[256];
+    int spreadsheet;
+    char *sheet_default;
+    struct conv_schema *sheets; /* sheet names seen, by index */
+    long *map;                  /* record field -> profile field */
+    size_t map_n;
+    uint64_t map_serial;
+    struct conv_schema *unknown_seen;
+    struct convp_sorter *sorter;
+    struct conv_check_counts counts;
+    struct convp_buf key, pay;
+};
+
+/* ---- findings ------------------------------------------------------------------------------ */
+
+struct where {
+    uint64_t record, line, column;
+    const char *field;
+    const char *sheet;
+};
+
+static void emit(struct conv_checker *c, enum conv_severity sev, const char *rule,
+                 const struct where *w, const char *fmt, ...) CONVP_PRINTF(5, 6);
+static void emit(struct conv_checker *c, enum conv_severity sev, const char *rule,
+                 const struct where *w, const char *fmt, ...)
+{
+    struct conv_finding f;
+    memset(&f, 0, sizeof f);
+    f.rule = rule;
+    f.severity = sev;
+    va_list ap;
+    va_start(ap, fmt);
+    convp_error_vset(&f.where, CONV_E_SCHEMA, c->source, w->line, c->spreadsheet ? 0 : w->column,
+                     fmt, ap);
+    va_end(ap);
+    f.where.record = w->record;
+    if (w->field)
+        snprintf(f.where.field, sizeof f.where.field, "%s", w->field);
+    char cell[24] = "";
+    if (c->spreadsheet && w->line) {
+        char col[8] = "";
+        if (w->column)
+            convp_col_name((uint32_t)w->column, col);
+        snprintf(cell, sizeof cell, "%s%llu", col, (unsigned long long)w->line);
+        f.cell = cell;
+        f.sheet = w->sheet ? w->sheet : c->sheet_default;
+    }
+    if (sev == CONV_SEVERITY_ERROR)
+        c->counts.errors++;
+    else
+        c->counts.warnings++;
+    if (c->fn)
+        c->fn(c->user, &f);
+}
+
+static int nomem(struct conv_checker *c)
+{
+    convp_error_set(&c->err, CONV_E_NOMEM, c->source, 0, 0, "out of memory");
+    return CONV_ERR;
+}
+
+/* ---- code lists ---------------------------------------------------------------------------- */
+
+static struct conv_reader *open_list(struct conv_checker *c, const char *list, const char *opt,
+                                     struct conv_options *ro)
+{
+    if (conv_options_set(ro, "infer-rows", "0") != CONV_OK ||
+        conv_options_set(ro, "from", "csv") != CONV_OK) {
+        nomem(c);
+        return NULL;
+    }
+    if (opt)
+        return conv_reader_open_file(c->ctx, opt, ro, &c->err);
+    size_t size = 0;
+    const unsigned char *data = convp_profile_codes(c->prof, list, &size);
+    if (!data) {
+        convp_error_set(&c->err, CONV_E_USAGE, NULL, 0, 0, "profile %s has no %s list",
+                        c->prof->name, list);
+        return NULL;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "profiles/%s/%s.csv", c->prof->name, list);
+    return conv_reader_open_memory(c->ctx, data, size, name, ro, &c->err);
+}
+
+static const char *col_text(const struct conv_record *rec, const char *name)
+{
+    const struct conv_value *v = conv_record_get(rec, name);
+    return v && v->type != CONV_NULL ? v->text : NULL;
+}
+
+static int load_list(struct conv_checker *c, const char *list, const char *opt,
+                     struct conv_schema *set, const char *key_col)
+{
+    struct conv_options *ro = conv_options_new(c->ctx);
+    if (!ro)
+        return nomem(c);
+    struct conv_reader *rd = open_list(c, list, opt, ro);
+    int rc = CONV_ERR;
+    if (!rd)
+        goto out;
+    if (conv_schema_find(conv_reader_schema(rd), key_col) < 0) {
+        convp_error_set(&c->err, CONV_E_SCHEMA, opt ? opt : list, 1, 0,
+                        "a %s list needs a column '%s'", list, key_col);
+        goto out;
+    }
+    const struct conv_record *rec;
+    int r;
+    while ((r = conv_reader_next(rd, &rec)) == CONV_OK) {
+        const char *k = col_text(rec, key_col);
+        if (!k || convp_schema_find_n(set, k, strlen(k)) >= 0)
+            continue;
+        long i = convp_schema_add_name(set, k, strlen(k));
+        if (i < 0) {
+            nomem(c);
+            goto out;
+        }
+        if (set == c->regions) {
+            if ((size_t)i >= c->rinfo_cap) {
+                size_t cap = c->rinfo_cap ? c->rinfo_cap * 2 : 64;
+                struct region_info *ri = convp_realloc(c->ctx, c->rinfo, cap * sizeof *ri);
+                if (!ri) {
+                    nomem(c);
+                    goto out;
+                }
+                memset(ri + c->rinfo_cap, 0, (cap - c->rinfo_cap) * sizeof *ri);
+                c->rinfo = ri;
+                c->rinfo_cap = cap;
+            }
+            struct region_info *ri = &c->rinfo[i];
+            const char *name = col_text(rec, "name");
+            const char *from = col_text(rec, "valid_from");
+            const char *to = col_text(rec, "valid_to");
+            if ((from && !convp_is_date(from, strlen(from))) ||
+                (to && !convp_is_date(to, strlen(to)))) {
+                convp_error_set(&c->err, CONV_E_SCHEMA, opt ? opt : list,
+                                conv_record_line(rec), 0,
+                                "region %s: valid_from and valid_to are dates (YYYY-MM-DD)", k);
+                goto out;
+            }
+            snprintf(ri->valid_from, sizeof ri->valid_from, "%s", from ? from : "");
+            snprintf(ri->valid_to, sizeof ri->valid_to, "%s", to ? to : "");
+            if (name && !(ri->name = convp_strdup(c->ctx, name))) {
+                nomem(c);
+                goto out;
+            }
+        }
+    }
+    if (r == CONV_ERR) {
+        c->err = *conv_reader_error(rd);
+        goto out;
+    }
+    rc = CONV_OK;
+out:
+    conv_reader_close(rd);
+    conv_options_free(ro);
+    return rc;
+}
+
+/* ---- the checker --------------------------------------------------------------------------- */
+
+static int opt_double(struct conv_checker *c, const struct conv_options *o, const char *name,
+                      double dflt, double min, double max, double *out)
+{
+    const char *v = conv_options_get(o, name);
+    *out = dflt;
+    if (!v)
+        return CONV_OK;
+    char *end;
+    double d = strtod(v, &end);
+    if (end == v || *end || !(d >= min && d <= max)) {
+        convp_error_set(&c->err, CONV_E_USAGE, NULL, 0, 0,
+                        "option %s: expected a number from %g to %g, got '%s'", name, min, max,
+                        v);
+        return CONV_ERR;
+    }
+    *out = d;
+    return CONV_OK;
+}
+
+struct conv_checker *conv_checker_new(struct conv_context *ctx, const char *profile,
+                                      const struct conv_options *opts, conv_finding_fn fn,
+                                      void *user, struct conv_error *err)
+{
+    const struct convp_profile *p = convp_profile_find(profile ? profile : "indicators");
+    if (!p) {
+        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0, "unknown profile '%s' (known: indicators)",
+                        profile);
+        return NULL;
+    }
+    struct conv_checker *c = convp_calloc(ctx, 1, sizeof *c);
+    if (!c) {
+        convp_error_set(err, CONV_E_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    c->ctx = ctx;
+    c->prof = p;
+    c->fn = fn;
+    c->user = user;
+    convp_buf_init(&c->key, ctx);
+    convp_buf_init(&c->pay, ctx);
+    c->units = conv_schema_new(ctx);
+    c->regions = conv_schema_new(ctx);
+    if (!c->units || !c->regions) {
+        nomem(c);
+        goto fail;
+    }
+    if (opt_double(c, opts, "growth-tolerance", GROWTH_TOL_DEFAULT, 0, 1000, &c->growth_tol) !=
+            CONV_OK ||
+        opt_double(c, opts, "outlier-factor", OUTLIER_DEFAULT, 1.5, 1e9, &c->outlier) !=
+            CONV_OK ||
+        convp_opt_long(opts, "sort-memory", (long)(SORT_BUDGET_DEFAULT >> 20), 1, 65536, &c->err,
+                       &c->budget_mib) != CONV_OK)
+        goto fail;
+    if (load_list(c, "units", conv_options_get(opts, "units"), c->units, "unit") != CONV_OK ||
+        load_list(c, "regions", conv_options_get(opts, "regions"), c->regions, "code") !=
+            CONV_OK)
+        goto fail;
+    return c;
+fail:
+    if (err)
+        *err = c->err;
+    conv_checker_free(c);
+    return NULL;
+}
+
+static void end_input(struct conv_checker *c)
+{
+    convp_sorter_free(c->sorter);
+    c->sorter = NULL;
+    conv_schema_free(c->sheets);
+    c->sheets = NULL;
+    conv_schema_free(c->unknown_seen);
+    c->unknown_seen = NULL;
+    convp_free(c->ctx, c->sheet_default);
+    c->sheet_default = NULL;
+    convp_free(c->ctx, c->map);
+    c->map = NULL;
+    c->map_n = 0;
+    c->map_serial = 0;
+}
+
+void conv_checker_free(struct conv_checker *c)
+{
+    if (!c)
+        return;
+    end_input(c);
+    for (size_t i = 0; c->regions && i < c->regions->n && i < c->rinfo_cap; i++)
+        convp_free(c->ctx, c->rinfo[i].name);
+    convp_free(c->ctx, c->rinfo);
+    conv_schema_free(c->units);
+    conv_schema_free(c->regions);
+    convp_buf_free(&c->key);
+    convp_buf_free(&c->pay);
+    convp_free(c->ctx, c);
+}
+
+int conv_checker_begin(struct conv_checker *c, const char *source, int spreadsheet,
+                       const char *sheet)
+{
+    end_input(c);
+    memset(&c->counts, 0, sizeof c->counts);
+    conv_error_clear(&c->err);
+    snprintf(c->source, sizeof c->source, "%s", source ? source : "-");
+    c->spreadsheet = spreadsheet;
+    c->sorter = convp_sorter_new(c->ctx, (size_t)c->budget_mib << 20, &c->err);
+    c->sheets = conv_schema_new(c->ctx);
+    c->unknown_seen = conv_schema_new(c->ctx);
+    if (!c->sorter || !c->sheets || !c->unknown_seen ||
+        (sheet && !(c->sheet_default = convp_strdup(c->ctx, sheet))))
+        return nomem(c);
+    return CONV_OK;
+}
+
+/* Field names, and the Vietnamese and English labels, name profile fields. */
+static long profile_index(const struct convp_profile *p, const char *name)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (!strcmp(p->fields[i].name, name))
+            return (long)i;
+    for (size_t i = 0; i < p->n; i++)
+        if (!strcmp(p->fields[i].label, name) || !strcasecmp(p->fields[i].label_en, name))
+            return (long)i;
+    return MAP_UNKNOWN;
+}
+
+static int build_map(struct conv_checker *c, const struct conv_schema *s)
+{
+    if (c->map && c->map_serial == s->serial && c->map_n == s->n)
+        return CONV_OK;
+    long *m = convp_realloc(c->ctx, c->map, (s->n ? s->n : 1) * sizeof *m);
+    if (!m)
+        return nomem(c);
+    c->map = m;
+    for (size_t i = 0; i < s->n; i++) {
+        m[i] = profile_index(c->prof, s->fields[i].name);
+        if (m[i] == MAP_UNKNOWN && c->spreadsheet && !strcmp(s->fields[i].name, "sheet"))
+            m[i] = MAP_SHEET;
+    }
+    c->map_n = s->n;
+    c->map_serial = s->serial;
+    return CONV_OK;
+}
+
+static int is_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return n > 0;
+}
+
+static int is_number_text(const struct conv_value *v)
+{
+    return v->type == CONV_INTEGER || v->type == CONV_DECIMAL ||
+           ((v->type == CONV_STRING || (v->flags & CONV_VALUE_RAW)) &&
+            (convp_is_integer(v->text, v->len) || convp_is_decimal(v->text, v->len)));
+}
+
+/* Digits after the point of a number's text, less its exponent. */
+static int decimals_of(const char *s, size_t n)
+{
+    int d = 0, in_frac = 0;
+    size_t i = 0;
+    for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.')
+            in_frac = 1;
+        else if (in_frac)
+            d++;
+    }
+    if (i < n)
+        d -= atoi(s + i + 1);
+    return d;
+}
+
+static void period_bounds(const struct convp_period *p, char start[11], char end[11])
+{
+    int m0 = 1, m1 = 12;
+    switch (p->kind) {
+    case 'Q':
+        m0 = 3 * p->part - 2;
+        m1 = 3 * p->part;
+        break;
+    case 'H':
+        m0 = 6 * p->part - 5;
+        m1 = 6 * p->part;
+        break;
+    case 'N':
+        m1 = 9;
+        break;
+    case 'M':
+        m0 = m1 = p->part;
+        break;
+    default:
+        break;
+    }
+    snprintf(start, 11, "%04d-%02d-01", p->year, m0);
+    snprintf(end, 11, "%04d-%02d-31", p->year, m1); /* compares right: no day 31 is missed */
+}
+
+/* The payload of a sort item. */
+struct item {
+    uint64_t record, line;
+    uint32_t vcol, ccol; /* columns of value and change */
+    uint32_t sheet;      /* sheet index + 1, 0 none */
+    double value, change;
+    int16_t vdec, cdec;
+    uint8_t has_change;
+    uint8_t pad[3];
+    int32_t year;
+    uint16_t vlen, ulen, clen, codelen; /* texts after the struct */
+};
+
+static int add_item(struct conv_checker *c, const struct item *it, const char *vtext,
+                    const char *unit, const char *ctext, const char *code)
+{
+    struct convp_buf *b = &c->pay;
+    b->len = 0;
+    if (convp_buf_append(b, it, sizeof *it) != 0 || convp_buf_append(b, vtext, it->vlen) != 0 ||
+        convp_buf_append(b, unit, it->ulen) != 0 || convp_buf_append(b, ctext, it->clen) != 0 ||
+        convp_buf_append(b, code, it->codelen) != 0)
+        return nomem(c);
+    return convp_sorter_add(c->sorter, c->key.data, c->key.len, b->data, b->len, &c->err);
+}
+
+static int key_start(struct conv_checker *c, char tag, const char *region, size_t rlen,
+                     const char *code, size_t clen, const struct convp_period *p)
+{
+    char per[16];
+    /* Same kind of period, then the year: a history runs in year order. */
+    int n = snprintf(per, sizeof per, "%c%02d\x01%04d", p->kind, p->part, p->year);
+    struct convp_buf *k = &c->key;
+    k->len = 0;
+    if (convp_buf_putc(k, tag) != 0 || convp_buf_append(k, region, rlen) != 0 ||
+        convp_buf_putc(k, '\x01') != 0 || convp_buf_append(k, code, clen) != 0 ||
+        convp_buf_putc(k, '\x01') != 0 || convp_buf_append(k, per, (size_t)n) != 0)
+        return nomem(c);
+    return CONV_OK;
+}
+
+static size_t clip(size_t n)
+{
+    return n > TEXT_MAX ? TEXT_MAX : n;
+}
+
+int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
+{
+    if (c->err.code != CONV_E_NONE)
+        return CONV_ERR;
+    if (!c->sorter && conv_checker_begin(c, rec->source, 0, NULL) != CONV_OK)
+        return CONV_ERR;
+    c->counts.records++;
+    if (build_map(c, rec->schema) != CONV_OK)
+        return CONV_ERR;
+    const struct convp_profile *p = c->prof;
+    const struct convp_slot *at[32] = {0};
+    const char *sheet = NULL;
+    struct where w = {rec->index, rec->line, 0, NULL, NULL};
+    for (size_t i = 0; i < rec->n; i++) {
+        const struct convp_slot *s = &rec->slots[i];
+        long m = s->field < c->map_n ? c->map[s->field] : MAP_UNKNOWN;
+        if (m == MAP_SHEET) {
+            if (s->value.type != CONV_NULL)
+                sheet = s->value.text;
+        } else if (m >= 0 && m < 32) {
+            at[m] = s;
+        } else {
+            const char *name = rec->schema->fields[s->field].name;
+            if (convp_schema_find_n(c->unknown_seen, name, strlen(name)) >= 0)
+                continue;
+            if (convp_schema_add_name(c->unknown_seen, name, strlen(name)) < 0)
+                return nomem(c);
+            struct where u = {rec->index, s->line, s->column, name, NULL};
+            emit(c, CONV_SEVERITY_WARNING, "unknown-field", &u,
+                 "field '%s' is not in the %s profile", name, p->name);
+        }
+    }
+    w.sheet = sheet;
+    uint32_t sheet_id = 0;
+    if (sheet) {
+        long k = convp_schema_find_n(c->sheets, sheet, strlen(sheet));
+        if (k < 0 && (k = convp_schema_add_name(c->sheets, sheet, strlen(sheet))) < 0)
+            return nomem(c);
+        sheet_id = (uint32_t)k + 1;
+    }
+
+    int ok_region = 0, ok_code = 0, ok_period = 0, ok_value = 0, ok_change = 0;
+    struct convp_period per = {0, 0, 0};
+    for (size_t i = 0; i < p->n && i < 32; i++) {
+        const struct convp_pfield *f = &p->fields[i];
+        const struct convp_slot *s = at[i];
+        w.field = f->name;
+        w.line = s ? s->line : rec->line;
+        w.column = s ? s->column : 0;
+        if (!s || s->value.type == CONV_NULL) {
+            if (f->required)
+                emit(c, CONV_SEVERITY_ERROR, "required", &w,
+                     s ? "field '%s' is required but has no value"
+                       : "field '%s' is required but missing",
+                     f->name);
+            continue;
+        }
+        const struct conv_value *v = &s->value;
+        if (f->type == CONV_DECIMAL) {
+            if (!is_number_text(v)) {
+                emit(c, CONV_SEVERITY_ERROR, "type", &w, "field '%s': '%.60s' is not a number",
+                     f->name, v->text);
+                continue;
+            }
+        } else if (v->len == 0 && f->required) {
+            emit(c, CONV_SEVERITY_ERROR, "required", &w, "field '%s' is required but empty",
+                 f->name);
+            continue;
+        }
+        switch (f->shape) {
+        case CONVP_SHAPE_REGION:
+            if (v->len < 2 || v->len > 5 || !is_digits(v->text, v->len)) {
+                emit(c, CONV_SEVERITY_ERROR, "region-code", &w,
+                     "region code '%.40s' is not 2 to 5 digits", v->text);
+                continue;
+            }
+            break;
+        case CONVP_SHAPE_INDICATOR:
+            if (v->len < 2 || v->len > 32 || v->len % 2 || !is_digits(v->text, v->len)) {
+                emit(c, CONV_SEVERITY_ERROR, "indicator-code", &w,
+                     "%s '%.40s' is not two digits per level (01, 0101, ...)", f->name,
+                     v->text);
+                continue;
+            }
+            break;
+        case CONVP_SHAPE_PERIOD:
+            if (convp_period_parse(v->text, v->len, &per) != 0) {
+                emit(c, CONV_SEVERITY_ERROR, "period", &w,
+                     "period '%.40s' is not a year, quarter, half, nine months or month "
+                     "(2021, 2021-Q3, 2021-H1, 2021-9M, 2021-06)",
+                     v->text);
+                continue;
+            }
+            ok_period = 1;
+            break;
+        case CONVP_SHAPE_STATUS: {
+            int known = 0;
+            for (size_t k = 0; convp_status_values[k]; k++)
+                known |= !strcmp(v->text, convp_status_values[k]);
+            if (!known) {
+                emit(c, CONV_SEVERITY_ERROR, "status", &w,
+                     "status '%.40s' is not official, preliminary or estimate", v->text);
+                continue;
+            }
+            break;
+        }
+        default:
+            break;
+        }
+        if (f->codes && !strcmp(f->codes, "units") &&
+            convp_schema_find_n(c->units, v->text, v->len) < 0) {
+            emit(c, CONV_SEVERITY_ERROR, "unit", &w,
+                 "unit '%.40s' is not in the list of units (profiles/%s/units.csv)", v->text,
+                 p->name);
+            continue;
+        }
+        if (f->codes && !strcmp(f->codes, "regions")) {
+            if (convp_schema_find_n(c->regions, v->text, v->len) < 0) {
+                emit(c, CONV_SEVERITY_ERROR, "region", &w,
+                     "region code '%.40s' is not in the list of administrative units", v->text);
+                continue;
+            }
+        }
+        if (!strcmp(f->name, "region_code"))
+            ok_region = 1;
+        else if (!strcmp(f->name, "indicator_code"))
+            ok_code = 1;
+        else if (!strcmp(f->name, "value"))
+            ok_value = 1;
+        else if (!strcmp(f->name, "change_pct"))
+            ok_change = 1;
+    }
+
+    long fi_region = convp_profile_field(p, "region_code");
+    long fi_code = convp_profile_field(p, "indicator_code");
+    long fi_parent = convp_profile_field(p, "parent_code");
+    long fi_value = convp_profile_field(p, "value");
+    long fi_change = convp_profile_field(p, "change_pct");
+    long fi_unit = convp_profile_field(p, "unit");
+    if (fi_region < 0 || fi_code < 0 || fi_parent < 0 || fi_value < 0 || fi_change < 0 ||
+        fi_unit < 0)
+        return CONV_OK; /* a profile without the cross-record fields */
+    const struct convp_slot *sr = at[fi_region], *sc = at[fi_code], *sp = at[fi_parent];
+    const struct convp_slot *sv = at[fi_value], *sch = at[fi_change], *su = at[fi_unit];
+    int has_parent = sp && sp->value.type != CONV_NULL && sp->value.len > 0;
+    if (has_parent && ok_code && sp->value.len == sc->value.len &&
+        !memcmp(sp->value.text, sc->value.text, sc->value.len)) {
+        struct where pw = {rec->index, sp->line, sp->column, "parent_code", sheet};
+        emit(c, CONV_SEVERITY_ERROR, "parent", &pw, "indicator %s is its own parent",
+             sc->value.text);
+        has_parent = 0;
+    }
+    if (ok_region && ok_period) {
+        long ri = convp_schema_find_n(c->regions, sr->value.text, sr->value.len);
+        if (ri >= 0 && (size_t)ri < c->rinfo_cap) {
+            const struct region_info *info = &c->rinfo[ri];
+            char start[11], end[11];
+            period_bounds(&per, start, end);
+            struct where rw = {rec->index, sr->line, sr->column, "region_code", sheet};
+            if (info->valid_to[0] && strcmp(start, info->valid_to) > 0)
+                emit(c, CONV_SEVERITY_WARNING, "region-period", &rw,
+                     "region code %s (%s) ended on %s, before period %.20s: later periods use "
+                     "the codes of the new administrative units",
+                     sr->value.text, info->name ? info->name : "?", info->valid_to,
+                     at[convp_profile_field(p, "period")]->value.text);
+            else if (info->valid_from[0] && strcmp(end, info->valid_from) < 0)
+                emit(c, CONV_SEVERITY_WARNING, "region-period", &rw,
+                     "region code %s (%s) starts on %s, after period %.20s", sr->value.text,
+                     info->name ? info->name : "?", info->valid_from,
+                     at[convp_profile_field(p, "period")]->value.text);
+        }
+    }
+    if (!(ok_region && ok_code && ok_period && ok_value))
+        return CONV_OK;
+
+    /* Items for the rules across records. */
+    struct item it;
+    memset(&it, 0, sizeof it);
+    it.record = rec->index;
+    it.line = sv->line ? sv->line : rec->line;
+    it.vcol = sv->column;
+    it.sheet = sheet_id;
+    it.value = strtod(sv->value.text, NULL);
+    it.vdec = (int16_t)decimals_of(sv->value.text, sv->value.len);
+    it.year = per.year;
+    it.vlen = (uint16_t)clip(sv->value.len);
+    const char *unit = su && su->value.type != CONV_NULL ? su->value.text : "";
+    it.ulen = (uint16_t)clip(strlen(unit));
+    const char *ctext = "";
+    if (ok_change && sch && sch->value.type != CONV_NULL) {
+        it.has_change = 1;
+        it.change = strtod(sch->value.text, NULL);
+        it.cdec = (int16_t)decimals_of(sch->value.text, sch->value.len);
+        it.ccol = sch->column;
+        ctext = sch->value.text;
+        it.clen = (uint16_t)clip(sch->value.len);
+    }
+    const char *region = sr->value.text, *code = sc->value.text;
+    size_t rlen = sr->value.len, clen = sc->value.len;
+    /* History: region, indicator, kind of period, year. */
+    if (key_start(c, 'H', region, rlen, code, clen, &per) != CONV_OK ||
+        add_item(c, &it, sv->value.text, unit, ctext, "") != CONV_OK)
+        return CONV_ERR;
+    /* Sums: the total under its own code, role 0; a component under its
+     * parent's, role 1, carrying its own code. */
+    if (key_start(c, 'S', region, rlen, code, clen, &per) != CONV_OK ||
+        convp_buf_append(&c->key, "\x01" "0", 2) != 0)
+        return nomem(c);
+    it.codelen = 0;
+    if (add_item(c, &it, sv->value.text, unit, ctext, "") != CONV_OK)
+        return CONV_ERR;
+    if (has_parent && sp->value.len <= 32) {
+        if (key_start(c, 'S', region, rlen, sp->value.text, sp->value.len, &per) != CONV_OK ||
+            convp_buf_append(&c->key, "\x01" "1", 2) != 0)
+            return nomem(c);
+        it.codelen = (uint16_t)clen;
+        if (add_item(c, &it, sv->value.text, unit, ctext, code) != CONV_OK)
+            return CONV_ERR;
+    }
+    return CONV_OK;
+}
+
+/* ---- rules across records ------------------------------------------------------------------ */
+
+struct entry {
+    struct item it;
+    char value[TEXT_MAX + 1];
+    char unit[TEXT_MAX + 1];
+    char change[TEXT_MAX + 1];
+    char code[40];
+};
+
+static void entry_from(struct entry *e, const struct convp_sort_item *si)
+{
+    memcpy(&e->it, si->payload, sizeof e->it);
+    const unsigned char *t = si->payload + sizeof e->it;
+    memcpy(e->value, t, e->it.vlen);
+    e->value[e->it.vlen] = '\0';
+    t += e->it.vlen;
+    memcpy(e->unit, t, e->it.ulen);
+    e->unit[e->it.ulen] = '\0';
+    t += e->it.ulen;
+    memcpy(e->change, t, e->it.clen);
+    e->change[e->it.clen] = '\0';
+    t += e->it.clen;
+    size_t cl = e->it.codelen < sizeof e->code ? e->it.codelen : sizeof e->code - 1;
+    memcpy(e->code, t, cl);
+    e->code[cl] = '\0';
+}
+
+static const char *sheet_of(struct conv_checker *c, const struct item *it)
+{
+    return it->sheet && it->sheet <= c->sheets->n ? c->sheets->fields[it->sheet - 1].name : NULL;
+}
+
+static double half_unit(int dec)
+{
+    return 0.5 * pow(10.0, -dec);
+}
+
+/* Key fields: tag, region, code, kind+part, year[, role]. */
+static void key_parts(const struct convp_sort_item *si, char *region, size_t rsize, char *code,
+                      size_t csize)
+{
+    const unsigned char *k = si->key + 1, *e = si->key + si->klen;
+    const unsigned char *a = memchr(k, 1, (size_t)(e - k));
+    if (!a)
+        a = e;
+    snprintf(region, rsize, "%.*s", (int)(a - k), (const char *)k);
+    const unsigned char *b = a < e ? memchr(a + 1, 1, (size_t)(e - a - 1)) : NULL;
+    if (!b)
+        b = e;
+    snprintf(code, csize, "%.*s", a < e ? (int)(b - a - 1) : 0, a < e ? (const char *)a + 1 : "");
+}
+
+static size_t group_len(const struct convp_sort_item *si, int drop_fields)
+{
+    /* The key without its last drop_fields \x01-separated fields. */
+    size_t n = si->klen;
+    for (int i = 0; i < drop_fields; i++) {
+        while (n > 0 && si->key[n - 1] != 1)
+            n--;
+        if (n > 0)
+            n--;
+    }
+    return n;
+}
+
+struct sum_group {
+    int has_total;
+    struct entry total;
+    int n;
+    double sum;
+    int min_dec;
+    int unit_mismatch;
+    struct entry first;
+    char list[400];
+};
+
+static void sum_finish(struct conv_checker *c, struct sum_group *g, const char *region,
+                       const char *code)
+{
+    if (g->n == 0)
+        return;
+    if (!g->has_total) {
+        struct where w = {g->first.it.record, g->first.it.line, 0, "parent_code",
+                          sheet_of(c, &g->first.it)};
+        emit(c, CONV_SEVERITY_WARNING, "parent", &w,
+             "parent indicator %s has no record for region %s in this period", code, region);
+        return;
+    }
+    struct where w = {g->total.it.record, g->total.it.line, g->total.it.vcol, "value",
+                      sheet_of(c, &g->total.it)};
+    if (g->unit_mismatch) {
+        emit(c, CONV_SEVERITY_WARNING, "sum-unit", &w,
+             "components of %s are not all in its unit (%s): their sum is not checked", code,
+             g->total.unit);
+        return;
+    }
+    int dec = g->min_dec < g->total.it.vdec ? g->min_dec : g->total.it.vdec;
+    double tol = half_unit(dec) * (1 + 1e-9);
+    double diff = g->sum - g->total.it.value;
+    if (fabs(diff) > tol) {
+        char sum[64];
+        snprintf(sum, sizeof sum, "%.*f", dec > 0 ? dec : 0, g->sum);
+        emit(c, CONV_SEVERITY_ERROR, "sum", &w,
+             "components of %s add up to %s (%s), not %s %s", code, sum, g->list,
+             g->total.value, g->total.unit);
+    }
+}
+
+static void sum_add(struct sum_group *g, const struct entry *e, int role)
+{
+    if (role == 0) {
+        if (!g->has_total) {
+            g->has_total = 1;
+            g->total = *e;
+        }
+        return;
+    }
+    if (g->n == 0) {
+        g->first = *e;
+        g->min_dec = e->it.vdec;
+    }
+    if (g->has_total && strcmp(e->unit, g->total.unit) != 0)
+        g->unit_mismatch = 1;
+    g->sum += e->it.value;
+    if (e->it.vdec < g->min_dec)
+        g->min_dec = e->it.vdec;
+    size_t len = strlen(g->list);
+    if (g->n < SUM_LIST)
+        snprintf(g->list + len, sizeof g->list - len, "%s%s %s", g->n ? " + " : "", e->code,
+                 e->value);
+    else if (g->n == SUM_LIST)
+        snprintf(g->list + len, sizeof g->list - len, " + ...");
+    g->n++;
+}
+
+struct history {
+    int n;
+    struct entry prev[HISTORY]; /* oldest first */
+};
+
+static double median(const struct history *h)
+{
+    double v[HISTORY];
+    int n = h->n;
+    for (int i = 0; i < n; i++)
+        v[i] = h->prev[i].it.value;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void history_step(struct conv_checker *c, struct history *h, const struct entry *e)
+{
+    const struct entry *last = h->n ? &h->prev[h->n - 1] : NULL;
+    const char *sheet = sheet_of(c, &e->it);
+    if (last && last->it.year == e->it.year) {
+        struct where w = {e->it.record, e->it.line, 0, NULL, sheet};
+        emit(c, CONV_SEVERITY_ERROR, "duplicate", &w,
+             "same region, indicator and period as record %llu (line %llu)",
+             (unsigned long long)last->it.record, (unsigned long long)last->it.line);
+        return;
+    }
+    if (e->it.has_change && last && last->it.year == e->it.year - 1) {
+        double hv = half_unit(e->it.vdec), hp = half_unit(last->it.vdec);
+        double hc = half_unit(e->it.cdec);
+        double plo = last->it.value - hp, phi = last->it.value + hp;
+        double v = e->it.value;
+        if (plo > 0 && v - hv >= 0) {
+            double gmin = ((v - hv) / phi - 1) * 100, gmax = ((v + hv) / plo - 1) * 100;
+            double c0 = e->it.change - hc - c->growth_tol, c1 = e->it.change + hc + c->growth_tol;
+            if (c1 < gmin || c0 > gmax) {
+                struct where w = {e->it.record, e->it.line, e->it.ccol, "change_pct", sheet};
+                emit(c, CONV_SEVERITY_ERROR, "growth", &w,
+                     "change %s %% contradicts the value %s against %s the year before "
+                     "(%.1f %%)",
+                     e->change, e->value, last->value, (v / last->it.value - 1) * 100);
+            }
+        }
+    }
+    if (h->n) {
+        double m = median(h), v = e->it.value;
+        if (m > 0 && v > 0) {
+            double ratio = v / m;
+            if (ratio > c->outlier || ratio < 1 / c->outlier) {
+                struct where w = {e->it.record, e->it.line, e->it.vcol, "value", sheet};
+                emit(c, CONV_SEVERITY_WARNING, "outlier", &w,
+                     "value %s is %.3g times the median %.15g of the %d period%s before", e->value,
+                     ratio, m, h->n, h->n > 1 ? "s" : "");
+            }
+        }
+    }
+    if (h->n == HISTORY) {
+        memmove(&h->prev[0], &h->prev[1], (HISTORY - 1) * sizeof h->prev[0]);
+        h->n--;
+    }
+    h->prev[h->n++] = *e;
+}
+
+int conv_checker_finish(struct conv_checker *c)
+{
+    if (c->err.code != CONV_E_NONE)
+        return CONV_ERR;
+    if (!c->sorter)
+        return CONV_OK;
+    if (convp_sorter_finish(c->sorter, &c->err) != CONV_OK)
+        return CONV_ERR;
+    struct convp_sort_item si;
+    int r;
+    char group[600] = "";
+    size_t glen = 0;
+    int gtag = 0;
+    struct sum_group *sg = convp_calloc(c->ctx, 1, sizeof *sg);
+    struct history *hist = convp_calloc(c->ctx, 1, sizeof *hist);
+    struct entry *e = convp_malloc(c->ctx, sizeof *e);
+    char region[64] = "", code[64] = "";
+    if (!sg || !hist || !e) {
+        convp_free(c->ctx, sg);
+        convp_free(c->ctx, hist);
+        convp_free(c->ctx, e);
+        return nomem(c);
+    }
+    while ((r = convp_sorter_next(c->sorter, &si, &c->err)) == 1) {
+        int tag = si.key[0];
+        /* A sum group is its key less the role; a history, less the year. */
+        size_t n = group_len(&si, 1);
+        if (tag != gtag || n != glen || n > sizeof group || memcmp(group, si.key, n) != 0) {
+            if (gtag == 'S')
+                sum_finish(c, sg, region, code);
+            memset(sg, 0, sizeof *sg);
+            hist->n = 0;
+            gtag = tag;
+            glen = n < sizeof group ? n : sizeof group;
+            memcpy(group, si.key, glen);
+            key_parts(&si, region, sizeof region, code, sizeof code);
+        }
+        entry_from(e, &si);
+        if (tag == 'S')
+            sum_add(sg, e, si.key[si.klen - 1] == '1');
+        else
+            history_step(c, hist, e);
+    }
+    if (r == 1 || r == 0) {
+        if (gtag == 'S')
+            sum_finish(c, sg, region, code);
+    }
+    convp_free(c->ctx, sg);
+    convp_free(c->ctx, hist);
+    convp_free(c->ctx, e);
+    convp_sorter_free(c->sorter);
+    c->sorter = NULL;
+    return r < 0 ? CONV_ERR : CONV_OK;
+}
+
+const struct conv_check_counts *conv_checker_counts(const struct conv_checker *c)
+{
+    return &c->counts;
+}
+
+const struct conv_error *conv_checker_error(const struct conv_checker *c)
+{
+    return &c->err;
+}
+
+/* Read a file with the caller's reading options, less any declared schema:
+ * the checker types values itself, so that every finding is reported. */
+int conv_checker_check_file(struct conv_checker *c, const char *path,
+                            const struct conv_options *opts, struct conv_error *err)
+{
+    struct conv_options *ro = conv_options_new(c->ctx);
+    if (!ro)
+        return nomem(c);
+    for (size_t i = 0; opts && i < opts->n; i++)
+        if (strcmp(opts->names[i], "schema") && strcmp(opts->names[i], "profile") &&
+            conv_options_set(ro, opts->names[i], opts->values[i]) != CONV_OK) {
+            conv_options_free(ro);
+            return nomem(c);
+        }
+    if (opts) {
+        conv_options_set_progress(ro, opts->progress, opts->progress_user);
+        conv_options_set_diag(ro, opts->diag, opts->diag_user);
+    }
+    int rc = CONV_ERR;
+    struct conv_reader *rd = conv_reader_open_file(c->ctx, path, ro, err);
+    if (!rd)
+        goto out;
+    const char *fmt = conv_format_name(conv_reader_format(rd));
+    int sheetful = !strcmp(fmt, "xlsx") || !strcmp(fmt, "ods") || !strcmp(fmt, "xls");
+    const char *sheet = NULL;
+    if (sheetful) {
+        const char *want = conv_options_get(ro, "sheet");
+        sheet = conv_reader_info(rd, "sheet.0");
+        if (want) {
+            char key[32];
+            long idx = atol(want);
+            snprintf(key, sizeof key, "sheet.%ld", idx - 1);
+            sheet = idx > 0 && conv_reader_info(rd, key) ? conv_reader_info(rd, key) : want;
+        }
+    }
+    if (conv_checker_begin(c, path && strcmp(path, "-") ? path : "-", sheetful, sheet) !=
+        CONV_OK) {
+        if (err)
+            *err = c->err;
+        goto out;
+    }
+    const struct conv_record *rec;
+    int r;
+    while ((r = conv_reader_next(rd, &rec)) == CONV_OK)
+        if (conv_checker_add(c, rec) != CONV_OK)
+            break;
+    if (c->err.code != CONV_E_NONE) {
+        if (err)
+            *err = c->err;
+        goto out;
+    }
+    if (r == CONV_ERR) {
+        const struct conv_error *re = conv_reader_error(rd);
+        if (re->code == CONV_E_IO || re->code == CONV_E_NOMEM || re->code == CONV_E_CANCELED) {
+            if (err)
+                *err = *re;
+            goto out;
+        }
+        /* Bad input ends the reading; it is a finding like the others. */
+        struct conv_finding f;
+        memset(&f, 0, sizeof f);
+        f.rule = "read";
+        f.severity = CONV_SEVERITY_ERROR;
+        f.where = *re;
+        c->counts.errors++;
+        if (c->fn)
+            c->fn(c->user, &f);
+    }
+    if (conv_checker_finish(c) != CONV_OK) {
+        if (err)
+            *err = c->err;
+        goto out;
+    }
+    rc = CONV_OK;
+out:
+    conv_reader_close(rd);
+    conv_options_free(ro);
+    return rc;
+}

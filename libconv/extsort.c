@@ -1,0 +1,331 @@
+/*
+ * An external sort for the checker's cross-record rules: items (a key and
+ * a payload) are gathered in a buffer of a fixed budget; a full buffer is
+ * sorted and written to an unnamed temporary file as a run; at the end
+ * the runs are merged through a heap, each read back through a small
+ * window.  Memory stays within the budget plus one window per run,
+ * whatever the input's size.  Items with equal keys come out in the order
+ * they were added.
+ */
+#include "extsort.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ITEM_HEAD 8 /* u32 key length, u32 payload length */
+#define WINDOW_MIN 16384
+#define WINDOW_MAX (256 * 1024)
+
+struct run {
+    uint64_t start, end; /* byte range in the file */
+    uint64_t pos;        /* next byte to load */
+    unsigned char *win;
+    size_t len, at; /* bytes loaded, next item */
+};
+
+struct convp_sorter {
+    struct conv_context *ctx;
+    size_t budget;
+    unsigned char *buf; /* items of the current run */
+    size_t used;
+    const unsigned char **items;
+    size_t n, cap;
+    int fd; /* runs, -1 until the first spill */
+    uint64_t file_len;
+    struct run *runs;
+    size_t nruns, runs_cap;
+    size_t *heap; /* run indexes; merge phase */
+    size_t heap_n;
+    size_t mem_pos; /* in-memory phase: next item */
+    int merging;
+    int last; /* run whose item was returned last, -1 none */
+};
+
+static uint32_t rd32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static size_t item_size(const unsigned char *p)
+{
+    return ITEM_HEAD + (size_t)rd32(p) + rd32(p + 4);
+}
+
+static int key_cmp(const unsigned char *a, const unsigned char *b)
+{
+    uint32_t la = rd32(a), lb = rd32(b);
+    int c = memcmp(a + ITEM_HEAD, b + ITEM_HEAD, la < lb ? la : lb);
+    if (c)
+        return c;
+    return la < lb ? -1 : la > lb;
+}
+
+static int item_cmp(const void *x, const void *y)
+{
+    const unsigned char *a = *(const unsigned char *const *)x;
+    const unsigned char *b = *(const unsigned char *const *)y;
+    int c = key_cmp(a, b);
+    if (c)
+        return c;
+    return a < b ? -1 : a > b; /* insertion order within a run */
+}
+
+struct convp_sorter *convp_sorter_new(struct conv_context *ctx, size_t budget,
+                                      struct conv_error *err)
+{
+    struct convp_sorter *s = convp_calloc(ctx, 1, sizeof *s);
+    if (!s) {
+        convp_error_set(err, CONV_E_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    s->ctx = ctx;
+    s->budget = budget < 65536 ? 65536 : budget;
+    s->fd = -1;
+    s->last = -1;
+    return s;
+}
+
+static int nomem(struct conv_error *err)
+{
+    convp_error_set(err, CONV_E_NOMEM, NULL, 0, 0, "out of memory");
+    return CONV_ERR;
+}
+
+/* Sort the buffered items and append them to the file as a run. */
+static int spill(struct convp_sorter *s, struct conv_error *err)
+{
+    if (s->fd < 0 && (s->fd = convp_temp_fd(err)) < 0)
+        return CONV_ERR;
+    qsort(s->items, s->n, sizeof *s->items, item_cmp);
+    if (s->nruns == s->runs_cap) {
+        size_t cap = s->runs_cap ? s->runs_cap * 2 : 16;
+        struct run *r = convp_realloc(s->ctx, s->runs, cap * sizeof *r);
+        if (!r)
+            return nomem(err);
+        s->runs = r;
+        s->runs_cap = cap;
+    }
+    struct run *r = &s->runs[s->nruns++];
+    memset(r, 0, sizeof *r);
+    r->start = s->file_len;
+    /* Write in order through a staging area: the sorted items are
+     * scattered over the buffer. */
+    unsigned char stage[65536];
+    size_t staged = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t sz = item_size(s->items[i]);
+        if (staged + sz > sizeof stage) {
+            if (convp_pwrite_all(s->fd, stage, staged, s->file_len, err) != CONV_OK)
+                return CONV_ERR;
+            s->file_len += staged;
+            staged = 0;
+        }
+        if (sz > sizeof stage) {
+            if (convp_pwrite_all(s->fd, s->items[i], sz, s->file_len, err) != CONV_OK)
+                return CONV_ERR;
+            s->file_len += sz;
+            continue;
+        }
+        memcpy(stage + staged, s->items[i], sz);
+        staged += sz;
+    }
+    if (staged && convp_pwrite_all(s->fd, stage, staged, s->file_len, err) != CONV_OK)
+        return CONV_ERR;
+    s->file_len += staged;
+    r->end = s->file_len;
+    r->pos = r->start;
+    s->n = 0;
+    s->used = 0;
+    return CONV_OK;
+}
+
+int convp_sorter_add(struct convp_sorter *s, const void *key, size_t klen, const void *payload,
+                     size_t plen, struct conv_error *err)
+{
+    size_t sz = ITEM_HEAD + klen + plen;
+    if (sz > CONVP_SORT_ITEM_MAX) {
+        convp_error_set(err, CONV_E_LIMIT, NULL, 0, 0, "sort item of %zu bytes", sz);
+        return CONV_ERR;
+    }
+    if (!s->buf) {
+        if (!(s->buf = convp_malloc(s->ctx, s->budget)))
+            return nomem(err);
+    }
+    /* Item pointers count against the budget too. */
+    if (s->used + sz + (s->n + 1) * sizeof *s->items > s->budget && s->n &&
+        spill(s, err) != CONV_OK)
+        return CONV_ERR;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        const unsigned char **it = convp_realloc(s->ctx, s->items, cap * sizeof *it);
+        if (!it)
+            return nomem(err);
+        s->items = it;
+        s->cap = cap;
+    }
+    unsigned char *p = s->buf + s->used;
+    uint32_t kl = (uint32_t)klen, pl = (uint32_t)plen;
+    memcpy(p, &kl, 4);
+    memcpy(p + 4, &pl, 4);
+    memcpy(p + ITEM_HEAD, key, klen);
+    if (plen)
+        memcpy(p + ITEM_HEAD + klen, payload, plen);
+    s->items[s->n++] = p;
+    s->used += sz;
+    return CONV_OK;
+}
+
+/* Make sure the run's next item is whole in its window: 1, 0 at its end. */
+static int run_load(struct convp_sorter *s, struct run *r, size_t wsize, struct conv_error *err)
+{
+    size_t have = r->len - r->at;
+    if (have >= ITEM_HEAD && have >= item_size(r->win + r->at))
+        return 1;
+    if (r->pos >= r->end && have == 0)
+        return 0;
+    memmove(r->win, r->win + r->at, have);
+    r->len = have;
+    r->at = 0;
+    while (r->pos < r->end && r->len < wsize) {
+        size_t want = wsize - r->len;
+        if (want > r->end - r->pos)
+            want = (size_t)(r->end - r->pos);
+        ssize_t got = pread(s->fd, r->win + r->len, want, (off_t)r->pos);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            convp_error_set(err, CONV_E_IO, "temporary file", 0, 0, "read error: %s",
+                            got < 0 ? strerror(errno) : "unexpected end");
+            return -1;
+        }
+        r->len += (size_t)got;
+        r->pos += (uint64_t)got;
+    }
+    if (r->len < ITEM_HEAD || r->len < item_size(r->win)) {
+        convp_error_set(err, CONV_E_IO, "temporary file", 0, 0, "damaged sort run");
+        return -1;
+    }
+    return 1;
+}
+
+static int heap_less(struct convp_sorter *s, size_t a, size_t b)
+{
+    const struct run *ra = &s->runs[a], *rb = &s->runs[b];
+    int c = key_cmp(ra->win + ra->at, rb->win + rb->at);
+    return c < 0 || (c == 0 && a < b);
+}
+
+static void heap_down(struct convp_sorter *s, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < s->heap_n && heap_less(s, s->heap[l], s->heap[m]))
+            m = l;
+        if (l + 1 < s->heap_n && heap_less(s, s->heap[l + 1], s->heap[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        size_t t = s->heap[i];
+        s->heap[i] = s->heap[m];
+        s->heap[m] = t;
+        i = m;
+    }
+}
+
+int convp_sorter_finish(struct convp_sorter *s, struct conv_error *err)
+{
+    if (s->nruns == 0) {
+        qsort(s->items, s->n, sizeof *s->items, item_cmp);
+        s->mem_pos = 0;
+        return CONV_OK;
+    }
+    if (s->n && spill(s, err) != CONV_OK)
+        return CONV_ERR;
+    convp_free(s->ctx, s->buf);
+    s->buf = NULL;
+    convp_free(s->ctx, s->items);
+    s->items = NULL;
+    s->cap = 0;
+    size_t wsize = s->budget / s->nruns;
+    if (wsize < WINDOW_MIN)
+        wsize = WINDOW_MIN;
+    if (wsize > WINDOW_MAX)
+        wsize = WINDOW_MAX;
+    if (wsize < CONVP_SORT_ITEM_MAX)
+        wsize = CONVP_SORT_ITEM_MAX;
+    s->heap = convp_calloc(s->ctx, s->nruns, sizeof *s->heap);
+    if (!s->heap)
+        return nomem(err);
+    for (size_t i = 0; i < s->nruns; i++) {
+        struct run *r = &s->runs[i];
+        if (!(r->win = convp_malloc(s->ctx, wsize)))
+            return nomem(err);
+        int got = run_load(s, r, wsize, err);
+        if (got < 0)
+            return CONV_ERR;
+        if (got)
+            s->heap[s->heap_n++] = i;
+    }
+    for (size_t i = s->heap_n / 2; i-- > 0;)
+        heap_down(s, i);
+    s->merging = 1;
+    s->budget = wsize; /* from now on: the window size */
+    return CONV_OK;
+}
+
+int convp_sorter_next(struct convp_sorter *s, struct convp_sort_item *out, struct conv_error *err)
+{
+    const unsigned char *p;
+    if (!s->merging) {
+        if (s->mem_pos >= s->n)
+            return 0;
+        p = s->items[s->mem_pos++];
+    } else {
+        /* Step past the item returned last, then take the smallest. */
+        if (s->last >= 0) {
+            struct run *r = &s->runs[s->last];
+            r->at += item_size(r->win + r->at);
+            int got = run_load(s, r, s->budget, err);
+            if (got < 0)
+                return -1;
+            if (!got)
+                s->heap[0] = s->heap[--s->heap_n];
+            if (s->heap_n)
+                heap_down(s, 0);
+            s->last = -1;
+        }
+        if (s->heap_n == 0)
+            return 0;
+        struct run *r = &s->runs[s->heap[0]];
+        s->last = (int)s->heap[0];
+        p = r->win + r->at;
+    }
+    out->key = p + ITEM_HEAD;
+    out->klen = rd32(p);
+    out->payload = p + ITEM_HEAD + out->klen;
+    out->plen = rd32(p + 4);
+    return 1;
+}
+
+size_t convp_sorter_runs(const struct convp_sorter *s)
+{
+    return s->nruns;
+}
+
+void convp_sorter_free(struct convp_sorter *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nruns; i++)
+        convp_free(s->ctx, s->runs[i].win);
+    convp_free(s->ctx, s->runs);
+    convp_free(s->ctx, s->heap);
+    convp_free(s->ctx, s->buf);
+    convp_free(s->ctx, s->items);
+    if (s->fd >= 0)
+        close(s->fd);
+    convp_free(s->ctx, s);
+}

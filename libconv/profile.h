@@ -1,0 +1,76 @@
+/*
+ * Built-in profiles: a kind of record defined once (fields, types, labels,
+ * code shapes, allowed values, code lists) from which the library derives
+ * the declared schema, the JSON Schema and the XSD, and on which the
+ * checker (check.c) works.
+ */
+#ifndef CONV_PROFILE_H
+#define CONV_PROFILE_H
+
+#include "conv_private.h"
+
+/* What a field's value must look like, beyond its type. */
+enum convp_shape {
+    CONVP_SHAPE_TEXT = 0,   /* any text */
+    CONVP_SHAPE_REGION,     /* an administrative unit code */
+    CONVP_SHAPE_INDICATOR,  /* an indicator code */
+    CONVP_SHAPE_PERIOD,     /* 2021, 2021-Q3, 2021-H1, 2021-9M, 2021-06 */
+    CONVP_SHAPE_NUMBER,     /* an exact decimal */
+    CONVP_SHAPE_STATUS      /* one of the field's values */
+};
+
+struct convp_pfield {
+    const char *name;
+    enum conv_type type;
+    int required;
+    const char *label;    /* Vietnamese */
+    const char *label_en;
+    const char *unit;
+    enum convp_shape shape;
+    const char *codes; /* the code list the value must be in, or NULL */
+    const char *doc;   /* one sentence, English */
+};
+
+struct convp_code_list {
+    const char *name; /* "units", "regions" */
+    const unsigned char *data;
+    const size_t *size;
+};
+
+struct convp_profile {
+    const char *name;
+    const char *title;
+    const char *doc;
+    const struct convp_pfield *fields;
+    size_t n;
+    const struct convp_code_list *lists; /* {NULL} terminated */
+};
+
+/* The profile by name, or NULL. */
+const struct convp_profile *convp_profile_find(const char *name);
+/* A shape's pattern: anchored ERE, the same text as an XSD pattern
+ * (which is implicitly anchored) once ^ and $ are dropped; NULL for none. */
+const char *convp_shape_pattern(enum convp_shape shape);
+/* The allowed values of the status shape, NULL-terminated. */
+extern const char *const convp_status_values[];
+/* Field index by name, or -1. */
+long convp_profile_field(const struct convp_profile *p, const char *name);
+/* A code list's bytes (CSV), or NULL. */
+const unsigned char *convp_profile_codes(const struct convp_profile *p, const char *list,
+                                         size_t *size);
+/* The profile as a declared schema (hard types, fixed).  NULL on nomem. */
+struct conv_schema *convp_profile_schema(struct conv_context *ctx, const struct convp_profile *p);
+
+/*
+ * Period parsing shared by the checker and the report: year, kind and
+ * part.  kind is 'Y' (year), 'Q' (quarter, part 1-4), 'H' (half, 1-2),
+ * 'N' (first nine months), 'M' (month, 1-12).  0 or -1 when malformed.
+ */
+struct convp_period {
+    int year;
+    char kind;
+    int part;
+};
+int convp_period_parse(const char *s, size_t n, struct convp_period *out);
+
+#endif /* CONV_PROFILE_H */

@@ -1,0 +1,128 @@
+/*
+ * conv-info: the facts of the samples in each format (format, delimiter,
+ * sheets, record count, fields and their types, checks), JSON output,
+ * the first problems of a bad file, and the exit codes.
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void expect_in(const char *out, const char *want)
+{
+    if (!strstr(out, want))
+        fail_msg("missing '%s' in:\n%s", want, out);
+}
+
+static void test_samples(void **state)
+{
+    (void)state;
+    char *csv = tu_src("samples/indicators.csv");
+    struct tu_run r;
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV(csv));
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "format: csv (");
+    expect_in(r.out, "delimiter: ,\n");
+    expect_in(r.out, "records: 12\n");
+    expect_in(r.out, "fields: 13\n");
+    expect_in(r.out, "  value           decimal     0 empty\n");
+    expect_in(r.out, "  indicator_code  string      0 empty\n");
+    expect_in(r.out, "  plan_value      empty       12 empty\n");
+    expect_in(r.out, "indicator checks: 0 errors, 0 warnings\n");
+    tu_run_free(&r);
+
+    char *xlsx = tu_src("samples/indicators.xlsx");
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV(xlsx));
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "format: xlsx (");
+    expect_in(r.out, "sheets: 1: Dữ liệu\n");
+    expect_in(r.out, "records: 12\n");
+    tu_run_free(&r);
+
+    /* Several files as one JSON array; standard input by '-'. */
+    size_t len;
+    char *text = tu_read_file(csv, &len);
+    char *xml = tu_src("samples/indicators.xml");
+    tu_run_tool(&r, "conv-info", text, len, ARGV("--format", "json", "-", xml));
+    assert_int_equal(r.status, 0);
+    assert_true(r.out[0] == '[');
+    expect_in(r.out, "{\"file\": \"-\", \"format\": \"csv\",");
+    expect_in(r.out, "\"delimiter\": \",\"");
+    expect_in(r.out, "{\"file\": \"");
+    expect_in(r.out, "\"format\": \"xml\"");
+    expect_in(r.out, "\"records\": 12, \"complete\": true");
+    expect_in(r.out, "{\"name\": \"value\", \"type\": \"decimal\", \"empty\": 0}");
+    expect_in(r.out, "\"checked\": true, \"errors\": 0, \"warnings\": 0");
+    tu_run_free(&r);
+    free(text);
+    free(xml);
+    free(xlsx);
+    free(csv);
+}
+
+static void test_problems(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir();
+    char *bad = tu_path(dir, "bad.csv");
+    static const char doc[] = "region_code,indicator_code,period,value,unit\n"
+                              "165,01,2021,abc,tấn\n"
+                              "165,01,2021,2,tấn\n"
+                              "165,01,2021,2,tấn\n";
+    tu_write_file(bad, doc, sizeof doc - 1);
+    struct tu_run r;
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV("--max-problems", "1", bad));
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "records: 3\n");
+    expect_in(r.out, "  value           string      0 empty\n");
+    expect_in(r.out, "indicator checks: 2 errors, 0 warnings\n");
+    expect_in(r.out, "  line 2: error: type: field 'value': 'abc' is not a number\n");
+    assert_null(strstr(r.out, "duplicate")); /* listed only up to --max-problems */
+    tu_run_free(&r);
+    /* A row that stops the reading: exit 1, the error with its line. */
+    char *ragged = tu_path(dir, "ragged.csv");
+    static const char rdoc[] = "a,b\n1,2\n3,4,5\n";
+    tu_write_file(ragged, rdoc, sizeof rdoc - 1);
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV(ragged));
+    assert_int_equal(r.status, 1);
+    expect_in(r.out, "(reading stopped at an error)\n");
+    expect_in(r.out, "ragged.csv:3:");
+    tu_run_free(&r);
+    free(ragged);
+    /* --check no: no checks. */
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV("--check", "no", bad));
+    assert_null(strstr(r.out, "indicator checks"));
+    tu_run_free(&r);
+    /* Usage and I/O. */
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV("--check", "maybe", bad));
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV("--format", "text"));
+    assert_int_equal(r.status, 2);
+    tu_run_free(&r);
+    char *missing = tu_path(dir, "missing.csv");
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV(missing));
+    assert_int_equal(r.status, 3);
+    expect_in(r.err, "missing.csv");
+    tu_run_free(&r);
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV("--help"));
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "--max-problems N");
+    tu_run_free(&r);
+    free(missing);
+    free(bad);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_samples),
+        cmocka_unit_test(test_problems),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,513 @@
+/*
+ * conv-info: what a file is and holds.  Its format, encoding, delimiter,
+ * locale signals and sheets as the reader found them; its fields with the
+ * types their values have across the whole file; the record count; and
+ * the first problems (reading errors, and the indicator checks when the
+ * fields are indicator fields).  One streaming pass per file.
+ */
+#include "tool_common.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *prog = "conv-info";
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: conv-info [OPTIONS] FILE...\n"
+            "Describe files of records: format, encoding, delimiter, locale, sheets, fields\n"
+            "with the types of their values, record count, and the first problems found.\n"
+            "FILE '-' is standard input.\n"
+            "\n"
+            "Options:\n"
+            "      --format text|json       output as text (default) or JSON\n"
+            "      --max-problems N         problems listed per file (default 5; counts stay\n"
+            "                               complete)\n"
+            "      --check auto|yes|no      run the indicator checks: when the fields are\n"
+            "                               indicator fields (auto, default), always, never\n"
+            "  -q, --quiet                  no progress line\n"
+            "      --progress               progress line even when stderr is not a terminal\n"
+            "  -h, --help                   show this help and exit\n"
+            "  -V, --version                show the version and exit\n");
+    tool_print_format_options(f);
+    fprintf(f,
+            "\nExit status:\n"
+            "  0  every file was read (problems or not)\n"
+            "  1  a file could not be read to its end (bad data)\n"
+            "  2  wrong usage\n"
+            "  3  I/O or system error\n"
+            "  130 interrupted\n"
+            "\nExamples:\n"
+            "  conv-info samples/indicators.csv\n"
+            "  conv-info --format json --locale vi submission.csv\n");
+}
+
+struct field_stat {
+    uint64_t count[8]; /* per conv_type */
+};
+
+struct problems {
+    long max;
+    long n;
+    uint64_t errors, warnings;
+    char **lines;
+    struct tool_progress *progress;
+};
+
+static void add_problem(struct problems *p, const char *line)
+{
+    if (p->n >= p->max)
+        return;
+    p->lines[p->n] = strdup(line);
+    if (p->lines[p->n])
+        p->n++;
+}
+
+static void on_finding(void *user, const struct conv_finding *x)
+{
+    struct problems *p = user;
+    char line[1024];
+    const struct conv_error *w = &x->where;
+    char where[96] = "";
+    if (x->cell)
+        snprintf(where, sizeof where, "%s%s%s", x->sheet ? x->sheet : "", x->sheet ? "!" : "",
+                 x->cell);
+    else if (w->line)
+        snprintf(where, sizeof where, "line %llu", (unsigned long long)w->line);
+    snprintf(line, sizeof line, "%s%s%s: %s: %s", where, where[0] ? ": " : "",
+             x->severity == CONV_SEVERITY_ERROR ? "error" : "warning", x->rule, w->message);
+    add_problem(p, line);
+}
+
+/* The type a field's values have: one type, integer within decimal, or
+ * "mixed" with the counts. */
+static void describe_type(const struct field_stat *s, char *out, size_t size)
+{
+    int kinds = 0;
+    enum conv_type only = CONV_NULL;
+    for (int t = CONV_STRING; t <= CONV_DATETIME; t++)
+        if (s->count[t]) {
+            kinds++;
+            only = (enum conv_type)t;
+        }
+    if (kinds == 0) {
+        snprintf(out, size, "empty");
+    } else if (kinds == 1) {
+        snprintf(out, size, "%s", conv_type_name(only));
+    } else if (kinds == 2 && s->count[CONV_INTEGER] && s->count[CONV_DECIMAL]) {
+        snprintf(out, size, "decimal");
+    } else {
+        size_t n = (size_t)snprintf(out, size, "mixed (");
+        int first = 1;
+        for (int t = CONV_STRING; t <= CONV_DATETIME && n < size; t++)
+            if (s->count[t]) {
+                n += (size_t)snprintf(out + n, size - n, "%s%llu %s", first ? "" : ", ",
+                                      (unsigned long long)s->count[t],
+                                      conv_type_name((enum conv_type)t));
+                first = 0;
+            }
+        if (n < size)
+            snprintf(out + n, size - n, ")");
+    }
+}
+
+static const char *indicator_fields[] = {"region_code", "indicator_code", "period", "value",
+                                         "unit", NULL};
+
+struct info {
+    const char *path;
+    const char *format, *description;
+    long long size;
+    const char *encoding, *bom, *delimiter, *locale, *locale_signal, *header_row;
+    long nsheets;
+    const char **sheets;
+    uint64_t records;
+    size_t nfields;
+    char **names;
+    char **types;
+    uint64_t *nulls;
+    int read_ok;
+    char read_error[1024];
+    int checked;
+    struct problems probs;
+};
+
+static void print_text(const struct info *in)
+{
+    printf("file: %s\n", in->path);
+    printf("format: %s (%s)\n", in->format, in->description);
+    if (in->size >= 0)
+        printf("size: %lld bytes\n", in->size);
+    if (in->encoding)
+        printf("encoding: %s%s%s\n", in->encoding, in->bom && in->bom[0] ? ", byte-order mark " : "",
+               in->bom && in->bom[0] ? in->bom : "");
+    if (in->delimiter)
+        printf("delimiter: %s\n", in->delimiter);
+    if (in->locale)
+        printf("locale: %s%s%s%s\n", in->locale, in->locale_signal ? " (" : "",
+               in->locale_signal ? in->locale_signal : "", in->locale_signal ? ")" : "");
+    if (in->nsheets >= 0) {
+        printf("sheets: %ld", in->nsheets);
+        for (long i = 0; i < in->nsheets; i++)
+            printf("%s%s", i ? ", " : ": ", in->sheets[i]);
+        printf("\n");
+    }
+    if (in->header_row)
+        printf("header row: %s\n", in->header_row);
+    printf("records: %llu%s\n", (unsigned long long)in->records,
+           in->read_ok ? "" : " (reading stopped at an error)");
+    printf("fields: %zu\n", in->nfields);
+    size_t w = 4;
+    for (size_t i = 0; i < in->nfields; i++)
+        if (strlen(in->names[i]) > w)
+            w = strlen(in->names[i]);
+    for (size_t i = 0; i < in->nfields; i++)
+        printf("  %-*s  %-10s  %llu empty\n", (int)w, in->names[i], in->types[i],
+               (unsigned long long)in->nulls[i]);
+    if (!in->read_ok)
+        printf("error: %s\n", in->read_error);
+    if (in->checked)
+        printf("indicator checks: %llu errors, %llu warnings\n",
+               (unsigned long long)in->probs.errors, (unsigned long long)in->probs.warnings);
+    for (long i = 0; i < in->probs.n; i++)
+        printf("  %s\n", in->probs.lines[i]);
+}
+
+static void json_str_or_null(const char *s)
+{
+    if (s)
+        tool_json_string(stdout, s);
+    else
+        fputs("null", stdout);
+}
+
+static void print_json(const struct info *in, int first)
+{
+    printf("%s  {\"file\": ", first ? "" : ",\n");
+    tool_json_string(stdout, in->path);
+    printf(", \"format\": ");
+    tool_json_string(stdout, in->format);
+    if (in->size >= 0)
+        printf(", \"size\": %lld", in->size);
+    printf(",\n   \"encoding\": ");
+    json_str_or_null(in->encoding);
+    printf(", \"bom\": ");
+    json_str_or_null(in->bom && in->bom[0] ? in->bom : NULL);
+    printf(", \"delimiter\": ");
+    json_str_or_null(in->delimiter);
+    printf(", \"locale\": ");
+    json_str_or_null(in->locale);
+    printf(", \"locale_signal\": ");
+    json_str_or_null(in->locale_signal);
+    printf(", \"header_row\": %s", in->header_row ? in->header_row : "null");
+    printf(",\n   \"sheets\": ");
+    if (in->nsheets < 0) {
+        printf("null");
+    } else {
+        printf("[");
+        for (long i = 0; i < in->nsheets; i++) {
+            printf("%s", i ? ", " : "");
+            tool_json_string(stdout, in->sheets[i]);
+        }
+        printf("]");
+    }
+    printf(", \"records\": %llu, \"complete\": %s,\n   \"fields\": [",
+           (unsigned long long)in->records, in->read_ok ? "true" : "false");
+    for (size_t i = 0; i < in->nfields; i++) {
+        printf("%s\n     {\"name\": ", i ? "," : "");
+        tool_json_string(stdout, in->names[i]);
+        printf(", \"type\": ");
+        tool_json_string(stdout, in->types[i]);
+        printf(", \"empty\": %llu}", (unsigned long long)in->nulls[i]);
+    }
+    printf("],\n   \"error\": ");
+    json_str_or_null(in->read_ok ? NULL : in->read_error);
+    printf(", \"checked\": %s, \"errors\": %llu, \"warnings\": %llu,\n   \"problems\": [",
+           in->checked ? "true" : "false", (unsigned long long)in->probs.errors,
+           (unsigned long long)in->probs.warnings);
+    for (long i = 0; i < in->probs.n; i++) {
+        printf("%s", i ? ", " : "");
+        tool_json_string(stdout, in->probs.lines[i]);
+    }
+    printf("]}");
+}
+
+/* Describe one file; returns an exit code. */
+static int describe(struct conv_context *ctx, const char *path, struct conv_options *opts,
+                    int check_mode, long max_problems, int json, int *printed)
+{
+    struct info in;
+    memset(&in, 0, sizeof in);
+    in.path = path;
+    in.size = -1;
+    in.nsheets = -1;
+    in.read_ok = 1;
+    struct stat st;
+    if (strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        in.size = (long long)st.st_size;
+    struct conv_error err;
+    conv_error_clear(&err);
+    struct conv_reader *rd = conv_reader_open_file(ctx, path, opts, &err);
+    if (!rd) {
+        tool_print_error(prog, &err);
+        return tool_exit_code(&err);
+    }
+    const struct conv_format *fmt = conv_reader_format(rd);
+    in.format = conv_format_name(fmt);
+    in.description = conv_format_description(fmt);
+    int sheetful = !strcmp(in.format, "xlsx") || !strcmp(in.format, "ods") ||
+                   !strcmp(in.format, "xls");
+    const char *sheets = conv_reader_info(rd, "sheets");
+    if (sheets) {
+        in.nsheets = atol(sheets);
+        in.sheets = calloc((size_t)in.nsheets + 1, sizeof *in.sheets);
+        for (long i = 0; in.sheets && i < in.nsheets; i++) {
+            char key[32];
+            snprintf(key, sizeof key, "sheet.%ld", i);
+            in.sheets[i] = conv_reader_info(rd, key);
+            if (!in.sheets[i])
+                in.sheets[i] = "?";
+        }
+        if (!in.sheets)
+            in.nsheets = -1;
+    }
+    in.probs.max = max_problems;
+    in.probs.lines = calloc((size_t)max_problems + 1, sizeof *in.probs.lines);
+
+    /* The checks run when asked, or when the header has indicator fields. */
+    const struct conv_schema *schema = conv_reader_schema(rd);
+    int run_check = check_mode == 1;
+    if (check_mode == 0) {
+        int have = 0;
+        for (size_t k = 0; indicator_fields[k]; k++)
+            have += conv_schema_find(schema, indicator_fields[k]) >= 0;
+        run_check = have >= 3;
+    }
+    struct conv_checker *chk = NULL;
+    struct field_stat *stats = NULL;
+    size_t nstats = 0;
+    int status = TOOL_EXIT_OK;
+    if (run_check) {
+        chk = conv_checker_new(ctx, "indicators", NULL, on_finding, &in.probs, &err);
+        if (!chk || conv_checker_begin(chk, path, sheetful,
+                                       in.nsheets > 0 ? in.sheets[0] : NULL) != CONV_OK) {
+            tool_print_error(prog, chk ? conv_checker_error(chk) : &err);
+            status = TOOL_EXIT_IO;
+            goto out;
+        }
+        in.checked = 1;
+    }
+    const struct conv_record *rec;
+    int r;
+    while ((r = conv_reader_next(rd, &rec)) == CONV_OK) {
+        in.records++;
+        schema = conv_reader_schema(rd);
+        size_t nf = conv_schema_count(schema);
+        if (nf > nstats) {
+            struct field_stat *s = realloc(stats, nf * sizeof *s);
+            if (!s) {
+                fprintf(stderr, "%s: out of memory\n", prog);
+                status = TOOL_EXIT_IO;
+                goto out;
+            }
+            memset(s + nstats, 0, (nf - nstats) * sizeof *s);
+            stats = s;
+            nstats = nf;
+        }
+        for (size_t i = 0; i < conv_record_count(rec); i++) {
+            long k = conv_schema_find(schema, conv_record_name(rec, i));
+            if (k >= 0)
+                stats[k].count[conv_record_value(rec, i)->type & 7]++;
+        }
+        if (chk && conv_checker_add(chk, rec) != CONV_OK) {
+            tool_print_error(prog, conv_checker_error(chk));
+            status = TOOL_EXIT_IO;
+            goto out;
+        }
+    }
+    if (r == CONV_ERR) {
+        const struct conv_error *e = conv_reader_error(rd);
+        if (tool_exit_code(e) != TOOL_EXIT_DATA) {
+            tool_print_error(prog, e);
+            status = tool_exit_code(e);
+            goto out;
+        }
+        in.read_ok = 0;
+        conv_error_format(e, in.read_error, sizeof in.read_error);
+        status = TOOL_EXIT_DATA;
+    }
+    if (chk && conv_checker_finish(chk) != CONV_OK) {
+        tool_print_error(prog, conv_checker_error(chk));
+        status = TOOL_EXIT_IO;
+        goto out;
+    }
+    if (chk) {
+        in.probs.errors = conv_checker_counts(chk)->errors;
+        in.probs.warnings = conv_checker_counts(chk)->warnings;
+    }
+    /* Reader facts known once the data has been read (locale). */
+    in.encoding = conv_reader_info(rd, "encoding");
+    in.bom = conv_reader_info(rd, "bom");
+    in.delimiter = conv_reader_info(rd, "delimiter");
+    in.locale = conv_reader_info(rd, "locale");
+    in.locale_signal = conv_reader_info(rd, "locale-signal");
+    in.header_row = conv_reader_info(rd, "header-row");
+    schema = conv_reader_schema(rd);
+    in.nfields = conv_schema_count(schema);
+    in.names = calloc(in.nfields + 1, sizeof *in.names);
+    in.types = calloc(in.nfields + 1, sizeof *in.types);
+    in.nulls = calloc(in.nfields + 1, sizeof *in.nulls);
+    if (!in.names || !in.types || !in.nulls) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        status = TOOL_EXIT_IO;
+        goto out;
+    }
+    for (size_t i = 0; i < in.nfields; i++) {
+        struct field_stat zero;
+        memset(&zero, 0, sizeof zero);
+        const struct field_stat *s = i < nstats ? &stats[i] : &zero;
+        char type[160];
+        describe_type(s, type, sizeof type);
+        in.names[i] = (char *)conv_schema_field(schema, i)->name;
+        in.types[i] = strdup(type);
+        uint64_t seen = 0;
+        for (int t = 0; t < 8; t++)
+            seen += s->count[t];
+        in.nulls[i] = s->count[CONV_NULL] + (in.records - seen);
+        if (!in.types[i])
+            in.types[i] = "?";
+    }
+    if (json)
+        print_json(&in, *printed == 0);
+    else
+        print_text(&in);
+    ++*printed;
+    for (size_t i = 0; i < in.nfields; i++)
+        if (in.types[i] && strcmp(in.types[i], "?"))
+            free(in.types[i]);
+out:
+    free(stats);
+    free(in.names);
+    free(in.types);
+    free(in.nulls);
+    free(in.sheets);
+    for (long i = 0; i < in.probs.n; i++)
+        free(in.probs.lines[i]);
+    free(in.probs.lines);
+    conv_checker_free(chk);
+    conv_reader_close(rd);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    int progress_mode = 0, json = 0, check_mode = 0;
+    long max_problems = 5;
+    char **files = calloc((size_t)argc + 1, sizeof *files);
+    size_t nfiles = 0;
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *opts = ctx ? conv_options_new(ctx) : NULL;
+    if (!files || !opts) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return TOOL_EXIT_IO;
+    }
+    int status = TOOL_EXIT_OK, only_args = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_args || a[0] != '-' || !strcmp(a, "-")) {
+            files[nfiles++] = argv[i];
+        } else if (!strcmp(a, "--")) {
+            only_args = 1;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            goto out;
+        } else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+            printf("conv-info (libconv) %s\n", conv_version());
+            goto out;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            progress_mode = -1;
+        } else if (!strcmp(a, "--progress")) {
+            progress_mode = 1;
+        } else if (!strcmp(a, "--format") || !strcmp(a, "--max-problems") ||
+                   !strcmp(a, "--check")) {
+            if (i + 1 >= argc) {
+                status = tool_usage_error(prog, "option %s needs a value", a);
+                goto out;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--format")) {
+                if (strcmp(v, "text") && strcmp(v, "json")) {
+                    status = tool_usage_error(prog, "--format: expected text or json, got '%s'", v);
+                    goto out;
+                }
+                json = !strcmp(v, "json");
+            } else if (!strcmp(a, "--check")) {
+                if (!strcmp(v, "auto"))
+                    check_mode = 0;
+                else if (!strcmp(v, "yes"))
+                    check_mode = 1;
+                else if (!strcmp(v, "no"))
+                    check_mode = -1;
+                else {
+                    status = tool_usage_error(prog, "--check: expected auto, yes or no, got '%s'",
+                                              v);
+                    goto out;
+                }
+            } else {
+                char *end;
+                errno = 0;
+                max_problems = strtol(v, &end, 10);
+                if (errno || end == v || *end || max_problems < 0 || max_problems > 100000) {
+                    status = tool_usage_error(prog, "--max-problems: expected a count, got '%s'", v);
+                    goto out;
+                }
+            }
+        } else {
+            int r = tool_format_option(prog, argc, argv, &i, opts);
+            if (r < 0) {
+                status = TOOL_EXIT_USAGE;
+                goto out;
+            }
+            if (r == 0) {
+                status = tool_usage_error(prog, "unknown option '%s'", a);
+                goto out;
+            }
+        }
+    }
+    if (nfiles == 0) {
+        status = tool_usage_error(prog, "no input file ('-' for standard input)");
+        goto out;
+    }
+    struct tool_progress progress;
+    tool_progress_init(&progress, prog, progress_mode);
+    conv_options_set_progress(opts, tool_progress_cb, &progress);
+    conv_options_set_diag(opts, tool_diag_cb, &progress);
+    tool_catch_signals();
+    if (json)
+        printf("[\n");
+    int printed = 0;
+    for (size_t k = 0; k < nfiles; k++) {
+        if (!json && printed)
+            printf("\n");
+        int s = describe(ctx, files[k], opts, check_mode, max_problems, json, &printed);
+        tool_progress_end(&progress);
+        if (s > status)
+            status = s;
+        if (s == TOOL_EXIT_INTERRUPTED)
+            break;
+    }
+    if (json)
+        printf("\n]\n");
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "%s: write error on standard output\n", prog);
+        status = TOOL_EXIT_IO;
+    }
+out:
+    conv_options_free(opts);
+    conv_context_free(ctx);
+    free(files);
+    return status;
+}
