@@ -31,6 +31,7 @@ enum { MAP_UNKNOWN = -1, MAP_SHEET = -2 };
 struct region_info {
     char *name;
     char valid_from[11], valid_to[11]; /* "" when open */
+    long from, to;                     /* the same as yyyymmdd, 0 when open */
 };
 
 struct conv_checker {
@@ -57,6 +58,8 @@ struct conv_checker {
     struct convp_sorter *sorter;
     struct conv_check_counts counts;
     struct convp_buf key, pay;
+    /* the profile fields the rules across records use, or -1 */
+    long fi_region, fi_code, fi_parent, fi_period, fi_value, fi_change, fi_unit;
 };
 
 /* ---- findings ------------------------------------------------------------------------------ */
@@ -108,6 +111,15 @@ static int nomem(struct conv_checker *c)
 }
 
 /* ---- code lists ---------------------------------------------------------------------------- */
+
+/* A YYYY-MM-DD date as yyyymmdd, 0 for "". */
+static long date_num(const char *d)
+{
+    if (!d[0])
+        return 0;
+    return atol(d) * 10000 + atol(d + 5) * 100 + atol(d + 8);
+}
+
 
 static struct conv_reader *open_list(struct conv_checker *c, const char *list, const char *opt,
                                      struct conv_options *ro)
@@ -188,6 +200,8 @@ static int load_list(struct conv_checker *c, const char *list, const char *opt,
             }
             snprintf(ri->valid_from, sizeof ri->valid_from, "%s", from ? from : "");
             snprintf(ri->valid_to, sizeof ri->valid_to, "%s", to ? to : "");
+            ri->from = date_num(ri->valid_from);
+            ri->to = date_num(ri->valid_to);
             if (name && !(ri->name = convp_strdup(c->ctx, name))) {
                 nomem(c);
                 goto out;
@@ -243,6 +257,13 @@ struct conv_checker *conv_checker_new(struct conv_context *ctx, const char *prof
     }
     c->ctx = ctx;
     c->prof = p;
+    c->fi_region = convp_profile_field(p, "region_code");
+    c->fi_code = convp_profile_field(p, "indicator_code");
+    c->fi_parent = convp_profile_field(p, "parent_code");
+    c->fi_period = convp_profile_field(p, "period");
+    c->fi_value = convp_profile_field(p, "value");
+    c->fi_change = convp_profile_field(p, "change_pct");
+    c->fi_unit = convp_profile_field(p, "unit");
     c->fn = fn;
     c->user = user;
     convp_buf_init(&c->key, ctx);
@@ -381,7 +402,9 @@ static int decimals_of(const char *s, size_t n)
     return d;
 }
 
-static void period_bounds(const struct convp_period *p, char start[11], char end[11])
+/* The first and last day of a period as yyyymmdd (day 31 for every
+ * month: it compares right against real dates). */
+static void period_bounds(const struct convp_period *p, long *start, long *end)
 {
     int m0 = 1, m1 = 12;
     switch (p->kind) {
@@ -402,8 +425,8 @@ static void period_bounds(const struct convp_period *p, char start[11], char end
     default:
         break;
     }
-    snprintf(start, 11, "%04d-%02d-01", p->year, m0);
-    snprintf(end, 11, "%04d-%02d-31", p->year, m1); /* compares right: no day 31 is missed */
+    *start = (long)p->year * 10000 + m0 * 100 + 1;
+    *end = (long)p->year * 10000 + m1 * 100 + 31;
 }
 
 /* The payload of a sort item. */
@@ -431,17 +454,24 @@ static int add_item(struct conv_checker *c, const struct item *it, const char *v
     return convp_sorter_add(c->sorter, c->key.data, c->key.len, b->data, b->len, &c->err);
 }
 
-static int key_start(struct conv_checker *c, char tag, const char *region, size_t rlen,
-                     const char *code, size_t clen, const struct convp_period *p)
+/*
+ * The sort key of an item: region \x01 code \x01, then four bytes of
+ * period (kind, part, year big-endian) and one of role.  The fixed tail
+ * puts a history in year order, each year's components right after their
+ * total, and keeps most keys within the 16 bytes the sort compares first.
+ */
+#define KEY_TAIL 5
+
+static int key_make(struct conv_checker *c, const char *region, size_t rlen, const char *code,
+                    size_t clen, const struct convp_period *p, char role)
 {
-    char per[16];
-    /* Same kind of period, then the year: a history runs in year order. */
-    int n = snprintf(per, sizeof per, "%c%02d\x01%04d", p->kind, p->part, p->year);
+    char tail[KEY_TAIL] = {p->kind, (char)p->part, (char)(p->year >> 8), (char)(p->year & 0xff),
+                           role};
     struct convp_buf *k = &c->key;
     k->len = 0;
-    if (convp_buf_putc(k, tag) != 0 || convp_buf_append(k, region, rlen) != 0 ||
-        convp_buf_putc(k, '\x01') != 0 || convp_buf_append(k, code, clen) != 0 ||
-        convp_buf_putc(k, '\x01') != 0 || convp_buf_append(k, per, (size_t)n) != 0)
+    if (convp_buf_append(k, region, rlen) != 0 || convp_buf_putc(k, '\x01') != 0 ||
+        convp_buf_append(k, code, clen) != 0 || convp_buf_putc(k, '\x01') != 0 ||
+        convp_buf_append(k, tail, sizeof tail) != 0)
         return nomem(c);
     return CONV_OK;
 }
@@ -574,27 +604,19 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
                 continue;
             }
         }
-        if (!strcmp(f->name, "region_code"))
-            ok_region = 1;
-        else if (!strcmp(f->name, "indicator_code"))
-            ok_code = 1;
-        else if (!strcmp(f->name, "value"))
-            ok_value = 1;
-        else if (!strcmp(f->name, "change_pct"))
-            ok_change = 1;
+        long fi = (long)i;
+        ok_region |= fi == c->fi_region;
+        ok_code |= fi == c->fi_code;
+        ok_value |= fi == c->fi_value;
+        ok_change |= fi == c->fi_change;
     }
 
-    long fi_region = convp_profile_field(p, "region_code");
-    long fi_code = convp_profile_field(p, "indicator_code");
-    long fi_parent = convp_profile_field(p, "parent_code");
-    long fi_value = convp_profile_field(p, "value");
-    long fi_change = convp_profile_field(p, "change_pct");
-    long fi_unit = convp_profile_field(p, "unit");
-    if (fi_region < 0 || fi_code < 0 || fi_parent < 0 || fi_value < 0 || fi_change < 0 ||
-        fi_unit < 0)
+    if (c->fi_region < 0 || c->fi_code < 0 || c->fi_parent < 0 || c->fi_value < 0 ||
+        c->fi_change < 0 || c->fi_unit < 0 || c->fi_period < 0)
         return CONV_OK; /* a profile without the cross-record fields */
-    const struct convp_slot *sr = at[fi_region], *sc = at[fi_code], *sp = at[fi_parent];
-    const struct convp_slot *sv = at[fi_value], *sch = at[fi_change], *su = at[fi_unit];
+    const struct convp_slot *sr = at[c->fi_region], *sc = at[c->fi_code];
+    const struct convp_slot *sp = at[c->fi_parent], *sv = at[c->fi_value];
+    const struct convp_slot *sch = at[c->fi_change], *su = at[c->fi_unit];
     int has_parent = sp && sp->value.type != CONV_NULL && sp->value.len > 0;
     if (has_parent && ok_code && sp->value.len == sc->value.len &&
         !memcmp(sp->value.text, sc->value.text, sc->value.len)) {
@@ -607,20 +629,20 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
         long ri = convp_schema_find_n(c->regions, sr->value.text, sr->value.len);
         if (ri >= 0 && (size_t)ri < c->rinfo_cap) {
             const struct region_info *info = &c->rinfo[ri];
-            char start[11], end[11];
-            period_bounds(&per, start, end);
+            long start, end;
+            period_bounds(&per, &start, &end);
             struct where rw = {rec->index, sr->line, sr->column, "region_code", sheet};
-            if (info->valid_to[0] && strcmp(start, info->valid_to) > 0)
+            if (info->to && start > info->to)
                 emit(c, CONV_SEVERITY_WARNING, "region-period", &rw,
                      "region code %s (%s) ended on %s, before period %.20s: later periods use "
                      "the codes of the new administrative units",
                      sr->value.text, info->name ? info->name : "?", info->valid_to,
-                     at[convp_profile_field(p, "period")]->value.text);
-            else if (info->valid_from[0] && strcmp(end, info->valid_from) < 0)
+                     at[c->fi_period]->value.text);
+            else if (info->from && end < info->from)
                 emit(c, CONV_SEVERITY_WARNING, "region-period", &rw,
                      "region code %s (%s) starts on %s, after period %.20s", sr->value.text,
                      info->name ? info->name : "?", info->valid_from,
-                     at[convp_profile_field(p, "period")]->value.text);
+                     at[c->fi_period]->value.text);
         }
     }
     if (!(ok_region && ok_code && ok_period && ok_value))
@@ -650,22 +672,16 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
     }
     const char *region = sr->value.text, *code = sc->value.text;
     size_t rlen = sr->value.len, clen = sc->value.len;
-    /* History: region, indicator, kind of period, year. */
-    if (key_start(c, 'H', region, rlen, code, clen, &per) != CONV_OK ||
+    /* The record under its own code (role 0): its history, and the total
+     * of its components; a component also under its parent's code (role
+     * 1), carrying its own code.  Keys sort a history by year and put
+     * each year's components right after their total. */
+    if (key_make(c, region, rlen, code, clen, &per, 0) != CONV_OK ||
         add_item(c, &it, sv->value.text, unit, ctext, "") != CONV_OK)
         return CONV_ERR;
-    /* Sums: the total under its own code, role 0; a component under its
-     * parent's, role 1, carrying its own code. */
-    if (key_start(c, 'S', region, rlen, code, clen, &per) != CONV_OK ||
-        convp_buf_append(&c->key, "\x01" "0", 2) != 0)
-        return nomem(c);
-    it.codelen = 0;
-    if (add_item(c, &it, sv->value.text, unit, ctext, "") != CONV_OK)
-        return CONV_ERR;
     if (has_parent && sp->value.len <= 32) {
-        if (key_start(c, 'S', region, rlen, sp->value.text, sp->value.len, &per) != CONV_OK ||
-            convp_buf_append(&c->key, "\x01" "1", 2) != 0)
-            return nomem(c);
+        if (key_make(c, region, rlen, sp->value.text, sp->value.len, &per, 1) != CONV_OK)
+            return CONV_ERR;
         it.codelen = (uint16_t)clen;
         if (add_item(c, &it, sv->value.text, unit, ctext, code) != CONV_OK)
             return CONV_ERR;
@@ -711,32 +727,26 @@ static double half_unit(int dec)
     return 0.5 * pow(10.0, -dec);
 }
 
-/* Key fields: tag, region, code, kind+part, year[, role]. */
+/* The region and code of a key. */
 static void key_parts(const struct convp_sort_item *si, char *region, size_t rsize, char *code,
                       size_t csize)
 {
-    const unsigned char *k = si->key + 1, *e = si->key + si->klen;
+    const unsigned char *k = si->key, *e = si->key + si->klen - KEY_TAIL;
     const unsigned char *a = memchr(k, 1, (size_t)(e - k));
     if (!a)
         a = e;
-    snprintf(region, rsize, "%.*s", (int)(a - k), (const char *)k);
-    const unsigned char *b = a < e ? memchr(a + 1, 1, (size_t)(e - a - 1)) : NULL;
+    size_t n = (size_t)(a - k) < rsize - 1 ? (size_t)(a - k) : rsize - 1;
+    memcpy(region, k, n);
+    region[n] = '\0';
+    code[0] = '\0';
+    if (a == e)
+        return;
+    const unsigned char *b = memchr(a + 1, 1, (size_t)(e - a - 1));
     if (!b)
         b = e;
-    snprintf(code, csize, "%.*s", a < e ? (int)(b - a - 1) : 0, a < e ? (const char *)a + 1 : "");
-}
-
-static size_t group_len(const struct convp_sort_item *si, int drop_fields)
-{
-    /* The key without its last drop_fields \x01-separated fields. */
-    size_t n = si->klen;
-    for (int i = 0; i < drop_fields; i++) {
-        while (n > 0 && si->key[n - 1] != 1)
-            n--;
-        if (n > 0)
-            n--;
-    }
-    return n;
+    n = (size_t)(b - a - 1) < csize - 1 ? (size_t)(b - a - 1) : csize - 1;
+    memcpy(code, a + 1, n);
+    code[n] = '\0';
 }
 
 struct sum_group {
@@ -747,8 +757,18 @@ struct sum_group {
     int min_dec;
     int unit_mismatch;
     struct entry first;
-    char list[400];
+    size_t list_len;
+    char list[SUM_LIST * (40 + TEXT_MAX + 4) + 8];
 };
+
+static void list_add(struct sum_group *g, const char *s, size_t n)
+{
+    if (g->list_len + n < sizeof g->list) {
+        memcpy(g->list + g->list_len, s, n);
+        g->list_len += n;
+        g->list[g->list_len] = '\0';
+    }
+}
 
 static void sum_finish(struct conv_checker *c, struct sum_group *g, const char *region,
                        const char *code)
@@ -800,12 +820,17 @@ static void sum_add(struct sum_group *g, const struct entry *e, int role)
     g->sum += e->it.value;
     if (e->it.vdec < g->min_dec)
         g->min_dec = e->it.vdec;
-    size_t len = strlen(g->list);
-    if (g->n < SUM_LIST)
-        snprintf(g->list + len, sizeof g->list - len, "%s%s %s", g->n ? " + " : "", e->code,
-                 e->value);
-    else if (g->n == SUM_LIST)
-        snprintf(g->list + len, sizeof g->list - len, " + ...");
+    if (g->n < SUM_LIST) {
+        /* "code value" joined by " + ": codes are at most 32 bytes, values
+         * TEXT_MAX, so SUM_LIST of them fit. */
+        if (g->n)
+            list_add(g, " + ", 3);
+        list_add(g, e->code, strlen(e->code));
+        list_add(g, " ", 1);
+        list_add(g, e->value, strlen(e->value));
+    } else if (g->n == SUM_LIST) {
+        list_add(g, " + ...", 6);
+    }
     g->n++;
 }
 
@@ -886,9 +911,8 @@ int conv_checker_finish(struct conv_checker *c)
         return CONV_ERR;
     struct convp_sort_item si;
     int r;
-    char group[600] = "";
+    char group[128];
     size_t glen = 0;
-    int gtag = 0;
     struct sum_group *sg = convp_calloc(c->ctx, 1, sizeof *sg);
     struct history *hist = convp_calloc(c->ctx, 1, sizeof *hist);
     struct entry *e = convp_malloc(c->ctx, sizeof *e);
@@ -899,30 +923,38 @@ int conv_checker_finish(struct conv_checker *c)
         convp_free(c->ctx, e);
         return nomem(c);
     }
+    char hgroup[128];
+    size_t hlen = 0;
+    int have_sum = 0, have_hist = 0;
     while ((r = convp_sorter_next(c->sorter, &si, &c->err)) == 1) {
-        int tag = si.key[0];
-        /* A sum group is its key less the role; a history, less the year. */
-        size_t n = group_len(&si, 1);
-        if (tag != gtag || n != glen || n > sizeof group || memcmp(group, si.key, n) != 0) {
-            if (gtag == 'S')
+        /* A sum group is the key less its role; a history, less the year
+         * too. */
+        if (si.klen < KEY_TAIL + 4 || si.klen > sizeof group)
+            continue; /* not made by conv_checker_add */
+        size_t ns = si.klen - 1, nh = si.klen - 3;
+        if (!have_sum || ns != glen || memcmp(group, si.key, ns) != 0) {
+            if (have_sum)
                 sum_finish(c, sg, region, code);
             memset(sg, 0, sizeof *sg);
-            hist->n = 0;
-            gtag = tag;
-            glen = n < sizeof group ? n : sizeof group;
-            memcpy(group, si.key, glen);
+            have_sum = 1;
+            glen = ns;
+            memcpy(group, si.key, ns);
             key_parts(&si, region, sizeof region, code, sizeof code);
         }
+        if (!have_hist || nh != hlen || memcmp(hgroup, si.key, nh) != 0) {
+            hist->n = 0;
+            have_hist = 1;
+            hlen = nh;
+            memcpy(hgroup, si.key, nh);
+        }
         entry_from(e, &si);
-        if (tag == 'S')
-            sum_add(sg, e, si.key[si.klen - 1] == '1');
-        else
+        int role = si.key[si.klen - 1] == 1;
+        if (!role)
             history_step(c, hist, e);
+        sum_add(sg, e, role);
     }
-    if (r == 1 || r == 0) {
-        if (gtag == 'S')
-            sum_finish(c, sg, region, code);
-    }
+    if (r >= 0 && have_sum)
+        sum_finish(c, sg, region, code);
     convp_free(c->ctx, sg);
     convp_free(c->ctx, hist);
     convp_free(c->ctx, e);

@@ -10,6 +10,7 @@
 #include "extsort.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -24,13 +25,41 @@ struct run {
     size_t len, at; /* bytes loaded, next item */
 };
 
+/* An item of the current run: the first 16 key bytes, big-endian (zero
+ * padded), decide most comparisons without touching the item. */
+struct slot {
+    uint64_t k0, k1;
+    const unsigned char *p;
+};
+
+/* A full buffer being sorted and written by a second thread, while the
+ * caller fills the other: the thread allocates nothing (the caller's
+ * allocator need not be thread-safe) and touches only its buffer, the
+ * file and the run slot reserved for it. */
+struct job {
+    struct convp_sorter *s;
+    struct slot *items;
+    size_t n;
+    struct run *run;
+    uint64_t start; /* where the run goes in the file */
+    uint64_t end;
+    struct conv_error err;
+    int rc;
+};
+
 struct convp_sorter {
     struct conv_context *ctx;
-    size_t budget;
+    size_t budget;      /* bytes of items held, both buffers together */
     unsigned char *buf; /* items of the current run */
     size_t used;
-    const unsigned char **items;
+    struct slot *items;
     size_t n, cap;
+    unsigned char *buf2; /* the other buffer: the job's, or idle */
+    struct slot *items2;
+    size_t cap2;
+    pthread_t thread;
+    int busy; /* a job is running */
+    struct job job;
     int fd; /* runs, -1 until the first spill */
     uint64_t file_len;
     struct run *runs;
@@ -65,12 +94,88 @@ static int key_cmp(const unsigned char *a, const unsigned char *b)
 
 static int item_cmp(const void *x, const void *y)
 {
-    const unsigned char *a = *(const unsigned char *const *)x;
-    const unsigned char *b = *(const unsigned char *const *)y;
+    const struct slot *sa = x, *sb = y;
+    if (sa->k0 != sb->k0)
+        return sa->k0 < sb->k0 ? -1 : 1;
+    if (sa->k1 != sb->k1)
+        return sa->k1 < sb->k1 ? -1 : 1;
+    const unsigned char *a = sa->p, *b = sb->p;
     int c = key_cmp(a, b);
     if (c)
         return c;
     return a < b ? -1 : a > b; /* insertion order within a run */
+}
+
+static inline int slot_less(const struct slot *a, const struct slot *b)
+{
+    if (a->k0 != b->k0)
+        return a->k0 < b->k0;
+    if (a->k1 != b->k1)
+        return a->k1 < b->k1;
+    return item_cmp(a, b) < 0;
+}
+
+static void swap_slots(struct slot *a, struct slot *b)
+{
+    struct slot t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Quicksort with the comparison inlined (qsort's callback per comparison
+ * costs as much as the comparison): median of three, insertion sort for
+ * short ranges, recursion on the smaller side only. */
+static void sort_slots(struct slot *v, size_t n)
+{
+    while (n > 16) {
+        size_t mid = n / 2;
+        if (slot_less(&v[mid], &v[0]))
+            swap_slots(&v[mid], &v[0]);
+        if (slot_less(&v[n - 1], &v[mid])) {
+            swap_slots(&v[n - 1], &v[mid]);
+            if (slot_less(&v[mid], &v[0]))
+                swap_slots(&v[mid], &v[0]);
+        }
+        struct slot pivot = v[mid];
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (slot_less(&v[i], &pivot))
+                i++;
+            while (slot_less(&pivot, &v[j]))
+                j--;
+            if (i >= j)
+                break;
+            swap_slots(&v[i], &v[j]);
+            i++;
+            j--;
+        }
+        size_t left = j + 1;
+        if (left < n - left) {
+            sort_slots(v, left);
+            v += left;
+            n -= left;
+        } else {
+            sort_slots(v + left, n - left);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct slot t = v[i];
+        size_t j = i;
+        while (j > 0 && slot_less(&t, &v[j - 1])) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = t;
+    }
+}
+
+static uint64_t be64(const unsigned char *k, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++)
+        v = v << 8 | (i < n ? k[i] : 0);
+    return v;
 }
 
 struct convp_sorter *convp_sorter_new(struct conv_context *ctx, size_t budget,
@@ -94,12 +199,81 @@ static int nomem(struct conv_error *err)
     return CONV_ERR;
 }
 
-/* Sort the buffered items and append them to the file as a run. */
+/* Sort items and write them at start in the file: CONV_OK with *end set. */
+static int write_run(int fd, struct slot *items, size_t n, uint64_t start, uint64_t *end,
+                     struct conv_error *err)
+{
+    sort_slots(items, n);
+    /* Write in order through a staging area: the sorted items are
+     * scattered over the buffer. */
+    unsigned char stage[65536];
+    size_t staged = 0;
+    uint64_t at = start;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *it = items[i].p;
+        size_t sz = item_size(it);
+        if (staged + sz > sizeof stage) {
+            if (convp_pwrite_all(fd, stage, staged, at, err) != CONV_OK)
+                return CONV_ERR;
+            at += staged;
+            staged = 0;
+        }
+        if (sz > sizeof stage) {
+            if (convp_pwrite_all(fd, it, sz, at, err) != CONV_OK)
+                return CONV_ERR;
+            at += sz;
+            continue;
+        }
+        memcpy(stage + staged, it, sz);
+        staged += sz;
+    }
+    if (staged && convp_pwrite_all(fd, stage, staged, at, err) != CONV_OK)
+        return CONV_ERR;
+    *end = at + staged;
+    return CONV_OK;
+}
+
+static void *job_main(void *arg)
+{
+    struct job *j = arg;
+    conv_error_clear(&j->err);
+    j->rc = write_run(j->s->fd, j->items, j->n, j->start, &j->end, &j->err);
+    return NULL;
+}
+
+/* The result of a job run in this thread (no thread to join). */
+static int job_wait_inline(struct convp_sorter *s, struct conv_error *err)
+{
+    s->busy = 0;
+    if (s->job.rc != CONV_OK) {
+        if (err)
+            *err = s->job.err;
+        return CONV_ERR;
+    }
+    struct run *r = s->job.run;
+    r->start = r->pos = s->job.start;
+    r->end = s->job.end;
+    s->file_len = s->job.end;
+    return CONV_OK;
+}
+
+/* Wait for the running job and take its result. */
+static int job_wait(struct convp_sorter *s, struct conv_error *err)
+{
+    if (!s->busy)
+        return CONV_OK;
+    pthread_join(s->thread, NULL);
+    return job_wait_inline(s, err);
+}
+
+/* Hand the full buffer to a job (or write it here if no thread can start)
+ * and go on with the other one. */
 static int spill(struct convp_sorter *s, struct conv_error *err)
 {
+    if (job_wait(s, err) != CONV_OK)
+        return CONV_ERR;
     if (s->fd < 0 && (s->fd = convp_temp_fd(err)) < 0)
         return CONV_ERR;
-    qsort(s->items, s->n, sizeof *s->items, item_cmp);
     if (s->nruns == s->runs_cap) {
         size_t cap = s->runs_cap ? s->runs_cap * 2 : 16;
         struct run *r = convp_realloc(s->ctx, s->runs, cap * sizeof *r);
@@ -108,35 +282,32 @@ static int spill(struct convp_sorter *s, struct conv_error *err)
         s->runs = r;
         s->runs_cap = cap;
     }
+    if (!s->buf2 && !(s->buf2 = convp_malloc(s->ctx, s->budget / 2)))
+        return nomem(err);
     struct run *r = &s->runs[s->nruns++];
     memset(r, 0, sizeof *r);
-    r->start = s->file_len;
-    /* Write in order through a staging area: the sorted items are
-     * scattered over the buffer. */
-    unsigned char stage[65536];
-    size_t staged = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        size_t sz = item_size(s->items[i]);
-        if (staged + sz > sizeof stage) {
-            if (convp_pwrite_all(s->fd, stage, staged, s->file_len, err) != CONV_OK)
-                return CONV_ERR;
-            s->file_len += staged;
-            staged = 0;
-        }
-        if (sz > sizeof stage) {
-            if (convp_pwrite_all(s->fd, s->items[i], sz, s->file_len, err) != CONV_OK)
-                return CONV_ERR;
-            s->file_len += sz;
-            continue;
-        }
-        memcpy(stage + staged, s->items[i], sz);
-        staged += sz;
+    s->job.s = s;
+    s->job.items = s->items;
+    s->job.n = s->n;
+    s->job.run = r;
+    s->job.start = s->file_len;
+    if (pthread_create(&s->thread, NULL, job_main, &s->job) == 0) {
+        s->busy = 1;
+    } else {
+        job_main(&s->job); /* no thread: write it here */
+        if (job_wait_inline(s, err) != CONV_OK)
+            return CONV_ERR;
     }
-    if (staged && convp_pwrite_all(s->fd, stage, staged, s->file_len, err) != CONV_OK)
-        return CONV_ERR;
-    s->file_len += staged;
-    r->end = s->file_len;
-    r->pos = r->start;
+    /* Swap the buffers. */
+    unsigned char *b = s->buf;
+    s->buf = s->buf2;
+    s->buf2 = b;
+    struct slot *it = s->items;
+    s->items = s->items2;
+    s->items2 = it;
+    size_t cap = s->cap;
+    s->cap = s->cap2;
+    s->cap2 = cap;
     s->n = 0;
     s->used = 0;
     return CONV_OK;
@@ -151,16 +322,16 @@ int convp_sorter_add(struct convp_sorter *s, const void *key, size_t klen, const
         return CONV_ERR;
     }
     if (!s->buf) {
-        if (!(s->buf = convp_malloc(s->ctx, s->budget)))
+        if (!(s->buf = convp_malloc(s->ctx, s->budget / 2)))
             return nomem(err);
     }
-    /* Item pointers count against the budget too. */
-    if (s->used + sz + (s->n + 1) * sizeof *s->items > s->budget && s->n &&
+    /* Item pointers count against the budget too; each buffer has half. */
+    if (s->used + sz + (s->n + 1) * sizeof *s->items > s->budget / 2 && s->n &&
         spill(s, err) != CONV_OK)
         return CONV_ERR;
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 1024;
-        const unsigned char **it = convp_realloc(s->ctx, s->items, cap * sizeof *it);
+        struct slot *it = convp_realloc(s->ctx, s->items, cap * sizeof *it);
         if (!it)
             return nomem(err);
         s->items = it;
@@ -173,7 +344,10 @@ int convp_sorter_add(struct convp_sorter *s, const void *key, size_t klen, const
     memcpy(p + ITEM_HEAD, key, klen);
     if (plen)
         memcpy(p + ITEM_HEAD + klen, payload, plen);
-    s->items[s->n++] = p;
+    const unsigned char *k = p + ITEM_HEAD;
+    s->items[s->n].k0 = be64(k, klen);
+    s->items[s->n].k1 = klen > 8 ? be64(k + 8, klen - 8) : 0;
+    s->items[s->n++].p = p;
     s->used += sz;
     return CONV_OK;
 }
@@ -237,18 +411,25 @@ static void heap_down(struct convp_sorter *s, size_t i)
 
 int convp_sorter_finish(struct convp_sorter *s, struct conv_error *err)
 {
+    if (job_wait(s, err) != CONV_OK)
+        return CONV_ERR;
     if (s->nruns == 0) {
-        qsort(s->items, s->n, sizeof *s->items, item_cmp);
+        sort_slots(s->items, s->n);
         s->mem_pos = 0;
         return CONV_OK;
     }
-    if (s->n && spill(s, err) != CONV_OK)
+    if (s->n && (spill(s, err) != CONV_OK || job_wait(s, err) != CONV_OK))
         return CONV_ERR;
     convp_free(s->ctx, s->buf);
     s->buf = NULL;
     convp_free(s->ctx, s->items);
     s->items = NULL;
     s->cap = 0;
+    convp_free(s->ctx, s->buf2);
+    s->buf2 = NULL;
+    convp_free(s->ctx, s->items2);
+    s->items2 = NULL;
+    s->cap2 = 0;
     size_t wsize = s->budget / s->nruns;
     if (wsize < WINDOW_MIN)
         wsize = WINDOW_MIN;
@@ -282,7 +463,7 @@ int convp_sorter_next(struct convp_sorter *s, struct convp_sort_item *out, struc
     if (!s->merging) {
         if (s->mem_pos >= s->n)
             return 0;
-        p = s->items[s->mem_pos++];
+        p = s->items[s->mem_pos++].p;
     } else {
         /* Step past the item returned last, then take the smallest. */
         if (s->last >= 0) {
@@ -319,6 +500,9 @@ void convp_sorter_free(struct convp_sorter *s)
 {
     if (!s)
         return;
+    job_wait(s, NULL);
+    convp_free(s->ctx, s->buf2);
+    convp_free(s->ctx, s->items2);
     for (size_t i = 0; i < s->nruns; i++)
         convp_free(s->ctx, s->runs[i].win);
     convp_free(s->ctx, s->runs);
