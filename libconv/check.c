@@ -58,6 +58,12 @@ struct conv_checker {
     struct convp_sorter *sorter;
     struct conv_check_counts counts;
     struct convp_buf key, pay;
+    /* a profile made from a schema file (option "schema") */
+    struct convp_profile own;
+    struct convp_pfield *own_fields;
+    struct conv_schema *own_schema;
+    char what[300]; /* "the indicators profile", "the schema file x" */
+    const struct convp_slot **at; /* per profile field, for one record */
     /* the profile fields the rules across records use, or -1 */
     long fi_region, fi_code, fi_parent, fi_period, fi_value, fi_change, fi_unit;
 };
@@ -240,6 +246,46 @@ static int opt_double(struct conv_checker *c, const struct conv_options *o, cons
     return CONV_OK;
 }
 
+/*
+ * The rules of a schema file: its fields, types and required ones; a field
+ * named as one of the profile's, of the same type, keeps that field's
+ * shape and code list, so the rules across records apply when the schema
+ * has their fields.
+ */
+static int own_profile(struct conv_checker *c, const struct convp_profile *base,
+                       const char *path)
+{
+    const struct conv_schema *s = c->own_schema;
+    c->own_fields = convp_calloc(c->ctx, s->n ? s->n : 1, sizeof *c->own_fields);
+    if (!c->own_fields)
+        return nomem(c);
+    for (size_t i = 0; i < s->n; i++) {
+        const struct conv_field *f = &s->fields[i];
+        struct convp_pfield *pf = &c->own_fields[i];
+        pf->name = f->name;
+        pf->type = f->type;
+        pf->required = f->required;
+        pf->label = f->label ? f->label : "";
+        pf->label_en = f->label_en ? f->label_en : "";
+        pf->unit = f->unit;
+        pf->shape = f->type == CONV_DECIMAL ? CONVP_SHAPE_NUMBER : CONVP_SHAPE_TEXT;
+        long k = convp_profile_field(base, f->name);
+        if (k >= 0 && base->fields[k].type == f->type) {
+            pf->shape = base->fields[k].shape;
+            pf->codes = base->fields[k].codes;
+        }
+    }
+    c->own.name = base->name;
+    c->own.title = s->title ? s->title : "";
+    c->own.doc = "";
+    c->own.fields = c->own_fields;
+    c->own.n = s->n;
+    c->own.lists = base->lists;
+    c->prof = &c->own;
+    snprintf(c->what, sizeof c->what, "the schema %.250s", path);
+    return CONV_OK;
+}
+
 struct conv_checker *conv_checker_new(struct conv_context *ctx, const char *profile,
                                       const struct conv_options *opts, conv_finding_fn fn,
                                       void *user, struct conv_error *err)
@@ -257,6 +303,18 @@ struct conv_checker *conv_checker_new(struct conv_context *ctx, const char *prof
     }
     c->ctx = ctx;
     c->prof = p;
+    snprintf(c->what, sizeof c->what, "the %s profile", p->name);
+    const char *schema = conv_options_get(opts, "schema");
+    if (schema) {
+        if (!(c->own_schema = conv_schema_load(ctx, schema, &c->err)) ||
+            own_profile(c, p, schema) != CONV_OK)
+            goto fail;
+        p = c->prof;
+    }
+    if (!(c->at = convp_calloc(ctx, p->n ? p->n : 1, sizeof *c->at))) {
+        nomem(c);
+        goto fail;
+    }
     c->fi_region = convp_profile_field(p, "region_code");
     c->fi_code = convp_profile_field(p, "indicator_code");
     c->fi_parent = convp_profile_field(p, "parent_code");
@@ -314,6 +372,9 @@ void conv_checker_free(struct conv_checker *c)
     if (!c)
         return;
     end_input(c);
+    convp_free(c->ctx, c->at);
+    convp_free(c->ctx, c->own_fields);
+    conv_schema_free(c->own_schema);
     for (size_t i = 0; c->regions && i < c->regions->n && i < c->rinfo_cap; i++)
         convp_free(c->ctx, c->rinfo[i].name);
     convp_free(c->ctx, c->rinfo);
@@ -384,6 +445,18 @@ static int is_number_text(const struct conv_value *v)
     return v->type == CONV_INTEGER || v->type == CONV_DECIMAL ||
            ((v->type == CONV_STRING || (v->flags & CONV_VALUE_RAW)) &&
             (convp_is_integer(v->text, v->len) || convp_is_decimal(v->text, v->len)));
+}
+
+/* A value of type t, or text that reads as one. */
+static int fits(const struct conv_value *v, enum conv_type t)
+{
+    if (v->type == t || (t == CONV_DECIMAL && v->type == CONV_INTEGER))
+        return 1;
+    /* Text, or a decimal column's value that is whole. */
+    if (v->type != CONV_STRING && !(v->flags & CONV_VALUE_RAW) &&
+        !(t == CONV_INTEGER && v->type == CONV_DECIMAL))
+        return 0;
+    return conv_text_is(t, v->text, v->len);
 }
 
 /* Digits after the point of a number's text, less its exponent. */
@@ -491,7 +564,8 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
     if (build_map(c, rec->schema) != CONV_OK)
         return CONV_ERR;
     const struct convp_profile *p = c->prof;
-    const struct convp_slot *at[32] = {0};
+    const struct convp_slot **at = c->at;
+    memset(at, 0, p->n * sizeof *at);
     const char *sheet = NULL;
     struct where w = {rec->index, rec->line, 0, NULL, NULL};
     for (size_t i = 0; i < rec->n; i++) {
@@ -500,7 +574,7 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
         if (m == MAP_SHEET) {
             if (s->value.type != CONV_NULL)
                 sheet = s->value.text;
-        } else if (m >= 0 && m < 32) {
+        } else if (m >= 0) {
             at[m] = s;
         } else {
             const char *name = rec->schema->fields[s->field].name;
@@ -509,8 +583,8 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
             if (convp_schema_add_name(c->unknown_seen, name, strlen(name)) < 0)
                 return nomem(c);
             struct where u = {rec->index, s->line, s->column, name, NULL};
-            emit(c, CONV_SEVERITY_WARNING, "unknown-field", &u,
-                 "field '%s' is not in the %s profile", name, p->name);
+            emit(c, CONV_SEVERITY_WARNING, "unknown-field", &u, "field '%s' is not in %s", name,
+                 c->what);
         }
     }
     w.sheet = sheet;
@@ -524,7 +598,7 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
 
     int ok_region = 0, ok_code = 0, ok_period = 0, ok_value = 0, ok_change = 0;
     struct convp_period per = {0, 0, 0};
-    for (size_t i = 0; i < p->n && i < 32; i++) {
+    for (size_t i = 0; i < p->n; i++) {
         const struct convp_pfield *f = &p->fields[i];
         const struct convp_slot *s = at[i];
         w.field = f->name;
@@ -545,6 +619,10 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
                      f->name, v->text);
                 continue;
             }
+        } else if (f->type != CONV_STRING && f->type != CONV_ANY && !fits(v, f->type)) {
+            emit(c, CONV_SEVERITY_ERROR, "type", &w, "field '%s': '%.60s' is not a valid %s",
+                 f->name, v->text, conv_type_name(f->type));
+            continue;
         } else if (v->len == 0 && f->required) {
             emit(c, CONV_SEVERITY_ERROR, "required", &w, "field '%s' is required but empty",
                  f->name);
@@ -611,12 +689,13 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
         ok_change |= fi == c->fi_change;
     }
 
-    if (c->fi_region < 0 || c->fi_code < 0 || c->fi_parent < 0 || c->fi_value < 0 ||
-        c->fi_change < 0 || c->fi_unit < 0 || c->fi_period < 0)
-        return CONV_OK; /* a profile without the cross-record fields */
+    if (c->fi_region < 0 || c->fi_code < 0 || c->fi_value < 0 || c->fi_period < 0)
+        return CONV_OK; /* without these, no rule across records */
     const struct convp_slot *sr = at[c->fi_region], *sc = at[c->fi_code];
-    const struct convp_slot *sp = at[c->fi_parent], *sv = at[c->fi_value];
-    const struct convp_slot *sch = at[c->fi_change], *su = at[c->fi_unit];
+    const struct convp_slot *sv = at[c->fi_value];
+    const struct convp_slot *sp = c->fi_parent >= 0 ? at[c->fi_parent] : NULL;
+    const struct convp_slot *sch = c->fi_change >= 0 ? at[c->fi_change] : NULL;
+    const struct convp_slot *su = c->fi_unit >= 0 ? at[c->fi_unit] : NULL;
     int has_parent = sp && sp->value.type != CONV_NULL && sp->value.len > 0;
     if (has_parent && ok_code && sp->value.len == sc->value.len &&
         !memcmp(sp->value.text, sc->value.text, sc->value.len)) {

@@ -559,6 +559,50 @@ static void test_extsort(void **state)
     conv_context_free(ctx);
 }
 
+/* A schema file instead of the profile: its fields, types and required
+ * ones; the fields it shares with the profile keep their rules. */
+static void test_schema_file(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir();
+    char *schema = tu_path(dir, "s.json");
+    static const char sj[] =
+        "{\"fields\": [{\"name\": \"region_code\", \"type\": \"string\", \"required\": true},"
+        "{\"name\": \"indicator_code\", \"type\": \"string\", \"required\": true},"
+        "{\"name\": \"period\", \"type\": \"string\", \"required\": true},"
+        "{\"name\": \"value\", \"type\": \"decimal\", \"required\": true},"
+        "{\"name\": \"day\", \"type\": \"date\"},"
+        "{\"name\": \"ok\", \"type\": \"boolean\", \"required\": true},"
+        "{\"name\": \"n\", \"type\": \"integer\"}]}";
+    tu_write_file(schema, sj, sizeof sj - 1);
+    char *path = tu_path(dir, "d.csv");
+    static const char doc[] = "region_code,indicator_code,period,value,day,ok,n,unit\n"
+                              "165,01,2021,1,2021-02-30,true,7,tấn\n"
+                              "165,01,2021,2,2021-02-28,maybe,7.5,tấn\n"
+                              "165,01,2022,2,,,1,tấn\n";
+    tu_write_file(path, doc, sizeof doc - 1);
+    struct findings fs;
+    check(path, NULL, ARGV("schema", schema), &fs);
+    size_t i = 0;
+    expect(&fs, i++, "unknown-field", CONV_SEVERITY_WARNING, 2, "unit", "not in the schema");
+    expect(&fs, i++, "type", CONV_SEVERITY_ERROR, 2, "day", "'2021-02-30' is not a valid date");
+    expect(&fs, i++, "type", CONV_SEVERITY_ERROR, 3, "ok", "'maybe' is not a valid boolean");
+    expect(&fs, i++, "type", CONV_SEVERITY_ERROR, 3, "n", "'7.5' is not a valid integer");
+    expect(&fs, i++, "required", CONV_SEVERITY_ERROR, 4, "ok", "required but has no value");
+    expect(&fs, i++, "duplicate", CONV_SEVERITY_ERROR, 3, "", "as record 1 (line 2)");
+    assert_int_equal(fs.n, i);
+    /* Through the tool, with the schema named in the JSON report. */
+    struct tu_run r;
+    tu_run_tool(&r, "conv-check", NULL, 0, ARGV("--schema", schema, "--format", "json", path));
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "\"schema\": \""));
+    tu_run_free(&r);
+    free(path);
+    free(schema);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* ---- the tool ---------------------------------------------------------------------------- */
 
 static void test_tool(void **state)
@@ -752,7 +796,8 @@ int main(void)
         cmocka_unit_test(test_every_rule),        cmocka_unit_test(test_sum_rounding),
         cmocka_unit_test(test_growth_periods),    cmocka_unit_test(test_code_lists),
         cmocka_unit_test(test_read_error),        cmocka_unit_test(test_memory_bounded),
-        cmocka_unit_test(test_extsort),           cmocka_unit_test(test_tool),
+        cmocka_unit_test(test_extsort),           cmocka_unit_test(test_schema_file),
+        cmocka_unit_test(test_tool),
         cmocka_unit_test(test_profile_documents), cmocka_unit_test(test_json_schema_validates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

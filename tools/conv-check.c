@@ -22,7 +22,9 @@ static void usage(FILE *f)
             "region codes from the profile's lists; duplicates of (region, indicator,\n"
             "period); components that do not add up to their parent within the rounding of\n"
             "the data; a change that contradicts the value of the same period a year before;\n"
-            "a value far from its history (warning).  FILE '-' is standard input.\n"
+            "a value far from its history (warning).  With --schema FILE, the fields,\n"
+            "types and required fields of that schema instead (and the rules above for the\n"
+            "fields it shares with the profile).  FILE '-' is standard input.\n"
             "\n"
             "Options:\n"
             "      --format text|json       findings on standard output as lines\n"
@@ -257,11 +259,9 @@ int main(int argc, char **argv)
             }
         }
     }
-    if (conv_options_get(opts, "schema")) {
-        status = tool_usage_error(prog, "--schema: conv-check checks against a profile "
-                                        "(--profile indicators)");
-        goto out;
-    }
+    /* --schema FILE: check against a schema file instead of the profile. */
+    if (conv_options_get(opts, "schema"))
+        conv_options_set(copts, "schema", conv_options_get(opts, "schema"));
 
     struct conv_error err;
     conv_error_clear(&err);
@@ -303,10 +303,15 @@ int main(int argc, char **argv)
         goto out;
     }
     /* The reports: findings first, then one entry per file. */
-    if (json)
-        printf("{\n  \"profile\": \"%s\",\n  \"findings\": [", profile);
-    if (st.report)
-        fprintf(st.report, "{\n  \"profile\": \"%s\",\n  \"findings\": [", profile);
+    const char *against = conv_options_get(copts, "schema");
+    FILE *heads[2] = {json ? stdout : NULL, st.report};
+    for (int o = 0; o < 2; o++) {
+        if (!heads[o])
+            continue;
+        fprintf(heads[o], "{\n  \"%s\": ", against ? "schema" : "profile");
+        tool_json_string(heads[o], against ? against : profile);
+        fputs(",\n  \"findings\": [", heads[o]);
+    }
     struct conv_check_counts *per = calloc(nfiles, sizeof *per);
     struct conv_error *errs = calloc(nfiles, sizeof *errs);
     uint64_t errors = 0, warnings = 0;
