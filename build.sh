@@ -51,7 +51,9 @@ demo() {
     for f in "$out"/indicators.*; do
         echo "   $f"
     done
-    echo "== the tool is build/bin/conv; try: build/bin/conv --help"
+    echo "== the seed sample checked against the indicator profile (conv-check):"
+    build/bin/conv-check samples/indicators.csv && echo "   clean: no findings"
+    echo "== the tools are in build/bin (conv, conv-check, conv-info); try: build/bin/conv --help"
 }
 
 run_tests() {
