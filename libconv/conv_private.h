@@ -433,6 +433,7 @@ extern const struct conv_format convp_format_jsonl;
 extern const struct conv_format convp_format_xml;
 extern const struct conv_format convp_format_xlsx;
 extern const struct conv_format convp_format_ods;
+extern const struct conv_format convp_format_xls;
 
 /* Reader/writer internals used by conv_convert and the spool. */
 struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_input *in,

@@ -190,9 +190,13 @@ int conv_convert(struct conv_context *ctx, const char *in, const char *out,
     const struct conv_format *wfmt = convp_writer_format(out, opts, err);
     if (!wfmt)
         return CONV_ERR;
+    if (stats)
+        stats->output_format = wfmt->name;
     struct conv_reader *rd = conv_reader_open_file(ctx, in, opts, err);
     if (!rd)
         return CONV_ERR;
+    if (stats)
+        stats->input_format = rd->fmt->name;
     struct conv_writer *w = NULL;
     struct spool sp = {.fd = -1};
     int rc = CONV_ERR;

@@ -70,6 +70,21 @@ const char *conv_options_get(const struct conv_options *o, const char *name)
     return NULL;
 }
 
+size_t conv_options_count(const struct conv_options *o)
+{
+    return o ? o->n : 0;
+}
+
+const char *conv_options_name(const struct conv_options *o, size_t i)
+{
+    return o && i < o->n ? o->names[i] : NULL;
+}
+
+const char *conv_options_value(const struct conv_options *o, size_t i)
+{
+    return o && i < o->n ? o->values[i] : NULL;
+}
+
 void conv_options_set_progress(struct conv_options *o, conv_progress_fn fn, void *user)
 {
     o->progress = fn;

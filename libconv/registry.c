@@ -15,6 +15,7 @@ static const struct conv_format *const formats[] = {
     &convp_format_xml,
     &convp_format_xlsx,
     &convp_format_ods,
+    &convp_format_xls,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])

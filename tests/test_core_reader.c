@@ -1059,7 +1059,7 @@ static const struct path_row path_rows[] = {
 static void test_registry(void **state)
 {
     (void)state;
-    static const char *const names[] = {"json", "jsonl", "csv", "tsv", "xml", "xlsx", "ods"};
+    static const char *const names[] = {"json", "jsonl", "csv", "tsv", "xml", "xlsx", "ods", "xls"};
     assert_int_equal(conv_format_count(), N_ELEMS(names));
     for (size_t i = 0; i < N_ELEMS(names); i++) {
         const struct conv_format *f = conv_format_at(i);
@@ -1068,7 +1068,8 @@ static void test_registry(void **state)
         assert_ptr_equal(conv_format_by_name(names[i]), f);
         assert_true(strlen(conv_format_description(f)) > 0);
         assert_int_equal(conv_format_can_read(f), 1);
-        assert_int_equal(conv_format_can_write(f), strcmp(names[i], "ods") != 0); /* read only */
+        assert_int_equal(conv_format_can_write(f), /* ods and xls are read only */
+                         strcmp(names[i], "ods") != 0 && strcmp(names[i], "xls") != 0);
         const char *const *ext = conv_format_extensions(f);
         assert_non_null(ext);
         assert_non_null(ext[0]);
@@ -1215,16 +1216,20 @@ static void test_convert_round_trip(void **state)
     char *back2 = tu_path(dir, "back2.csv");
     struct conv_error err;
     conv_error_clear(&err);
-    struct conv_stats st = {99, 99};
+    struct conv_stats st = {99, 99, "x", "y"};
     if (conv_convert(ctx, csv, json, NULL, &st, &err) != CONV_OK)
         fail_msg("csv -> json: %s", err.message);
     size_t csv_len;
     char *orig = tu_read_file(csv, &csv_len);
     assert_int_equal(st.records, 12);
     assert_int_equal(st.bytes_in, csv_len);
+    assert_string_equal(st.input_format, "csv");
+    assert_string_equal(st.output_format, "json");
     if (conv_convert(ctx, json, back, NULL, &st, &err) != CONV_OK)
         fail_msg("json -> csv: %s", err.message);
     assert_int_equal(st.records, 12);
+    assert_string_equal(st.input_format, "json");
+    assert_string_equal(st.output_format, "csv");
     size_t back_len;
     char *got = tu_read_file(back, &back_len);
     assert_int_equal(back_len, csv_len);
@@ -1422,7 +1427,7 @@ static void test_convert_stats_on_failure(void **state)
         struct conv_options *o = make_opts(ctx, kv);
         struct conv_error err;
         conv_error_clear(&err);
-        struct conv_stats st = {12345, 12345};
+        struct conv_stats st = {12345, 12345, "x", "y"};
         assert_int_equal(conv_convert(ctx, src, out, o, &st, &err), CONV_ERR);
         if (st.records == 12345 || st.bytes_in == 12345) {
             print_message("row %zu (%s): stats left unset\n", i, r->what);

@@ -32,8 +32,10 @@ struct cfb_dirent {
 
 struct convp_cfb {
     struct conv_context *ctx;
+    struct convp_input *in;
     const char *source;
     uint64_t max;
+    int track; /* report the read position to the input, for progress */
     /* the bytes */
     const unsigned char *mem;
     struct convp_buf own; /* a streaming input, read into memory */
@@ -85,15 +87,13 @@ static int nomem(struct convp_cfb *c, struct conv_error *err)
 
 static int too_big(struct convp_cfb *c, struct conv_error *err, const char *what)
 {
-    convp_error_set(err, CONV_E_LIMIT, c->source, 0, 0,
-                    "%s larger than %llu bytes (max-part-size)", what,
-                    (unsigned long long)c->max);
+    convp_error_set(err, CONV_E_LIMIT, c->source, 0, 0, "%s larger than %llu bytes (max-part-size)",
+                    what, (unsigned long long)c->max);
     return CONV_ERR;
 }
 
 /* n bytes of the file at off. */
-static int src_read(struct convp_cfb *c, uint64_t off, void *buf, size_t n,
-                    struct conv_error *err)
+static int src_read(struct convp_cfb *c, uint64_t off, void *buf, size_t n, struct conv_error *err)
 {
     if (off > c->fsize || n > c->fsize - off)
         return damaged(c, err, "data past the end of the file");
@@ -220,6 +220,7 @@ static int get_bytes(struct convp_cfb *c, struct convp_input *in, struct conv_er
             return CONV_ERR;
         }
         c->fsize = (uint64_t)st.st_size;
+        c->track = 1;
         c->win = convp_malloc(c->ctx, CFB_WINDOW);
         return c->win ? CONV_OK : nomem(c, err);
     }
@@ -348,15 +349,15 @@ static int read_dir(struct convp_cfb *c, uint32_t start, struct conv_error *err)
 /* The mini FAT and the mini stream's chain, when a stream lives there. */
 static int read_mini(struct convp_cfb *c, struct conv_error *err)
 {
-    if (c->root_chain || c->minifat)
+    if (c->root_chain)
         return CONV_OK;
     const struct cfb_dirent *root = &c->dir[0];
     c->root_size = root->size;
     if (c->root_size > c->max)
         return too_big(c, err, "the mini stream is");
     size_t need = (size_t)((c->root_size + c->ssz - 1) / c->ssz);
-    if (follow(c, root->start, need, &c->root_chain, &c->nroot, "the mini stream's chain ends early",
-               err) != CONV_OK)
+    if (follow(c, root->start, need, &c->root_chain, &c->nroot,
+               "the mini stream's chain ends early", err) != CONV_OK)
         return CONV_ERR;
     return CONV_OK;
 }
@@ -371,6 +372,7 @@ struct convp_cfb *convp_cfb_open(struct conv_context *ctx, struct convp_input *i
         return NULL;
     }
     c->ctx = ctx;
+    c->in = in;
     c->source = source;
     c->max = max_stream;
     c->fd = -1;
@@ -378,8 +380,9 @@ struct convp_cfb *convp_cfb_open(struct conv_context *ctx, struct convp_input *i
     unsigned char h[CFB_HEADER];
     if (get_bytes(c, in, err) != CONV_OK)
         goto fail;
-    if (c->fsize < 8 || (c->mem ? memcmp(c->mem, sig, 8) != 0
-                                : (src_read(c, 0, h, 8, err) != CONV_OK || memcmp(h, sig, 8) != 0))) {
+    if (c->fsize < 8 ||
+        (c->mem ? memcmp(c->mem, sig, 8) != 0
+                : (src_read(c, 0, h, 8, err) != CONV_OK || memcmp(h, sig, 8) != 0))) {
         conv_error_clear(err);
         convp_error_set(err, CONV_E_SYNTAX, source, 0, 0,
                         "not an Excel 97-2003 workbook: no OLE compound file signature");
@@ -581,6 +584,8 @@ int convp_cfb_read(struct convp_cfb *c, uint64_t off, void *buf, size_t n, struc
         }
         if (src_read(c, at, p, take, err) != CONV_OK)
             return CONV_ERR;
+        if (c->track)
+            convp_input_set_done(c->in, at + take);
         p += take;
         off += take;
         n -= take;

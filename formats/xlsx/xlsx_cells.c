@@ -378,8 +378,7 @@ struct convp_numfmt convp_numfmt_builtin(uint32_t id)
     return f;
 }
 
-size_t convp_numfmt_pad(struct convp_numfmt f, const char *text, size_t len, char *out,
-                        size_t size)
+size_t convp_numfmt_pad(struct convp_numfmt f, const char *text, size_t len, char *out, size_t size)
 {
     if (f.kind != CONVP_NF_NUMBER || !f.dec || memchr(text, 'e', len))
         return 0;

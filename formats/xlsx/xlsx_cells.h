@@ -25,9 +25,9 @@ size_t convp_roundtrip_number(double v, char *out, int *integral);
 /* What a number format shows (docs/formats.md, "Excel": numbers and dates). */
 enum {
     CONVP_NF_GENERAL,
-    CONVP_NF_NUMBER,  /* dec: decimals shown */
+    CONVP_NF_NUMBER, /* dec: decimals shown */
     CONVP_NF_PERCENT,
-    CONVP_NF_OTHER,   /* scientific, fraction, text: no padding */
+    CONVP_NF_OTHER, /* scientific, fraction, text: no padding */
     CONVP_NF_DATE,
     CONVP_NF_DATETIME /* dec: fraction digits of seconds */
 };

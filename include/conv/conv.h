@@ -267,6 +267,11 @@ CONV_API int conv_options_set(struct conv_options *opts, const char *name,
 CONV_API const char *conv_options_get(const struct conv_options *opts,
                                       const char *name);
 /** @brief Set the progress callback, called every few thousand records. */
+/** @brief Number of options set, and the name and value of the i-th (in
+ * the order first set), for copying a set; NULL past the end. */
+CONV_API size_t conv_options_count(const struct conv_options *opts);
+CONV_API const char *conv_options_name(const struct conv_options *opts, size_t i);
+CONV_API const char *conv_options_value(const struct conv_options *opts, size_t i);
 CONV_API void conv_options_set_progress(struct conv_options *opts,
                                         conv_progress_fn fn, void *user);
 
@@ -444,6 +449,8 @@ CONV_API void conv_writer_close(struct conv_writer *w);
 struct conv_stats {
     uint64_t records;
     uint64_t bytes_in;
+    const char *input_format;  /**< the format read ("csv"...), NULL if none */
+    const char *output_format; /**< the format written, NULL if none */
 };
 
 /**

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Makes the .xls fixtures of tests/test_xls_read.c: flat OpenDocument
 # spreadsheets (typed cells) saved as Excel 97-2003 (BIFF8) by LibreOffice
-# headless, and one workbook saved by Gnumeric (ssconvert) from a CSV.
-# Needs soffice, ssconvert and python3.
+# headless, one workbook saved by Gnumeric (ssconvert) from a CSV, and one
+# of our XLSX writer's saved as .xls by LibreOffice.  Needs soffice,
+# ssconvert, python3 and conv.
 set -eu
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
@@ -10,6 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 head='<?xml version="1.0" encoding="UTF-8"?>
 <office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
  xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2"
  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
  xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0"
  xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
@@ -62,12 +64,13 @@ f() { printf '<table:table-cell table:formula="of:=%s" office:value-type="%s" of
 fd() { printf '<table:table-cell table:style-name="cd" table:formula="of:=%s" office:value-type="date" office:date-value="%s"/>' "$1" "$2"; }
 fb() { printf '<table:table-cell table:formula="of:=%s" office:value-type="boolean" office:boolean-value="%s"/>' "$1" "$2"; }
 fe() { printf '<table:table-cell table:formula="of:=%s"/>' "$1"; }
+fs() { printf '<table:table-cell table:formula="of:=%s" office:value-type="string"><text:p>%s</text:p></table:table-cell>' "$1" "$2"; }
 {
     echo "$head"
     echo '<table:table table:name="Sheet1">'
     row "$(s a)$(s b)$(s c)$(s d)$(s e)$(s f)$(s g)"
-    row "$(n 1)$(f '2*3' float value 6)$(f '&quot;x&quot;&amp;&quot;y&quot;' string string-value xy)$(fb '1=1' true)$(fe '1/0')$(f '&quot;&quot;' string string-value '')$(fd 'DATE(2024;1;31)' 2024-01-31)"
-    row "$(n 2)$(f '[.A3]/4' float value 0.5)$(f 'REPT(&quot;Ơ&quot;;3)' string string-value 'ƠƠƠ')$(fb '1=2' false)$(fe 'NA()')$(f '&quot;z&quot;' string string-value z)$(f '0.1+0.2' float value 0.3)"
+    row "$(n 1)$(f '2*3' float value 6)$(fs '&quot;x&quot;&amp;&quot;y&quot;' xy)$(fb '1=1' true)$(fe '1/0')$(fs '&quot;&quot;' '')$(fd 'DATE(2024;1;31)' 2024-01-31)"
+    row "$(n 2)$(f '[.A3]/4' float value 0.5)$(fs 'REPT(&quot;Ơ&quot;;3)' 'ƠƠƠ')$(fb '1=2' false)$(fe 'NA()')$(fs '&quot;z&quot;' z)$(f '0.1+0.2' float value 0.3)"
     echo '</table:table>'
     echo "$tail"
 } > "$tmp/formula.fods"
@@ -135,6 +138,14 @@ done
 # Gnumeric's BIFF8 writer, from a CSV.
 printf 'mã,tên,giá trị,tỷ lệ\n01,Hà Nội,8435700,0.125\n79,Hồ Chí Minh,-3.5,1e-3\n' >"$tmp/gnumeric.csv"
 ssconvert --export-type=Gnumeric_Excel:excel_biff8 "$tmp/gnumeric.csv" gnumeric.xls >/dev/null 2>&1
+# Our XLSX writer's workbook of roundtrip.csv, saved as .xls by LibreOffice:
+# the hidden _conv_fields sheet goes along, so the CSV reads back byte for
+# byte.  Needs conv built (CONV=path/to/conv, default ../../../build/bin/conv).
+conv=${CONV:-../../../build/bin/conv}
+"$conv" roundtrip.csv -o "$tmp/roundtrip.xlsx"
+soffice --headless -env:UserInstallation=file://"$tmp"/profile \
+    --convert-to xls --outdir "$tmp" "$tmp/roundtrip.xlsx" >/dev/null 2>&1
+cp "$tmp/roundtrip.xls" roundtrip.xls
 # A truncated workbook, and a file that is not an OLE compound file.
 head -c 3000 basic.xls > truncated.xls
 printf 'province,population\nHue,1\n' > not-ole.xls
