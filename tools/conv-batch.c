@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -449,6 +450,43 @@ static int make_parents(const char *path)
     return 0;
 }
 
+/* A run killed hard (SIGKILL, power loss) leaves the library's temporary
+ * file beside its target: .NAME.<12 hex digits>.tmp.  Remove those of
+ * this output: the lock on the output directory says no other run is
+ * writing there. */
+static void remove_stale(const char *output)
+{
+    char *dir = xstrdup(output);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : output;
+    if (slash)
+        *slash = '\0';
+    DIR *d = opendir(slash ? (dir[0] ? dir : "/") : ".");
+    if (!d) {
+        free(dir);
+        return;
+    }
+    size_t bl = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        size_t len = strlen(n);
+        if (len != 1 + bl + 1 + 12 + 4 || n[0] != '.' || strncmp(n + 1, base, bl) ||
+            n[1 + bl] != '.' || strcmp(n + len - 4, ".tmp"))
+            continue;
+        int hex = 1;
+        for (size_t k = 0; k < 12; k++)
+            hex &= strchr("0123456789abcdef", n[2 + bl + k]) != NULL;
+        char *path = slash ? join(dir[0] ? dir : "/", n) : xstrdup(n);
+        struct stat st;
+        if (hex && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+            unlink(path);
+        free(path);
+    }
+    closedir(d);
+    free(dir);
+}
+
 static void run_job(struct batch *b, struct job *j, struct conv_context *ctx,
                     struct conv_options *opts, struct worker *w)
 {
@@ -485,6 +523,7 @@ static void run_job(struct batch *b, struct job *j, struct conv_context *ctx,
         j->status = ST_FAILED;
         return;
     }
+    remove_stale(j->output);
     w->last_bytes = w->last_records = 0;
     conv_options_set_progress(opts, worker_progress, w);
     struct conv_stats stats;
@@ -584,7 +623,8 @@ static void write_json(FILE *f, const struct batch *b, double seconds)
     uint64_t records = 0;
     for (size_t i = 0; i < b->n; i++) {
         counts[b->jobs[i].status]++;
-        records += b->jobs[i].records;
+        if (b->jobs[i].status == ST_OK)
+            records += b->jobs[i].records;
     }
     fprintf(f,
             "\n  ],\n  \"summary\": {\"inputs\": %zu, \"ok\": %zu, \"skipped\": %zu, \"failed\": "
@@ -814,6 +854,16 @@ int main(int argc, char **argv)
         b.opts_hash = fnv(b.opts_hash, conv_options_value(opts, i));
         b.opts_hash = fnv(b.opts_hash, "\n");
     }
+    /* One run at a time per output directory. */
+    char *lpath = join(outdir, ".conv-batch.lock");
+    int lock_fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    free(lpath);
+    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, outdir,
+                lock_fd < 0 ? strerror(errno) : "another conv-batch is writing there");
+        status = TOOL_EXIT_IO;
+        goto out;
+    }
     journal_load(&b);
     char *jpath = join(outdir, JOURNAL);
     b.journal_fd = open(jpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
@@ -867,7 +917,8 @@ int main(int argc, char **argv)
     uint64_t records = 0;
     for (size_t i = 0; i < b.n; i++) {
         counts[b.jobs[i].status]++;
-        records += b.jobs[i].records;
+        if (b.jobs[i].status == ST_OK)
+            records += b.jobs[i].records;
     }
     if (!quiet) {
         for (size_t i = 0; i < b.n; i++)
