@@ -3,7 +3,7 @@
 libconv, and print what a spreadsheet would show, one fact per line, in a
 stable text form that tests/test_xlsx_write.c compares with expectations.
 
-usage: xlsx_readback.py [--values] [--styles] [--sheet=N] FILE
+usage: xlsx_readback.py [--values] [--styles] [--details] [--sheet=N] FILE
 
 Lines (fields separated by tabs):
   props   title, subject, creator, description, created (ISO, UTC)
@@ -23,6 +23,10 @@ Lines (fields separated by tabs):
                   booleans TRUE/FALSE; dates ISO 8601 with milliseconds
   style   (with --styles, on cell lines) bold, font size, wrap, vertical
           alignment, fill, border
+  details (with --details, on cell lines, after the style) font=NAME,
+          italic, underline, indent=N, the horizontal alignment
+  page    (with --details) sheet index, margins left right top bottom
+          (inches, two decimals), centered horizontally, gridlines printed
 
 --values reads with openpyxl's read-only mode (fast, cells only: no
 sheet-level lines but the sheet names and dimensions) for large workbooks;
@@ -69,7 +73,7 @@ def iso(d):
     return str(d)
 
 
-def cell_line(si, c, styles):
+def cell_line(si, c, styles, details=False):
     v = c.value
     fmt = c.number_format
     t = c.data_type
@@ -93,12 +97,18 @@ def cell_line(si, c, styles):
         line += "\t%s size=%s %s %s fill=%s %s" % (
             "bold" if f.b else "-", f.sz, "wrap" if c.alignment.wrap_text else "-",
             c.alignment.vertical or "-", fill, border)
+    if details:
+        f = c.font
+        line += "\tfont=%s %s %s indent=%d %s" % (
+            f.name, "italic" if f.i else "-", "underline" if f.u else "-",
+            int(c.alignment.indent or 0), c.alignment.horizontal or "-")
     return line
 
 
 def main(argv):
     values = "--values" in argv
     styles = "--styles" in argv
+    details = "--details" in argv
     only = [int(a[8:]) for a in argv if a.startswith("--sheet=")]
     files = [a for a in argv[1:] if not a.startswith("--")]
     if len(files) != 1:
@@ -132,6 +142,12 @@ def main(argv):
                     ps.fitToWidth if ps.fitToWidth is not None else 1,
                     ps.fitToHeight if ps.fitToHeight is not None else 1,
                     ws.print_title_rows))
+            if details:
+                m = ws.page_margins
+                out.append("page\t%d\tmargins=%.2f %.2f %.2f %.2f\tcenter=%s\tgridlines=%s" % (
+                    si, m.left, m.right, m.top, m.bottom,
+                    bool(ws.print_options.horizontalCentered),
+                    bool(ws.print_options.gridLines)))
             for k in sorted(ws.column_dimensions, key=lambda k: (len(k), k)):
                 d = ws.column_dimensions[k]
                 if d.width and d.customWidth:
@@ -146,7 +162,7 @@ def main(argv):
             for c in row:
                 if c.value is None or not hasattr(c, "coordinate"):
                     continue
-                out.append(cell_line(si, c, styles))
+                out.append(cell_line(si, c, styles, details))
     sys.stdout.write("\n".join(out) + "\n")
     return 0
 

@@ -1,7 +1,7 @@
 /*
  * The XLSX format descriptor: Office Open XML workbooks, written for
- * people (title, styled header, print setup) or plain, read sheet by
- * sheet.
+ * people (title, styled header, print setup), plain, or as a report table
+ * of indicators, read sheet by sheet.
  */
 #include "xlsx_private.h"
 
@@ -24,7 +24,25 @@ static const struct conv_option_desc xlsx_options[] = {
     {"duplicate-names", "error|rename",
      "duplicate header names: error (default) or rename to x_2, column_N", CONV_OPT_READ},
     {"plain", NULL, "write the field names and the data, for machines: no title, labels, "
-                    "styles, widths, print setup or field sheet",
+                    "styles, widths, print setup or field sheet (--layout plain)",
+     CONV_OPT_WRITE},
+    {"layout", "people|plain|report",
+     "the workbook written: people (default: the records, styled for reading and printing), "
+     "plain (--plain) or report (indicators by period, the table officials print; records of "
+     "the indicators profile, at most 100,000)",
+     CONV_OPT_WRITE},
+    {"issuer", "TEXT", "report: the issuing body heading the page, lines split by '|' "
+                       "(default: UBND and the region's name in capitals)",
+     CONV_OPT_WRITE},
+    {"place", "TEXT", "report: the place before the date (default: the region's name without "
+                      "Thành phố, Tỉnh, Huyện, Thị xã)",
+     CONV_OPT_WRITE},
+    {"signer-title", "TEXT", "report: the signer's title (default: THỦ TRƯỞNG ĐƠN VỊ)",
+     CONV_OPT_WRITE},
+    {"signer", "NAME", "report: the signer's name under the signature (default: none)",
+     CONV_OPT_WRITE},
+    {"recipients", "TEXT", "report: the recipients listed under Nơi nhận, split by '|' "
+                           "(default: none, and no list)",
      CONV_OPT_WRITE},
     {"sheet-by", "FIELD", "a sheet for each value of FIELD, named after it, made as values appear",
      CONV_OPT_WRITE},
@@ -47,7 +65,7 @@ static int xlsx_probe(const unsigned char *p, size_t n)
 
 const struct conv_format convp_format_xlsx = {
     .name = "xlsx",
-    .description = "Excel workbook (.xlsx): styled for people, or --plain",
+    .description = "Excel workbook (.xlsx): styled for people, --plain, or a report table",
     .extensions = xlsx_extensions,
     .flags = CONVP_FMT_TYPED | CONVP_FMT_NEEDS_HEADER,
     .probe = xlsx_probe,

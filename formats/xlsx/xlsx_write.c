@@ -4,10 +4,11 @@
  * people: a title, a styled header of the fields' labels, fitted column
  * widths, a frozen header with a filter, print setup, and a hidden sheet
  * that describes the fields so a reader can map the labels back; --plain
- * writes the names and the data only.  Numbers are number cells whose
+ * writes the names and the data only (--layout plain); --layout report
+ * hands the records to xlsx_report.c.  Numbers are number cells whose
  * format shows exactly the digits of their text; dates are real dates.
  */
-#include "xlsx_private.h"
+#include "xlsx_report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,9 +61,14 @@ struct xw_group {
     size_t sheet;   /* the one being filled, index into sheets */
 };
 
+/* --layout */
+enum { LAYOUT_PEOPLE, LAYOUT_PLAIN, LAYOUT_REPORT };
+
 struct xw {
     lxw_workbook *wb;
     int plain;
+    /* --layout report: the records held for it */
+    struct convp_xrep *rep;
     const char *sheet_by; /* field name, or NULL */
     long by_col;          /* its header column */
     const char *author;
@@ -811,7 +817,38 @@ static int xw_open(struct conv_writer *w)
                        &w->err, &max_rows) != CONV_OK)
         return CONV_ERR;
     x->max_rows = (uint32_t)max_rows;
+    static const char *const layouts[] = {"people", "plain", "report", NULL};
+    int layout;
+    if (convp_opt_enum(w->opts, "layout", layouts, x->plain ? LAYOUT_PLAIN : LAYOUT_PEOPLE, &w->err,
+                       &layout) != CONV_OK)
+        return CONV_ERR;
+    if (x->plain && layout != LAYOUT_PLAIN) {
+        convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0,
+                        "option plain: means --layout plain, not --layout %s", layouts[layout]);
+        return CONV_ERR;
+    }
+    x->plain = layout == LAYOUT_PLAIN;
     x->sheet_by = convp_opt_str(w->opts, "sheet-by", NULL);
+    if (layout == LAYOUT_REPORT) {
+        if (x->sheet_by) {
+            convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0,
+                            "option sheet-by: not with --layout report, which has a sheet for "
+                            "each region");
+            return CONV_ERR;
+        }
+        if (!(x->rep = convp_xrep_open(w)))
+            return CONV_ERR;
+    } else {
+        /* The report's own options are mistakes anywhere else. */
+        static const char *const report_only[] = {"issuer", "place", "signer", "signer-title",
+                                                  "recipients"};
+        for (size_t i = 0; i < sizeof report_only / sizeof report_only[0]; i++)
+            if (convp_opt_str(w->opts, report_only[i], NULL)) {
+                convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0,
+                                "option %s: only with --layout report", report_only[i]);
+                return CONV_ERR;
+            }
+    }
     if (x->sheet_by && !*x->sheet_by) {
         convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0,
                         "option sheet-by: expected a field name");
@@ -852,7 +889,10 @@ static int xw_open(struct conv_writer *w)
     x->taken = conv_schema_new(w->ctx);
     if (!x->tmpdir || !x->keys || !x->taken)
         return nomem(w);
-    lxw_workbook_options wo = {.constant_memory = LXW_TRUE, .tmpdir = x->tmpdir};
+    /* The report is written at the end from the records it holds (a
+     * bounded number), not in row order as it comes: no constant_memory. */
+    lxw_workbook_options wo = {.constant_memory = x->rep ? LXW_FALSE : LXW_TRUE,
+                               .tmpdir = x->tmpdir};
     x->wb = workbook_new_opt(target, &wo);
     if (!x->wb)
         return nomem(w);
@@ -1121,9 +1161,13 @@ static int xw_begin(struct conv_writer *w, const struct conv_schema *h)
     }
     char comments[160];
     snprintf(comments, sizeof comments, "Written by libconv %s%s", conv_version(),
-             x->plain ? "" : "; the fields are described on the hidden sheet " SHEET_META);
+             x->rep     ? "; a report table (--layout report)"
+             : x->plain ? ""
+                        : "; the fields are described on the hidden sheet " SHEET_META);
     if (!(x->comments = convp_strdup(w->ctx, comments)))
         return nomem(w);
+    if (x->rep)
+        return convp_xrep_begin(x->rep, w, h, x->title, x->created);
     if (!x->plain && layout_formats(w, x) != CONV_OK)
         return CONV_ERR;
     convp_record_init(&x->replay, w->ctx, w->header);
@@ -1461,6 +1505,8 @@ static int end_sample(struct conv_writer *w, struct xw *x)
 static int xw_put(struct conv_writer *w, const struct conv_record *rec)
 {
     struct xw *x = w->drv;
+    if (x->rep)
+        return convp_xrep_put(x->rep, w, rec);
     const struct conv_value *const *row = convp_writer_row(w, rec);
     if (!row)
         return CONV_ERR;
@@ -1538,10 +1584,12 @@ static int copy_out(struct conv_writer *w, struct xw *x)
 static int xw_finish(struct conv_writer *w)
 {
     struct xw *x = w->drv;
+    if (x->rep && convp_xrep_finish(x->rep, w, x->wb) != CONV_OK)
+        return CONV_ERR;
     if (x->sampling && end_sample(w, x) != CONV_OK)
         return CONV_ERR;
     /* No records: the sheet with its header only. */
-    if (x->nsheets == 0 && new_group(w, x, SHEET_DEFAULT, strlen(SHEET_DEFAULT)) < 0)
+    if (!x->rep && x->nsheets == 0 && new_group(w, x, SHEET_DEFAULT, strlen(SHEET_DEFAULT)) < 0)
         return CONV_ERR;
     uint64_t biggest = 0;
     for (size_t i = 0; i < x->nsheets; i++) {
@@ -1557,7 +1605,7 @@ static int xw_finish(struct conv_writer *w)
         if (e)
             return lxw_fail(w, e, "cannot set the filter");
     }
-    if (!x->plain && put_meta_sheet(w, x) != CONV_OK)
+    if (!x->plain && !x->rep && put_meta_sheet(w, x) != CONV_OK)
         return CONV_ERR;
     lxw_doc_properties props = {
         .title = x->title,
@@ -1626,6 +1674,7 @@ static void xw_close(struct conv_writer *w)
     conv_schema_free(x->keys);
     conv_schema_free(x->taken);
     convp_buf_free(&x->tmp);
+    convp_xrep_free(x->rep);
     convp_free(w->ctx, x->tmpdir);
     convp_free(w->ctx, x->title);
     convp_free(w->ctx, x->title_cell);
@@ -1642,3 +1691,37 @@ const struct convp_writer_ops convp_xlsx_writer_ops = {
     .finish = xw_finish,
     .close = xw_close,
 };
+
+/* ---- for the report layout (xlsx_report.h) --------------------------------------------------- */
+
+int convp_xlsx_plan_number(struct conv_context *ctx, const char *s, size_t n,
+                           struct convp_xlsx_number *num)
+{
+    struct xw_number k;
+    if (plan_number(ctx, s, n, 1, &k) != 0)
+        return -1;
+    num->value = k.value;
+    num->decimals = k.decimals;
+    num->width = k.width;
+    return 0;
+}
+
+const char *convp_xlsx_cell_text(struct convp_buf *b, const char *s, size_t n)
+{
+    return cell_text(b, s, n);
+}
+
+size_t convp_xlsx_display_width(const char *s, size_t n)
+{
+    return display_width((const unsigned char *)s, n);
+}
+
+unsigned convp_xlsx_wrap_lines(const char *s, size_t n, size_t width)
+{
+    return wrap_lines((const unsigned char *)s, n, width);
+}
+
+int convp_xlsx_sheet_base(struct convp_buf *b, const char *text, size_t n, size_t room)
+{
+    return sheet_base(b, text, n, room);
+}
