@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define CONVP_UNUSED(x) ((void)(x))
 
 #if defined(__GNUC__)
@@ -72,6 +76,7 @@ void *convp_arena_alloc(struct convp_arena *a, size_t size); /* 8-aligned */
 char *convp_arena_strndup(struct convp_arena *a, const char *s, size_t n);
 /* Keep the largest chunk, drop the rest, mark it empty. */
 void convp_arena_reset(struct convp_arena *a);
+
 void convp_arena_free(struct convp_arena *a);
 
 /* ---- growable byte buffer ----------------------------------------------- */
@@ -118,6 +123,70 @@ size_t convp_utf8_valid_prefix(const unsigned char *p, size_t n);
 /* Number of characters (lead bytes) in p[0..n). */
 size_t convp_utf8_count(const unsigned char *p, size_t n);
 
+/* ---- NFC and Vietnamese notation (nfc.c, locale.c) ------------------------- */
+
+/*
+ * The quick look of the NFC fast path: 1 when some byte >= 0xCC (the lead
+ * of a character from U+0300 on; nothing below changes under NFC) in
+ * p[0 .. 16 * blocks) is not the lead 0xE1 of a letter U+1E00..U+1EFF
+ * (precomposed Vietnamese: next byte 0xB8..0xBB).  Reads p[16 * blocks]
+ * too.  0 means the text is NFC.
+ */
+static inline int convp_nfc_suspect(const unsigned char *p, size_t blocks)
+{
+#if defined(__SSE2__)
+    const __m128i cc = _mm_set1_epi8((char)0xCC);
+    const __m128i e1 = _mm_set1_epi8((char)0xE1);
+    const __m128i fc = _mm_set1_epi8((char)0xFC);
+    const __m128i b8 = _mm_set1_epi8((char)0xB8);
+    for (size_t b = 0; b < blocks; b++, p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, cc), v));
+        if (!hit)
+            continue;
+        __m128i nx = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+        __m128i ok =
+            _mm_and_si128(_mm_cmpeq_epi8(v, e1), _mm_cmpeq_epi8(_mm_and_si128(nx, fc), b8));
+        if (hit & ~(unsigned)_mm_movemask_epi8(ok))
+            return 1;
+    }
+    return 0;
+#else
+    for (size_t i = 0; i < 16 * blocks; i++)
+        if (p[i] >= 0xCC && !(p[i] == 0xE1 && (p[i + 1] & 0xFC) == 0xB8))
+            return 1;
+    return 0;
+#endif
+}
+/* 1 when valid UTF-8 text may change under NFC (exact: 0 means it is NFC). */
+int convp_nfc_needed(const char *text, size_t n);
+/* NFC / NFC case fold of text, written into scratch: *out points into it
+ * (not NUL-terminated), or is NULL when utf8proc refuses the text.
+ * 0, or -1 when out of memory. */
+int convp_nfc(struct convp_buf *scratch, const char *text, size_t n, const char **out,
+              size_t *out_len);
+int convp_casefold(struct convp_buf *scratch, const char *text, size_t n, const char **out,
+                   size_t *out_len);
+
+/* What a text value says about the notation of its input. */
+enum {
+    CONVP_LOC_NONE,     /* nothing: read the same way in both */
+    CONVP_LOC_C,        /* a number only C notation reads (552.6, 1e5) */
+    CONVP_LOC_VI,       /* only Vietnamese reads it (1.234.567, 1.234,5) */
+    CONVP_LOC_VI_COMMA, /* a decimal comma (552,6): Vietnamese, or C text */
+    CONVP_LOC_VI_WEAK,  /* Vietnamese-only forms that C keeps as text (16 %,
+                           ĐÚNG, 31/12/2021) */
+    CONVP_LOC_AMBIG     /* 13.090: 13090 or 13.09 */
+};
+int convp_loc_classify(const char *text, size_t n);
+/*
+ * The canonical text of a value written the Vietnamese way, into out
+ * (room for n + 16 bytes), and its type: CONV_INTEGER, CONV_DECIMAL,
+ * CONV_BOOLEAN, CONV_DATE or CONV_DATETIME; CONV_STRING (out untouched)
+ * when it is no such value.
+ */
+enum conv_type convp_vi_canon(const char *text, size_t n, char *out, size_t *out_len);
+
 /* ---- buffered input ------------------------------------------------------- */
 
 /*
@@ -136,6 +205,15 @@ struct convp_input *convp_input_open_memory(struct conv_context *ctx, const void
 struct convp_input *convp_input_open_callback(struct conv_context *ctx, conv_read_fn fn,
                                               void *user, const char *name,
                                               struct conv_error *err);
+/*
+ * Declare the encoding of input without a byte-order mark ("cp1258",
+ * "tcvn3" or any iconv name; "utf-8" is the default): converted to UTF-8
+ * while read.  Call before convp_input_start().  CONV_E_USAGE for a name
+ * iconv does not know.
+ */
+int convp_input_set_encoding(struct convp_input *in, const char *name, struct conv_error *err);
+/* The encoding the text is read from: "UTF-8", "UTF-16LE", "CP1258"... */
+const char *convp_input_encoding(const struct convp_input *in);
 /* Decode the byte-order mark and fill the peek window.  Call once. */
 int convp_input_start(struct convp_input *in, struct conv_error *err);
 /* Up to n bytes from the start, not consumed.  *len gets the count. */
@@ -261,7 +339,8 @@ struct conv_schema {
 long convp_schema_add_name(struct conv_schema *s, const char *name, size_t len);
 /* Remember where field i's name was read; 0 or -1 on nomem. */
 int convp_schema_set_pos(struct conv_schema *s, size_t i, uint64_t line, uint32_t column);
-/* Find by name with explicit length. */
+/* Find by name with explicit length (names are kept in NFC, and a name
+ * not in NFC is looked up as its NFC). */
 long convp_schema_find_n(const struct conv_schema *s, const char *name, size_t len);
 /* Copy of a schema (fields, labels, title). NULL on nomem. */
 struct conv_schema *convp_schema_copy(struct conv_context *ctx, const struct conv_schema *s);
@@ -283,6 +362,8 @@ struct conv_record {
     size_t n;
     size_t cap;
     struct convp_arena arena; /* the values' text */
+    int wide; /* a value may need NFC: convp_nfc_suspect() of one added,
+                 or one a driver set through convp_record_push() */
     uint64_t index;
     uint64_t line;
     const char *source;
@@ -398,6 +479,13 @@ struct conv_reader {
     int done;
     uint64_t count;
     struct conv_options *info; /* conv_reader_info(); NULL until set */
+    /* locale and NFC (reader.c) */
+    int locale;        /* the --locale option: 0 auto, 1 c, 2 vi */
+    int loc;           /* in force: 0 undecided (read as C), 1 c, 2 vi */
+    int loc_detect;    /* auto: decide from the values (text formats) */
+    uint64_t loc_weak; /* line of the first value read as C text that vi would read otherwise */
+    int comma_signal;  /* decimal commas are a Vietnamese signal (not ',') */
+    struct convp_buf scratch; /* NFC, case folding, canonical text */
 };
 
 /* Record a fact for conv_reader_info(); 0 or -1 (nomem, rd->err set). */

@@ -1,15 +1,17 @@
 /*
  * Buffered input for readers: a file descriptor, a memory buffer or a
  * caller's callback.  It decodes the byte-order mark (a UTF-8 BOM is
- * dropped, UTF-16 with a BOM is transcoded to UTF-8 with iconv) and keeps
- * the first bytes in a peek window so formats can be probed without
- * consuming anything.
+ * dropped, UTF-16 with a BOM is transcoded to UTF-8 with iconv), converts
+ * a declared legacy encoding (--encoding cp1258, tcvn3, any iconv name) to
+ * UTF-8 as it streams, and keeps the first bytes in a peek window so
+ * formats can be probed without consuming anything.
  */
 #include "conv_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,7 +41,12 @@ struct convp_input {
     unsigned char back[4];
     size_t back_len;
     size_t back_pos;
-    /* UTF-16 transcoding. */
+    /* UTF-16 or legacy transcoding. */
+    char *enc;        /* declared encoding (iconv name), NULL for UTF-8 */
+    const char *from; /* what cd converts from: the BOM's or enc */
+    int flushed;      /* the converter's held-back state was written out */
+    uint64_t dec_line; /* line and column reached in the decoded text */
+    uint64_t dec_col;
     iconv_t cd;
     unsigned char *raw;
     size_t raw_len; /* undecoded bytes at raw[0..raw_len) */
@@ -66,6 +73,8 @@ static struct convp_input *input_new(struct conv_context *ctx, int kind, const c
     in->fd = -1;
     in->cd = (iconv_t)-1;
     in->bom = "";
+    in->dec_line = 1;
+    in->dec_col = 1;
     return in;
 }
 
@@ -191,7 +200,20 @@ static long plain_read(struct convp_input *in, void *buf, size_t n, struct conv_
     return source_read(in, buf, n, err);
 }
 
-/* Decode more UTF-16 into in->dec; returns bytes decoded, 0 at the end. */
+/* Advance the decoded line and column over produced UTF-8 text. */
+static void count_lines(struct convp_input *in, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\n') {
+            in->dec_line++;
+            in->dec_col = 1;
+        } else if ((p[i] & 0xC0) != 0x80) {
+            in->dec_col++;
+        }
+    }
+}
+
+/* Decode more into in->dec; returns bytes decoded, 0 at the end. */
 static long decode_more(struct convp_input *in, struct conv_error *err)
 {
     for (;;) {
@@ -201,31 +223,55 @@ static long decode_more(struct convp_input *in, struct conv_error *err)
                 return -1;
             in->raw_len += (size_t)got;
         }
-        if (in->raw_len == 0)
-            return 0;
-        char *src = (char *)in->raw;
-        size_t src_left = in->raw_len;
         char *dst = (char *)in->dec;
         size_t dst_left = RAW_SIZE * 2;
+        if (in->raw_len == 0) {
+            /* The end: a converter may hold back a character (CP1258 keeps
+             * the last letter in case a tone mark follows). */
+            if (in->flushed)
+                return 0;
+            in->flushed = 1;
+            iconv(in->cd, NULL, NULL, &dst, &dst_left);
+            size_t produced = RAW_SIZE * 2 - dst_left;
+            in->dec_len = produced;
+            in->dec_pos = 0;
+            count_lines(in, in->dec, produced);
+            return (long)produced;
+        }
+        char *src = (char *)in->raw;
+        size_t src_left = in->raw_len;
         size_t r = iconv(in->cd, &src, &src_left, &dst, &dst_left);
         int e = errno;
         size_t produced = RAW_SIZE * 2 - dst_left;
-        memmove(in->raw, src, src_left);
-        in->raw_len = src_left;
+        count_lines(in, in->dec, produced);
         if (r == (size_t)-1 && e == EILSEQ) {
-            convp_error_set(err, CONV_E_ENCODING, in->name, 0, 0, "invalid %s text", in->bom);
+            uint64_t off = in->done - src_left;
+            /* Count the character a converter still holds (CP1258 keeps a
+             * letter back for a tone mark) for the column. */
+            char *fl = dst;
+            iconv(in->cd, NULL, NULL, &dst, &dst_left);
+            count_lines(in, (unsigned char *)fl, (size_t)(dst - fl));
+            if (in->enc && !in->bom[0])
+                convp_error_set(err, CONV_E_ENCODING, in->name, in->dec_line, in->dec_col,
+                                "byte 0x%02X at offset %llu is not %s text", (unsigned char)*src,
+                                (unsigned long long)off, in->from);
+            else
+                convp_error_set(err, CONV_E_ENCODING, in->name, in->dec_line, in->dec_col,
+                                "invalid %s text at offset %llu", in->from,
+                                (unsigned long long)off);
+            convp_error_where(err, 0, NULL, off);
             return -1;
         }
+        memmove(in->raw, src, src_left);
+        in->raw_len = src_left;
         if (produced > 0) {
             in->dec_len = produced;
             in->dec_pos = 0;
             return (long)produced;
         }
         if (in->eof) {
-            if (in->raw_len == 0)
-                return 0;
-            convp_error_set(err, CONV_E_ENCODING, in->name, 0, 0, "truncated %s text",
-                            in->bom);
+            convp_error_set(err, CONV_E_ENCODING, in->name, in->dec_line, in->dec_col,
+                            "truncated %s text", in->from);
             return -1;
         }
     }
@@ -279,7 +325,10 @@ int convp_input_start(struct convp_input *in, struct conv_error *err)
         enc = "UTF-16BE";
         in->back_pos = 2;
     }
+    if (!enc && in->enc && !in->bom[0])
+        enc = in->enc; /* a byte-order mark wins over --encoding */
     if (enc) {
+        in->from = enc;
         in->cd = iconv_open("UTF-8", enc);
         in->raw = convp_malloc(in->ctx, RAW_SIZE);
         in->dec = convp_malloc(in->ctx, RAW_SIZE * 2);
@@ -303,6 +352,47 @@ int convp_input_start(struct convp_input *in, struct conv_error *err)
         in->peek_len += (size_t)got;
     }
     return CONV_OK;
+}
+
+int convp_input_set_encoding(struct convp_input *in, const char *name,
+                             struct conv_error *err)
+{
+    static const struct {
+        const char *alias;
+        const char *iconv_name;
+    } aliases[] = {{"cp1258", "CP1258"},         {"windows-1258", "CP1258"},
+                   {"tcvn3", "TCVN5712-1"},      {"tcvn", "TCVN5712-1"},
+                   {"tcvn5712", "TCVN5712-1"},   {"tcvn5712-1", "TCVN5712-1"},
+                   {"utf-8", NULL},              {"utf8", NULL}};
+    const char *use = name;
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (!strcasecmp(name, aliases[i].alias)) {
+            use = aliases[i].iconv_name;
+            break;
+        }
+    convp_free(in->ctx, in->enc);
+    in->enc = NULL;
+    if (!use)
+        return CONV_OK; /* UTF-8: validated by the readers as always */
+    iconv_t cd = iconv_open("UTF-8", use);
+    if (cd == (iconv_t)-1) {
+        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0,
+                        "unknown encoding '%s' (cp1258, tcvn3 or an iconv name)", name);
+        return CONV_ERR;
+    }
+    iconv_close(cd);
+    if (!(in->enc = convp_strdup(in->ctx, use))) {
+        convp_error_set(err, CONV_E_NOMEM, in->name, 0, 0, "out of memory");
+        return CONV_ERR;
+    }
+    return CONV_OK;
+}
+
+const char *convp_input_encoding(const struct convp_input *in)
+{
+    if (in->bom[0] && strcmp(in->bom, "UTF-8"))
+        return in->bom;
+    return in->enc && !in->bom[0] ? in->enc : "UTF-8";
 }
 
 const unsigned char *convp_input_peek(struct convp_input *in, size_t *len)
@@ -383,5 +473,6 @@ void convp_input_close(struct convp_input *in)
     convp_free(in->ctx, in->dec);
     convp_free(in->ctx, in->peek);
     convp_free(in->ctx, in->name);
+    convp_free(in->ctx, in->enc);
     convp_free(in->ctx, in);
 }

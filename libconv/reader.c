@@ -4,9 +4,14 @@
  * value that does not fit is an error); otherwise the types of untyped
  * (CSV) columns are inferred from the first records, held back meanwhile,
  * and a later value that does not fit stays a string (its text is kept).
+ * Here too every string value is brought to NFC, and the notation of text
+ * input (C or Vietnamese: --locale) is decided from the held-back records
+ * and applied when values are typed.
  */
 #include "conv_private.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <strings.h>
 
 #define INFER_DEFAULT 1000
@@ -107,6 +112,92 @@ int convp_value_coerce(struct conv_value *v, enum conv_type t, int hard)
     return 0;
 }
 
+#define CANON_MAX 256 /* longest text tried as a Vietnamese-style value */
+
+/* The types a text could be read as in the notation in force. */
+static unsigned text_mask_loc(const struct conv_reader *rd, const char *s, size_t n)
+{
+    if (rd->loc != 2)
+        return text_mask(s, n);
+    unsigned m = text_mask(s, n) & ~(unsigned)(M_INT | M_DEC);
+    char buf[CANON_MAX + 16];
+    size_t len;
+    switch (n <= CANON_MAX ? convp_vi_canon(s, n, buf, &len) : CONV_STRING) {
+    case CONV_INTEGER: return m | M_INT | M_DEC;
+    case CONV_DECIMAL: return m | M_DEC;
+    case CONV_BOOLEAN: return m | M_BOOL;
+    case CONV_DATE: return m | M_DATE;
+    case CONV_DATETIME: return m | M_DT;
+    default: return m;
+    }
+}
+
+/*
+ * convp_value_coerce() in the notation in force: under vi a text value
+ * given a number, boolean or date type is first read the Vietnamese way
+ * and rewritten to canonical text in the record's arena; numbers are then
+ * only read that way.  0, -1 as convp_value_coerce(), -2 out of memory.
+ */
+static int coerce(struct conv_reader *rd, struct conv_record *rec, struct conv_value *v,
+                  enum conv_type t, int hard)
+{
+    if (rd->loc == 2 && v->type == CONV_STRING && t != CONV_STRING && t != CONV_ANY &&
+        t != CONV_NULL) {
+        char buf[CANON_MAX + 16];
+        size_t len = 0;
+        enum conv_type ct =
+            v->len <= CANON_MAX ? convp_vi_canon(v->text, v->len, buf, &len) : CONV_STRING;
+        if (ct == t || (t == CONV_DECIMAL && ct == CONV_INTEGER)) {
+            if (len != v->len || memcmp(buf, v->text, len) != 0) {
+                char *copy = convp_arena_strndup(&rec->arena, buf, len);
+                if (!copy)
+                    return -2;
+                v->text = copy;
+                v->len = len;
+            }
+            v->type = t;
+            v->flags &= ~CONV_VALUE_RAW;
+            return 0;
+        }
+        if (t == CONV_INTEGER || t == CONV_DECIMAL) {
+            if (hard)
+                return -1;
+            v->flags &= ~CONV_VALUE_RAW;
+            return 0; /* stays a string */
+        }
+    }
+    return convp_value_coerce(v, t, hard);
+}
+
+/* Every string value in NFC, rewritten in the record's arena if need be. */
+static int nfc_record(struct conv_reader *rd, struct conv_record *rec)
+{
+    /* A record whose text has nothing from U+0300 on but precomposed
+     * letters of U+1E00..U+1EFF needs nothing (convp_record_add() looked). */
+    if (CONVP_LIKELY(!rec->wide))
+        return CONV_OK;
+    for (size_t i = 0; i < rec->n; i++) {
+        struct conv_value *v = &rec->slots[i].value;
+        if (v->type != CONV_STRING || CONVP_LIKELY(!convp_nfc_needed(v->text, v->len)))
+            continue;
+        const char *out;
+        size_t len;
+        if (convp_nfc(&rd->scratch, v->text, v->len, &out, &len) != 0)
+            goto nomem;
+        if (!out)
+            continue;
+        char *copy = convp_arena_strndup(&rec->arena, out, len);
+        if (!copy)
+            goto nomem;
+        v->text = copy;
+        v->len = len;
+    }
+    return CONV_OK;
+nomem:
+    convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+    return CONV_ERR;
+}
+
 static int type_error(struct conv_reader *rd, struct conv_record *rec, struct convp_slot *s,
                       enum conv_type t)
 {
@@ -117,6 +208,46 @@ static int type_error(struct conv_reader *rd, struct conv_record *rec, struct co
     return CONV_ERR;
 }
 
+/*
+ * The declared field a column name stands for: the field of that name,
+ * else the one whose Vietnamese or English label equals it, compared in
+ * NFC without case (a CSV exported from a workbook has the labels as its
+ * header).  -1 when none, -2 out of memory.
+ */
+static long map_declared(struct conv_reader *rd, const char *name)
+{
+    long d = conv_schema_find(rd->declared, name);
+    if (d >= 0)
+        return d;
+    const struct conv_schema *ds = rd->declared;
+    struct convp_buf a, b;
+    convp_buf_init(&a, rd->ctx);
+    convp_buf_init(&b, rd->ctx);
+    const char *fa, *fb;
+    size_t la, lb;
+    if (convp_casefold(&a, name, strlen(name), &fa, &la) != 0) {
+        d = -2;
+        goto out;
+    }
+    for (size_t i = 0; fa && i < ds->n && d < 0; i++) {
+        const char *labels[2] = {ds->fields[i].label, ds->fields[i].label_en};
+        for (int k = 0; k < 2 && d < 0; k++) {
+            if (!labels[k])
+                continue;
+            if (convp_casefold(&b, labels[k], strlen(labels[k]), &fb, &lb) != 0) {
+                d = -2;
+                goto out;
+            }
+            if (fb && la == lb && !memcmp(fa, fb, la))
+                d = (long)i;
+        }
+    }
+out:
+    convp_buf_free(&a);
+    convp_buf_free(&b);
+    return d;
+}
+
 /* Map the driver's field indexes to the declared schema's. */
 static long declared_index(struct conv_reader *rd, uint32_t field)
 {
@@ -125,10 +256,13 @@ static long declared_index(struct conv_reader *rd, uint32_t field)
         long *map = convp_realloc(rd->ctx, rd->declared_map, n * sizeof *map);
         if (!map)
             return -2;
-        for (size_t i = rd->declared_map_n; i < n; i++)
-            map[i] = conv_schema_find(rd->declared, rd->fields->fields[i].name);
         rd->declared_map = map;
-        rd->declared_map_n = n;
+        for (size_t i = rd->declared_map_n; i < n; i++) {
+            map[i] = map_declared(rd, rd->fields->fields[i].name);
+            if (map[i] == -2)
+                return -2;
+            rd->declared_map_n = i + 1;
+        }
     }
     return rd->declared_map[field];
 }
@@ -150,7 +284,12 @@ static int apply_declared(struct conv_reader *rd, struct conv_record *rec)
             return CONV_ERR;
         }
         enum conv_type t = decl[d].type;
-        if (convp_value_coerce(&s->value, t, 1) != 0)
+        int rc = coerce(rd, rec, &s->value, t, 1);
+        if (rc == -2) {
+            convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+            return CONV_ERR;
+        }
+        if (rc != 0)
             return type_error(rd, rec, s, t);
         s->field = (uint32_t)d;
         if (s->value.type != CONV_NULL)
@@ -175,14 +314,36 @@ static int apply_declared(struct conv_reader *rd, struct conv_record *rec)
     return CONV_OK;
 }
 
-static void apply_inferred(struct conv_reader *rd, struct conv_record *rec)
+static int apply_inferred(struct conv_reader *rd, struct conv_record *rec)
 {
     const struct conv_field *fields = rd->fields->fields;
+    if (rd->loc != 2) {
+        for (size_t i = 0; i < rec->n; i++) {
+            struct convp_slot *s = &rec->slots[i];
+            if (s->value.flags & CONV_VALUE_RAW)
+                convp_value_coerce(&s->value, fields[s->field].type, 0);
+        }
+        return CONV_OK;
+    }
     for (size_t i = 0; i < rec->n; i++) {
         struct convp_slot *s = &rec->slots[i];
-        if (s->value.flags & CONV_VALUE_RAW)
-            convp_value_coerce(&s->value, fields[s->field].type, 0);
+        if ((s->value.flags & CONV_VALUE_RAW) &&
+            coerce(rd, rec, &s->value, fields[s->field].type, 0) == -2) {
+            convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+            return CONV_ERR;
+        }
     }
+    return CONV_OK;
+}
+
+/* Type a record read by the driver (held back or not). */
+static int type_record(struct conv_reader *rd, struct conv_record *rec)
+{
+    if (rd->declared)
+        return apply_declared(rd, rec);
+    if (!rd->typed)
+        return apply_inferred(rd, rec);
+    return CONV_OK;
 }
 
 static int driver_next(struct conv_reader *rd, struct conv_record *rec)
@@ -193,6 +354,8 @@ static int driver_next(struct conv_reader *rd, struct conv_record *rec)
     if (rc == CONV_OK) {
         rec->index = ++rd->count;
         rec->source = rd->source;
+        if (nfc_record(rd, rec) != CONV_OK)
+            return CONV_ERR;
         const struct conv_options *o = rd->opts;
         if (o && o->progress && rd->count % PROGRESS_EVERY == 0 &&
             o->progress(o->progress_user, convp_input_done(rd->in), convp_input_total(rd->in),
@@ -208,15 +371,174 @@ static int driver_next(struct conv_reader *rd, struct conv_record *rec)
     return rc;
 }
 
-/* Hold back the first records and infer column types from them. */
-static int infer(struct conv_reader *rd)
+/* ---- the notation of text input ------------------------------------------------ */
+
+/* The first value seen of one kind. */
+struct loc_hit {
+    uint64_t line;
+    uint32_t column;
+    char text[48];
+};
+
+struct loc_scan {
+    struct loc_hit c, vi, ambig;
+    int vi_comma; /* the vi hit is a decimal comma */
+};
+
+static void hit_set(struct loc_hit *h, const struct conv_record *rec, const struct convp_slot *s)
+{
+    if (h->line)
+        return;
+    h->line = s->line ? s->line : rec->line;
+    h->column = s->column;
+    size_t n = s->value.len < sizeof h->text - 1 ? s->value.len : sizeof h->text - 1;
+    while (n > 0 && n < s->value.len && ((unsigned char)s->value.text[n] & 0xC0) == 0x80)
+        n--; /* cut on a character boundary */
+    memcpy(h->text, s->value.text, n);
+    h->text[n] = '\0';
+}
+
+/* Does this slot's value count for the notation?  With a schema, only the
+ * values of fields that are not strings. */
+static int loc_relevant(struct conv_reader *rd, const struct convp_slot *s)
+{
+    if (!(s->value.flags & CONV_VALUE_RAW) || s->value.type == CONV_NULL)
+        return 0;
+    if (!rd->declared)
+        return 1;
+    long d = declared_index(rd, s->field);
+    return d < 0 || rd->declared->fields[d].type != CONV_STRING;
+}
+
+/* Look at a record's values; 0, or -2 out of memory. */
+static int loc_scan_record(struct conv_reader *rd, struct conv_record *rec, struct loc_scan *sc)
+{
+    for (size_t i = 0; i < rec->n; i++) {
+        const struct convp_slot *s = &rec->slots[i];
+        if (rd->declared && declared_index(rd, s->field) == -2)
+            return -2;
+        if (!loc_relevant(rd, s))
+            continue;
+        switch (convp_loc_classify(s->value.text, s->value.len)) {
+        case CONVP_LOC_C:
+            hit_set(&sc->c, rec, s);
+            break;
+        case CONVP_LOC_VI:
+            if (!sc->vi.line)
+                sc->vi_comma = 0;
+            hit_set(&sc->vi, rec, s);
+            break;
+        case CONVP_LOC_VI_COMMA:
+            if (rd->comma_signal) {
+                if (!sc->vi.line)
+                    sc->vi_comma = 1;
+                hit_set(&sc->vi, rec, s);
+            } else if (!rd->loc_weak) {
+                rd->loc_weak = s->line ? s->line : rec->line;
+            }
+            break;
+        case CONVP_LOC_VI_WEAK:
+            if (!rd->loc_weak)
+                rd->loc_weak = s->line ? s->line : rec->line;
+            break;
+        case CONVP_LOC_AMBIG:
+            hit_set(&sc->ambig, rec, s);
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+static int set_locale_info(struct conv_reader *rd, const char *signal)
+{
+    if (convp_reader_set_info(rd, "locale", rd->loc == 2 ? "vi" : "c") != 0 ||
+        convp_reader_set_info(rd, "locale-signal", signal) != 0)
+        return CONV_ERR;
+    return CONV_OK;
+}
+
+/* Decide from what was seen; CONV_OK (maybe still undecided) or CONV_ERR. */
+static int loc_decide(struct conv_reader *rd, const struct loc_scan *sc)
+{
+    char sig[160];
+    if (sc->c.line && sc->vi.line) {
+        const struct loc_hit *late = sc->c.line > sc->vi.line ? &sc->c : &sc->vi;
+        convp_error_set(&rd->err, CONV_E_TYPE, rd->source, late->line, late->column,
+                        "'%s' (line %" PRIu64 ") is C notation but '%s' (line %" PRIu64
+                        ") is Vietnamese: use --locale vi or --locale c",
+                        sc->c.text, sc->c.line, sc->vi.text, sc->vi.line);
+        return CONV_ERR;
+    }
+    if (sc->vi.line) {
+        if (rd->loc_weak && rd->loc_weak < sc->vi.line && rd->inferred) {
+            convp_error_set(&rd->err, CONV_E_TYPE, rd->source, sc->vi.line, sc->vi.column,
+                            "'%s' is Vietnamese notation, but values before it (from line %" PRIu64
+                            ") were read as C: use --locale vi",
+                            sc->vi.text, rd->loc_weak);
+            return CONV_ERR;
+        }
+        rd->loc = 2;
+        if (sc->vi_comma) {
+            const char *d = conv_reader_info(rd, "delimiter");
+            snprintf(sig, sizeof sig, "'%s' delimiter with decimal commas (line %" PRIu64 ")",
+                     d ? d : "?", sc->vi.line);
+        } else {
+            snprintf(sig, sizeof sig, "'%s' (line %" PRIu64 ")", sc->vi.text, sc->vi.line);
+        }
+        return set_locale_info(rd, sig);
+    }
+    if (sc->c.line) {
+        rd->loc = 1;
+        snprintf(sig, sizeof sig, "'%s' (line %" PRIu64 ")", sc->c.text, sc->c.line);
+        return set_locale_info(rd, sig);
+    }
+    if (sc->ambig.line) {
+        char vi[CANON_MAX + 16];
+        size_t len = 0;
+        convp_vi_canon(sc->ambig.text, strlen(sc->ambig.text), vi, &len);
+        convp_error_set(&rd->err, CONV_E_TYPE, rd->source, sc->ambig.line, sc->ambig.column,
+                        "'%s' is %.*s in Vietnamese notation but %s in C notation, and no other "
+                        "value tells which: use --locale vi or --locale c",
+                        sc->ambig.text, (int)len, vi, sc->ambig.text);
+        return CONV_ERR;
+    }
+    return CONV_OK;
+}
+
+/* A record read while no value has told the notation yet. */
+static int loc_stream(struct conv_reader *rd, struct conv_record *rec)
+{
+    struct loc_scan sc;
+    memset(&sc, 0, sizeof sc);
+    if (loc_scan_record(rd, rec, &sc) != 0) {
+        convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+        return CONV_ERR;
+    }
+    if (loc_decide(rd, &sc) != CONV_OK)
+        return CONV_ERR;
+    if (rd->loc)
+        rd->loc_detect = 0;
+    return CONV_OK;
+}
+
+/*
+ * Hold back the first records: the notation of a text input is decided
+ * over them, and without a schema the column types are inferred from them.
+ */
+static int hold_back(struct conv_reader *rd)
 {
     size_t cap = 0, bytes = 0;
     unsigned *mask = NULL;
     uint64_t *seen = NULL;
     size_t nf = 0;
     int rc = CONV_OK;
-    while (rd->pending_n < (size_t)rd->infer_rows && bytes < INFER_MAX_BYTES) {
+    int infer = !rd->declared && !rd->typed && rd->infer_rows > 0;
+    size_t want = rd->infer_rows > 0 ? (size_t)rd->infer_rows : INFER_DEFAULT;
+    struct loc_scan sc;
+    memset(&sc, 0, sizeof sc);
+    while (rd->pending_n < want && bytes < INFER_MAX_BYTES) {
         struct conv_record *raw = &rd->raw;
         rc = driver_next(rd, raw);
         if (rc != CONV_OK)
@@ -234,45 +556,54 @@ static int infer(struct conv_reader *rd)
         rd->pending_n++;
         if (convp_record_copy(keep, raw) != CONV_OK)
             goto nomem;
-        if (rd->fields->n > nf) {
-            unsigned *m = convp_realloc(rd->ctx, mask, rd->fields->n * sizeof *m);
-            if (!m)
-                goto nomem;
-            mask = m;
-            uint64_t *sn = convp_realloc(rd->ctx, seen, rd->fields->n * sizeof *sn);
-            if (!sn)
-                goto nomem;
-            seen = sn;
-            for (size_t i = nf; i < rd->fields->n; i++) {
-                mask[i] = M_ALL;
-                seen[i] = 0;
-            }
-            nf = rd->fields->n;
-        }
-        for (size_t i = 0; i < keep->n; i++) {
-            const struct convp_slot *s = &keep->slots[i];
-            bytes += s->value.len + sizeof *s;
-            if (s->value.type == CONV_NULL)
-                continue;
-            if (s->value.flags & CONV_VALUE_RAW) {
-                mask[s->field] &= text_mask(s->value.text, s->value.len);
-                seen[s->field]++;
-            } else if (s->value.type == CONV_STRING) {
-                mask[s->field] = 0; /* an explicit string ("" in CSV) */
-                seen[s->field]++;
-            }
-        }
+        for (size_t i = 0; i < keep->n; i++)
+            bytes += keep->slots[i].value.len + sizeof keep->slots[i];
+        if (rd->loc_detect && loc_scan_record(rd, keep, &sc) != 0)
+            goto nomem;
     }
-    for (size_t i = 0; i < nf; i++)
-        rd->fields->fields[i].type = seen[i] ? mask_type(mask[i]) : CONV_ANY;
-    for (size_t i = 0; i < rd->pending_n; i++)
-        apply_inferred(rd, &rd->pending[i]);
+    if (rc == CONV_ERR)
+        return CONV_ERR;
+    if (rd->loc_detect) {
+        if (loc_decide(rd, &sc) != CONV_OK)
+            return CONV_ERR;
+        if (rd->loc)
+            rd->loc_detect = 0;
+        else if (set_locale_info(rd, "none seen") != CONV_OK)
+            return CONV_ERR;
+    }
+    if (infer) {
+        /* Masks in the notation now in force. */
+        nf = rd->fields->n;
+        mask = convp_calloc(rd->ctx, nf ? nf : 1, sizeof *mask);
+        seen = convp_calloc(rd->ctx, nf ? nf : 1, sizeof *seen);
+        if (!mask || !seen)
+            goto nomem;
+        for (size_t i = 0; i < nf; i++)
+            mask[i] = M_ALL;
+        for (size_t r = 0; r < rd->pending_n; r++) {
+            const struct conv_record *keep = &rd->pending[r];
+            for (size_t i = 0; i < keep->n; i++) {
+                const struct convp_slot *s = &keep->slots[i];
+                if (s->value.type == CONV_NULL)
+                    continue;
+                if (s->value.flags & CONV_VALUE_RAW) {
+                    mask[s->field] &= text_mask_loc(rd, s->value.text, s->value.len);
+                    seen[s->field]++;
+                } else if (s->value.type == CONV_STRING) {
+                    mask[s->field] = 0; /* an explicit string ("" in CSV) */
+                    seen[s->field]++;
+                }
+            }
+        }
+        for (size_t i = 0; i < nf; i++)
+            rd->fields->fields[i].type = seen[i] ? mask_type(mask[i]) : CONV_ANY;
+    }
     rd->inferred = 1;
     convp_free(rd->ctx, mask);
     convp_free(rd->ctx, seen);
     if (rc == CONV_EOF)
         rd->done = 1;
-    return rc == CONV_ERR ? CONV_ERR : CONV_OK;
+    return CONV_OK;
 nomem:
     convp_free(rd->ctx, mask);
     convp_free(rd->ctx, seen);
@@ -295,16 +626,19 @@ int conv_reader_next(struct conv_reader *rd, const struct conv_record **out)
     if (rd->err.code != CONV_E_NONE)
         return CONV_ERR;
     if (!rd->inferred) {
-        /* A typed format or a declared schema needs no inference. */
-        if (rd->declared || rd->typed || rd->infer_rows == 0)
+        /* Hold records back to decide the notation, or to infer types. */
+        if (!rd->loc_detect && (rd->declared || rd->typed || rd->infer_rows == 0))
             rd->inferred = 1;
-        else if (infer(rd) != CONV_OK) {
+        else if (hold_back(rd) != CONV_OK) {
             drop_pending(rd);
             return CONV_ERR;
         }
     }
     if (rd->pending_pos < rd->pending_n) {
-        *out = &rd->pending[rd->pending_pos++];
+        struct conv_record *rec = &rd->pending[rd->pending_pos++];
+        if (type_record(rd, rec) != CONV_OK)
+            return CONV_ERR;
+        *out = rec;
         return CONV_OK;
     }
     if (rd->pending)
@@ -319,12 +653,10 @@ int conv_reader_next(struct conv_reader *rd, const struct conv_record **out)
     }
     if (rc != CONV_OK)
         return CONV_ERR;
-    if (rd->declared) {
-        if (apply_declared(rd, rec) != CONV_OK)
-            return CONV_ERR;
-    } else if (!rd->typed) {
-        apply_inferred(rd, rec);
-    }
+    if (CONVP_UNLIKELY(rd->loc_detect) && loc_stream(rd, rec) != CONV_OK)
+        return CONV_ERR;
+    if (type_record(rd, rec) != CONV_OK)
+        return CONV_ERR;
     *out = rec;
     return CONV_OK;
 }
@@ -375,6 +707,7 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
     rd->opts = opts;
     rd->in = in;
     rd->source = convp_input_name(in);
+    convp_buf_init(&rd->scratch, ctx);
     rd->fields = conv_schema_new(ctx);
     convp_record_init(&rd->raw, ctx, rd->fields);
     if (!rd->fields) {
@@ -402,12 +735,26 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
             goto fail;
         }
     }
+    static const char *const locale_words[] = {"auto", "c", "vi", NULL};
+    if (convp_opt_enum(opts, "locale", locale_words, 0, err, &rd->locale) != CONV_OK)
+        goto fail;
+    const char *encoding = conv_options_get(opts, "encoding");
+    if (encoding && convp_input_set_encoding(in, encoding, err) != CONV_OK)
+        goto fail;
     if (opts && opts->progress)
         convp_input_set_cancel(in, opts->progress, opts->progress_user);
     if (convp_input_start(in, err) != CONV_OK)
         goto fail;
     if (!(rd->fmt = pick_format(rd, path, err)))
         goto fail;
+    int text_fmt = rd->fmt == &convp_format_csv || rd->fmt == &convp_format_tsv;
+    if (encoding && !text_fmt && rd->fmt != &convp_format_json &&
+        rd->fmt != &convp_format_jsonl) {
+        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0,
+                        "--encoding applies to CSV, TSV and JSON input, not %s%s", rd->fmt->name,
+                        rd->fmt == &convp_format_xml ? " (XML declares its encoding)" : "");
+        goto fail;
+    }
     rd->typed = (rd->fmt->flags & CONVP_FMT_TYPED) != 0;
     if (rd->fmt->reader->open(rd) != CONV_OK) {
         if (rd->err.code == CONV_E_NONE)
@@ -416,17 +763,60 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
             *err = rd->err;
         goto fail;
     }
+    if (text_fmt || rd->fmt == &convp_format_json || rd->fmt == &convp_format_jsonl) {
+        if (convp_reader_set_info(rd, "encoding", convp_input_encoding(in)) != 0)
+            goto fail_rd;
+    }
+    /* The notation: declared, or decided from the values of a CSV whose
+     * columns are typed at all (a schema, or inference). */
+    rd->loc = rd->locale;
+    const char *delim = conv_reader_info(rd, "delimiter");
+    rd->comma_signal = delim && strcmp(delim, ",") != 0;
+    if (rd->locale == 0 && text_fmt && (rd->declared || rd->infer_rows > 0)) {
+        rd->loc_detect = 1;
+    } else {
+        if (rd->locale == 0)
+            rd->loc = 1;
+        if (set_locale_info(rd, rd->locale == 2   ? "--locale vi"
+                                : rd->locale == 1 ? "--locale c"
+                                                  : "none seen") != CONV_OK)
+            goto fail_rd;
+    }
     if (rd->declared && rd->fields_fixed) {
-        for (size_t i = 0; i < rd->fields->n; i++)
-            if (conv_schema_find(rd->declared, rd->fields->fields[i].name) < 0) {
-                const struct convp_field_pos *p = rd->fields->pos ? &rd->fields->pos[i] : NULL;
+        long *taken = convp_calloc(ctx, rd->declared->n ? rd->declared->n : 1, sizeof *taken);
+        if (!taken) {
+            convp_error_set(err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; i < rd->fields->n; i++) {
+            long d = declared_index(rd, (uint32_t)i);
+            const struct convp_field_pos *p = rd->fields->pos ? &rd->fields->pos[i] : NULL;
+            if (d == -2) {
+                convp_error_set(err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+            } else if (d < 0) {
                 convp_error_set(err, CONV_E_SCHEMA, rd->source, p ? p->line : 1,
                                 p ? p->column : 0, "column '%s' is not in the schema",
                                 rd->fields->fields[i].name);
-                goto fail;
+            } else if (taken[d]) {
+                convp_error_set(err, CONV_E_SCHEMA, rd->source, p ? p->line : 1,
+                                p ? p->column : 0,
+                                "column '%s' and column %ld both stand for the field '%s'",
+                                rd->fields->fields[i].name, taken[d],
+                                rd->declared->fields[d].name);
+                d = -1;
+            } else {
+                taken[d] = (long)i + 1;
+                continue;
             }
+            convp_free(ctx, taken);
+            goto fail;
+        }
+        convp_free(ctx, taken);
     }
     return rd;
+fail_rd:
+    if (err)
+        *err = rd->err;
 fail:
     conv_reader_close(rd);
     return NULL;
@@ -502,6 +892,7 @@ void conv_reader_close(struct conv_reader *rd)
     conv_schema_free(rd->own_declared);
     convp_free(rd->ctx, rd->declared_map);
     convp_free(rd->ctx, rd->declared_seen);
+    convp_buf_free(&rd->scratch);
     convp_input_close(rd->in);
     convp_free(rd->ctx, rd);
 }

@@ -17,6 +17,7 @@ void convp_record_init(struct conv_record *rec, struct conv_context *ctx,
 void convp_record_clear(struct conv_record *rec)
 {
     rec->n = 0;
+    rec->wide = 0;
     convp_arena_reset(&rec->arena);
 }
 
@@ -30,7 +31,7 @@ void convp_record_fini(struct conv_record *rec)
     rec->own_schema = NULL;
 }
 
-struct convp_slot *convp_record_push(struct conv_record *rec)
+static struct convp_slot *slot_push(struct conv_record *rec)
 {
     if (CONVP_UNLIKELY(rec->n == rec->cap)) {
         size_t cap = rec->cap ? rec->cap * 2 : 16;
@@ -43,12 +44,30 @@ struct convp_slot *convp_record_push(struct conv_record *rec)
     return &rec->slots[rec->n++];
 }
 
+struct convp_slot *convp_record_push(struct conv_record *rec)
+{
+    /* The driver sets the text: the typing stage looks at every value. */
+    rec->wide = 1;
+    return slot_push(rec);
+}
+
 int convp_record_add(struct conv_record *rec, uint32_t field, enum conv_type type,
                      unsigned flags, const char *text, size_t len, uint64_t line,
                      uint32_t column)
 {
-    struct convp_slot *s = convp_record_push(rec);
-    char *copy = len ? convp_arena_strndup(&rec->arena, text, len) : (char *)"";
+    struct convp_slot *s = slot_push(rec);
+    char *copy = (char *)"";
+    if (len) {
+        /* The copy fills whole 16-byte blocks plus one, zeroed past the
+         * text, for the quick NFC look while it is in the cache. */
+        size_t blocks = (len + 16) / 16;
+        copy = convp_arena_alloc(&rec->arena, blocks * 16 + 16);
+        if (copy) {
+            memset(copy + (blocks - 1) * 16, 0, 32);
+            memcpy(copy, text, len);
+            rec->wide |= convp_nfc_suspect((const unsigned char *)copy, blocks);
+        }
+    }
     if (!s || !copy) {
         if (s)
             rec->n--;

@@ -53,7 +53,7 @@ void conv_schema_free(struct conv_schema *s)
     convp_free(s->ctx, s);
 }
 
-long convp_schema_find_n(const struct conv_schema *s, const char *name, size_t len)
+static long find_exact(const struct conv_schema *s, const char *name, size_t len)
 {
     if (!s || !s->index)
         return -1;
@@ -67,6 +67,40 @@ long convp_schema_find_n(const struct conv_schema *s, const char *name, size_t l
             return (long)slot - 1;
         i = (i + 1) & s->index_mask;
     }
+}
+
+/* Names are kept in NFC: a name that is not is looked up as its NFC. */
+long convp_schema_find_n(const struct conv_schema *s, const char *name, size_t len)
+{
+    if (!s || !s->index)
+        return -1;
+    if (CONVP_LIKELY(!convp_nfc_needed(name, len)))
+        return find_exact(s, name, len);
+    struct convp_buf tmp;
+    const char *nfc;
+    size_t nlen;
+    convp_buf_init(&tmp, s->ctx);
+    long r = -1;
+    if (convp_nfc(&tmp, name, len, &nfc, &nlen) == 0)
+        r = nfc ? find_exact(s, nfc, nlen) : find_exact(s, name, len);
+    convp_buf_free(&tmp);
+    return r;
+}
+
+/* A copy of name in NFC, allocated from the schema's context. */
+static char *nfc_dup(struct conv_schema *s, const char *name, size_t len)
+{
+    if (CONVP_LIKELY(!convp_nfc_needed(name, len)))
+        return convp_strndup(s->ctx, name, len);
+    struct convp_buf tmp;
+    const char *nfc;
+    size_t nlen;
+    char *r = NULL;
+    convp_buf_init(&tmp, s->ctx);
+    if (convp_nfc(&tmp, name, len, &nfc, &nlen) == 0)
+        r = nfc ? convp_strndup(s->ctx, nfc, nlen) : convp_strndup(s->ctx, name, len);
+    convp_buf_free(&tmp);
+    return r;
 }
 
 long conv_schema_find(const struct conv_schema *s, const char *name)
@@ -124,7 +158,7 @@ long convp_schema_add_name(struct conv_schema *s, const char *name, size_t len)
 {
     struct conv_field f = {0};
     f.type = CONV_ANY;
-    f.name = convp_strndup(s->ctx, name, len);
+    f.name = nfc_dup(s, name, len);
     if (!f.name)
         return -1;
     long i = push_field(s, &f);
@@ -138,7 +172,7 @@ int conv_schema_add(struct conv_schema *s, const struct conv_field *src)
     if (!src->name || !src->name[0] || conv_schema_find(s, src->name) >= 0)
         return CONV_ERR;
     struct conv_field f = *src;
-    f.name = convp_strdup(s->ctx, src->name);
+    f.name = nfc_dup(s, src->name, strlen(src->name));
     f.label = convp_strdup(s->ctx, src->label);
     f.label_en = convp_strdup(s->ctx, src->label_en);
     f.unit = convp_strdup(s->ctx, src->unit);

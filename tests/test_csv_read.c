@@ -656,7 +656,7 @@ static void test_descriptor(void **state)
     assert_true(conv_format_can_write(f));
     assert_true(f->flags & CONVP_FMT_NEEDS_HEADER);
     assert_false(f->flags & CONVP_FMT_TYPED);
-    const char *want[] = {"delimiter", "no-header", "ragged", "duplicate-names",
+    const char *want[] = {"delimiter", "no-header", "header-row", "ragged", "duplicate-names",
                           "out-delimiter", "omit-header", "eol", "bom", "excel-safe"};
     size_t n = 0;
     while (conv_format_option(f, n))

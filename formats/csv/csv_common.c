@@ -224,6 +224,10 @@ static const struct conv_option_desc csv_options[] = {
      CONV_OPT_READ},
     {"no-header", NULL, "the first row is data; fields are named 1, 2, ...",
      CONV_OPT_READ},
+    {"header-row", "N",
+     "the line holding the field names (default: the first row with two or more values, "
+     "skipping title rows above it)",
+     CONV_OPT_READ},
     {"ragged", "error|pad", "short rows: error (default) or pad with nulls",
      CONV_OPT_READ},
     {"duplicate-names", "error|rename",

@@ -44,6 +44,12 @@ struct csv_reader {
     struct convp_buf tmp;    /* unescaped quoted text, generated names */
     struct conv_record held; /* first row, read by open() without a header */
     int has_held;
+    int keep_blank; /* a blank line is a row (one null), not skipped */
+    /* Rows read by open() while looking for the header that turned out to
+     * be data: handed out first, checked against the width then. */
+    struct conv_record *queue;
+    size_t queue_n;
+    size_t queue_pos;
 };
 
 /* ---- errors --------------------------------------------------------------- */
@@ -106,7 +112,8 @@ static int csv_encoding_error(struct csv_reader *r, size_t fs, uint64_t fline, u
     csv_where(r, fs, fline, fcol, r->lim, &line, &col);
     if (r->buf[r->lim] == 0)
         return csv_fail(r, CONV_E_ENCODING, line, col, r->base + r->lim, "NUL byte");
-    return csv_fail(r, CONV_E_ENCODING, line, col, r->base + r->lim, "invalid UTF-8");
+    return csv_fail(r, CONV_E_ENCODING, line, col, r->base + r->lim,
+                    "invalid UTF-8 (a legacy encoding? try --encoding cp1258 or tcvn3)");
 }
 
 /* ---- buffer --------------------------------------------------------------- */
@@ -294,7 +301,7 @@ static int csv_read_row(struct csv_reader *r, struct conv_record *rec)
                 continue;
             }
         }
-        if ((c == '\r' || c == '\n') && width != 1) {
+        if ((c == '\r' || c == '\n') && width != 1 && !r->keep_blank) {
             r->pos++;
             r->line++;
             r->skip_lf = c == '\r';
@@ -650,6 +657,143 @@ static unsigned char csv_detect_delim(const unsigned char *p, size_t n)
 
 /* ---- driver ops -------------------------------------------------------------- */
 
+/* ---- title rows above the header ------------------------------------------------ */
+
+#define CSV_AUTO_ROWS 20 /* the first non-empty row and the 19 after it */
+
+/* Cells with a value: not null and not an empty string. */
+static size_t csv_nonempty(const struct conv_record *row)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < row->n; i++)
+        k += row->slots[i].value.len > 0;
+    return k;
+}
+
+/* Take row as the header: names, width, and where it was. */
+static int csv_use_header(struct csv_reader *r, const struct conv_record *row)
+{
+    char line[24];
+    r->width = row->n;
+    snprintf(line, sizeof line, "%" PRIu64, row->line);
+    if (convp_reader_set_info(r->rd, "header-row", line) != 0)
+        return CONV_ERR;
+    return csv_take_header(r, row);
+}
+
+/*
+ * Find the header: line N with --header-row N; else the first row with at
+ * least two non-empty cells among the first non-empty row and the 19 rows
+ * after it, as the XLSX reader does, so that a title exported from a
+ * merged cell ("Title,,,,") and blank lines above the header are skipped;
+ * failing that, the first non-empty row (a one-column table), and the
+ * rows read meanwhile are data.
+ */
+static int csv_find_header(struct csv_reader *r, long header_row)
+{
+    struct conv_reader *rd = r->rd;
+    int rc;
+    rd->fields_fixed = 1;
+    if (header_row > 0) {
+        for (;;) {
+            convp_record_clear(&r->held);
+            rc = csv_read_row(r, &r->held);
+            if (rc == CONV_ERR)
+                return CONV_ERR;
+            if (rc == CONV_EOF) {
+                if (r->line <= 1 && r->base + r->pos == 0)
+                    return CONV_OK; /* empty input */
+                return csv_fail(r, CONV_E_STRUCTURE, (uint64_t)header_row, 1, 0,
+                                "header row %ld: the input ends before it", header_row);
+            }
+            if (r->held.line == (uint64_t)header_row)
+                break;
+            if (r->held.line > (uint64_t)header_row)
+                return csv_fail(r, CONV_E_STRUCTURE, (uint64_t)header_row, 1, 0,
+                                "header row %ld: no row starts on that line (blank, or inside "
+                                "a quoted field)",
+                                header_row);
+        }
+        rc = csv_use_header(r, &r->held);
+        convp_record_clear(&r->held);
+        return rc;
+    }
+    rc = csv_read_row(r, &r->held);
+    if (rc != CONV_OK)
+        return rc == CONV_EOF ? CONV_OK : CONV_ERR;
+    if (csv_nonempty(&r->held) >= 2) {
+        rc = csv_use_header(r, &r->held);
+        convp_record_clear(&r->held);
+        return rc;
+    }
+    /* A title, or a one-column header: look at the next rows. */
+    r->queue = convp_calloc(rd->ctx, CSV_AUTO_ROWS, sizeof *r->queue);
+    if (!r->queue)
+        return csv_nomem(r);
+    r->keep_blank = 1;
+    long found = -1;
+    while (r->queue_n < CSV_AUTO_ROWS - 1) {
+        struct conv_record *q = &r->queue[r->queue_n];
+        convp_record_init(q, rd->ctx, rd->fields);
+        r->queue_n++;
+        rc = csv_read_row(r, q);
+        if (rc == CONV_ERR)
+            return CONV_ERR;
+        if (rc == CONV_EOF) {
+            r->queue_n--;
+            convp_record_fini(q);
+            break;
+        }
+        if (csv_nonempty(q) >= 2) {
+            found = (long)r->queue_n - 1;
+            break;
+        }
+    }
+    r->keep_blank = 0;
+    if (found >= 0) {
+        /* The rows above it were titles. */
+        rc = csv_use_header(r, &r->queue[found]);
+        for (size_t i = 0; i < r->queue_n; i++)
+            convp_record_fini(&r->queue[i]);
+        r->queue_n = 0;
+        convp_record_clear(&r->held);
+        return rc;
+    }
+    rc = csv_use_header(r, &r->held);
+    convp_record_clear(&r->held);
+    return rc;
+}
+
+/* A row read ahead while looking for the header, as csv_read_row() would
+ * have read it with the width known: 1 to hand out, 0 to skip (a blank
+ * line in a table of several columns), -1 on error. */
+static int csv_queued_row(struct csv_reader *r, struct conv_record *q)
+{
+    if (r->width != 1 && q->n == 1 && q->slots[0].value.type == CONV_NULL)
+        return 0;
+    if (q->n > r->width) {
+        const struct convp_slot *x = &q->slots[r->width];
+        csv_fail(r, CONV_E_STRUCTURE, x->line, x->column, 0, "row has %zu field%s, expected %zu",
+                 q->n, q->n == 1 ? "" : "s", r->width);
+        return -1;
+    }
+    if (q->n < r->width) {
+        const struct convp_slot *x = &q->slots[q->n - 1];
+        if (!r->pad) {
+            csv_fail(r, CONV_E_STRUCTURE, x->line, x->column + (uint32_t)x->value.len, 0,
+                     "row has %zu field%s, expected %zu", q->n, q->n == 1 ? "" : "s", r->width);
+            return -1;
+        }
+        while (q->n < r->width)
+            if (convp_record_add(q, (uint32_t)q->n, CONV_NULL, 0, "", 0, x->line, x->column) !=
+                CONV_OK) {
+                csv_nomem(r);
+                return -1;
+            }
+    }
+    return 1;
+}
+
 /* Parse the options, pick the delimiter, and read the first row: it fixes
  * the columns, so rd->fields is complete before the first record. */
 static int csv_open(struct conv_reader *rd)
@@ -677,12 +821,20 @@ static int csv_open(struct conv_reader *rd)
                         d);
         return CONV_ERR;
     }
+    long header_row;
     if (convp_opt_flag(rd->opts, "no-header", 0, &rd->err, &no_header) != CONV_OK ||
+        convp_opt_long(rd->opts, "header-row", 0, 1, 1000000000L, &rd->err, &header_row) !=
+            CONV_OK ||
         convp_opt_enum(rd->opts, "ragged", ragged_words, 0, &rd->err, &r->pad) != CONV_OK ||
         convp_opt_enum(rd->opts, "duplicate-names", dup_words, 0, &rd->err, &r->rename) !=
             CONV_OK)
         return CONV_ERR;
     r->header = !no_header;
+    if (no_header && header_row) {
+        convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
+                        "--header-row and --no-header do not go together");
+        return CONV_ERR;
+    }
     if (r->delim == 0) {
         size_t n;
         const unsigned char *peek = convp_input_peek(rd->in, &n);
@@ -702,6 +854,8 @@ static int csv_open(struct conv_reader *rd)
         return csv_nomem(r);
 
     /* The first row fixes the columns: names from a header, or numbers. */
+    if (r->header)
+        return csv_find_header(r, header_row);
     int rc = csv_read_row(r, &r->held);
     if (rc == CONV_ERR)
         return CONV_ERR;
@@ -709,12 +863,6 @@ static int csv_open(struct conv_reader *rd)
     if (rc == CONV_EOF)
         return CONV_OK;
     r->width = r->held.n;
-    if (r->header) {
-        rc = csv_take_header(r, &r->held);
-        convp_record_fini(&r->held);
-        convp_record_init(&r->held, rd->ctx, rd->fields);
-        return rc;
-    }
     r->has_held = 1;
     return csv_number_fields(r, r->width);
 }
@@ -734,6 +882,19 @@ static int csv_next(struct conv_reader *rd, struct conv_record *rec)
     }
     if (r->failed)
         return CONV_ERR;
+    while (r->queue_pos < r->queue_n) {
+        struct conv_record *q = &r->queue[r->queue_pos++];
+        int k = csv_queued_row(r, q);
+        if (k < 0)
+            return CONV_ERR;
+        if (k == 0)
+            continue;
+        int rc = convp_record_copy(rec, q);
+        rec->line = q->line;
+        if (rc != CONV_OK)
+            return csv_nomem(r);
+        return CONV_OK;
+    }
     if (r->width == 0)
         return CONV_EOF; /* empty input */
     return csv_read_row(r, rec);
@@ -746,6 +907,9 @@ static void csv_close(struct conv_reader *rd)
     if (!r)
         return;
     convp_record_fini(&r->held);
+    for (size_t i = 0; i < r->queue_n; i++)
+        convp_record_fini(&r->queue[i]);
+    convp_free(rd->ctx, r->queue);
     convp_buf_free(&r->tmp);
     convp_free(rd->ctx, r->buf);
     convp_free(rd->ctx, r);

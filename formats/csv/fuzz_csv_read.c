@@ -91,6 +91,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         conv_options_set(ropts, "infer-rows", "0");
         conv_options_set(back, "infer-rows", "0");
     }
+    /* The notation (auto, vi, c), a header row, a legacy encoding.  What
+     * was read is written in canonical text, which C notation reads back
+     * as written (auto could find a canonical 1.250 ambiguous). */
+    static const char *const locales[] = {NULL, "vi", "c", NULL};
+    if (locales[(h >> 9) & 3])
+        conv_options_set(ropts, "locale", locales[(h >> 9) & 3]);
+    conv_options_set(back, "locale", "c");
+    if ((h & 0x800) && !(h & 1))
+        conv_options_set(ropts, "header-row", "2");
+    if (h & 0x1000)
+        conv_options_set(ropts, "encoding", "cp1258");
     /* Read the written text back with the delimiter it was written with
      * (a guess could pick another); the written file has a header, unique
      * names and full rows, so no other reading option is needed. */
