@@ -766,6 +766,9 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
     if (text_fmt || rd->fmt == &convp_format_json || rd->fmt == &convp_format_jsonl) {
         if (convp_reader_set_info(rd, "encoding", convp_input_encoding(in)) != 0)
             goto fail_rd;
+        const char *bom = convp_input_bom(in);
+        if (bom && *bom && convp_reader_set_info(rd, "bom", bom) != 0)
+            goto fail_rd;
     }
     /* The notation: declared, or decided from the values of a CSV whose
      * columns are typed at all (a schema, or inference). */

@@ -63,6 +63,36 @@ static void test_samples(void **state)
     free(csv);
 }
 
+/* What the reader found out: encoding, byte-order mark, delimiter, locale
+ * and its signal, the header row under title rows. */
+static void test_vietnamese_samples(void **state)
+{
+    (void)state;
+    char *cp = tu_src("samples/vi/indicators-cp1258.csv");
+    struct tu_run r;
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV("--encoding", "cp1258", cp));
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "encoding: CP1258\n");
+    expect_in(r.out, "delimiter: ;\n");
+    expect_in(r.out, "locale: vi (';' delimiter with decimal commas (line 2))\n");
+    expect_in(r.out, "  value           decimal     0 empty\n");
+    expect_in(r.out, "indicator checks: 0 errors, 0 warnings\n");
+    tu_run_free(&r);
+    char *bom = tu_src("samples/vi/indicators-excel-vi.csv");
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV(bom));
+    expect_in(r.out, "encoding: UTF-8, byte-order mark UTF-8\n");
+    tu_run_free(&r);
+    char *title = tu_src("samples/vi/indicators-title-rows.csv");
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV("--format", "json", title));
+    expect_in(r.out, "\"header_row\": 3");
+    expect_in(r.out, "\"locale\": \"vi\"");
+    expect_in(r.out, "\"records\": 12, \"complete\": true");
+    tu_run_free(&r);
+    free(cp);
+    free(bom);
+    free(title);
+}
+
 static void test_problems(void **state)
 {
     (void)state;
@@ -122,6 +152,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_samples),
+        cmocka_unit_test(test_vietnamese_samples),
         cmocka_unit_test(test_problems),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
