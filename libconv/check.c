@@ -24,7 +24,7 @@
 #define OUTLIER_DEFAULT 10.0
 #define SUM_LIST 6   /* components named in a sum finding */
 #define HISTORY 3    /* earlier values an outlier is judged against */
-#define TEXT_MAX 120 /* bytes of a value kept for messages */
+#define TEXT_MAX 64 /* bytes of a value or unit kept for messages */
 
 enum { MAP_UNKNOWN = -1, MAP_SHEET = -2 };
 
@@ -32,6 +32,12 @@ struct region_info {
     char *name;
     char valid_from[11], valid_to[11]; /* "" when open */
     long from, to;                     /* the same as yyyymmdd, 0 when open */
+};
+
+/* The last code found in a list: records of a file mostly repeat it. */
+struct code_cache {
+    char text[32];
+    size_t len; /* 0: empty */
 };
 
 struct conv_checker {
@@ -58,6 +64,7 @@ struct conv_checker {
     struct convp_sorter *sorter;
     struct conv_check_counts counts;
     struct convp_buf key, pay;
+    struct code_cache last_unit, last_region;
     /* a profile made from a schema file (option "schema") */
     struct convp_profile own;
     struct convp_pfield *own_fields;
@@ -402,6 +409,20 @@ int conv_checker_begin(struct conv_checker *c, const char *source, int spreadshe
     return CONV_OK;
 }
 
+static int known_code(struct code_cache *cc, const struct conv_schema *list, const char *text,
+                      size_t len)
+{
+    if (len && len == cc->len && !memcmp(cc->text, text, len))
+        return 1;
+    if (convp_schema_find_n(list, text, len) < 0)
+        return 0;
+    if (len < sizeof cc->text) {
+        memcpy(cc->text, text, len);
+        cc->len = len;
+    }
+    return 1;
+}
+
 /* Field names, and the Vietnamese and English labels, name profile fields. */
 static long profile_index(const struct convp_profile *p, const char *name)
 {
@@ -518,13 +539,13 @@ struct item {
 static int add_item(struct conv_checker *c, const struct item *it, const char *vtext,
                     const char *unit, const char *ctext, const char *code)
 {
-    struct convp_buf *b = &c->pay;
-    b->len = 0;
-    if (convp_buf_append(b, it, sizeof *it) != 0 || convp_buf_append(b, vtext, it->vlen) != 0 ||
-        convp_buf_append(b, unit, it->ulen) != 0 || convp_buf_append(b, ctext, it->clen) != 0 ||
-        convp_buf_append(b, code, it->codelen) != 0)
-        return nomem(c);
-    return convp_sorter_add(c->sorter, c->key.data, c->key.len, b->data, b->len, &c->err);
+    const struct convp_sort_piece pieces[] = {{it, sizeof *it},
+                                              {vtext, it->vlen},
+                                              {unit, it->ulen},
+                                              {ctext, it->clen},
+                                              {code, it->codelen}};
+    return convp_sorter_addv(c->sorter, c->key.data, c->key.len, pieces,
+                             sizeof pieces / sizeof pieces[0], &c->err);
 }
 
 /*
@@ -669,14 +690,14 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
             break;
         }
         if (f->codes && !strcmp(f->codes, "units") &&
-            convp_schema_find_n(c->units, v->text, v->len) < 0) {
+            !known_code(&c->last_unit, c->units, v->text, v->len)) {
             emit(c, CONV_SEVERITY_ERROR, "unit", &w,
                  "unit '%.40s' is not in the list of units (profiles/%s/units.csv)", v->text,
                  p->name);
             continue;
         }
         if (f->codes && !strcmp(f->codes, "regions")) {
-            if (convp_schema_find_n(c->regions, v->text, v->len) < 0) {
+            if (!known_code(&c->last_region, c->regions, v->text, v->len)) {
                 emit(c, CONV_SEVERITY_ERROR, "region", &w,
                      "region code '%.40s' is not in the list of administrative units", v->text);
                 continue;
@@ -796,6 +817,16 @@ static void entry_from(struct entry *e, const struct convp_sort_item *si)
     e->code[cl] = '\0';
 }
 
+/* Copy what an entry holds, not its whole arrays. */
+static void entry_copy(struct entry *d, const struct entry *e)
+{
+    d->it = e->it;
+    memcpy(d->value, e->value, (size_t)e->it.vlen + 1);
+    memcpy(d->unit, e->unit, (size_t)e->it.ulen + 1);
+    memcpy(d->change, e->change, (size_t)e->it.clen + 1);
+    memcpy(d->code, e->code, strlen(e->code) + 1);
+}
+
 static const char *sheet_of(struct conv_checker *c, const struct item *it)
 {
     return it->sheet && it->sheet <= c->sheets->n ? c->sheets->fields[it->sheet - 1].name : NULL;
@@ -839,6 +870,17 @@ struct sum_group {
     size_t list_len;
     char list[SUM_LIST * (40 + TEXT_MAX + 4) + 8];
 };
+
+static void sum_reset(struct sum_group *g)
+{
+    g->has_total = 0;
+    g->n = 0;
+    g->sum = 0;
+    g->min_dec = 0;
+    g->unit_mismatch = 0;
+    g->list_len = 0;
+    g->list[0] = '\0';
+}
 
 static void list_add(struct sum_group *g, const char *s, size_t n)
 {
@@ -886,12 +928,12 @@ static void sum_add(struct sum_group *g, const struct entry *e, int role)
     if (role == 0) {
         if (!g->has_total) {
             g->has_total = 1;
-            g->total = *e;
+            entry_copy(&g->total, e);
         }
         return;
     }
     if (g->n == 0) {
-        g->first = *e;
+        entry_copy(&g->first, e);
         g->min_dec = e->it.vdec;
     }
     if (g->has_total && strcmp(e->unit, g->total.unit) != 0)
@@ -974,10 +1016,11 @@ static void history_step(struct conv_checker *c, struct history *h, const struct
         }
     }
     if (h->n == HISTORY) {
-        memmove(&h->prev[0], &h->prev[1], (HISTORY - 1) * sizeof h->prev[0]);
+        for (int k = 1; k < HISTORY; k++)
+            entry_copy(&h->prev[k - 1], &h->prev[k]);
         h->n--;
     }
-    h->prev[h->n++] = *e;
+    entry_copy(&h->prev[h->n++], e);
 }
 
 int conv_checker_finish(struct conv_checker *c)
@@ -1014,7 +1057,7 @@ int conv_checker_finish(struct conv_checker *c)
         if (!have_sum || ns != glen || memcmp(group, si.key, ns) != 0) {
             if (have_sum)
                 sum_finish(c, sg, region, code);
-            memset(sg, 0, sizeof *sg);
+            sum_reset(sg);
             have_sum = 1;
             glen = ns;
             memcpy(group, si.key, ns);

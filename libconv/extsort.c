@@ -23,6 +23,7 @@ struct run {
     uint64_t pos;        /* next byte to load */
     unsigned char *win;
     size_t len, at; /* bytes loaded, next item */
+    uint64_t k0, k1; /* the next item's key prefix (see struct slot) */
 };
 
 /* An item of the current run: the first 16 key bytes, big-endian (zero
@@ -313,9 +314,13 @@ static int spill(struct convp_sorter *s, struct conv_error *err)
     return CONV_OK;
 }
 
-int convp_sorter_add(struct convp_sorter *s, const void *key, size_t klen, const void *payload,
-                     size_t plen, struct conv_error *err)
+int convp_sorter_addv(struct convp_sorter *s, const void *key, size_t klen,
+                      const struct convp_sort_piece *pieces, size_t npieces,
+                      struct conv_error *err)
 {
+    size_t plen = 0;
+    for (size_t i = 0; i < npieces; i++)
+        plen += pieces[i].len;
     size_t sz = ITEM_HEAD + klen + plen;
     if (sz > CONVP_SORT_ITEM_MAX) {
         convp_error_set(err, CONV_E_LIMIT, NULL, 0, 0, "sort item of %zu bytes", sz);
@@ -342,14 +347,25 @@ int convp_sorter_add(struct convp_sorter *s, const void *key, size_t klen, const
     memcpy(p, &kl, 4);
     memcpy(p + 4, &pl, 4);
     memcpy(p + ITEM_HEAD, key, klen);
-    if (plen)
-        memcpy(p + ITEM_HEAD + klen, payload, plen);
+    unsigned char *q = p + ITEM_HEAD + klen;
+    for (size_t i = 0; i < npieces; i++) {
+        if (pieces[i].len)
+            memcpy(q, pieces[i].data, pieces[i].len);
+        q += pieces[i].len;
+    }
     const unsigned char *k = p + ITEM_HEAD;
     s->items[s->n].k0 = be64(k, klen);
     s->items[s->n].k1 = klen > 8 ? be64(k + 8, klen - 8) : 0;
     s->items[s->n++].p = p;
     s->used += sz;
     return CONV_OK;
+}
+
+int convp_sorter_add(struct convp_sorter *s, const void *key, size_t klen, const void *payload,
+                     size_t plen, struct conv_error *err)
+{
+    struct convp_sort_piece piece = {payload, plen};
+    return convp_sorter_addv(s, key, klen, &piece, 1, err);
 }
 
 /* Make sure the run's next item is whole in its window: 1, 0 at its end. */
@@ -388,8 +404,21 @@ static int run_load(struct convp_sorter *s, struct run *r, size_t wsize, struct 
 static int heap_less(struct convp_sorter *s, size_t a, size_t b)
 {
     const struct run *ra = &s->runs[a], *rb = &s->runs[b];
+    if (ra->k0 != rb->k0)
+        return ra->k0 < rb->k0;
+    if (ra->k1 != rb->k1)
+        return ra->k1 < rb->k1;
     int c = key_cmp(ra->win + ra->at, rb->win + rb->at);
     return c < 0 || (c == 0 && a < b);
+}
+
+/* Cache the key prefix of the run's next item. */
+static void run_prefix(struct run *r)
+{
+    const unsigned char *p = r->win + r->at;
+    size_t klen = rd32(p);
+    r->k0 = be64(p + ITEM_HEAD, klen);
+    r->k1 = klen > 8 ? be64(p + ITEM_HEAD + 8, klen - 8) : 0;
 }
 
 static void heap_down(struct convp_sorter *s, size_t i)
@@ -447,8 +476,10 @@ int convp_sorter_finish(struct convp_sorter *s, struct conv_error *err)
         int got = run_load(s, r, wsize, err);
         if (got < 0)
             return CONV_ERR;
-        if (got)
+        if (got) {
+            run_prefix(r);
             s->heap[s->heap_n++] = i;
+        }
     }
     for (size_t i = s->heap_n / 2; i-- > 0;)
         heap_down(s, i);
@@ -472,7 +503,9 @@ int convp_sorter_next(struct convp_sorter *s, struct convp_sort_item *out, struc
             int got = run_load(s, r, s->budget, err);
             if (got < 0)
                 return -1;
-            if (!got)
+            if (got)
+                run_prefix(r);
+            else
                 s->heap[0] = s->heap[--s->heap_n];
             if (s->heap_n)
                 heap_down(s, 0);

@@ -24,6 +24,14 @@ struct convp_sorter *convp_sorter_new(struct conv_context *ctx, size_t budget,
                                       struct conv_error *err);
 int convp_sorter_add(struct convp_sorter *s, const void *key, size_t klen, const void *payload,
                      size_t plen, struct conv_error *err);
+/* The same with the payload gathered from pieces. */
+struct convp_sort_piece {
+    const void *data;
+    size_t len;
+};
+int convp_sorter_addv(struct convp_sorter *s, const void *key, size_t klen,
+                      const struct convp_sort_piece *pieces, size_t npieces,
+                      struct conv_error *err);
 /* No more items: sort the last run, start the merge. */
 int convp_sorter_finish(struct convp_sorter *s, struct conv_error *err);
 /* The next item (valid until the next call): 1, 0 at the end, -1 on error. */
