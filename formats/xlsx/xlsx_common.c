@@ -46,6 +46,9 @@ static const struct conv_option_desc xlsx_options[] = {
      CONV_OPT_WRITE},
     {"sheet-by", "FIELD", "a sheet for each value of FIELD, named after it, made as values appear",
      CONV_OPT_WRITE},
+    {"summary-by", "FIELD", "a first sheet, Tổng hợp, counting the records per value of FIELD "
+                            "(at most 100,000 values), with the total",
+     CONV_OPT_WRITE},
     {"author", "TEXT", "the workbook's author property (default: libconv)", CONV_OPT_WRITE},
     {NULL, NULL, NULL, 0},
 };

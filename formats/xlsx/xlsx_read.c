@@ -101,6 +101,7 @@ struct xr {
     uint64_t *sst_off; /* nsst + 1 offsets; string i is [off[i], off[i+1] - 1) */
     size_t nsst;
     struct conv_schema *meta; /* from the _conv_fields sheet, or NULL */
+    char *summary_sheet;      /* its note of a sheet of counts, not records */
     struct xr_sheet *sheets;
     size_t nsheets;
     int multi;
@@ -1649,7 +1650,7 @@ static int read_meta(struct xr *r, struct xr_sheet *sh)
     r->meta = conv_schema_new(r->ctx);
     if (!r->meta)
         return nomem(r);
-    int rc;
+    int rc, summary_mark = 0;
     char out[128];
     while ((rc = next_row(r)) == 1) {
         struct xr_val v[6];
@@ -1657,6 +1658,19 @@ static int read_meta(struct xr *r, struct xr_sheet *sh)
         char keep[6][128];
         for (size_t i = 0; i < r->row.n; i++) {
             struct xr_cell *c = &r->row.cells[i];
+            if (c->col == 7 && r->row.num <= 2) {
+                /* G1 "summary_sheet", G2 its name: a sheet of counts. */
+                struct xr_val g;
+                memset(&g, 0, sizeof g);
+                if (cell_value(r, c, out, sizeof out, &g, sh->name, r->row.num) != CONV_OK)
+                    return CONV_ERR;
+                if (r->row.num == 1)
+                    summary_mark = g.len == 13 && !memcmp(g.text, "summary_sheet", 13);
+                else if (summary_mark && nonempty(&g) && !r->summary_sheet &&
+                         !(r->summary_sheet = convp_strndup(r->ctx, g.text, g.len)))
+                    return nomem(r);
+                continue;
+            }
             if (c->col > 6)
                 continue;
             if (cell_value(r, c, out, sizeof out, &v[c->col - 1], sh->name, r->row.num) != CONV_OK)
@@ -2083,9 +2097,18 @@ static int pick_sheets(struct xr *r, struct xr_wbsheet *wb, size_t nwb)
     snprintf(count, sizeof count, "%zu", nwork);
     if (convp_reader_set_info(r->rd, "sheets", count) != 0)
         return CONV_ERR;
-    r->multi = !want && r->nsheets > 1;
     if (meta.name && read_meta(r, &meta) != CONV_OK)
         return CONV_ERR;
+    /* Our own summary sheet (--summary-by) is counts: left out unless asked
+     * for by --sheet. */
+    for (size_t i = 0; !want && r->summary_sheet && i < r->nsheets; i++)
+        if (!strcmp(r->sheets[i].name, r->summary_sheet)) {
+            convp_free(r->ctx, r->sheets[i].name);
+            memmove(&r->sheets[i], &r->sheets[i + 1], (r->nsheets - i - 1) * sizeof *r->sheets);
+            r->nsheets--;
+            break;
+        }
+    r->multi = !want && r->nsheets > 1;
     return CONV_OK;
 }
 
@@ -2276,6 +2299,7 @@ static void xr_close(struct conv_reader *rd)
     convp_buf_free(&r->sst);
     convp_free(r->ctx, r->sst_off);
     conv_schema_free(r->meta);
+    convp_free(r->ctx, r->summary_sheet);
     for (size_t i = 0; i < r->nsheets; i++) {
         convp_free(r->ctx, r->sheets[i].name);
         convp_free(r->ctx, r->sheets[i].field);

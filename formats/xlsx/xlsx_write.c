@@ -23,6 +23,8 @@
 #define SHEET_DEFAULT "Dữ liệu"        /* "Data" */
 #define SHEET_EMPTY "(trống)"          /* "(empty)": --sheet-by records with no value */
 #define SHEET_META "_conv_fields"      /* hidden: the fields, for readers */
+#define SHEET_SUMMARY "Tổng hợp"       /* "Summary": --summary-by counts */
+#define MAX_SUMMARY 100000             /* distinct values counted for it */
 #define MAX_SHEETS 1000                /* data sheets in one workbook */
 #define SHEET_NAME_MAX 31              /* characters */
 #define SAMPLE_RECORDS 1000            /* records measured for the column widths */
@@ -115,6 +117,16 @@ struct xw {
     long empty_group;          /* the group of records without a value, or -1 */
     struct conv_schema *taken; /* sheet names in use, case-folded */
     struct convp_buf tmp;      /* scratch: escaped text, names */
+    /* --summary-by: the first sheet, filled at the end with the records
+     * counted per value of the field, in the order the values appear */
+    const char *summary_by;
+    long sum_col;
+    lxw_worksheet *sum_ws;
+    struct conv_schema *sum_keys; /* the values seen (not "") */
+    uint64_t *sum_counts;         /* per value */
+    size_t sum_cap;
+    uint64_t sum_empty;  /* records without a value */
+    size_t sum_empty_at; /* where they come in the order: values seen before */
 };
 
 static int nomem(struct conv_writer *w)
@@ -829,11 +841,19 @@ static int xw_open(struct conv_writer *w)
     }
     x->plain = layout == LAYOUT_PLAIN;
     x->sheet_by = convp_opt_str(w->opts, "sheet-by", NULL);
+    x->summary_by = convp_opt_str(w->opts, "summary-by", NULL);
+    x->sum_col = -1;
+    if (x->summary_by && !*x->summary_by) {
+        convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0,
+                        "option summary-by: expected a field name");
+        return CONV_ERR;
+    }
     if (layout == LAYOUT_REPORT) {
-        if (x->sheet_by) {
+        if (x->sheet_by || x->summary_by) {
             convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0,
-                            "option sheet-by: not with --layout report, which has a sheet for "
-                            "each region");
+                            "option %s: not with --layout report, which has a sheet for "
+                            "each region",
+                            x->sheet_by ? "sheet-by" : "summary-by");
             return CONV_ERR;
         }
         if (!(x->rep = convp_xrep_open(w)))
@@ -1050,6 +1070,132 @@ static struct xw_sheet *sheet_for(struct conv_writer *w, struct xw *x, long g)
     return s < 0 ? NULL : &x->sheets[s];
 }
 
+/* ---- the summary sheet (--summary-by) ------------------------------------------------- */
+
+/* The summary sheet comes first in the workbook, so it is added before any
+ * data sheet; in constant_memory mode its rows can still be written at the
+ * end, since each sheet streams its own rows in order. */
+static int summary_open(struct conv_writer *w, struct xw *x, const struct conv_schema *h)
+{
+    x->sum_col = conv_schema_find(h, x->summary_by);
+    if (x->sum_col < 0) {
+        convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0,
+                        "option summary-by: no field named '%.60s'", x->summary_by);
+        return CONV_ERR;
+    }
+    x->sum_keys = conv_schema_new(w->ctx);
+    if (!x->sum_keys)
+        return nomem(w);
+    struct convp_buf name;
+    convp_buf_init(&name, w->ctx);
+    if (unique_name(x, SHEET_SUMMARY, 1, &name) != 0) {
+        convp_buf_free(&name);
+        return nomem(w);
+    }
+    errno = 0;
+    x->sum_ws = workbook_add_worksheet(x->wb, name.data);
+    if (!x->sum_ws)
+        convp_error_set(&w->err, errno == ENOMEM ? CONV_E_NOMEM : CONV_E_IO,
+                        convp_output_name(w->out), 0, 0,
+                        "cannot add the sheet '%s' (or its temporary file in %s): %s", name.data,
+                        x->tmpdir, errno ? strerror(errno) : "failed");
+    convp_buf_free(&name);
+    return x->sum_ws ? CONV_OK : CONV_ERR;
+}
+
+/* Count a record under its value of the summary field. */
+static int summary_count(struct conv_writer *w, struct xw *x, const struct conv_value *v)
+{
+    if (!v || v->type == CONV_NULL || v->len == 0) {
+        if (!x->sum_empty++)
+            x->sum_empty_at = x->sum_keys->n;
+        return CONV_OK;
+    }
+    long k = convp_schema_find_n(x->sum_keys, v->text, v->len);
+    if (k < 0) {
+        if (x->sum_keys->n >= MAX_SUMMARY) {
+            convp_error_set(&w->err, CONV_E_LIMIT, convp_output_name(w->out), 0, 0,
+                            "option summary-by: more than %d distinct values of '%.60s' to "
+                            "count",
+                            MAX_SUMMARY, x->summary_by);
+            return CONV_ERR;
+        }
+        if (x->sum_keys->n == x->sum_cap) {
+            size_t cap = x->sum_cap ? 2 * x->sum_cap : 64;
+            uint64_t *c = convp_realloc(w->ctx, x->sum_counts, cap * sizeof *c);
+            if (!c)
+                return nomem(w);
+            x->sum_counts = c;
+            x->sum_cap = cap;
+        }
+        k = convp_schema_add_name(x->sum_keys, v->text, v->len);
+        if (k < 0)
+            return nomem(w);
+        x->sum_counts[k] = 0;
+    }
+    x->sum_counts[k]++;
+    return CONV_OK;
+}
+
+/* One row of the summary: a value (text) and its count. */
+static lxw_error summary_row(struct xw *x, lxw_row_t r, const char *text, uint64_t count,
+                             lxw_format *fmt)
+{
+    const char *t = cell_text(&x->tmp, text, strlen(text));
+    if (!t)
+        return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    lxw_error e = *t ? worksheet_write_string(x->sum_ws, r, 0, t, fmt) : LXW_NO_ERROR;
+    return e ? e : worksheet_write_number(x->sum_ws, r, 1, (double)count, fmt);
+}
+
+/* Fill the summary sheet: the field's name and "records", a row per value
+ * in the order they appeared, and the total. */
+static int summary_write(struct conv_writer *w, struct xw *x)
+{
+    if (!x->sum_ws)
+        return CONV_OK;
+    lxw_worksheet *ws = x->sum_ws;
+    const struct conv_field *f = &w->header->fields[x->sum_col];
+    const char *label = x->plain || !f->label || !*f->label ? f->name : f->label;
+    lxw_format *hf = x->plain ? NULL : x->header_fmt;
+    const char *t = cell_text(&x->tmp, label, strlen(label));
+    if (!t)
+        return nomem(w);
+    lxw_error e = worksheet_write_string(ws, 0, 0, t, hf);
+    if (!e)
+        e = worksheet_write_string(ws, 0, 1, x->plain ? "records" : "Số bản ghi", hf);
+    lxw_row_t r = 1;
+    uint64_t total = 0;
+    for (size_t k = 0; k <= x->sum_keys->n && !e; k++) {
+        if (x->sum_empty && k == x->sum_empty_at) {
+            e = summary_row(x, r++, SHEET_EMPTY, x->sum_empty, NULL);
+            total += x->sum_empty;
+        }
+        if (k < x->sum_keys->n && !e) {
+            e = summary_row(x, r++, x->sum_keys->fields[k].name, x->sum_counts[k], NULL);
+            total += x->sum_counts[k];
+        }
+    }
+    if (!e)
+        e = summary_row(x, r, x->plain ? "total" : "Tổng cộng", total, hf);
+    if (!e && !x->plain) {
+        size_t wd = 10;
+        for (size_t k = 0; k < x->sum_keys->n; k++) {
+            const char *n = x->sum_keys->fields[k].name;
+            size_t d = display_width((const unsigned char *)n, strlen(n));
+            if (d > wd)
+                wd = d;
+        }
+        e = worksheet_set_column(ws, 0, 0, (double)(wd > WIDTH_MAX ? WIDTH_MAX : wd) + WIDTH_PAD,
+                                 NULL);
+        if (!e)
+            e = worksheet_set_column(ws, 1, 1, 14, NULL);
+    }
+    if (e == LXW_ERROR_MEMORY_MALLOC_FAILED)
+        return nomem(w);
+    return e ? lxw_fail(w, e, "cannot write the summary sheet") : CONV_OK;
+}
+
 /* ---- driver ---------------------------------------------------------------------------- */
 
 /* The width of the longest word of text (words split at spaces and line ends). */
@@ -1125,6 +1271,8 @@ static int xw_begin(struct conv_writer *w, const struct conv_schema *h)
             return CONV_ERR;
         }
     }
+    if (x->summary_by && !x->rep && summary_open(w, x, h) != CONV_OK)
+        return CONV_ERR;
 
     /* title, source, created: the options, the header's, the input's */
     const char *in = input_name(w->first_source);
@@ -1344,6 +1492,8 @@ static int put_value(struct conv_writer *w, struct xw *x, struct xw_sheet *sh, l
 static int write_row(struct conv_writer *w, struct xw *x, const struct conv_record *rec,
                      const struct conv_value *const *row)
 {
+    if (x->sum_ws && summary_count(w, x, row[x->sum_col]) != CONV_OK)
+        return CONV_ERR;
     long g = group_of(w, x, x->sheet_by ? row[x->by_col] : NULL);
     struct xw_sheet *sh = sheet_for(w, x, g);
     if (!sh)
@@ -1537,6 +1687,11 @@ static int put_meta_sheet(struct conv_writer *w, struct xw *x)
     lxw_error e = LXW_NO_ERROR;
     for (lxw_col_t c = 0; c < 6 && !e; c++)
         e = worksheet_write_string(ws, 0, c, cols[c], NULL);
+    /* The summary sheet holds counts, not records: G1 and G2 say which it
+     * is, so that a reader of the workbook leaves it out.  (Rows are
+     * written in order: constant memory.) */
+    if (x->sum_ws && !e)
+        e = worksheet_write_string(ws, 0, 6, "summary_sheet", NULL);
     for (size_t i = 0; i < h->n && !e; i++) {
         const struct conv_field *f = &h->fields[i];
         lxw_row_t r = (lxw_row_t)i + 1;
@@ -1552,6 +1707,8 @@ static int put_meta_sheet(struct conv_writer *w, struct xw *x)
         }
         if (!e)
             e = worksheet_write_boolean(ws, r, 5, f->required != 0, NULL);
+        if (x->sum_ws && !e && r == 1)
+            e = worksheet_write_string(ws, 1, 6, SHEET_SUMMARY, NULL);
     }
     return e ? lxw_fail(w, e, "cannot write the sheet " SHEET_META) : CONV_OK;
 }
@@ -1605,6 +1762,8 @@ static int xw_finish(struct conv_writer *w)
         if (e)
             return lxw_fail(w, e, "cannot set the filter");
     }
+    if (summary_write(w, x) != CONV_OK)
+        return CONV_ERR;
     if (!x->plain && !x->rep && put_meta_sheet(w, x) != CONV_OK)
         return CONV_ERR;
     lxw_doc_properties props = {
@@ -1644,6 +1803,11 @@ static void xw_close(struct conv_writer *w)
                 x->sheets[i].ws->optimize_tmpfile = NULL;
                 x->sheets[i].ws->file = NULL;
             }
+        if (x->sum_ws && x->sum_ws->optimize_tmpfile) {
+            fclose(x->sum_ws->optimize_tmpfile);
+            x->sum_ws->optimize_tmpfile = NULL;
+            x->sum_ws->file = NULL;
+        }
         lxw_workbook_free(x->wb);
     }
     if (x->own_path) {
@@ -1673,6 +1837,8 @@ static void xw_close(struct conv_writer *w)
     convp_free(w->ctx, x->sheets);
     conv_schema_free(x->keys);
     conv_schema_free(x->taken);
+    conv_schema_free(x->sum_keys);
+    convp_free(w->ctx, x->sum_counts);
     convp_buf_free(&x->tmp);
     convp_xrep_free(x->rep);
     convp_free(w->ctx, x->tmpdir);

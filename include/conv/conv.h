@@ -1,11 +1,23 @@
-/*
- * libconv: convert statistical indicator records between CSV, JSON and
+/**
+ * @file conv.h
+ * @brief libconv: convert statistical indicator records between CSV, JSON and
  * other formats, one record at a time.  This is the only public header.
  *
  * Records flow reader -> record -> writer.  The library never prints, never
  * exits and keeps no global state: everything lives on a conv_context and
  * the handles made from it.  Separate handles may be used from separate
  * threads; one handle must not be used by two threads at once.
+ *
+ * Conventions: functions return CONV_OK (0) or CONV_ERR (-1), or a pointer
+ * that is NULL on failure; the details go to a `struct conv_error` the
+ * caller passes (may be NULL; cleared beforehand, as the first error set
+ * wins) or that the handle keeps.  `_new`/`_open`
+ * give ownership to the caller, `_get` and the accessors lend (valid as
+ * long as the owner), and every `_free`/`_close` accepts NULL.  Strings
+ * are UTF-8, NUL-terminated.
+ *
+ * Link with `pkg-config --cflags --libs libconv`, or in CMake
+ * `find_package(libconv)` and `target_link_libraries(app PRIVATE libconv::conv)`.
  */
 #ifndef CONV_CONV_H
 #define CONV_CONV_H
@@ -17,19 +29,28 @@
 extern "C" {
 #endif
 
+/** Marks the exported functions (visibility "default" while the library
+ * is built with hidden visibility; empty for its users). */
 #if defined(CONV_BUILDING) && defined(__GNUC__)
 #define CONV_API __attribute__((visibility("default")))
 #else
 #define CONV_API
 #endif
 
-/** Library version, semantic. */
+/** Library version, semantic: the major version (the soname's number). */
 #define CONV_VERSION_MAJOR 0
+/** Minor version: new API; while the major is 0, also incompatible change. */
 #define CONV_VERSION_MINOR 1
+/** Patch version: fixes only. */
 #define CONV_VERSION_PATCH 0
+/** The version as text, of the header compiled against. */
 #define CONV_VERSION_STRING "0.1.0"
 
-/** @brief The version string of the library actually loaded. */
+/**
+ * @brief The version string of the library actually loaded ("0.1.0"),
+ * which may be newer than CONV_VERSION_STRING of the header compiled with.
+ * @return a static string.  Errors: none.
+ */
 CONV_API const char *conv_version(void);
 
 /* ------------------------------------------------------------------------ */
@@ -62,7 +83,10 @@ enum conv_errcode {
 
 /**
  * @brief A positioned error.  Line and column are 1-based (0 = unknown);
- * the column counts characters, not bytes.  The first error set wins.
+ * the column counts characters, not bytes.  The first error set wins: a
+ * call only fills an error whose code is CONV_E_NONE, so clear one
+ * (`= {0}` or conv_error_clear()) before passing it, and again before
+ * reusing it.
  */
 struct conv_error {
     enum conv_errcode code; /**< what kind of failure */
@@ -75,18 +99,32 @@ struct conv_error {
     char message[256];      /**< one line, no trailing period */
 };
 
-/** @brief A short static text for an error code. */
+/**
+ * @brief A short static text for an error code ("syntax error", ...).
+ * @param code any value; an unknown one gives a generic text.
+ * @return a static string, never NULL.
+ */
 CONV_API const char *conv_strerror(enum conv_errcode code);
 
 /**
  * @brief Format an error as one line: `source:line:col: message`.
  * Parts that are unknown are left out.
- * @return the number of bytes that the full text needs (like snprintf).
+ * @param err the error (borrowed).
+ * @param buf where the text goes, NUL-terminated and truncated to fit.
+ * @param size bytes at @p buf; 0 writes nothing.
+ * @return the number of bytes that the full text needs without the NUL
+ * (like snprintf): a result >= @p size means it was truncated.
+ * @code
+ * char msg[600];
+ * conv_error_format(&err, msg, sizeof msg);
+ * fprintf(stderr, "myprog: %s\n", msg);   // myprog: in.csv:7:12: unterminated quoted field
+ * @endcode
  */
 CONV_API size_t conv_error_format(const struct conv_error *err, char *buf,
                                   size_t size);
 
-/** @brief Reset an error to "no error". */
+/** @brief Reset an error to "no error" (code CONV_E_NONE, empty texts),
+ * so that it can collect a new first error.  NULL is a no-op. */
 CONV_API void conv_error_clear(struct conv_error *err);
 
 /* ------------------------------------------------------------------------ */
@@ -95,11 +133,13 @@ CONV_API void conv_error_clear(struct conv_error *err);
 
 /** Allocator hooks; every allocation of the library goes through them. */
 struct conv_allocator {
-    void *(*malloc)(void *user, size_t size);
-    void *(*realloc)(void *user, void *ptr, size_t size);
-    void (*free)(void *user, void *ptr);
-    void *user;
+    void *(*malloc)(void *user, size_t size);              /**< as malloc() */
+    void *(*realloc)(void *user, void *ptr, size_t size);  /**< as realloc() */
+    void (*free)(void *user, void *ptr);                   /**< as free() */
+    void *user;                                            /**< passed to each */
 };
+
+/** The owner of every allocation of the handles made from it. */
 
 struct conv_context;
 
@@ -111,7 +151,8 @@ struct conv_context;
  * handle made from it.
  */
 CONV_API struct conv_context *conv_context_new(const struct conv_allocator *alloc);
-/** @brief Free a context.  NULL is a no-op. */
+/** @brief Free a context.  NULL is a no-op.  Free every handle made from
+ * it (readers, writers, options, schemas, records, checkers) first. */
 CONV_API void conv_context_free(struct conv_context *ctx);
 
 /* ------------------------------------------------------------------------ */
@@ -141,25 +182,33 @@ enum conv_type {
  * A null value has text "" and len 0.
  */
 struct conv_value {
-    enum conv_type type;
-    unsigned flags;
-    size_t len;
-    const char *text;
+    enum conv_type type; /**< what the text is */
+    unsigned flags;      /**< CONV_VALUE_* bits */
+    size_t len;          /**< bytes of text, without the NUL */
+    const char *text;    /**< the canonical text, NUL-terminated */
 };
 
-/** @brief Name of a type ("string", "integer", ...). */
+/** @brief Name of a type ("string", "integer", ...): a static string;
+ * "unknown" for a value outside the enum. */
 CONV_API const char *conv_type_name(enum conv_type type);
-/** @brief Parse a type name; returns -1 when unknown. */
+/** @brief Parse a type name ("decimal") into @p out.
+ * @return 0, or -1 when the name is unknown (@p out untouched). */
 CONV_API int conv_type_parse(const char *name, enum conv_type *out);
 
 /**
  * @brief Check that text is in the canonical form of a type.
- * @return 1 if @p text (of @p len bytes) is a valid @p type, else 0.
+ * @param type the type to test against.
+ * @param text the text, @p len bytes (need not be NUL-terminated).
+ * @param len its length in bytes.
+ * @return 1 if @p text is a valid @p type, else 0.
  */
 CONV_API int conv_text_is(enum conv_type type, const char *text, size_t len);
 
 /**
- * @brief Read an integer value as int64.
+ * @brief Read an integer value as int64.  Decimals are not converted: take
+ * their text (a value is never a binary float in libconv).
+ * @param v the value (borrowed).
+ * @param out the number, set on success.
  * @return CONV_OK, or CONV_ERR when it is not an integer or does not fit.
  */
 CONV_API int conv_value_int64(const struct conv_value *v, int64_t *out);
@@ -180,50 +229,75 @@ struct conv_field {
 
 struct conv_schema;
 
-/** @brief A new empty schema.  Ownership: caller frees. */
+/** @brief A new empty schema, to fill with conv_schema_add() and give to
+ * a writer.  @return the schema, or NULL when out of memory.
+ * Ownership: caller frees with conv_schema_free(). */
 CONV_API struct conv_schema *conv_schema_new(struct conv_context *ctx);
 /** @brief Free a schema.  NULL is a no-op. */
 CONV_API void conv_schema_free(struct conv_schema *schema);
 /**
  * @brief Load a schema file (JSON: {"title": .., "fields": [{"name", "type",
  * "label", "label_en", "unit", "required"}]}).
- * @return a new schema or NULL with @p err set (CONV_E_SCHEMA, CONV_E_IO).
- * Ownership: caller frees.
+ * @param ctx the context.
+ * @param path the file.
+ * @param err set on failure, with the file's line and column (may be NULL).
+ * @return a new schema or NULL with @p err set.
+ * Errors: CONV_E_SCHEMA (not a valid schema), CONV_E_IO, CONV_E_NOMEM.
+ * Ownership: caller frees with conv_schema_free().
  */
 CONV_API struct conv_schema *conv_schema_load(struct conv_context *ctx,
                                               const char *path,
                                               struct conv_error *err);
 /**
  * @brief Append a field.  Strings are copied.
+ * @param schema the schema.
+ * @param field the field (borrowed for the call).
  * @return CONV_OK, or CONV_ERR on a duplicate/empty name or no memory.
  */
 CONV_API int conv_schema_add(struct conv_schema *schema,
                              const struct conv_field *field);
-/** @brief Number of fields. */
+/** @brief Number of fields of a schema. */
 CONV_API size_t conv_schema_count(const struct conv_schema *schema);
-/** @brief Field @p i (borrowed), or NULL when out of range. */
+/** @brief Field @p i, 0-based (borrowed until the schema is freed or
+ * grows), or NULL when out of range. */
 CONV_API const struct conv_field *conv_schema_field(const struct conv_schema *schema,
                                                     size_t i);
-/** @brief Index of a field by name, or -1. */
+/** @brief 0-based index of the field named @p name, or -1 when absent. */
 CONV_API long conv_schema_find(const struct conv_schema *schema,
                                const char *name);
-/** @brief The schema's title, or NULL. */
+/** @brief The schema's title (borrowed), or NULL when it has none. */
 CONV_API const char *conv_schema_title(const struct conv_schema *schema);
 
 /* ------------------------------------------------------------------------ */
 /* Records                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/**
+ * A record: named values in order.  Readers lend theirs (valid until the
+ * reader's next call); conv_record_clone() and conv_record_new() make ones
+ * the caller owns.
+ */
 struct conv_record;
 
 /** @brief Number of values in a record. */
 CONV_API size_t conv_record_count(const struct conv_record *rec);
-/** @brief Name of value @p i (borrowed), or NULL. */
+/** @brief Name of value @p i, 0-based (borrowed, as long as the record),
+ * or NULL when out of range. */
 CONV_API const char *conv_record_name(const struct conv_record *rec, size_t i);
-/** @brief Value @p i (borrowed), or NULL. */
+/** @brief Value @p i, 0-based (borrowed, as long as the record), or NULL
+ * when out of range. */
 CONV_API const struct conv_value *conv_record_value(const struct conv_record *rec,
                                                     size_t i);
-/** @brief The value named @p name (borrowed), or NULL when absent. */
+/**
+ * @brief The value named @p name (borrowed, as long as the record), or
+ * NULL when the record has no such field.  A field present but empty is a
+ * value of type CONV_NULL, not NULL.
+ * @code
+ * const struct conv_value *v = conv_record_get(rec, "value");
+ * if (v && v->type == CONV_DECIMAL)
+ *     printf("%s\n", v->text);   // "552.6", the digits as written
+ * @endcode
+ */
 CONV_API const struct conv_value *conv_record_get(const struct conv_record *rec,
                                                   const char *name);
 /** @brief 1-based record number in its source. */
@@ -235,13 +309,57 @@ CONV_API uint64_t conv_record_line(const struct conv_record *rec);
  * Ownership: caller frees with conv_record_free().
  */
 CONV_API struct conv_record *conv_record_clone(const struct conv_record *rec);
-/** @brief Free a cloned record.  NULL is a no-op. */
+/** @brief Free a record of conv_record_clone() or conv_record_new() (never
+ * one lent by a reader).  NULL is a no-op. */
 CONV_API void conv_record_free(struct conv_record *rec);
+
+/**
+ * @brief A new empty record with field names of its own, to fill with
+ * conv_record_append() and conv_record_append_record() and hand to a
+ * writer (which places values by field name).
+ * @return the record, or NULL when out of memory.
+ * Ownership: caller frees with conv_record_free().
+ * Example: a record's values plus the file it came from:
+ * @code
+ * conv_record_reset(out, n, conv_record_line(in));
+ * conv_record_append_record(out, in);
+ * struct conv_value v = {CONV_STRING, 0, strlen(path), path};
+ * conv_record_append(out, "source_file", &v, 0, 0);
+ * conv_writer_put(w, out);
+ * @endcode
+ */
+CONV_API struct conv_record *conv_record_new(struct conv_context *ctx);
+/** @brief Empty a record of conv_record_new() (its names stay, for the
+ * next record) and set its record number and line. */
+CONV_API void conv_record_reset(struct conv_record *rec, uint64_t index, uint64_t line);
+/**
+ * @brief Append a value under a name; the text is copied.
+ * @param rec a record of conv_record_new()
+ * @param name the field's name
+ * @param value its type and text (a null value: CONV_NULL)
+ * @param line the line where the value was read, 0 if unknown (for errors
+ * and the findings of a checker)
+ * @param column its column, 0 if unknown
+ * @return CONV_OK, or CONV_ERR when out of memory, the name is empty or
+ * already holds a value in this record, or rec is not of conv_record_new().
+ */
+CONV_API int conv_record_append(struct conv_record *rec, const char *name,
+                                const struct conv_value *value, uint64_t line,
+                                uint64_t column);
+/**
+ * @brief Append every value of @p src (a reader's record, say) under its
+ * name, with its position.  The record number and line stay rec's own.
+ * @return CONV_OK, or CONV_ERR as conv_record_append().
+ */
+CONV_API int conv_record_append_record(struct conv_record *rec,
+                                       const struct conv_record *src);
 
 /* ------------------------------------------------------------------------ */
 /* Options                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/** Named options ("schema", "delimiter", ...) for readers, writers,
+ * conv_convert() and checkers. */
 struct conv_options;
 
 /**
@@ -251,27 +369,49 @@ struct conv_options;
 typedef int (*conv_progress_fn)(void *user, uint64_t done, uint64_t total,
                                 uint64_t records);
 
-/** @brief New empty options.  Ownership: caller frees. */
+/** @brief New empty options.  @return them, or NULL when out of memory.
+ * Ownership: caller frees with conv_options_free(), after the handles
+ * opened with them (they may keep pointers into them). */
 CONV_API struct conv_options *conv_options_new(struct conv_context *ctx);
 /** @brief Free options.  NULL is a no-op. */
 CONV_API void conv_options_free(struct conv_options *opts);
 /**
  * @brief Set an option by name ("from", "to", "schema", "delimiter", ...);
- * see conv_format_option() for each format's list.  The value is copied;
- * a flag takes "1"/"0".
+ * see conv_core_option() and conv_format_option() for the lists (the
+ * tools' long options are the same names).  Setting a name again replaces
+ * its value.  A bad value is found when the options are used (a reader or
+ * writer fails to open with CONV_E_USAGE), not here.
+ * @param opts the options.
+ * @param name the option's name (copied).
+ * @param value its value (copied); a flag takes "1"/"0"; NULL means "1".
  * @return CONV_OK, or CONV_ERR when out of memory.
+ * @code
+ * conv_options_set(opts, "schema", "indicators.schema.json");
+ * conv_options_set(opts, "out-delimiter", ";");
+ * conv_options_set(opts, "plain", "1");
+ * @endcode
  */
 CONV_API int conv_options_set(struct conv_options *opts, const char *name,
                               const char *value);
 /** @brief The value of an option, or NULL when unset (borrowed). */
 CONV_API const char *conv_options_get(const struct conv_options *opts,
                                       const char *name);
-/** @brief Set the progress callback, called every few thousand records. */
-/** @brief Number of options set, and the name and value of the i-th (in
- * the order first set), for copying a set; NULL past the end. */
+/** @brief Number of options set, for copying a set with
+ * conv_options_name() and conv_options_value(). */
 CONV_API size_t conv_options_count(const struct conv_options *opts);
+/** @brief Name of the @p i-th option set (in the order first set),
+ * borrowed; NULL past the end. */
 CONV_API const char *conv_options_name(const struct conv_options *opts, size_t i);
+/** @brief Value of the @p i-th option set, borrowed; NULL past the end. */
 CONV_API const char *conv_options_value(const struct conv_options *opts, size_t i);
+/**
+ * @brief Set the progress callback, called every few thousand records by
+ * readers and conv_convert() opened with these options.
+ * @param opts the options.
+ * @param fn the callback, NULL for none; returning nonzero cancels the work
+ * (CONV_E_CANCELED, and no output is left).
+ * @param user passed to @p fn.
+ */
 CONV_API void conv_options_set_progress(struct conv_options *opts,
                                         conv_progress_fn fn, void *user);
 
@@ -285,7 +425,10 @@ CONV_API void conv_options_set_progress(struct conv_options *opts,
 typedef void (*conv_diag_fn)(void *user, const struct conv_error *diag);
 
 /** @brief Set the diagnostic callback; without one, findings are only
- *  counted in the final error. */
+ *  counted in the final error.
+ *  @param opts the options.
+ *  @param fn the callback, NULL for none.
+ *  @param user passed to @p fn. */
 CONV_API void conv_options_set_diag(struct conv_options *opts, conv_diag_fn fn,
                                     void *user);
 
@@ -293,6 +436,7 @@ CONV_API void conv_options_set_diag(struct conv_options *opts, conv_diag_fn fn,
 /* Formats                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/** A format (csv, json, xlsx...): static, never freed. */
 struct conv_format;
 
 /** Option kinds for conv_option_desc. */
@@ -307,38 +451,46 @@ struct conv_option_desc {
     const char *name;  /**< option name, also the tool's --name */
     const char *arg;   /**< argument placeholder, NULL for a flag */
     const char *help;  /**< one line */
-    enum conv_option_dir dir;
+    enum conv_option_dir dir; /**< who uses it */
 };
 
-/** @brief Number of registered formats. */
+/** @brief Number of formats built in (for listing them with
+ * conv_format_at()). */
 CONV_API size_t conv_format_count(void);
-/** @brief Format @p i, or NULL. */
+/** @brief Format @p i, 0-based (static), or NULL past the end. */
 CONV_API const struct conv_format *conv_format_at(size_t i);
-/** @brief A format by name ("csv", "json", "jsonl"), or NULL. */
+/** @brief A format by name ("csv", "json", "jsonl", "xlsx"...), static;
+ * NULL when unknown. */
 CONV_API const struct conv_format *conv_format_by_name(const char *name);
-/** @brief A format by a path's extension, or NULL. */
+/** @brief A format by a path's extension, case-insensitive ("a.XLSX"),
+ * static; NULL when the extension is unknown or missing. */
 CONV_API const struct conv_format *conv_format_by_path(const char *path);
-/** @brief Best format for the first bytes of a document, or NULL. */
+/** @brief The best format for the first @p n bytes of a document
+ * (static), or NULL when none fits. */
 CONV_API const struct conv_format *conv_format_probe(const void *data, size_t n);
-/** @brief The format's name. */
+/** @brief The format's name ("csv"), static. */
 CONV_API const char *conv_format_name(const struct conv_format *fmt);
-/** @brief One-line description. */
+/** @brief The format's one-line description, static. */
 CONV_API const char *conv_format_description(const struct conv_format *fmt);
-/** @brief NULL-terminated list of extensions without dots. */
+/** @brief The format's extensions without dots, a static NULL-terminated
+ * list. */
 CONV_API const char *const *conv_format_extensions(const struct conv_format *fmt);
-/** @brief 1 if the format can be read / written. */
+/** @brief 1 if the format can be read, else 0. */
 CONV_API int conv_format_can_read(const struct conv_format *fmt);
+/** @brief 1 if the format can be written, else 0 (ods, xls). */
 CONV_API int conv_format_can_write(const struct conv_format *fmt);
-/** @brief Option @p i of a format (NULL-terminated list). */
+/** @brief Option @p i, 0-based, of a format (static), NULL past the end. */
 CONV_API const struct conv_option_desc *conv_format_option(const struct conv_format *fmt,
                                                            size_t i);
-/** @brief Option @p i of the core (schema, infer-rows, ...). */
+/** @brief Option @p i, 0-based, of the core, which every format takes
+ * (from, to, schema, infer-rows, ...; static), NULL past the end. */
 CONV_API const struct conv_option_desc *conv_core_option(size_t i);
 
 /* ------------------------------------------------------------------------ */
 /* Readers                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/** A reader: one input, one record at a time. */
 struct conv_reader;
 
 /** Read callback: fill up to @p size bytes; return bytes read, 0 at end,
@@ -348,22 +500,66 @@ typedef long (*conv_read_fn)(void *user, void *buf, size_t size);
 /**
  * @brief Open a reader on a file ("-" for stdin).  The format comes from
  * the "from" option, else the extension, else the content.
+ * @param ctx the context.
+ * @param path the file, "-" for standard input.
+ * @param opts reading options (borrowed until close), or NULL.
+ * @param err set on failure (may be NULL).
  * @return a reader, or NULL with @p err set.
  * Ownership: caller closes with conv_reader_close().
- * Errors: CONV_E_IO, CONV_E_FORMAT, CONV_E_SCHEMA, CONV_E_USAGE.
+ * Errors: CONV_E_IO, CONV_E_FORMAT, CONV_E_SCHEMA, CONV_E_USAGE, and the
+ * data errors of a format that reads ahead (CSV infers types from the
+ * first records; a workbook reads its directory).
+ * @code
+ * struct conv_error err = {0};   // cleared: the first error set wins
+ * struct conv_reader *rd = conv_reader_open_file(ctx, "in.csv", NULL, &err);
+ * const struct conv_record *rec;
+ * int rc;
+ * while ((rc = conv_reader_next(rd, &rec)) == CONV_OK) {
+ *     const struct conv_value *v = conv_record_get(rec, "value");
+ *     ...
+ * }
+ * if (rc == CONV_ERR)
+ *     ... conv_reader_error(rd) says where and why
+ * conv_reader_close(rd);
+ * @endcode
  */
 CONV_API struct conv_reader *conv_reader_open_file(struct conv_context *ctx,
                                                    const char *path,
                                                    const struct conv_options *opts,
                                                    struct conv_error *err);
-/** @brief Open a reader on a memory buffer (borrowed until close).
- *  @p name labels errors. */
+/**
+ * @brief Open a reader on a memory buffer.  The format comes from the
+ * "from" option, else @p name's extension, else the content.
+ * @param ctx the context.
+ * @param data the document (borrowed until close: keep it unchanged).
+ * @param size its bytes.
+ * @param name labels errors ("upload.csv"); NULL for none.
+ * @param opts reading options (borrowed until close), or NULL.
+ * @param err set on failure (may be NULL).
+ * @return a reader, or NULL with @p err set.
+ * Ownership: caller closes with conv_reader_close().
+ * Errors: as conv_reader_open_file().
+ */
 CONV_API struct conv_reader *conv_reader_open_memory(struct conv_context *ctx,
                                                      const void *data, size_t size,
                                                      const char *name,
                                                      const struct conv_options *opts,
                                                      struct conv_error *err);
-/** @brief Open a reader on a read callback. */
+/**
+ * @brief Open a reader on a read callback, for input from a socket, a
+ * decompressor...  The format comes from "from", else @p name's extension,
+ * else the content.  Workbooks (xlsx, ods, xls) need random access: they
+ * are spooled to a temporary file first.
+ * @param ctx the context.
+ * @param fn called for more bytes until it returns 0 (end) or -1 (error:
+ * CONV_E_IO).
+ * @param user passed to @p fn.
+ * @param name labels errors; NULL for none.
+ * @param opts reading options (borrowed until close), or NULL.
+ * @param err set on failure (may be NULL).
+ * @return a reader, or NULL with @p err set.
+ * Ownership: caller closes with conv_reader_close().
+ */
 CONV_API struct conv_reader *conv_reader_open_callback(struct conv_context *ctx,
                                                        conv_read_fn fn, void *user,
                                                        const char *name,
@@ -371,13 +567,20 @@ CONV_API struct conv_reader *conv_reader_open_callback(struct conv_context *ctx,
                                                        struct conv_error *err);
 /**
  * @brief Next record.
- * @param rec set to a record borrowed until the next call or close.
- * @return CONV_OK, CONV_EOF or CONV_ERR (see conv_reader_error()).
+ * @param rd the reader.
+ * @param rec set to a record borrowed until the next call or close
+ * (conv_record_clone() keeps one longer).
+ * @return CONV_OK, CONV_EOF or CONV_ERR (see conv_reader_error()); after
+ * CONV_ERR, the reader only gives CONV_ERR.
+ * Errors: CONV_E_SYNTAX, CONV_E_ENCODING, CONV_E_TYPE, CONV_E_STRUCTURE,
+ * CONV_E_SCHEMA, CONV_E_LIMIT, CONV_E_IO, CONV_E_NOMEM, CONV_E_CANCELED,
+ * positioned at the line and column of the input.
  */
 CONV_API int conv_reader_next(struct conv_reader *rd, const struct conv_record **rec);
-/** @brief The fields seen so far (borrowed; grows for JSON). */
+/** @brief The fields seen so far, with their declared or inferred types
+ * (borrowed until close; grows for JSON as new names appear). */
 CONV_API const struct conv_schema *conv_reader_schema(const struct conv_reader *rd);
-/** @brief The reader's format. */
+/** @brief The reader's format (static). */
 CONV_API const struct conv_format *conv_reader_format(const struct conv_reader *rd);
 /**
  * @brief What the reader found out about its input, by key, for tools that
@@ -391,7 +594,8 @@ CONV_API const struct conv_format *conv_reader_format(const struct conv_reader *
  * @return the value, borrowed until the reader is closed, or NULL.
  */
 CONV_API const char *conv_reader_info(const struct conv_reader *rd, const char *key);
-/** @brief The reader's last error (borrowed). */
+/** @brief The reader's error, code CONV_E_NONE when none (borrowed until
+ * close). */
 CONV_API const struct conv_error *conv_reader_error(const struct conv_reader *rd);
 /** @brief Close a reader.  NULL is a no-op. */
 CONV_API void conv_reader_close(struct conv_reader *rd);
@@ -400,6 +604,7 @@ CONV_API void conv_reader_close(struct conv_reader *rd);
 /* Writers                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/** A writer: one output, one record at a time. */
 struct conv_writer;
 
 /** Write callback: write all @p size bytes; return 0, or -1 on error. */
@@ -410,33 +615,81 @@ typedef int (*conv_write_fn)(void *user, const void *buf, size_t size);
  * the "to" option, else the extension.  A file is written to a temporary
  * name beside it and renamed by conv_writer_finish(); a writer closed
  * without finishing leaves no file, and an existing file is untouched.
+ * @param ctx the context.
+ * @param path the file, "-" for standard output.
  * @param schema fields for the header (borrowed until close); NULL to take
  * them from the first record.
+ * @param opts writing options (borrowed until close), or NULL.
+ * @param err set on failure (may be NULL).
+ * @return a writer, or NULL with @p err set.
+ * Errors: CONV_E_FORMAT (no format from "to" or the extension),
+ * CONV_E_UNSUPPORTED (a read-only format), CONV_E_USAGE, CONV_E_IO.
  * Ownership: caller closes with conv_writer_close().
+ * @code
+ * struct conv_writer *w = conv_writer_open_file(ctx, "out.xlsx",
+ *                                               conv_reader_schema(rd), NULL, &err);
+ * while (conv_reader_next(rd, &rec) == CONV_OK)
+ *     if (conv_writer_put(w, rec) != CONV_OK)
+ *         break;
+ * int rc = conv_writer_finish(w);   // out.xlsx appears only now
+ * conv_writer_close(w);
+ * @endcode
  */
 CONV_API struct conv_writer *conv_writer_open_file(struct conv_context *ctx,
                                                    const char *path,
                                                    const struct conv_schema *schema,
                                                    const struct conv_options *opts,
                                                    struct conv_error *err);
-/** @brief Open a writer into memory; conv_writer_memory() gives the bytes. */
+/**
+ * @brief Open a writer into memory; conv_writer_memory() gives the bytes.
+ * The format comes from the "to" option (required).
+ * @param ctx the context.
+ * @param schema fields for the header (borrowed until close), or NULL.
+ * @param opts writing options (borrowed until close), with "to".
+ * @param err set on failure (may be NULL).
+ * @return a writer, or NULL with @p err set.
+ * Ownership: caller closes with conv_writer_close(), which frees the bytes.
+ */
 CONV_API struct conv_writer *conv_writer_open_memory(struct conv_context *ctx,
                                                      const struct conv_schema *schema,
                                                      const struct conv_options *opts,
                                                      struct conv_error *err);
-/** @brief Open a writer on a write callback. */
+/**
+ * @brief Open a writer on a write callback.  The format comes from "to"
+ * (required).  A workbook (xlsx) is made in a temporary file and then
+ * passed to @p fn.
+ * @param ctx the context.
+ * @param fn receives the bytes in order; returning -1 fails the writer
+ * (CONV_E_IO).
+ * @param user passed to @p fn.
+ * @param schema fields for the header (borrowed until close), or NULL.
+ * @param opts writing options (borrowed until close), with "to".
+ * @param err set on failure (may be NULL).
+ * @return a writer, or NULL with @p err set.
+ * Ownership: caller closes with conv_writer_close().
+ */
 CONV_API struct conv_writer *conv_writer_open_callback(struct conv_context *ctx,
                                                        conv_write_fn fn, void *user,
                                                        const struct conv_schema *schema,
                                                        const struct conv_options *opts,
                                                        struct conv_error *err);
-/** @brief Write one record (borrowed for the call only). */
+/**
+ * @brief Write one record (borrowed for the call only).  Values are placed
+ * by field name; a field the header lacks is an error for formats with a
+ * fixed header.
+ * @return CONV_OK, or CONV_ERR (see conv_writer_error()); a failed writer
+ * stays failed.
+ */
 CONV_API int conv_writer_put(struct conv_writer *w, const struct conv_record *rec);
-/** @brief End the output: trailer, flush, rename into place. */
+/** @brief End the output: trailer, flush, rename into place.
+ * @return CONV_OK, or CONV_ERR (see conv_writer_error()): then no file is
+ * left. */
 CONV_API int conv_writer_finish(struct conv_writer *w);
-/** @brief Bytes written by a memory writer (borrowed until close). */
+/** @brief Bytes written by a memory writer (borrowed until close), their
+ * count in @p size; NULL for another kind of writer. */
 CONV_API const void *conv_writer_memory(const struct conv_writer *w, size_t *size);
-/** @brief The writer's last error (borrowed). */
+/** @brief The writer's error, code CONV_E_NONE when none (borrowed until
+ * close). */
 CONV_API const struct conv_error *conv_writer_error(const struct conv_writer *w);
 /** @brief Close; discards the output unless finished.  NULL is a no-op. */
 CONV_API void conv_writer_close(struct conv_writer *w);
@@ -447,19 +700,38 @@ CONV_API void conv_writer_close(struct conv_writer *w);
 
 /** Counters filled by conv_convert(). */
 struct conv_stats {
-    uint64_t records;
-    uint64_t bytes_in;
+    uint64_t records;          /**< records converted */
+    uint64_t bytes_in;         /**< bytes of input read */
     const char *input_format;  /**< the format read ("csv"...), NULL if none */
     const char *output_format; /**< the format written, NULL if none */
 };
 
 /**
- * @brief Convert @p in to @p out ("-" for stdin/stdout).  When the output
- * needs a fixed header and the input's fields are not known in advance
- * (JSON), the records are spooled to a temporary file and the header is
- * the union of fields in first-seen order.
+ * @brief Convert @p in to @p out ("-" for stdin/stdout), as the conv tool
+ * does.  When the output needs a fixed header and the input's fields are
+ * not known in advance (JSON), the records are spooled to a temporary file
+ * and the header is the union of fields in first-seen order.
+ * @param ctx the context.
+ * @param in the input file, "-" for standard input.
+ * @param out the output file, "-" for standard output; written beside
+ * itself and renamed when complete, so on failure nothing is left.
+ * @param opts the options of reader and writer ("from", "to", "schema"...),
+ * or NULL.
  * @param stats filled on return when not NULL.
+ * @param err set on failure (may be NULL).
  * @return CONV_OK or CONV_ERR with @p err set.
+ * Errors: those of conv_reader_open_file(), conv_reader_next(),
+ * conv_writer_open_file() and conv_writer_put().
+ * @code
+ * struct conv_context *ctx = conv_context_new(NULL);
+ * struct conv_error err = {0};   // cleared: the first error set wins
+ * if (conv_convert(ctx, "in.csv", "out.xlsx", NULL, NULL, &err) != CONV_OK) {
+ *     char msg[600];
+ *     conv_error_format(&err, msg, sizeof msg);
+ *     fprintf(stderr, "%s\n", msg);
+ * }
+ * conv_context_free(ctx);
+ * @endcode
  */
 CONV_API int conv_convert(struct conv_context *ctx, const char *in,
                           const char *out, const struct conv_options *opts,
@@ -470,8 +742,9 @@ CONV_API int conv_convert(struct conv_context *ctx, const char *in,
 /* ------------------------------------------------------------------------ */
 
 /** @brief The fields of a built-in profile ("indicators") as a declared
- * schema, as `--profile NAME` declares them.  NULL with err set
- * (CONV_E_USAGE for an unknown name). */
+ * schema, as `--profile NAME` declares them.
+ * @return the schema, or NULL with err set (CONV_E_USAGE for an unknown
+ * name, CONV_E_NOMEM).  Ownership: caller frees with conv_schema_free(). */
 CONV_API struct conv_schema *conv_profile_schema(struct conv_context *ctx, const char *profile,
                                                  struct conv_error *err);
 /**
@@ -488,6 +761,7 @@ CONV_API int conv_profile_write(struct conv_context *ctx, const char *profile, c
 /* Checks                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/** How bad a finding is. */
 enum conv_severity {
     CONV_SEVERITY_ERROR = 0,  /**< the data is wrong */
     CONV_SEVERITY_WARNING = 1 /**< the data is suspicious */
@@ -496,7 +770,7 @@ enum conv_severity {
 /** One finding of the checker. */
 struct conv_finding {
     const char *rule;           /**< rule id: "required", "sum", "growth"... */
-    enum conv_severity severity;
+    enum conv_severity severity; /**< error or warning */
     const char *sheet;          /**< spreadsheet input: the sheet, else NULL */
     const char *cell;           /**< spreadsheet input: the cell ("G5"), else NULL */
     struct conv_error where;    /**< source, line, column, record, field and message */
@@ -505,12 +779,14 @@ struct conv_finding {
 /** Receives each finding; the pointers live until it returns. */
 typedef void (*conv_finding_fn)(void *user, const struct conv_finding *finding);
 
+/** What a checker found in one input. */
 struct conv_check_counts {
-    uint64_t records;
-    uint64_t errors;
-    uint64_t warnings;
+    uint64_t records;  /**< records checked */
+    uint64_t errors;   /**< findings of severity error */
+    uint64_t warnings; /**< findings of severity warning */
 };
 
+/** A checker of the rules of a profile, over one input after another. */
 struct conv_checker;
 
 /**
@@ -522,7 +798,15 @@ struct conv_checker;
  * 0.5), "outlier-factor" (default 10), "units" and "regions" (CSV files
  * replacing the profile's code lists), "sort-memory" (MiB for the rules
  * across records, default 32).
- * @return the checker, or NULL with err set.
+ * @param ctx the context.
+ * @param profile "indicators" or NULL.
+ * @param opts the options above (read now), or NULL.
+ * @param fn receives every finding.
+ * @param user passed to @p fn.
+ * @param err set on failure (may be NULL).
+ * @return the checker, or NULL with err set (CONV_E_USAGE: unknown
+ * profile or bad option; CONV_E_IO, CONV_E_SCHEMA: a code list).
+ * Ownership: caller frees with conv_checker_free().
  */
 CONV_API struct conv_checker *conv_checker_new(struct conv_context *ctx, const char *profile,
                                                const struct conv_options *opts,
@@ -537,18 +821,29 @@ CONV_API struct conv_checker *conv_checker_new(struct conv_context *ctx, const c
  */
 CONV_API int conv_checker_check_file(struct conv_checker *c, const char *path,
                                      const struct conv_options *opts, struct conv_error *err);
-/** @brief Start an input of one's own records: its name, whether it is a
- * spreadsheet (findings then name cells), its sheet or NULL. */
+/** @brief Start an input of one's own records, to feed with
+ * conv_checker_add() and end with conv_checker_finish().
+ * @param c the checker.
+ * @param source the input's name, for findings.
+ * @param spreadsheet nonzero when it is a spreadsheet (findings then name
+ * cells).
+ * @param sheet its sheet, or NULL.
+ * @return CONV_OK, or CONV_ERR (conv_checker_error()). */
 CONV_API int conv_checker_begin(struct conv_checker *c, const char *source, int spreadsheet,
                                 const char *sheet);
-/** @brief Check one record (rules on one record now, the others at finish). */
+/** @brief Check one record (borrowed for the call): the rules on one
+ * record now, the others at finish.
+ * @return CONV_OK, or CONV_ERR (conv_checker_error()): out of memory, I/O
+ * of the sort's temporary files. */
 CONV_API int conv_checker_add(struct conv_checker *c, const struct conv_record *rec);
-/** @brief Run the rules across the records added since begin. */
+/** @brief Run the rules across the records added since begin.
+ * @return CONV_OK (findings or not), or CONV_ERR (conv_checker_error()). */
 CONV_API int conv_checker_finish(struct conv_checker *c);
 /** @brief Records, errors and warnings of the current or last input. */
 CONV_API const struct conv_check_counts *conv_checker_counts(const struct conv_checker *c);
-/** @brief The error that stopped the checker, if any. */
+/** @brief The error that stopped the checker, if any (borrowed). */
 CONV_API const struct conv_error *conv_checker_error(const struct conv_checker *c);
+/** @brief Free a checker.  NULL is a no-op. */
 CONV_API void conv_checker_free(struct conv_checker *c);
 
 #ifdef __cplusplus
