@@ -297,6 +297,7 @@ struct conv_checker *conv_checker_new(struct conv_context *ctx, const char *prof
                                       const struct conv_options *opts, conv_finding_fn fn,
                                       void *user, struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     const struct convp_profile *p = convp_profile_find(profile ? profile : "indicators");
     if (!p) {
         convp_error_set(err, CONV_E_USAGE, NULL, 0, 0, "unknown profile '%s' (known: indicators)",
@@ -1100,6 +1101,7 @@ const struct conv_error *conv_checker_error(const struct conv_checker *c)
 int conv_checker_check_file(struct conv_checker *c, const char *path,
                             const struct conv_options *opts, struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     struct conv_options *ro = conv_options_new(c->ctx);
     if (!ro)
         return nomem(c);

@@ -185,6 +185,7 @@ int conv_convert(struct conv_context *ctx, const char *in, const char *out,
                  const struct conv_options *opts, struct conv_stats *stats,
                  struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     if (stats)
         memset(stats, 0, sizeof *stats);
     const struct conv_format *wfmt = convp_writer_format(out, opts, err);

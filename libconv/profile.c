@@ -429,6 +429,7 @@ static void fields_file(struct doc *d, const struct convp_profile *p)
 int conv_profile_write(struct conv_context *ctx, const char *profile, const char *kind,
                        conv_write_fn fn, void *user, struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     const struct convp_profile *p = convp_profile_find(profile);
     if (!p) {
         convp_error_set(err, CONV_E_USAGE, NULL, 0, 0, "unknown profile '%s' (known: indicators)",
@@ -465,6 +466,7 @@ int conv_profile_write(struct conv_context *ctx, const char *profile, const char
 struct conv_schema *conv_profile_schema(struct conv_context *ctx, const char *profile,
                                         struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     const struct convp_profile *p = convp_profile_find(profile);
     if (!p) {
         convp_error_set(err, CONV_E_USAGE, NULL, 0, 0, "unknown profile '%s' (known: indicators)",

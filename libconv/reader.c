@@ -829,6 +829,7 @@ struct conv_reader *conv_reader_open_file(struct conv_context *ctx, const char *
                                           const struct conv_options *opts,
                                           struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     struct convp_input *in = convp_input_open_file(ctx, path, err);
     return in ? convp_reader_open(ctx, in, path, opts, err) : NULL;
 }
@@ -838,6 +839,7 @@ struct conv_reader *conv_reader_open_memory(struct conv_context *ctx, const void
                                             const struct conv_options *opts,
                                             struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     struct convp_input *in = convp_input_open_memory(ctx, data, size, name, err);
     return in ? convp_reader_open(ctx, in, NULL, opts, err) : NULL;
 }
@@ -847,6 +849,7 @@ struct conv_reader *conv_reader_open_callback(struct conv_context *ctx, conv_rea
                                               const struct conv_options *opts,
                                               struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     struct convp_input *in = convp_input_open_callback(ctx, fn, user, name, err);
     return in ? convp_reader_open(ctx, in, NULL, opts, err) : NULL;
 }

@@ -254,6 +254,7 @@ static const char *opt_string(json_t *obj, const char *key, int *bad)
 struct conv_schema *conv_schema_load(struct conv_context *ctx, const char *path,
                                      struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         convp_error_set(err, CONV_E_IO, path, 0, 0, "cannot read schema: not a regular file");

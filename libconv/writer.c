@@ -64,6 +64,7 @@ struct conv_writer *conv_writer_open_file(struct conv_context *ctx, const char *
                                           const struct conv_options *opts,
                                           struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     /* Check the format before creating anything on disk. */
     if (!convp_writer_format(path, opts, err))
         return NULL;
@@ -76,6 +77,7 @@ struct conv_writer *conv_writer_open_memory(struct conv_context *ctx,
                                             const struct conv_options *opts,
                                             struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     struct convp_output *out = convp_output_open_memory(ctx, err);
     return out ? convp_writer_open(ctx, out, NULL, schema, opts, err) : NULL;
 }
@@ -85,6 +87,7 @@ struct conv_writer *conv_writer_open_callback(struct conv_context *ctx, conv_wri
                                               const struct conv_options *opts,
                                               struct conv_error *err)
 {
+    conv_error_clear(err); /* an out-parameter: never read */
     struct convp_output *out = convp_output_open_callback(ctx, fn, user, err);
     return out ? convp_writer_open(ctx, out, NULL, schema, opts, err) : NULL;
 }

@@ -1791,12 +1791,35 @@ static void test_other_sources(void **state)
     conv_context_free(ctx);
 }
 
+/* An error passed as an out-parameter is cleared first: whatever it held
+ * before, a failure reports its own error. */
+static void test_error_out_parameter(void **state)
+{
+    (void)state;
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_error err;
+    memset(&err, 0xAB, sizeof err);
+    assert_int_equal(conv_convert(ctx, "/nonexistent/in.csv", "-", NULL, NULL, &err), CONV_ERR);
+    assert_int_equal(err.code, CONV_E_USAGE); /* no output format from "-" */
+    memset(&err, 0xAB, sizeof err);
+    assert_null(conv_reader_open_file(ctx, "/nonexistent/in.csv", NULL, &err));
+    assert_int_equal(err.code, CONV_E_IO);
+    assert_string_equal(err.source, "/nonexistent/in.csv");
+    memset(&err, 0xAB, sizeof err);
+    struct conv_reader *rd = conv_reader_open_memory(ctx, "a\n1\n", 4, "m", NULL, &err);
+    assert_non_null(rd);
+    assert_int_equal(err.code, CONV_E_NONE); /* success leaves it clear */
+    conv_reader_close(rd);
+    conv_context_free(ctx);
+}
+
 int main(void)
 {
     /* CONV_TEST_FILTER=pattern runs only the matching tests. */
     if (getenv("CONV_TEST_FILTER"))
         cmocka_set_test_filter(getenv("CONV_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_out_parameter),
         cmocka_unit_test(test_detect),
         cmocka_unit_test(test_infer),
         cmocka_unit_test(test_infer_schema),

@@ -10,8 +10,8 @@
  *
  * Conventions: functions return CONV_OK (0) or CONV_ERR (-1), or a pointer
  * that is NULL on failure; the details go to a `struct conv_error` the
- * caller passes (may be NULL; cleared beforehand, as the first error set
- * wins) or that the handle keeps.  `_new`/`_open`
+ * caller passes (may be NULL; the function clears it first) or that the
+ * handle keeps.  `_new`/`_open`
  * give ownership to the caller, `_get` and the accessors lend (valid as
  * long as the owner), and every `_free`/`_close` accepts NULL.  Strings
  * are UTF-8, NUL-terminated.
@@ -83,10 +83,9 @@ enum conv_errcode {
 
 /**
  * @brief A positioned error.  Line and column are 1-based (0 = unknown);
- * the column counts characters, not bytes.  The first error set wins: a
- * call only fills an error whose code is CONV_E_NONE, so clear one
- * (`= {0}` or conv_error_clear()) before passing it, and again before
- * reusing it.
+ * the column counts characters, not bytes.  A function that takes one as
+ * an out-parameter clears it first and fills it on failure; within one
+ * call the first error found is the one reported.
  */
 struct conv_error {
     enum conv_errcode code; /**< what kind of failure */
@@ -510,7 +509,7 @@ typedef long (*conv_read_fn)(void *user, void *buf, size_t size);
  * data errors of a format that reads ahead (CSV infers types from the
  * first records; a workbook reads its directory).
  * @code
- * struct conv_error err = {0};   // cleared: the first error set wins
+ * struct conv_error err;
  * struct conv_reader *rd = conv_reader_open_file(ctx, "in.csv", NULL, &err);
  * const struct conv_record *rec;
  * int rc;
@@ -724,7 +723,7 @@ struct conv_stats {
  * conv_writer_open_file() and conv_writer_put().
  * @code
  * struct conv_context *ctx = conv_context_new(NULL);
- * struct conv_error err = {0};   // cleared: the first error set wins
+ * struct conv_error err;
  * if (conv_convert(ctx, "in.csv", "out.xlsx", NULL, NULL, &err) != CONV_OK) {
  *     char msg[600];
  *     conv_error_format(&err, msg, sizeof msg);
