@@ -833,9 +833,30 @@ static void test_record_builder(void **state)
     conv_context_free(ctx);
 }
 
+/* A merge whose every input fails leaves no output, not a header alone. */
+static void test_merge_nothing(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir();
+    put(dir, "in/a.csv", "a,b\n1,2,3\n");
+    put(dir, "in/b.json", "[{\"a\": }]\n");
+    char *in = tu_path(dir, "in"), *m = tu_path(dir, "m.csv");
+    struct tu_run r;
+    tu_run_tool(&r, "conv-batch", NULL, 0, ARGV("--merge", m, in));
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "nothing to merge"));
+    assert_false(tu_exists(m));
+    tu_run_free(&r);
+    free(in);
+    free(m);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_merge_nothing),
         cmocka_unit_test(test_mixed_tree),          cmocka_unit_test(test_parallel_equals_serial),
         cmocka_unit_test(test_interrupted_resumes), cmocka_unit_test(test_lists_and_usage),
         cmocka_unit_test(test_merge_mixed),         cmocka_unit_test(test_merge_source_clash),

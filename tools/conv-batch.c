@@ -966,6 +966,12 @@ static void merge_run(struct batch *b, struct conv_options *opts, FILE *spool,
     struct conv_checker *c = NULL;
     struct finding_sink sink = {b, NULL, spool, m->field};
     m->status = ST_FAILED;
+    if (b->nmerged == 0) {
+        /* Every input failed: no dataset of nothing but a header. */
+        snprintf(m->message, sizeof m->message, "%s: nothing to merge: no input could be read",
+                 b->merge);
+        goto done;
+    }
     if (!h || !out) {
         snprintf(m->message, sizeof m->message, "out of memory");
         goto done;
