@@ -853,9 +853,36 @@ static void test_merge_nothing(void **state)
     free(dir);
 }
 
+/* The checks' settings pass through: a growth 20 points off is an error,
+ * not with --growth-tolerance 30. */
+static void test_check_settings(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir();
+    put(dir, "in/g.csv",
+        "region_code,indicator_code,period,value,unit,change_pct\n165,01,2020,100,tấn,\n"
+        "165,01,2021,130,tấn,10\n");
+    char *in = tu_path(dir, "in"), *out = tu_path(dir, "out");
+    struct tu_run r;
+    tu_run_tool(&r, "conv-batch", NULL, 0, ARGV("--check", "--to", "json", "-o", out, in));
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "checks: 1 errors, 0 warnings"));
+    tu_run_free(&r);
+    tu_run_tool(&r, "conv-batch", NULL, 0,
+                ARGV("--check", "--growth-tolerance", "30", "--to", "json", "-o", out, in));
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "checks: 0 errors, 0 warnings"));
+    tu_run_free(&r);
+    free(in);
+    free(out);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_settings),
         cmocka_unit_test(test_merge_nothing),
         cmocka_unit_test(test_mixed_tree),          cmocka_unit_test(test_parallel_equals_serial),
         cmocka_unit_test(test_interrupted_resumes), cmocka_unit_test(test_lists_and_usage),

@@ -59,6 +59,8 @@ static void usage(FILE *f)
             "                               input, or with --merge on the merged set (so\n"
             "                               duplicates across files are found); findings in the\n"
             "                               report, the first 20 on stderr; errors: exit 1\n"
+            "      --growth-tolerance PP, --outlier-factor F, --units FILE, --regions FILE,\n"
+            "      --sort-memory MIB        the checks' settings, as conv-check has them\n"
             "      --from-list FILE         also read input paths from FILE, one per line\n"
             "                               ('-' for standard input)\n"
             "  -j, --jobs N                 conversions at once (default: the cores)\n"
@@ -1323,9 +1325,22 @@ int main(int argc, char **argv)
             inputs[ninputs++] = argv[i];
             continue;
         }
-        static const char *const valued[] = {"-o",           "--output", "-t",          "--to",
-                                             "-j",           "--jobs",   "--from-list", "--report",
-                                             "--report-csv", "--merge",  NULL};
+        static const char *const valued[] = {"-o",
+                                             "--output",
+                                             "-t",
+                                             "--to",
+                                             "-j",
+                                             "--jobs",
+                                             "--from-list",
+                                             "--report",
+                                             "--report-csv",
+                                             "--merge",
+                                             "--growth-tolerance",
+                                             "--outlier-factor",
+                                             "--units",
+                                             "--regions",
+                                             "--sort-memory",
+                                             NULL};
         int is_valued = 0;
         for (size_t k = 0; valued[k]; k++)
             is_valued |= !strcmp(a, valued[k]);
@@ -1354,6 +1369,15 @@ int main(int argc, char **argv)
             force = 1;
         } else if (!strcmp(a, "--check")) {
             check = 1;
+        } else if (!strcmp(a, "--growth-tolerance") || !strcmp(a, "--outlier-factor") ||
+                   !strcmp(a, "--units") || !strcmp(a, "--regions") ||
+                   !strcmp(a, "--sort-memory")) {
+            /* The checker's options, as conv-check takes them. */
+            if (conv_options_set(opts, a + 2, v) != CONV_OK) {
+                fprintf(stderr, "%s: out of memory\n", prog);
+                status = TOOL_EXIT_IO;
+                goto out;
+            }
         } else if (!strcmp(a, "--merge")) {
             merge = v;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
