@@ -47,13 +47,16 @@ demo() {
     for to in json jsonl csv tsv xml xlsx; do
         "$conv" --schema samples/indicators.schema.json samples/indicators.csv -o "$out/indicators.$to"
     done
+    "$conv" --schema samples/indicators.schema.json samples/indicators.csv --layout report \
+        -o "$out/indicators-report.xlsx"
     echo "== the seed sample (samples/indicators.csv) converted to every format:"
     for f in "$out"/indicators.*; do
         echo "   $f"
     done
+    echo "   $out/indicators-report.xlsx (the report table officials print)"
     echo "== the seed sample checked against the indicator profile (conv-check):"
     build/bin/conv-check samples/indicators.csv && echo "   clean: no findings"
-    echo "== the tools are in build/bin (conv, conv-check, conv-info); try: build/bin/conv --help"
+    echo "== the tools are in build/bin (conv, conv-check, conv-info, conv-batch); try: build/bin/conv --help"
 }
 
 run_tests() {
