@@ -122,6 +122,15 @@ static inline const char *convp_buf_cstr(struct convp_buf *b)
 size_t convp_utf8_valid_prefix(const unsigned char *p, size_t n);
 /* Number of characters (lead bytes) in p[0..n). */
 size_t convp_utf8_count(const unsigned char *p, size_t n);
+/* Write code point cp (at most U+10FFFF) as UTF-8 into out (4 bytes of
+ * room); returns the bytes written. */
+size_t convp_utf8_encode(uint32_t cp, char *out);
+/* Append code point cp as UTF-8: 0 or -1 (nomem). */
+static inline int convp_buf_put_cp(struct convp_buf *b, uint32_t cp)
+{
+    char s[4];
+    return convp_buf_append(b, s, convp_utf8_encode(cp, s));
+}
 
 /* ---- NFC and Vietnamese notation (nfc.c, locale.c) ------------------------- */
 

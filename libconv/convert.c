@@ -19,6 +19,7 @@ struct spool {
     int fd;
     struct convp_buf buf; /* write buffer, then read buffer */
     size_t pos;           /* read position in buf */
+    uint64_t file_len;    /* bytes in the file */
     uint64_t written;     /* records spooled */
     uint64_t replayed;    /* records read back */
 };
@@ -36,20 +37,9 @@ static int spool_open(struct spool *sp, struct conv_context *ctx, struct conv_er
 
 static int spool_flush(struct spool *sp, struct conv_error *err)
 {
-    const char *p = sp->buf.data;
-    size_t n = sp->buf.len;
-    while (n) {
-        ssize_t w = write(sp->fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            convp_error_set(err, CONV_E_IO, "temporary file", 0, 0, "write error: %s",
-                            w < 0 ? strerror(errno) : "no progress");
-            return CONV_ERR;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
+    if (convp_pwrite_all(sp->fd, sp->buf.data, sp->buf.len, sp->file_len, err) != CONV_OK)
+        return CONV_ERR;
+    sp->file_len += sp->buf.len;
     sp->buf.len = 0;
     return CONV_OK;
 }

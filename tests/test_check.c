@@ -391,50 +391,6 @@ static void test_read_error(void **state)
 
 /* ---- bounded memory ---------------------------------------------------------------------- */
 
-struct counting {
-    size_t now, peak;
-};
-
-static void *cnt_malloc(void *user, size_t size)
-{
-    struct counting *c = user;
-    size_t *p = malloc(size + 16);
-    if (!p)
-        return NULL;
-    *p = size;
-    c->now += size;
-    if (c->now > c->peak)
-        c->peak = c->now;
-    return (char *)p + 16;
-}
-
-static void cnt_free(void *user, void *ptr)
-{
-    struct counting *c = user;
-    if (!ptr)
-        return;
-    size_t *p = (size_t *)((char *)ptr - 16);
-    c->now -= *p;
-    free(p);
-}
-
-static void *cnt_realloc(void *user, void *ptr, size_t size)
-{
-    if (!ptr)
-        return cnt_malloc(user, size);
-    struct counting *c = user;
-    size_t *p = (size_t *)((char *)ptr - 16);
-    size_t old = *p;
-    size_t *q = realloc(p, size + 16);
-    if (!q)
-        return NULL;
-    *q = size;
-    c->now = c->now - old + size;
-    if (c->now > c->peak)
-        c->peak = c->now;
-    return (char *)q + 16;
-}
-
 /* 200,000 records (about 40 MB of sort items) with a 1 MiB sort budget:
  * the peak stays a few MiB, and the rules still find the one duplicate,
  * the one wrong sum and the one wrong growth rate far apart in the file. */
@@ -461,8 +417,8 @@ static void test_memory_bounded(void **state)
     fprintf(f, "00003,01,,2020,1003,tấn,\n"); /* a duplicate */
     fclose(f);
 
-    struct counting cnt = {0, 0};
-    struct conv_allocator alloc = {cnt_malloc, cnt_realloc, cnt_free, &cnt};
+    struct tu_counting cnt = {0};
+    struct conv_allocator alloc = tu_counting_allocator(&cnt);
     struct conv_context *ctx = conv_context_new(&alloc);
     struct conv_options *o = conv_options_new(ctx), *co = conv_options_new(ctx);
     conv_options_set(co, "sort-memory", "1");

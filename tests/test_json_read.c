@@ -914,62 +914,6 @@ static void test_field_limit(void **state)
     }
 }
 
-/* An allocator that tracks the bytes in use and their peak, and can fail
- * the n-th call. */
-struct counting {
-    size_t now, peak;
-    long calls, fail_at; /* fail_at 0: never */
-    int failed;
-};
-
-static void *cnt_malloc(void *user, size_t size)
-{
-    struct counting *c = user;
-    if (c->fail_at && ++c->calls == c->fail_at) {
-        c->failed = 1;
-        return NULL;
-    }
-    size_t *p = malloc(size + 16);
-    if (!p)
-        return NULL;
-    *p = size;
-    c->now += size;
-    if (c->now > c->peak)
-        c->peak = c->now;
-    return (char *)p + 16;
-}
-
-static void cnt_free(void *user, void *ptr)
-{
-    struct counting *c = user;
-    if (!ptr)
-        return;
-    size_t *p = (size_t *)((char *)ptr - 16);
-    c->now -= *p;
-    free(p);
-}
-
-static void *cnt_realloc(void *user, void *ptr, size_t size)
-{
-    if (!ptr)
-        return cnt_malloc(user, size);
-    struct counting *c = user;
-    if (c->fail_at && ++c->calls == c->fail_at) {
-        c->failed = 1;
-        return NULL;
-    }
-    size_t *p = (size_t *)((char *)ptr - 16);
-    size_t old = *p;
-    size_t *q = realloc(p, size + 16);
-    if (!q)
-        return NULL;
-    *q = size;
-    c->now = c->now - old + size;
-    if (c->now > c->peak)
-        c->peak = c->now;
-    return (char *)q + 16;
-}
-
 static void test_memory_stays_flat(void **state)
 {
     (void)state;
@@ -977,8 +921,8 @@ static void test_memory_stays_flat(void **state)
         ",\n{\"ma_vung\":\"165\",\"ten\":\"Th\\u00e0nh ph\\u1ed1 S\\u00f4ng C\\u00f4ng\","
         "\"chi_so\":{\"ma\":\"DS01\",\"ten\":\"Dân số trung bình\"},\"gia_tri\":13090,"
         "\"ty_le\":552.6,\"nam\":[2023,2024],\"ghi_chu\":null,\"ok\":true}";
-    struct counting cnt = {0};
-    struct conv_allocator alloc = {cnt_malloc, cnt_realloc, cnt_free, &cnt};
+    struct tu_counting cnt = {0};
+    struct conv_allocator alloc = tu_counting_allocator(&cnt);
     struct conv_context *ctx = conv_context_new(&alloc);
     /* 400000 records, about 90 MB, through the callback. */
     struct gen g = {"[{}", rec, (uint64_t)(sizeof rec - 1) * 400000, "\n]\n", 0};
@@ -1012,8 +956,8 @@ static void test_allocation_failures(void **state)
     for (int k = 0; k < 2; k++) {
         long at;
         for (at = 1; at < 100000; at++) {
-            struct counting cnt = {0};
-            struct conv_allocator alloc = {cnt_malloc, cnt_realloc, cnt_free, &cnt};
+            struct tu_counting cnt = {0};
+            struct conv_allocator alloc = tu_counting_allocator(&cnt);
             struct conv_context *ctx = conv_context_new(&alloc);
             struct conv_options *o = new_options(ctx, froms[k]);
             struct trickle t = {NULL, 0, 0, 3};

@@ -1458,62 +1458,6 @@ static long gen_read(void *user, void *buf, size_t size)
     return (long)k;
 }
 
-/* An allocator that tracks the bytes in use and their peak, and can fail
- * the n-th call. */
-struct counting {
-    size_t now, peak;
-    long calls, fail_at;
-    int failed;
-};
-
-static void *cnt_malloc(void *user, size_t size)
-{
-    struct counting *c = user;
-    if (c->fail_at && ++c->calls == c->fail_at) {
-        c->failed = 1;
-        return NULL;
-    }
-    size_t *p = malloc(size + 16);
-    if (!p)
-        return NULL;
-    *p = size;
-    c->now += size;
-    if (c->now > c->peak)
-        c->peak = c->now;
-    return (char *)p + 16;
-}
-
-static void cnt_free(void *user, void *ptr)
-{
-    struct counting *c = user;
-    if (!ptr)
-        return;
-    size_t *p = (size_t *)((char *)ptr - 16);
-    c->now -= *p;
-    free(p);
-}
-
-static void *cnt_realloc(void *user, void *ptr, size_t size)
-{
-    if (!ptr)
-        return cnt_malloc(user, size);
-    struct counting *c = user;
-    if (c->fail_at && ++c->calls == c->fail_at) {
-        c->failed = 1;
-        return NULL;
-    }
-    size_t *p = (size_t *)((char *)ptr - 16);
-    size_t old = *p;
-    size_t *q = realloc(p, size + 16);
-    if (!q)
-        return NULL;
-    *q = size;
-    c->now = c->now - old + size;
-    if (c->now > c->peak)
-        c->peak = c->now;
-    return (char *)q + 16;
-}
-
 /* 300,000 records (about 70 MB) through the callback: the library's own
  * memory stays flat (libxml2's is measured by the tool tests). */
 static void test_memory_stays_flat(void **state)
@@ -1526,8 +1470,8 @@ static void test_memory_stays_flat(void **state)
         "  <record><region_code>165</region_code><year>2021</year><value>552.6</value>"
         "<note>Thành phố Sông Công</note><change__ xsi:nil=\"true\"/></record>\n";
     for (int vocab = 0; vocab <= 1; vocab++) {
-        struct counting cnt = {0};
-        struct conv_allocator alloc = {cnt_malloc, cnt_realloc, cnt_free, &cnt};
+        struct tu_counting cnt = {0};
+        struct conv_allocator alloc = tu_counting_allocator(&cnt);
         struct conv_context *ctx = conv_context_new(&alloc);
         const char *pat = vocab ? vocab_rec : generic_rec;
         struct gen g = {vocab ? VOCAB_HEAD : "<items>\n", pat, (uint64_t)strlen(pat) * 300000,
@@ -1572,8 +1516,8 @@ static void test_allocation_failures(void **state)
     for (int k = 0; k < 2; k++) {
         long at;
         for (at = 1; at < 100000; at++) {
-            struct counting cnt = {0};
-            struct conv_allocator alloc = {cnt_malloc, cnt_realloc, cnt_free, &cnt};
+            struct tu_counting cnt = {0};
+            struct conv_allocator alloc = tu_counting_allocator(&cnt);
             struct conv_context *ctx = conv_context_new(&alloc);
             struct conv_options *o = xml_options(ctx, NULL);
             struct trickle t = {NULL, 0, 0, 3};

@@ -313,3 +313,62 @@ struct conv_context *tu_live_context(long *live)
     assert_non_null(ctx);
     return ctx;
 }
+
+static int cnt_fails(struct tu_counting *c)
+{
+    if (c->fail_at && ++c->calls == c->fail_at) {
+        c->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static void *cnt_malloc(void *user, size_t size)
+{
+    struct tu_counting *c = user;
+    if (cnt_fails(c))
+        return NULL;
+    size_t *p = malloc(size + 16);
+    if (!p)
+        return NULL;
+    *p = size;
+    c->now += size;
+    if (c->now > c->peak)
+        c->peak = c->now;
+    return (char *)p + 16;
+}
+
+static void cnt_free(void *user, void *ptr)
+{
+    struct tu_counting *c = user;
+    if (!ptr)
+        return;
+    size_t *p = (size_t *)((char *)ptr - 16);
+    c->now -= *p;
+    free(p);
+}
+
+static void *cnt_realloc(void *user, void *ptr, size_t size)
+{
+    if (!ptr)
+        return cnt_malloc(user, size);
+    struct tu_counting *c = user;
+    if (cnt_fails(c))
+        return NULL;
+    size_t *p = (size_t *)((char *)ptr - 16);
+    size_t old = *p;
+    size_t *q = realloc(p, size + 16);
+    if (!q)
+        return NULL;
+    *q = size;
+    c->now = c->now - old + size;
+    if (c->now > c->peak)
+        c->peak = c->now;
+    return (char *)q + 16;
+}
+
+struct conv_allocator tu_counting_allocator(struct tu_counting *c)
+{
+    struct conv_allocator a = {cnt_malloc, cnt_realloc, cnt_free, c};
+    return a;
+}

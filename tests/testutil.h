@@ -57,6 +57,15 @@ struct tu_sbuf {
 void tu_sb_add(struct tu_sbuf *b, const char *s, size_t n);
 void tu_sb_str(struct tu_sbuf *b, const char *s);
 
+/* An allocator that tracks the bytes in use and their peak, and can fail
+ * the fail_at-th call (0: never; failed is then set). */
+struct tu_counting {
+    size_t now, peak;
+    long calls, fail_at;
+    int failed;
+};
+struct conv_allocator tu_counting_allocator(struct tu_counting *c);
+
 /* A context whose allocator keeps *live = allocations minus frees. */
 struct conv_context *tu_live_context(long *live);
 

@@ -687,47 +687,16 @@ static void on_finding(void *user, const struct conv_finding *x)
     FILE *f = k->spool;
     if (!f)
         return;
-    /* the text line, as conv-check prints it */
-    fprintf(f, "T%s:", file);
-    if (cellp)
-        fprintf(f, "%s!%s", sheet ? sheet : "", cellp);
-    else
-        fprintf(f, "%llu", (unsigned long long)w->line);
-    fprintf(f, ": %s: %s: record %llu", x->severity == CONV_SEVERITY_ERROR ? "error" : "warning",
-            x->rule, (unsigned long long)record);
-    if (w->field[0])
-        fprintf(f, " (%s)", w->field);
-    fprintf(f, ": ");
-    for (const char *p = msg; *p; p++)
-        fputc(*p == '\n' ? ' ' : *p, f);
-    fputs("\nJ{\"file\": ", f);
-    tool_json_string(f, file);
-    fprintf(f, ", \"record\": %llu", (unsigned long long)record);
-    if (merged)
-        fprintf(f, ", \"merged_record\": %llu", (unsigned long long)merged);
-    if (sheet || cellp) {
-        fputs(", \"sheet\": ", f);
-        if (sheet)
-            tool_json_string(f, sheet);
-        else
-            fputs("null", f);
-        fputs(", \"cell\": ", f);
-        tool_json_string(f, cellp ? cellp : "");
-    } else {
-        fprintf(f, ", \"line\": %llu, \"column\": %llu", (unsigned long long)w->line,
-                (unsigned long long)w->column);
-    }
-    fputs(", \"field\": ", f);
-    if (w->field[0])
-        tool_json_string(f, w->field);
-    else
-        fputs("null", f);
-    fputs(", \"rule\": ", f);
-    tool_json_string(f, x->rule);
-    fprintf(f, ", \"severity\": \"%s\", \"message\": ",
-            x->severity == CONV_SEVERITY_ERROR ? "error" : "warning");
-    tool_json_string(f, msg);
-    fputs("}\n", f);
+    /* The finding as its input names it: record, sheet and cell there. */
+    struct conv_finding y = *x;
+    y.where.record = record;
+    y.sheet = sheet;
+    y.cell = cellp;
+    fputc('T', f);
+    tool_finding_text(f, &y, file, msg);
+    fputc('J', f);
+    tool_finding_json(f, &y, file, msg, merged);
+    fputc('\n', f);
 }
 
 static int cancel_only(void *user, uint64_t done, uint64_t total, uint64_t records)

@@ -78,40 +78,11 @@ struct state {
     struct tool_progress *progress;
 };
 
-static const char *sev_name(enum conv_severity s)
-{
-    return s == CONV_SEVERITY_ERROR ? "error" : "warning";
-}
-
 static void json_finding(FILE *f, const struct conv_finding *x, int *first)
 {
-    const struct conv_error *w = &x->where;
-    fprintf(f, "%s\n    {\"file\": ", *first ? "" : ",");
+    fprintf(f, "%s\n    ", *first ? "" : ",");
     *first = 0;
-    tool_json_string(f, w->source);
-    fprintf(f, ", \"record\": %llu", (unsigned long long)w->record);
-    if (x->sheet || x->cell) {
-        fputs(", \"sheet\": ", f);
-        if (x->sheet)
-            tool_json_string(f, x->sheet);
-        else
-            fputs("null", f);
-        fputs(", \"cell\": ", f);
-        tool_json_string(f, x->cell);
-    } else {
-        fprintf(f, ", \"line\": %llu, \"column\": %llu", (unsigned long long)w->line,
-                (unsigned long long)w->column);
-    }
-    fputs(", \"field\": ", f);
-    if (w->field[0])
-        tool_json_string(f, w->field);
-    else
-        fputs("null", f);
-    fputs(", \"rule\": ", f);
-    tool_json_string(f, x->rule);
-    fprintf(f, ", \"severity\": \"%s\", \"message\": ", sev_name(x->severity));
-    tool_json_string(f, w->message);
-    fputc('}', f);
+    tool_finding_json(f, x, NULL, NULL, 0);
 }
 
 static void on_finding(void *user, const struct conv_finding *x)
@@ -127,19 +98,7 @@ static void on_finding(void *user, const struct conv_finding *x)
         json_finding(stdout, x, &st->first_finding);
         return;
     }
-    const struct conv_error *w = &x->where;
-    if (x->cell)
-        printf("%s:%s%s%s: ", w->source, x->sheet ? x->sheet : "", x->sheet ? "!" : "",
-               x->cell);
-    else if (w->line)
-        printf("%s:%llu: ", w->source, (unsigned long long)w->line);
-    else
-        printf("%s: ", w->source);
-    printf("%s: %s: ", sev_name(x->severity), x->rule);
-    if (w->record)
-        printf("record %llu%s%s%s: ", (unsigned long long)w->record, w->field[0] ? " (" : "",
-               w->field, w->field[0] ? ")" : "");
-    printf("%s\n", w->message);
+    tool_finding_text(stdout, x, NULL, NULL);
 }
 
 static void json_file(FILE *f, const char *path, const char *status,

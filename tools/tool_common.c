@@ -279,3 +279,61 @@ void tool_json_string(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+
+static const char *severity_name(enum conv_severity s)
+{
+    return s == CONV_SEVERITY_ERROR ? "error" : "warning";
+}
+
+void tool_finding_text(FILE *f, const struct conv_finding *x, const char *source,
+                       const char *message)
+{
+    const struct conv_error *w = &x->where;
+    const char *src = source ? source : w->source;
+    if (x->cell)
+        fprintf(f, "%s:%s%s%s: ", src, x->sheet ? x->sheet : "", x->sheet ? "!" : "", x->cell);
+    else if (w->line)
+        fprintf(f, "%s:%llu: ", src, (unsigned long long)w->line);
+    else
+        fprintf(f, "%s: ", src);
+    fprintf(f, "%s: %s: ", severity_name(x->severity), x->rule);
+    if (w->record)
+        fprintf(f, "record %llu%s%s%s: ", (unsigned long long)w->record, w->field[0] ? " (" : "",
+                w->field, w->field[0] ? ")" : "");
+    for (const char *p = message ? message : w->message; *p; p++)
+        fputc(*p == '\n' ? ' ' : *p, f);
+    fputc('\n', f);
+}
+
+void tool_finding_json(FILE *f, const struct conv_finding *x, const char *source,
+                       const char *message, uint64_t merged_record)
+{
+    const struct conv_error *w = &x->where;
+    fputs("{\"file\": ", f);
+    tool_json_string(f, source ? source : w->source);
+    fprintf(f, ", \"record\": %llu", (unsigned long long)w->record);
+    if (merged_record)
+        fprintf(f, ", \"merged_record\": %llu", (unsigned long long)merged_record);
+    if (x->sheet || x->cell) {
+        fputs(", \"sheet\": ", f);
+        if (x->sheet)
+            tool_json_string(f, x->sheet);
+        else
+            fputs("null", f);
+        fputs(", \"cell\": ", f);
+        tool_json_string(f, x->cell ? x->cell : "");
+    } else {
+        fprintf(f, ", \"line\": %llu, \"column\": %llu", (unsigned long long)w->line,
+                (unsigned long long)w->column);
+    }
+    fputs(", \"field\": ", f);
+    if (w->field[0])
+        tool_json_string(f, w->field);
+    else
+        fputs("null", f);
+    fputs(", \"rule\": ", f);
+    tool_json_string(f, x->rule);
+    fprintf(f, ", \"severity\": \"%s\", \"message\": ", severity_name(x->severity));
+    tool_json_string(f, message ? message : w->message);
+    fputc('}', f);
+}

@@ -65,4 +65,16 @@ int tool_atomic_close(FILE *f, char *tmp, const char *path, int commit);
 /* A JSON string literal of s (UTF-8 passed through). */
 void tool_json_string(FILE *f, const char *s);
 
+/*
+ * A checker's finding as conv-check prints it: the text line
+ * "file:line: severity: rule: record N (field): message\n" (file:Sheet!G5
+ * for workbooks), or the JSON object of its reports (no newline).  source
+ * and message, when not NULL, stand for the finding's own (conv-batch names
+ * each input of a merge); merged_record, when not 0, is added to the JSON.
+ */
+void tool_finding_text(FILE *f, const struct conv_finding *x, const char *source,
+                       const char *message);
+void tool_finding_json(FILE *f, const struct conv_finding *x, const char *source,
+                       const char *message, uint64_t merged_record);
+
 #endif

@@ -246,32 +246,6 @@ static int skip_bytes(struct xls *x, size_t *i, uint64_t n)
     return CONV_OK;
 }
 
-static int put_utf8(struct convp_buf *b, uint32_t cp)
-{
-    char s[4];
-    size_t n;
-    if (cp < 0x80) {
-        s[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        s[0] = (char)(0xC0 | cp >> 6);
-        s[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        s[0] = (char)(0xE0 | cp >> 12);
-        s[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        s[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        s[0] = (char)(0xF0 | cp >> 18);
-        s[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        s[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-        s[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return convp_buf_append(b, s, n);
-}
-
 /*
  * An Excel unicode string at *i: its character count (2 bytes, or 1 for a
  * short string), flags, run and phonetic sizes, the characters, then the
@@ -332,12 +306,12 @@ static int read_ustr(struct xls *x, size_t *i, int short_len, struct convp_buf *
             uint32_t u = high ? le16(p + 2 * j) : p[j];
             if (lead) {
                 if (u >= 0xDC00 && u <= 0xDFFF) {
-                    if (put_utf8(out, 0x10000 + ((lead - 0xD800) << 10) + (u - 0xDC00)) != 0)
+                    if (convp_buf_put_cp(out, 0x10000 + ((lead - 0xD800) << 10) + (u - 0xDC00)) != 0)
                         return nomem(x);
                     lead = 0;
                     continue;
                 }
-                if (put_utf8(out, 0xFFFD) != 0)
+                if (convp_buf_put_cp(out, 0xFFFD) != 0)
                     return nomem(x);
                 lead = 0;
             }
@@ -350,13 +324,13 @@ static int read_ustr(struct xls *x, size_t *i, int short_len, struct convp_buf *
                 lead = u;
                 continue;
             }
-            if (put_utf8(out, u >= 0xDC00 && u <= 0xDFFF ? 0xFFFD : u) != 0)
+            if (convp_buf_put_cp(out, u >= 0xDC00 && u <= 0xDFFF ? 0xFFFD : u) != 0)
                 return nomem(x);
         }
         *i += high ? 2 * k : k;
         cch -= (uint32_t)k;
     }
-    if (lead && put_utf8(out, 0xFFFD) != 0)
+    if (lead && convp_buf_put_cp(out, 0xFFFD) != 0)
         return nomem(x);
     if (out->len > CONVP_MAX_RECORD_BYTES)
         return damaged(x, "a text over %zu bytes", CONVP_MAX_RECORD_BYTES);

@@ -975,21 +975,7 @@ static size_t decode_x(char *s, size_t n)
             s[o++] = s[i++];
             continue;
         }
-        if (cp < 0x80) {
-            s[o++] = (char)cp;
-        } else if (cp < 0x800) {
-            s[o++] = (char)(0xC0 | cp >> 6);
-            s[o++] = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            s[o++] = (char)(0xE0 | cp >> 12);
-            s[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
-            s[o++] = (char)(0x80 | (cp & 0x3F));
-        } else {
-            s[o++] = (char)(0xF0 | cp >> 18);
-            s[o++] = (char)(0x80 | (cp >> 12 & 0x3F));
-            s[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
-            s[o++] = (char)(0x80 | (cp & 0x3F));
-        }
+        o += convp_utf8_encode((uint32_t)cp, s + o);
         i += used;
     }
     return o;

@@ -169,32 +169,6 @@ static int xml_char(const unsigned char *p, size_t n)
     return len;
 }
 
-static int put_utf8(struct convp_buf *b, unsigned cp)
-{
-    char s[4];
-    size_t n;
-    if (cp < 0x80) {
-        s[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        s[0] = (char)(0xC0 | cp >> 6);
-        s[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        s[0] = (char)(0xE0 | cp >> 12);
-        s[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        s[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        s[0] = (char)(0xF0 | cp >> 18);
-        s[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        s[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-        s[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return convp_buf_append(b, s, n);
-}
-
 /*
  * Append p[0..n) to the scratch buffer with references decoded and line
  * ends normalized (CRLF and CR become LF; attr: whitespace becomes a
@@ -264,7 +238,7 @@ static int decode(struct convp_xscan *x, const char *p, size_t n, int attr, size
                   (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF)))
                 return fail(x, CONV_E_SYNTAX, at + j,
                             "character reference to a character XML does not allow");
-            if (put_utf8(b, (unsigned)cp) != 0)
+            if (convp_buf_put_cp(b, (uint32_t)cp) != 0)
                 return nomem(x);
         } else {
             return fail(x, CONV_E_SYNTAX, at + j,

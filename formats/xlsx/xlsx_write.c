@@ -182,30 +182,6 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
     return k;
 }
 
-static size_t utf8_put(char *d, uint32_t c)
-{
-    if (c < 0x80) {
-        d[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        d[0] = (char)(0xC0 | (c >> 6));
-        d[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        d[0] = (char)(0xE0 | (c >> 12));
-        d[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        d[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    d[0] = (char)(0xF0 | (c >> 18));
-    d[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    d[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    d[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 /*
  * How wide text shows, in characters: the longest line, counting code
  * points but not combining marks (U+0300..U+036F, UTF-8 CC 80 .. CD AF),
@@ -301,7 +277,7 @@ static int fold_name(struct convp_buf *b, const char *name)
     for (size_t i = 0; i < n;) {
         uint32_t c;
         i += utf8_next(s + i, n - i, &c);
-        b->len += utf8_put(b->data + b->len, fold_case(c));
+        b->len += convp_utf8_encode(fold_case(c), b->data + b->len);
     }
     return convp_buf_cstr(b) ? 0 : -1;
 }
