@@ -82,19 +82,10 @@ static int cell_error(struct od *o, enum conv_errcode code, const char *sheet, u
 static int cell_error(struct od *o, enum conv_errcode code, const char *sheet, uint64_t row,
                       uint32_t col, const char *fmt, ...)
 {
-    char msg[200], ref[120], cn[8];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    convp_cell_verror(o->rd, code, sheet, row, col, fmt, ap);
     va_end(ap);
-    convp_sheet_ref(sheet ? sheet : "", ref, sizeof ref);
-    convp_col_name(col, cn);
-    if (col)
-        convp_error_set(&o->rd->err, code, o->rd->source, row, col, "%s!%s%llu: %s", ref, cn,
-                        (unsigned long long)row, msg);
-    else
-        convp_error_set(&o->rd->err, code, o->rd->source, row, 0, "%s, row %llu: %s", ref,
-                        (unsigned long long)row, msg);
     return CONV_ERR;
 }
 
@@ -598,31 +589,11 @@ static int header_step(struct od *o)
     return CONV_OK;
 }
 
-static long header_field(struct od *o, struct od_sheet *sh, uint32_t col, const char *name,
+static long header_field(struct od *o, const struct od_sheet *sh, uint32_t col, const char *name,
                          size_t len, struct conv_schema *local)
 {
-    int added;
-    enum conv_errcode fail;
-    struct conv_schema *fields = o->rd->fields;
-    long idx = convp_sheet_field(local, fields, name, len, o->rename, &o->tmp,
-                                 sh->header_row, col, &added, &fail);
-    if (idx < 0) {
-        if (fail == CONV_E_STRUCTURE) {
-            char shown[64];
-            size_t k = len < 60 ? len : 60;
-            memcpy(shown, name, k);
-            shown[k] = '\0';
-            cell_error(o, CONV_E_STRUCTURE, sh->name, sh->header_row, col,
-                       "duplicate column name '%s' (--duplicate-names rename makes x_2)", shown);
-        } else if (fail == CONV_E_LIMIT) {
-            cell_error(o, CONV_E_LIMIT, sh->name, sh->header_row, col,
-                       "more than %d distinct column names", CONVP_MAX_FIELDS);
-        } else {
-            nomem(o);
-        }
-        return -1;
-    }
-    return idx;
+    return convp_sheet_field(o->rd, local, NULL, sh->name, name, len, o->rename, &o->tmp,
+                             sh->header_row, col);
 }
 
 /* Name a sheet's columns from its header row: first to last non-empty cell. */

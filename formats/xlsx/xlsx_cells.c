@@ -118,9 +118,38 @@ size_t convp_roundtrip_number(double v, char *out, int *integral)
     return n;
 }
 
-long convp_sheet_field(struct conv_schema *local, struct conv_schema *fields, const char *name,
-                       size_t len, int rename, struct convp_buf *tmp, uint64_t row, uint32_t col,
-                       int *added, enum conv_errcode *fail)
+int convp_cell_verror(struct conv_reader *rd, enum conv_errcode code, const char *sheet,
+                      uint64_t row, uint32_t col, const char *fmt, va_list ap)
+{
+    char msg[200], ref[120], cn[8];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    convp_sheet_ref(sheet ? sheet : "", ref, sizeof ref);
+    convp_col_name(col, cn);
+    if (col)
+        convp_error_set(&rd->err, code, rd->source, row, col, "%s!%s%llu: %s", ref, cn,
+                        (unsigned long long)row, msg);
+    else
+        convp_error_set(&rd->err, code, rd->source, row, 0, "%s, row %llu: %s", ref,
+                        (unsigned long long)row, msg);
+    return CONV_ERR;
+}
+
+static int cell_error(struct conv_reader *rd, enum conv_errcode code, const char *sheet,
+                      uint64_t row, uint32_t col, const char *fmt, ...) CONVP_PRINTF(6, 7);
+static int cell_error(struct conv_reader *rd, enum conv_errcode code, const char *sheet,
+                      uint64_t row, uint32_t col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    convp_cell_verror(rd, code, sheet, row, col, fmt, ap);
+    va_end(ap);
+    return CONV_ERR;
+}
+
+/* Add a name to the sheet's names (local) and the reader's fields. */
+static long add_field(struct conv_schema *local, struct conv_schema *fields, const char *name,
+                      size_t len, int rename, struct convp_buf *tmp, uint64_t row, uint32_t col,
+                      int *added, enum conv_errcode *fail)
 {
     *added = 0;
     *fail = CONV_E_NOMEM;
@@ -156,6 +185,66 @@ long convp_sheet_field(struct conv_schema *local, struct conv_schema *fields, co
         return -1;
     *added = 1;
     return idx;
+}
+
+long convp_sheet_field(struct conv_reader *rd, struct conv_schema *local,
+                       const struct conv_schema *meta, const char *sheet, const char *name,
+                       size_t len, int rename, struct convp_buf *tmp, uint64_t row, uint32_t col)
+{
+    int added;
+    enum conv_errcode fail;
+    struct conv_schema *fields = rd->fields;
+    long idx = add_field(local, fields, name, len, rename, tmp, row, col, &added, &fail);
+    if (idx < 0) {
+        if (fail == CONV_E_STRUCTURE)
+            cell_error(rd, CONV_E_STRUCTURE, sheet, row, col,
+                       "duplicate column name '%.*s' (--duplicate-names rename makes x_2)",
+                       (int)(len < 60 ? len : 60), name);
+        else if (fail == CONV_E_LIMIT)
+            cell_error(rd, CONV_E_LIMIT, sheet, row, col, "more than %d distinct column names",
+                       CONVP_MAX_FIELDS);
+        else
+            convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+        return -1;
+    }
+    /* A new field our own field sheet describes: its type, labels, unit. */
+    long m = added && meta ? conv_schema_find(meta, fields->fields[idx].name) : -1;
+    if (m >= 0) {
+        const struct conv_field *mf = &meta->fields[m];
+        struct conv_field *f = &fields->fields[idx];
+        f->type = mf->type;
+        f->required = mf->required;
+        if ((mf->label && !(f->label = convp_strdup(rd->ctx, mf->label))) ||
+            (mf->label_en && !(f->label_en = convp_strdup(rd->ctx, mf->label_en))) ||
+            (mf->unit && !(f->unit = convp_strdup(rd->ctx, mf->unit)))) {
+            convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+            return -1;
+        }
+    }
+    return idx;
+}
+
+const char *convp_meta_name(const struct conv_schema *meta, const char *text, size_t len,
+                            uint32_t k, uint32_t ncols, const unsigned char *used)
+{
+    if (!meta)
+        return NULL;
+    if (len) {
+        long i = convp_schema_find_n(meta, text, len);
+        if (i >= 0)
+            return meta->fields[i].name;
+        for (size_t f = 0; f < meta->n; f++) {
+            const char *l = meta->fields[f].label, *le = meta->fields[f].label_en;
+            if (used[f])
+                continue;
+            if ((l && strlen(l) == len && !memcmp(l, text, len)) ||
+                (le && strlen(le) == len && !memcmp(le, text, len)))
+                return meta->fields[f].name;
+        }
+    }
+    if (ncols == meta->n && !used[k])
+        return meta->fields[k].name;
+    return NULL;
 }
 
 /* ---- number formats ------------------------------------------------------------------------ */

@@ -142,19 +142,10 @@ static int cell_error(struct xr *r, enum conv_errcode code, const char *sheet, u
 static int cell_error(struct xr *r, enum conv_errcode code, const char *sheet, uint32_t row,
                       uint32_t col, const char *fmt, ...)
 {
-    char msg[200], ref[120], cn[8];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    convp_cell_verror(r->rd, code, sheet, row, col, fmt, ap);
     va_end(ap);
-    convp_sheet_ref(sheet, ref, sizeof ref);
-    convp_col_name(col, cn);
-    if (col)
-        convp_error_set(&r->rd->err, code, r->rd->source, row, col, "%s!%s%u: %s", ref, cn,
-                        (unsigned)row, msg);
-    else
-        convp_error_set(&r->rd->err, code, r->rd->source, row, 0, "%s, row %u: %s", ref,
-                        (unsigned)row, msg);
     return CONV_ERR;
 }
 
@@ -1708,72 +1699,14 @@ static int read_meta(struct xr *r, struct xr_sheet *sh)
 /* ---- headers ------------------------------------------------------------------------------- */
 
 /* Add a name (renamed x_2, x_3... if taken in this sheet and allowed). */
-static long header_field(struct xr *r, struct xr_sheet *sh, uint32_t col, const char *name,
+static long header_field(struct xr *r, const struct xr_sheet *sh, uint32_t col, const char *name,
                          size_t len, struct conv_schema *local)
 {
-    int added;
-    enum conv_errcode fail;
-    struct conv_schema *fields = r->rd->fields;
-    long idx = convp_sheet_field(local, fields, name, len, r->rename, &r->tmp,
-                                 sh->header_row, col, &added, &fail);
-    if (idx < 0) {
-        if (fail == CONV_E_STRUCTURE) {
-            char shown[64];
-            size_t k = len < 60 ? len : 60;
-            memcpy(shown, name, k);
-            shown[k] = '\0';
-            cell_error(r, CONV_E_STRUCTURE, sh->name, sh->header_row, col,
-                       "duplicate column name '%s' (--duplicate-names rename makes x_2)", shown);
-        } else if (fail == CONV_E_LIMIT) {
-            cell_error(r, CONV_E_LIMIT, sh->name, sh->header_row, col,
-                       "more than %d distinct column names", CONVP_MAX_FIELDS);
-        } else {
-            nomem(r);
-        }
-        return -1;
-    }
-    if (added) {
-        long m = r->meta ? conv_schema_find(r->meta, fields->fields[idx].name) : -1;
-        if (m >= 0) {
-            const struct conv_field *mf = &r->meta->fields[m];
-            struct conv_field *f = &fields->fields[idx];
-            f->type = mf->type;
-            f->required = mf->required;
-            if ((mf->label && !(f->label = convp_strdup(r->ctx, mf->label))) ||
-                (mf->label_en && !(f->label_en = convp_strdup(r->ctx, mf->label_en))) ||
-                (mf->unit && !(f->unit = convp_strdup(r->ctx, mf->unit)))) {
-                nomem(r);
-                return -1;
-            }
-        }
-    }
-    return idx;
+    return convp_sheet_field(r->rd, local, r->meta, sh->name, name, len, r->rename, &r->tmp,
+                             sh->header_row, col);
 }
 
 /* The _conv_fields name for a header cell: by name, by label, else by position. */
-static const char *meta_name(struct xr *r, const struct xr_val *v, uint32_t k, uint32_t ncols,
-                             const unsigned char *used)
-{
-    const struct conv_schema *m = r->meta;
-    if (!m)
-        return NULL;
-    if (nonempty(v)) {
-        long i = convp_schema_find_n(m, v->text, v->len);
-        if (i >= 0)
-            return m->fields[i].name;
-        for (size_t f = 0; f < m->n; f++) {
-            const char *l = m->fields[f].label, *le = m->fields[f].label_en;
-            if (used[f])
-                continue;
-            if ((l && strlen(l) == v->len && !memcmp(l, v->text, v->len)) ||
-                (le && strlen(le) == v->len && !memcmp(le, v->text, v->len)))
-                return m->fields[f].name;
-        }
-    }
-    if (ncols == m->n && !used[k])
-        return m->fields[k].name;
-    return NULL;
-}
 
 /* Copy a row (cells and text). */
 static int row_copy(struct xr *r, struct xr_row *dst, const struct xr_row *src)
@@ -1932,7 +1865,8 @@ static int name_columns(struct xr *r, struct xr_sheet *sh)
             ci++;
         struct xr_val none = {CONV_NULL, "", 0, 0};
         const struct xr_val *v = ci < row->n && row->cells[ci].col == col ? &vals[ci] : &none;
-        const char *name = meta_name(r, v, k, sh->ncols, used);
+        const char *name = convp_meta_name(r->meta, v->text, nonempty(v) ? v->len : 0, k,
+                                           sh->ncols, used);
         char gen[32];
         size_t len;
         if (name) {
