@@ -13,7 +13,6 @@
  */
 #include "profile.h"
 #include "extsort.h"
-#include "xlsx/xlsx_cells.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1119,19 +1118,8 @@ int conv_checker_check_file(struct conv_checker *c, const char *path,
     struct conv_reader *rd = conv_reader_open_file(c->ctx, path, ro, err);
     if (!rd)
         goto out;
-    const char *fmt = conv_format_name(conv_reader_format(rd));
-    int sheetful = !strcmp(fmt, "xlsx") || !strcmp(fmt, "ods") || !strcmp(fmt, "xls");
-    const char *sheet = NULL;
-    if (sheetful) {
-        const char *want = conv_options_get(ro, "sheet");
-        sheet = conv_reader_info(rd, "sheet.0");
-        if (want) {
-            char key[32];
-            long idx = atol(want);
-            snprintf(key, sizeof key, "sheet.%ld", idx - 1);
-            sheet = idx > 0 && conv_reader_info(rd, key) ? conv_reader_info(rd, key) : want;
-        }
-    }
+    int sheetful = (conv_format_caps(conv_reader_format(rd)) & CONV_FORMAT_SHEETS) != 0;
+    const char *sheet = sheetful ? conv_reader_info(rd, "sheet") : NULL;
     if (conv_checker_begin(c, path && strcmp(path, "-") ? path : "-", sheetful, sheet) !=
         CONV_OK) {
         if (err)

@@ -132,6 +132,12 @@ static inline int convp_buf_put_cp(struct convp_buf *b, uint32_t cp)
     return convp_buf_append(b, s, convp_utf8_encode(cp, s));
 }
 
+/* ---- cell references -------------------------------------------------------- */
+
+/* Column letters of a 1-based column ("A", "XFD"); out holds 8 bytes.
+ * Findings and errors name spreadsheet cells with them. */
+void convp_col_name(uint32_t col, char *out);
+
 /* ---- NFC and Vietnamese notation (nfc.c, locale.c) ------------------------- */
 
 /*
@@ -445,15 +451,12 @@ struct convp_writer_ops {
     void (*close)(struct conv_writer *w);
 };
 
-/* Format flags. */
-#define CONVP_FMT_TYPED 0x1u       /* values carry their own types (JSON) */
-#define CONVP_FMT_NEEDS_HEADER 0x2u /* the writer needs every field up front */
-
 struct conv_format {
     const char *name;
     const char *description;
     const char *const *extensions; /* NULL-terminated, no dots */
-    unsigned flags;
+    unsigned flags; /* CONV_FORMAT_TYPED, _NEEDS_HEADER, _SHEETS (READ and WRITE
+                       come from the ops) */
     /* 0..100 on the first bytes (UTF-8, BOM removed); pure. */
     int (*probe)(const unsigned char *peek, size_t n);
     const struct convp_reader_ops *reader; /* NULL: cannot read */

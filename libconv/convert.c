@@ -192,7 +192,7 @@ int conv_convert(struct conv_context *ctx, const char *in, const char *out,
     struct spool sp = {.fd = -1};
     int rc = CONV_ERR;
     const struct conv_record *rec;
-    int spooling = !rd->declared && !rd->fields_fixed && (wfmt->flags & CONVP_FMT_NEEDS_HEADER);
+    int spooling = !rd->declared && !rd->fields_fixed && (wfmt->flags & CONV_FORMAT_NEEDS_HEADER);
 
     if (spooling) {
         if (spool_open(&sp, ctx, err) != CONV_OK)

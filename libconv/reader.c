@@ -755,7 +755,7 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
                         rd->fmt == &convp_format_xml ? " (XML declares its encoding)" : "");
         goto fail;
     }
-    rd->typed = (rd->fmt->flags & CONVP_FMT_TYPED) != 0;
+    rd->typed = (rd->fmt->flags & CONV_FORMAT_TYPED) != 0;
     if (rd->fmt->reader->open(rd) != CONV_OK) {
         if (rd->err.code == CONV_E_NONE)
             convp_error_set(&rd->err, CONV_E_SYNTAX, rd->source, 0, 0, "cannot open reader");

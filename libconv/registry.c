@@ -116,6 +116,12 @@ const char *const *conv_format_extensions(const struct conv_format *fmt)
     return fmt->extensions;
 }
 
+unsigned conv_format_caps(const struct conv_format *fmt)
+{
+    return fmt->flags | (fmt->reader ? CONV_FORMAT_READ : 0u) |
+           (fmt->writer ? CONV_FORMAT_WRITE : 0u);
+}
+
 int conv_format_can_read(const struct conv_format *fmt)
 {
     return fmt->reader != NULL;

@@ -548,3 +548,19 @@ int conv_value_int64(const struct conv_value *v, int64_t *out)
     *out = neg ? (int64_t)(0 - acc) : (int64_t)acc;
     return CONV_OK;
 }
+
+/* ---- cell references ------------------------------------------------------- */
+
+void convp_col_name(uint32_t col, char *out)
+{
+    char tmp[8];
+    size_t n = 0;
+    while (col > 0 && n < sizeof tmp) {
+        uint32_t d = (col - 1) % 26;
+        tmp[n++] = (char)('A' + d);
+        col = (col - 1) / 26;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+}

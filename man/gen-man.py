@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Make the man pages of the tools (man/TOOL.1) from their --help text.
 
-    /usr/bin/python3 man/gen-man.py build/bin [TOOL...]
+    /usr/bin/python3 man/gen-man.py [--out DIR] build/bin [TOOL...]
 
-The pages are committed; run this again after changing a tool's options.
-The test tests/test_man_options.sh fails when a tool's --help and its page
-name different options, which is the reminder to regenerate.
+The pages are committed; run this again after changing a tool's --help
+(its options, or the formats of the registry it lists).  The test
+tests/test_man_options.sh makes the pages again into a temporary folder and
+fails when they differ from the committed ones, which is the reminder.
 
 --help is laid out the same way in every tool: "Usage:" lines, paragraphs,
 then sections whose title ends with ':' at the left margin ("Options:",
@@ -165,11 +166,15 @@ def page(tool, version, help_text):
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit("usage: gen-man.py BINDIR [TOOL...]")
-    bindir = sys.argv[1]
-    tools = sys.argv[2:] or list(TOOLS)
+    args = sys.argv[1:]
     here = os.path.dirname(os.path.abspath(__file__))
+    if len(args) >= 2 and args[0] == "--out":
+        here = args[1]
+        args = args[2:]
+    if not args:
+        sys.exit("usage: gen-man.py [--out DIR] BINDIR [TOOL...]")
+    bindir = args[0]
+    tools = args[1:] or list(TOOLS)
     for tool in tools:
         exe = os.path.join(bindir, tool)
         help_text = subprocess.run([exe, "--help"], check=True, capture_output=True,

@@ -609,8 +609,8 @@ static void test_descriptor(void **state)
     assert_ptr_equal(t->writer, f->writer);
     assert_true(conv_format_can_read(f));
     assert_true(conv_format_can_write(f));
-    assert_true(f->flags & CONVP_FMT_NEEDS_HEADER);
-    assert_false(f->flags & CONVP_FMT_TYPED);
+    assert_true(f->flags & CONV_FORMAT_NEEDS_HEADER);
+    assert_false(f->flags & CONV_FORMAT_TYPED);
     const char *want[] = {"delimiter", "no-header", "header-row", "ragged", "duplicate-names",
                           "out-delimiter", "omit-header", "eol", "bom", "excel-safe"};
     size_t n = 0;

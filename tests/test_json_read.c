@@ -1023,8 +1023,8 @@ static void test_descriptors(void **state)
     assert_string_equal(conv_format_name(f), "json");
     assert_string_equal(conv_format_extensions(f)[0], "json");
     assert_null(conv_format_extensions(f)[1]);
-    assert_true(f->flags & CONVP_FMT_TYPED);
-    assert_false(f->flags & CONVP_FMT_NEEDS_HEADER);
+    assert_true(f->flags & CONV_FORMAT_TYPED);
+    assert_false(f->flags & CONV_FORMAT_NEEDS_HEADER);
     assert_true(conv_format_can_read(f) && conv_format_can_write(f));
     assert_string_equal(conv_format_option(f, 0)->name, "reject-nested");
     assert_null(conv_format_option(f, 0)->arg);
@@ -1036,7 +1036,7 @@ static void test_descriptors(void **state)
     assert_string_equal(ext[0], "jsonl");
     assert_string_equal(ext[1], "ndjson");
     assert_null(ext[2]);
-    assert_true(f->flags & CONVP_FMT_TYPED);
+    assert_true(f->flags & CONV_FORMAT_TYPED);
     assert_true(conv_format_can_read(f) && conv_format_can_write(f));
     assert_string_equal(conv_format_option(f, 0)->name, "reject-nested");
     assert_ptr_equal(conv_format_by_path("data/x.ndjson"), f);

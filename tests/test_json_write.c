@@ -97,7 +97,7 @@ static char *write_n(struct fix *f, size_t n, const char *to, size_t *len,
 static void expect_output(struct fix *f, size_t n, const char *to, const char *want)
 {
     struct conv_error err;
-    size_t len;
+    size_t len = 0;
     char *got = write_n(f, n, to, &len, &err);
     if (!got)
         fail_msg("write failed: %s", err.message);

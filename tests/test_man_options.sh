@@ -34,6 +34,23 @@ for tool in "$@"; do
         echo "$tool: $(echo "$help" | wc -l) options, page and --help agree"
     fi
 done
+# Every page is exactly what man/gen-man.py makes of the tool's --help now
+# (which lists the registry's formats and options).
+gen=$(mktemp -d)
+trap 'rm -rf "$gen"' EXIT
+if /usr/bin/python3 "$mandir/gen-man.py" --out "$gen" "$bindir" "$@"; then
+    for tool in "$@"; do
+        if ! diff -u "$mandir/$tool.1" "$gen/$tool.1" > "$gen/diff"; then
+            echo "$tool: $mandir/$tool.1 is not what --help gives now; regenerate with:"
+            echo "  /usr/bin/python3 man/gen-man.py BINDIR $tool"
+            head -20 "$gen/diff" | sed 's/^/  /'
+            status=1
+        fi
+    done
+else
+    echo "man/gen-man.py failed"
+    status=1
+fi
 # Every page is of a tool that exists.
 for page in "$mandir"/*.1; do
     tool=$(basename "$page" .1)

@@ -808,7 +808,19 @@ static void test_reader_info(void **state)
     assert_string_equal(conv_reader_info(rd, "sheets"), "2");
     assert_string_equal(conv_reader_info(rd, "sheet.0"), "Data");
     assert_string_equal(conv_reader_info(rd, "sheet.1"), "Năm 2");
+    assert_string_equal(conv_reader_info(rd, "sheet"), "Data"); /* the first one read */
     conv_reader_close(rd);
+    /* The sheet --sheet picks, by index or by name. */
+    const char *const picks[] = {"2", "Năm 2"};
+    for (size_t i = 0; i < 2; i++) {
+        struct conv_options *o = conv_options_new(ctx);
+        conv_options_set(o, "sheet", picks[i]);
+        rd = conv_reader_open_file(ctx, path, o, &err);
+        assert_non_null(rd);
+        assert_string_equal(conv_reader_info(rd, "sheet"), "Năm 2");
+        conv_reader_close(rd);
+        conv_options_free(o);
+    }
     conv_context_free(ctx);
     free(path);
 }

@@ -46,7 +46,8 @@ static void usage(FILE *f)
             "\n"
             "Options:\n"
             "  -o, --output DIR             where the outputs go (created if needed)\n"
-            "  -t, --to FORMAT              output format: csv, tsv, json, jsonl, xml, xlsx\n"
+            "  -t, --to FORMAT              output format (one of the Formats below that\n"
+            "                               is not read only)\n"
             "      --merge FILE             instead of one output per input, one dataset of\n"
             "                               all records in input order, with a field\n"
             "                               source_file naming each record's input (its path\n"
@@ -72,6 +73,7 @@ static void usage(FILE *f)
             "  -h, --help                   show this help and exit\n"
             "  -V, --version                show the version and exit\n");
     tool_print_format_options(f);
+    tool_print_formats(f);
     fprintf(f,
             "\nExit status:\n"
             "  0  every input converted (or up to date), merged, and no check error\n"
@@ -760,16 +762,8 @@ static void scan_job(struct batch *b, struct job *j, struct conv_context *ctx,
                 conv_schema_free(j->fields);
                 j->fields = NULL;
             }
-        j->spreadsheet =
-            !strcmp(j->format, "xlsx") || !strcmp(j->format, "ods") || !strcmp(j->format, "xls");
-        const char *want = conv_options_get(opts, "sheet");
-        const char *sh = conv_reader_info(rd, "sheet.0");
-        if (want) {
-            char key[32];
-            long idx = atol(want);
-            snprintf(key, sizeof key, "sheet.%ld", idx - 1);
-            sh = idx > 0 && conv_reader_info(rd, key) ? conv_reader_info(rd, key) : want;
-        }
+        j->spreadsheet = (conv_format_caps(conv_reader_format(rd)) & CONV_FORMAT_SHEETS) != 0;
+        const char *sh = conv_reader_info(rd, "sheet");
         if (j->spreadsheet && sh)
             j->sheet = xstrdup(sh);
         if (!j->fields) {
@@ -950,7 +944,9 @@ static void merge_run(struct batch *b, struct conv_options *opts, FILE *spool,
     conv_options_set_progress(opts, cancel_only, NULL);
     /* A workbook counts the records of each source on its first sheet. */
     const char *layout = conv_options_get(opts, "layout");
-    if (!strcmp(b->to, "xlsx") && !conv_options_get(opts, "summary-by") &&
+    const struct conv_format *to = conv_format_by_name(b->to);
+    unsigned sheets = CONV_FORMAT_WRITE | CONV_FORMAT_SHEETS;
+    if (to && (conv_format_caps(to) & sheets) == sheets && !conv_options_get(opts, "summary-by") &&
         !(layout && !strcmp(layout, "report")) &&
         conv_options_set(opts, "summary-by", m->field) != CONV_OK) {
         snprintf(m->message, sizeof m->message, "out of memory");

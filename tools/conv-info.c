@@ -258,8 +258,7 @@ static int describe(struct conv_context *ctx, const char *path, struct conv_opti
     const struct conv_format *fmt = conv_reader_format(rd);
     in.format = conv_format_name(fmt);
     in.description = conv_format_description(fmt);
-    int sheetful = !strcmp(in.format, "xlsx") || !strcmp(in.format, "ods") ||
-                   !strcmp(in.format, "xls");
+    int sheetful = (conv_format_caps(fmt) & CONV_FORMAT_SHEETS) != 0;
     const char *sheets = conv_reader_info(rd, "sheets");
     if (sheets) {
         in.nsheets = atol(sheets);

@@ -30,18 +30,7 @@ static void usage(FILE *f)
             "  -h, --help                   show this help and exit\n"
             "  -V, --version                show the version and exit\n");
     tool_print_format_options(f);
-    fprintf(f, "\nFormats:\n");
-    for (size_t i = 0; i < conv_format_count(); i++) {
-        const struct conv_format *fmt = conv_format_at(i);
-        char ext[128] = "";
-        const char *const *e = conv_format_extensions(fmt);
-        for (size_t k = 0; e && e[k]; k++) {
-            size_t len = strlen(ext);
-            snprintf(ext + len, sizeof ext - len, "%s.%s", k ? " " : "", e[k]);
-        }
-        fprintf(f, "  %-8s %-18s %s\n", conv_format_name(fmt), ext,
-                conv_format_description(fmt));
-    }
+    tool_print_formats(f);
     fprintf(f,
             "\nExit status:\n"
             "  0  success\n"

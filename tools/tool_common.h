@@ -35,6 +35,9 @@ int tool_format_option(const char *prog, int argc, char **argv, int *i,
                        struct conv_options *opts);
 /* Print every core and format option, grouped, for --help. */
 void tool_print_format_options(FILE *f);
+/* Print the "Formats:" section of --help: each format of the registry
+ * with its extensions, what it can do and its description. */
+void tool_print_formats(FILE *f);
 
 /* Progress on stderr when it is a terminal (or forced); Ctrl-C cancels. */
 struct tool_progress {

@@ -264,10 +264,20 @@ static int jr_nomem(struct jr *r)
 
 /* ---- positions ------------------------------------------------------------- */
 
+/* JSON's whitespace (RFC 8259): yajl also skips \v and \f, which feed()
+ * refuses before yajl sees them. */
 static inline int is_blank(unsigned char c)
 {
-    /* yajl also skips \v and \f */
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* The first vertical tab or form feed in p[0 .. n), or n: neither is JSON
+ * whitespace, and inside a string either must be escaped. */
+static size_t vt_ff(const unsigned char *p, size_t n)
+{
+    const unsigned char *v = memchr(p, '\v', n);
+    const unsigned char *f = memchr(p, '\f', v ? (size_t)(v - p) : n);
+    return f ? (size_t)(f - p) : v ? (size_t)(v - p) : n;
 }
 
 static inline int is_sep(unsigned char c)
@@ -1276,7 +1286,10 @@ static void feed(struct jr *r)
     r->len = len;
     r->ev_end = 0;
     size_t bad = map_build(r);
-    if (bad < len)
+    size_t ctl = vt_ff(r->buf, bad);
+    if (ctl < bad)
+        r->len = ctl;
+    else if (bad < len)
         r->len = bad; /* yajl gets the good part; any error in it comes first */
     if (guarded(r, OP_PARSE, &st) != 0) {
         jr_nomem(r);
@@ -1288,6 +1301,15 @@ static void feed(struct jr *r)
     }
     if (st != yajl_status_ok) {
         yajl_error(r);
+        return;
+    }
+    if (ctl < bad) {
+        struct jr_pos at;
+        here(r, ctl, &at);
+        jr_fail(r, CONV_E_SYNTAX, &at, NULL,
+                "%s (U+000%c) is not JSON whitespace, nor allowed unescaped in a string",
+                r->buf[ctl] == '\f' ? "a form feed" : "a vertical tab",
+                r->buf[ctl] == '\f' ? 'C' : 'B');
         return;
     }
     if (bad < len) {

@@ -698,6 +698,10 @@ static int pick_sheets(struct od *o)
         return CONV_ERR;
     }
     o->multi = !want && ntake > 1;
+    for (size_t i = 0; i < o->nsheets; i++)
+        if (o->sheets[i].take)
+            return convp_reader_set_info(o->rd, "sheet", o->sheets[i].name) != 0 ? CONV_ERR
+                                                                                 : CONV_OK;
     return CONV_OK;
 }
 

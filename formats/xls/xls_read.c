@@ -1333,6 +1333,8 @@ static int pick_sheets(struct xls *x, struct xls_bsheet *bs, size_t nbs)
     if (convp_reader_set_info(x->rd, "sheets", count) != 0)
         return CONV_ERR;
     x->multi = !want && x->nsheets > 1;
+    if (x->nsheets && convp_reader_set_info(x->rd, "sheet", x->sheets[0].name) != 0)
+        return CONV_ERR;
     if (meta.name && read_meta(x, &meta) != CONV_OK)
         return CONV_ERR;
     return CONV_OK;

@@ -5,20 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void convp_col_name(uint32_t col, char *out)
-{
-    char tmp[8];
-    size_t n = 0;
-    while (col > 0 && n < sizeof tmp) {
-        uint32_t d = (col - 1) % 26;
-        tmp[n++] = (char)('A' + d);
-        col = (col - 1) / 26;
-    }
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = '\0';
-}
-
 void convp_sheet_ref(const char *name, char *out, size_t size)
 {
     int plain = name[0] && !(name[0] >= '0' && name[0] <= '9');

@@ -8,8 +8,6 @@
 
 #include "conv_private.h"
 
-/* Column letters of a 1-based column ("A", "XFD"); out holds 8 bytes. */
-void convp_col_name(uint32_t col, char *out);
 /* A sheet name as Excel writes it in a reference: quoted unless plain. */
 void convp_sheet_ref(const char *name, char *out, size_t size);
 /*

@@ -2029,6 +2029,8 @@ static int pick_sheets(struct xr *r, struct xr_wbsheet *wb, size_t nwb)
             break;
         }
     r->multi = !want && r->nsheets > 1;
+    if (r->nsheets && convp_reader_set_info(r->rd, "sheet", r->sheets[0].name) != 0)
+        return CONV_ERR;
     return CONV_OK;
 }
 

@@ -49,7 +49,7 @@ const struct conv_format convp_format_xml = {
                    "record element",
     .extensions = xml_extensions,
     /* meta declares every field before the first record */
-    .flags = CONVP_FMT_NEEDS_HEADER,
+    .flags = CONV_FORMAT_NEEDS_HEADER,
     .probe = xml_probe,
     .reader = &convp_xml_reader_ops,
     .writer = &convp_xml_writer_ops,

@@ -474,6 +474,25 @@ CONV_API const char *conv_format_description(const struct conv_format *fmt);
 /** @brief The format's extensions without dots, a static NULL-terminated
  * list. */
 CONV_API const char *const *conv_format_extensions(const struct conv_format *fmt);
+/** What a format can do and how it behaves: bits of conv_format_caps(),
+ * so that callers ask the registry instead of comparing names. */
+enum conv_format_cap {
+    CONV_FORMAT_READ = 0x1,   /**< it has a reader */
+    CONV_FORMAT_WRITE = 0x2,  /**< it has a writer */
+    CONV_FORMAT_TYPED = 0x4,  /**< its values carry their own types (JSON, workbooks) */
+    CONV_FORMAT_NEEDS_HEADER = 0x8, /**< its writer needs every field before the
+                                         first record (CSV, XML, XLSX) */
+    CONV_FORMAT_SHEETS = 0x10 /**< a workbook of sheets: its reader takes "sheet",
+                                   tells the sheets through conv_reader_info() and
+                                   places values at cells (Sheet!B3); a writer of
+                                   it can make several sheets */
+};
+/** @brief The format's capabilities, an or of enum conv_format_cap bits.
+ * @code
+ * if (conv_format_caps(conv_reader_format(rd)) & CONV_FORMAT_SHEETS)
+ *     printf("sheet %s\n", conv_reader_info(rd, "sheet"));
+ * @endcode */
+CONV_API unsigned conv_format_caps(const struct conv_format *fmt);
 /** @brief 1 if the format can be read, else 0. */
 CONV_API int conv_format_can_read(const struct conv_format *fmt);
 /** @brief 1 if the format can be written, else 0 (ods, xls). */
