@@ -3,7 +3,7 @@
 # machine (as root, or with sudo):
 #   ./build.sh demo   install what is missing, build, convert the samples
 #   ./build.sh test   install what is missing, build and run every test:
-#                     normal build, ASan+UBSan build, fuzz-corpus replay
+#                     Release build (-O3), ASan+UBSan build, fuzz-corpus replay
 #                     and a short fuzzing run per reader
 # Environment: BUILD_JOBS (default: all cores), FUZZ_SECONDS (default 20).
 set -euo pipefail
@@ -61,8 +61,8 @@ demo() {
 
 run_tests() {
     install_missing
-    echo "== normal build (gcc, -Werror) and tests"
-    build build
+    echo "== release build as packagers make it (gcc, Release: -O3, -Werror) and tests"
+    build build -DCMAKE_BUILD_TYPE=Release
     ctest --test-dir build --output-on-failure -j "$JOBS"
 
     echo "== ASan+UBSan build and tests"

@@ -8,7 +8,7 @@
  */
 #include "testutil.h"
 
-#include "extsort.h"
+#include "profile/extsort.h"
 
 #include <stdio.h>
 #include <stdlib.h>

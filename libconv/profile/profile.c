@@ -216,7 +216,7 @@ static void json_schema(struct doc *d, const struct convp_profile *p)
     put(d, ",\n  \"description\": ");
     put_json(d, p->doc);
     put(d, ",\n  \"$comment\": \"Made by conv-check --print-schema json-schema from the profile "
-           "defined in libconv/profile.c: do not edit. A JSON file is an array of records, a "
+           "defined in libconv/profile/profile.c: do not edit. A JSON file is an array of records, a "
            "JSON Lines file one record per line.\",\n");
     put(d, "  \"oneOf\": [\n    {\"type\": \"array\", \"items\": {\"$ref\": \"#/$defs/record\"}},\n"
            "    {\"$ref\": \"#/$defs/record\"}\n  ],\n");
@@ -305,7 +305,7 @@ static void xsd(struct doc *d, const struct convp_profile *p)
            "  dataset of dataset.xsd whose records hold the fields of the indicator\n"
            "  profile, with their types, the required ones, and the shapes of codes\n"
            "  and periods.  Made by conv-check (option print-schema xsd) from the\n"
-           "  profile defined in libconv/profile.c: do not edit.\n\n"
+           "  profile defined in libconv/profile/profile.c: do not edit.\n\n"
            "  What `conv` writes from indicator data validates here: with the\n"
            "  indicators profile or the sample's schema file (the values have their\n"
            "  fields' types and carry no `type` attribute), from CSV without them\n"
