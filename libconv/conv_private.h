@@ -248,16 +248,28 @@ uint64_t convp_input_total(const struct convp_input *in);
 /* The BOM seen: "", "UTF-8", "UTF-16LE", "UTF-16BE". */
 const char *convp_input_bom(const struct convp_input *in);
 /*
- * For formats that need random access (a zip: XLSX), which read the source
- * by other means than convp_input_read().  The whole buffer of a memory
- * input, untouched by BOM handling (*size set), else NULL; the descriptor
- * of a regular file the input opened itself, for pread() from offset 0
- * whatever was read, else -1 (standard input, pipes, memory, callbacks);
- * and how far such a reader has got, for progress.
+ * Random access to the whole input, for formats that need it (a zip, an
+ * OLE compound file): a memory input is read in place, a regular file the
+ * input opened itself through pread(), and anything else (standard input,
+ * a pipe, a callback) is first copied to an unnamed temporary file, at
+ * most max bytes (beyond that CONV_E_LIMIT: "<what> larger than <max>
+ * bytes").  Call once, before any convp_input_read(); the bytes are the
+ * source's own (no byte-order mark or encoding applies).  CONV_OK or
+ * CONV_ERR with err set.
  */
+int convp_input_random(struct convp_input *in, uint64_t max, const char *what,
+                       struct conv_error *err);
+/* The size of a randomly read input. */
+uint64_t convp_input_size(const struct convp_input *in);
+/* n bytes at off: CONV_OK; CONV_EOF when they are not all within the
+ * input (nothing read, err untouched); CONV_ERR on a read error. */
+int convp_input_pread(struct convp_input *in, uint64_t off, void *buf, size_t n,
+                      struct conv_error *err);
+/* The whole buffer of a memory input, untouched by BOM handling (*size
+ * set), else NULL: read in place rather than copied by convp_input_pread(). */
 const void *convp_input_memory(const struct convp_input *in, size_t *size);
+/* The descriptor of a regular file the input opened itself, else -1. */
 int convp_input_fd(const struct convp_input *in);
-void convp_input_set_done(struct convp_input *in, uint64_t done);
 void convp_input_close(struct convp_input *in);
 
 /* ---- safe output ---------------------------------------------------------- */

@@ -57,7 +57,16 @@ struct convp_input {
     unsigned char *peek;
     size_t peek_len;
     size_t peek_pos;
+    /* Random access (convp_input_random): where the bytes are. */
+    int random;       /* 0 none, RA_MEMORY, RA_FILE (the input's file or a spool) */
+    int ra_fd;        /* RA_FILE: read with pread() */
+    int ra_own;       /* the spool file is ours to close */
+    uint64_t ra_size; /* all of the input */
 };
+
+enum { RA_MEMORY = 1, RA_FILE };
+
+#define SPOOL_CHUNK ((size_t)256 << 10)
 
 static struct convp_input *input_new(struct conv_context *ctx, int kind, const char *name,
                                      struct conv_error *err)
@@ -456,15 +465,107 @@ int convp_input_fd(const struct convp_input *in)
     return in->fd;
 }
 
-void convp_input_set_done(struct convp_input *in, uint64_t done)
+/* Copy what is left of a streaming input into an unnamed temporary file. */
+static int spool(struct convp_input *in, uint64_t max, const char *what, struct conv_error *err)
 {
-    in->done = done;
+    int fd = convp_temp_fd(err);
+    if (fd < 0)
+        return CONV_ERR;
+    in->ra_fd = fd;
+    in->ra_own = 1;
+    unsigned char *buf = convp_malloc(in->ctx, SPOOL_CHUNK);
+    if (!buf) {
+        convp_error_set(err, CONV_E_NOMEM, in->name, 0, 0, "out of memory");
+        return CONV_ERR;
+    }
+    int rc = CONV_OK;
+    for (;;) {
+        long got = convp_input_read(in, buf, SPOOL_CHUNK, err);
+        if (got <= 0) {
+            rc = got < 0 ? CONV_ERR : CONV_OK;
+            break;
+        }
+        if ((uint64_t)got > max - in->ra_size) {
+            convp_error_set(err, CONV_E_LIMIT, in->name, 0, 0, "%s larger than %llu bytes", what,
+                            (unsigned long long)max);
+            rc = CONV_ERR;
+            break;
+        }
+        if (convp_pwrite_all(fd, buf, (size_t)got, in->ra_size, err) != CONV_OK) {
+            rc = CONV_ERR;
+            break;
+        }
+        in->ra_size += (uint64_t)got;
+    }
+    convp_free(in->ctx, buf);
+    return rc;
+}
+
+int convp_input_random(struct convp_input *in, uint64_t max, const char *what,
+                       struct conv_error *err)
+{
+    if (in->random)
+        return CONV_OK;
+    if (in->kind == IN_MEMORY) {
+        in->random = RA_MEMORY;
+        in->ra_size = in->mem_len;
+        return CONV_OK;
+    }
+    int fd = convp_input_fd(in);
+    if (fd >= 0) {
+        struct stat st;
+        if (fstat(fd, &st) != 0) {
+            convp_error_set(err, CONV_E_IO, in->name, 0, 0, "cannot stat: %s", strerror(errno));
+            return CONV_ERR;
+        }
+        in->random = RA_FILE;
+        in->ra_fd = fd;
+        in->ra_size = (uint64_t)st.st_size;
+        return CONV_OK;
+    }
+    in->random = RA_FILE;
+    return spool(in, max, what, err);
+}
+
+uint64_t convp_input_size(const struct convp_input *in)
+{
+    return in->ra_size;
+}
+
+int convp_input_pread(struct convp_input *in, uint64_t off, void *buf, size_t n,
+                      struct conv_error *err)
+{
+    if (off > in->ra_size || n > in->ra_size - off)
+        return CONV_EOF;
+    if (in->random == RA_MEMORY) {
+        memcpy(buf, in->mem + off, n);
+        return CONV_OK;
+    }
+    unsigned char *p = buf;
+    while (n) {
+        ssize_t r = pread(in->ra_fd, p, n, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            convp_error_set(err, CONV_E_IO, in->name, 0, 0, "read error: %s",
+                            r < 0 ? strerror(errno) : "the file shrank while read");
+            return CONV_ERR;
+        }
+        p += r;
+        n -= (size_t)r;
+        off += (uint64_t)r;
+    }
+    if (!in->ra_own)
+        in->done = off; /* progress: how far into the file */
+    return CONV_OK;
 }
 
 void convp_input_close(struct convp_input *in)
 {
     if (!in)
         return;
+    if (in->ra_own)
+        close(in->ra_fd);
     if (in->own_fd && in->fd >= 0)
         close(in->fd);
     if (in->cd != (iconv_t)-1)

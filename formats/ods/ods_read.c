@@ -1,92 +1,83 @@
 /*
- * ODS reader.  content.xml comes out of the checked zip layer of the XLSX
- * reader (bounded, CRC-checked) and goes through its strict streaming
- * tokenizer twice: once at open to find each table's header row, once
- * row by row for the records.  Repeated empty rows and cells are skipped
- * by counting; repeats of non-empty ones are expanded up to Excel's
- * limits.  Header rule, 'sheet' field and errors as for XLSX
- * (docs/formats.md, "Excel").
+ * ODS reader.  content.xml comes out of the checked zip layer
+ * (formats/sheet/sheet_zip.c, bounded and CRC-checked) and goes through
+ * the layer's strict streaming tokenizer: once at open to list the tables
+ * and the cell styles, then table by table for the rows.  Repeated empty
+ * rows and cells are skipped by counting; repeats of non-empty ones are
+ * expanded up to Excel's limits.  This file is the book driver of the
+ * spreadsheet layer (formats/sheet/sheet.h), which makes the records as
+ * for XLSX (docs/formats.md, "Excel").
  */
 #include "ods_private.h"
-#include "xlsx/xlsx_cells.h"
-#include "xlsx/xlsx_scan.h"
-#include "xlsx/xlsx_zip.h"
 
-#include <locale.h>
-#include <math.h>
+#include "sheet/sheet.h"
+#include "sheet/sheet_xml.h"
+#include "sheet/sheet_zip.h"
+
 #include <stdlib.h>
 
 #define OD_DEFAULT_MAX_PART ((uint64_t)1 << 30)
-#define OD_MAX_SHEETS 10000
-#define OD_AUTO_ROWS 20
+#define OD_MAX_STYLES 100000
+#define OD_MAX_COLDEFS 16384
 
 struct od_cell {
     uint32_t col;
+    uint32_t style; /* the book's */
     enum conv_type type;
+    uint8_t number; /* the text is a number as stored (office:value) */
     size_t off, len; /* text in the row's buffer */
 };
 
 struct od_row {
     uint32_t num;
     uint32_t repeat;
-    size_t sheet;
+    uint8_t hidden;
     struct od_cell *cells; /* non-empty cells only, by column */
     size_t n, cap;
     struct convp_buf text;
 };
 
-struct od_sheet {
+/* A cell style of content.xml's automatic styles, as the book's style. */
+struct od_style {
     char *name;
-    int take;
-    int found, done, any; /* header search (first pass) */
-    struct od_row hdr;
-    uint32_t header_row; /* 0: no table */
-    uint32_t first_col, ncols;
-    uint32_t *field;
+    uint32_t style;
+};
+
+/* The default cell style of a run of columns (table:table-column). */
+struct od_coldef {
+    uint32_t col1, col2;
+    uint32_t style;
 };
 
 struct od {
+    struct convp_book *b;
     struct conv_reader *rd;
     struct conv_context *ctx;
-    struct convp_xlsx_zip *zip;
-    locale_t cloc;
+    struct convp_zip *zip;
     long entry;
-    int rename;
-    long header_row;
     uint64_t max_part;
-    struct od_sheet *sheets;
-    size_t nsheets, cap;
-    int pass2;   /* sheets already known */
-    int started; /* pass 2 under way */
-    size_t tidx; /* current table in pass 2 */
-    int multi;
-    uint32_t sheet_field;
-    /* stream */
+    struct od_style *styles; /* sorted by name */
+    size_t nstyles, capstyles;
+    /* the stream */
     struct convp_xscan *scan;
-    size_t table_depth; /* 0: outside a table */
+    long tidx;          /* the last table begun, -1 before the first */
+    size_t table_depth; /* of the table being read; 0: outside */
     uint64_t rownum;
+    uint32_t colpos; /* columns described so far (table-column) */
+    struct od_coldef *coldefs;
+    size_t ncoldefs, capcoldefs;
     struct od_row row;
-    uint32_t rep_left; /* copies of row still to give (pass 2) */
-    int eof;
-    struct convp_buf tmp;
+    uint32_t rep_left; /* copies of the row still to give */
 };
 
 static int nomem(struct od *o)
 {
-    convp_error_set(&o->rd->err, CONV_E_NOMEM, o->rd->source, 0, 0, "out of memory");
-    return CONV_ERR;
+    return convp_book_nomem(o->b);
 }
 
-static int cell_error(struct od *o, enum conv_errcode code, const char *sheet, uint64_t row,
-                      uint32_t col, const char *fmt, ...) CONVP_PRINTF(6, 7);
-static int cell_error(struct od *o, enum conv_errcode code, const char *sheet, uint64_t row,
-                      uint32_t col, const char *fmt, ...)
+static const char *cur_name(struct od *o)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    convp_cell_verror(o->rd, code, sheet, row, col, fmt, ap);
-    va_end(ap);
-    return CONV_ERR;
+    return convp_book_sheet_name(o->b, o->tidx < 0 ? 0 : (size_t)o->tidx);
 }
 
 /* ---- values ---------------------------------------------------------------------------------- */
@@ -188,7 +179,7 @@ static int repeat_of(struct od *o, const struct convp_xscan_tok *t, const char *
 static long stream_read(void *user, void *buf, size_t n, struct conv_error *err)
 {
     struct od *o = user;
-    return convp_xlsx_zip_read(o->zip, buf, n, err);
+    return convp_zip_read(o->zip, buf, n, err);
 }
 
 static void stream_close(struct od *o)
@@ -200,68 +191,263 @@ static void stream_close(struct od *o)
 static int stream_open(struct od *o)
 {
     stream_close(o);
-    if (convp_xlsx_zip_open_entry(o->zip, (size_t)o->entry, &o->rd->err) != CONV_OK)
+    if (convp_zip_open_entry(o->zip, (size_t)o->entry, &o->rd->err) != CONV_OK)
         return CONV_ERR;
     o->scan = convp_xscan_new(o->ctx, stream_read, o, "content.xml", o->rd->source, &o->rd->err);
     if (!o->scan)
         return CONV_ERR;
     o->table_depth = 0;
-    o->eof = 0;
-    o->rep_left = 0;
-    o->tidx = (size_t)-1;
+    o->tidx = -1;
     return CONV_OK;
 }
 
-static const char *cur_name(struct od *o)
+/* ---- styles ---------------------------------------------------------------------------------- */
+
+static int cmp_style(const void *a, const void *b)
 {
-    return o->tidx < o->nsheets ? o->sheets[o->tidx].name : "";
+    return strcmp(((const struct od_style *)a)->name, ((const struct od_style *)b)->name);
 }
 
-/* A new table: pass 1 records it, pass 2 follows the list. */
-static int table_begin(struct od *o, const struct convp_xscan_tok *t)
+/* The book's style of a cell style name (0, the default, when unknown). */
+static uint32_t style_of(const struct od *o, const char *name, size_t len)
 {
-    o->tidx++;
-    o->rownum = 0;
-    if (o->pass2)
-        return o->tidx < o->nsheets ? CONV_OK
-                                    : (convp_error_set(&o->rd->err, CONV_E_SYNTAX, o->rd->source, 0,
-                                                       0, "content.xml changed while read"),
-                                       CONV_ERR);
-    if (o->nsheets >= OD_MAX_SHEETS) {
-        convp_error_set(&o->rd->err, CONV_E_LIMIT, o->rd->source, 0, 0, "more than %d sheets",
-                        OD_MAX_SHEETS);
-        return CONV_ERR;
+    size_t lo = 0, hi = o->nstyles;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *s = o->styles[mid].name;
+        int d = strncmp(s, name, len);
+        if (d == 0)
+            d = s[len] ? 1 : 0;
+        if (d == 0)
+            return o->styles[mid].style;
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (o->nsheets == o->cap) {
-        size_t nc = o->cap ? o->cap * 2 : 4;
-        struct od_sheet *q = convp_realloc(o->ctx, o->sheets, nc * sizeof *q);
+    return 0;
+}
+
+static int attr_is(const struct convp_xscan_attr *a, const char *s)
+{
+    size_t n = strlen(s);
+    return a && a->value_len == n && !memcmp(a->value, s, n);
+}
+
+/* A length such as 0.353cm, 10pt, 0.1389in in points; 0 when not one. */
+static double length_pt(const struct convp_xscan_attr *a)
+{
+    if (!a || !a->value_len || a->value_len > 30)
+        return 0;
+    char s[32];
+    memcpy(s, a->value, a->value_len);
+    s[a->value_len] = '\0';
+    double v = 0, scale = 1;
+    size_t i = 0;
+    for (; s[i] >= '0' && s[i] <= '9'; i++)
+        v = v * 10 + (s[i] - '0');
+    if (s[i] == '.')
+        for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+            v += (s[i] - '0') * (scale /= 10);
+    const char *u = s + i;
+    return !strcmp(u, "pt")   ? v
+           : !strcmp(u, "cm") ? v * 72 / 2.54
+           : !strcmp(u, "mm") ? v * 72 / 25.4
+           : !strcmp(u, "in") ? v * 72
+           : !strcmp(u, "pc") ? v * 12
+                              : 0;
+}
+
+/*
+ * The cell styles of content.xml's automatic styles, each made a style of
+ * the book (after the default, 0): bold (fo:font-weight bold or 600 and
+ * more), italic, the font (style:font-name), and the indent, one level per
+ * 10 points of left margin (fo:margin-left), which is how spreadsheet
+ * programs store an indent in this format.  Number formats are not read:
+ * a cell's value type says what it is.  Called on a START token.
+ */
+static int style_token(struct od *o, const struct convp_xscan_tok *t, struct convp_style *cur,
+                       char **cur_name, size_t *style_depth)
+{
+    if (is_name(t, "style")) {
+        const struct convp_xscan_attr *fam = attr(t, "style:family");
+        const struct convp_xscan_attr *name = attr(t, "style:name");
+        if (!attr_is(fam, "table-cell") || !name || *style_depth)
+            return CONV_OK;
+        *cur = (struct convp_style){{CONVP_NF_GENERAL, 0}, 0, 0, 0, CONVP_NO_FONT};
+        if (!(*cur_name = convp_strndup(o->ctx, name->value, name->value_len)))
+            return nomem(o);
+        *style_depth = t->depth;
+        return CONV_OK;
+    }
+    if (!*style_depth)
+        return CONV_OK;
+    if (is_name(t, "text-properties")) {
+        const struct convp_xscan_attr *w = attr(t, "fo:font-weight");
+        const struct convp_xscan_attr *it = attr(t, "fo:font-style");
+        const struct convp_xscan_attr *f = attr(t, "style:font-name");
+        if (w)
+            cur->bold = attr_is(w, "bold") || (w->value_len == 3 && w->value[0] >= '6' &&
+                                               w->value[0] <= '9');
+        if (it)
+            cur->italic = attr_is(it, "italic") || attr_is(it, "oblique");
+        if (f) {
+            long k = convp_book_add_font(o->b, f->value, f->value_len);
+            if (k < 0)
+                return CONV_ERR;
+            cur->font = (uint32_t)k;
+        }
+    } else if (is_name(t, "paragraph-properties")) {
+        double pt = length_pt(attr(t, "fo:margin-left"));
+        unsigned lv = (unsigned)(pt / 10 + 0.5);
+        cur->indent = (uint8_t)(lv > 250 ? 250 : lv);
+    }
+    return CONV_OK;
+}
+
+/* The end of a cell style: it becomes the book's next style. */
+static int style_end(struct od *o, struct convp_style *cur, char **cur_name)
+{
+    if (o->nstyles == OD_MAX_STYLES) {
+        convp_free(o->ctx, *cur_name);
+        *cur_name = NULL;
+        return CONV_OK;
+    }
+    if (o->nstyles == o->capstyles) {
+        size_t nc = o->capstyles ? o->capstyles * 2 : 16;
+        struct od_style *q = convp_realloc(o->ctx, o->styles, nc * sizeof *q);
         if (!q)
             return nomem(o);
-        o->sheets = q;
-        o->cap = nc;
+        o->styles = q;
+        o->capstyles = nc;
     }
-    struct od_sheet *sh = &o->sheets[o->nsheets];
-    memset(sh, 0, sizeof *sh);
-    convp_buf_init(&sh->hdr.text, o->ctx);
-    o->nsheets++;
-    const struct convp_xscan_attr *a = attr(t, "table:name");
-    char gen[32];
-    const char *name = a ? a->value : gen;
-    size_t len = a ? a->value_len : (size_t)snprintf(gen, sizeof gen, "Sheet%zu", o->nsheets);
-    if (!(sh->name = convp_strndup(o->ctx, name, len)))
-        return nomem(o);
+    if (convp_book_add_style(o->b, cur) != CONV_OK)
+        return CONV_ERR;
+    o->styles[o->nstyles].name = *cur_name;
+    o->styles[o->nstyles].style = (uint32_t)o->nstyles + 1;
+    o->nstyles++;
+    *cur_name = NULL;
     return CONV_OK;
 }
 
-/* Append the text of a typed cell's value to the row; type set. */
+/*
+ * The listing pass over content.xml: every table at the top (a sheet of
+ * the book), and the automatic cell styles before them.  The document is
+ * read to its end, so it is well-formed and its CRC is checked.
+ */
+static int list_tables(struct od *o)
+{
+    static const struct convp_style dflt = {{CONVP_NF_GENERAL, 0}, 0, 0, 0, CONVP_NO_FONT};
+    if (convp_book_add_style(o->b, &dflt) != CONV_OK || stream_open(o) != CONV_OK)
+        return CONV_ERR;
+    struct convp_xscan_tok t;
+    struct convp_style cur;
+    char *name = NULL;
+    size_t style_depth = 0, table_depth = 0, ntables = 0;
+    int rc;
+    while ((rc = convp_xscan_next(o->scan, &t)) == CONV_OK) {
+        if (t.kind == CONVP_XSCAN_START) {
+            if (table_depth)
+                continue;
+            if (is_name(&t, "table")) {
+                const struct convp_xscan_attr *a = attr(&t, "table:name");
+                char gen[32];
+                size_t len = a ? a->value_len
+                               : (size_t)snprintf(gen, sizeof gen, "Sheet%zu", ntables + 1);
+                if (convp_book_add_sheet(o->b, a ? a->value : gen, len, CONVP_SHEET_WORK,
+                                         ntables) != CONV_OK)
+                    break;
+                ntables++;
+                table_depth = t.depth;
+            } else if (style_token(o, &t, &cur, &name, &style_depth) != CONV_OK) {
+                break;
+            }
+        } else if (t.kind == CONVP_XSCAN_END) {
+            if (table_depth == t.depth) {
+                table_depth = 0;
+            } else if (style_depth == t.depth) {
+                style_depth = 0;
+                if (style_end(o, &cur, &name) != CONV_OK)
+                    break;
+            }
+        }
+    }
+    convp_free(o->ctx, name);
+    stream_close(o);
+    if (rc != CONV_EOF)
+        return CONV_ERR;
+    if (o->nstyles > 1)
+        qsort(o->styles, o->nstyles, sizeof *o->styles, cmp_style);
+    return CONV_OK;
+}
+
+/* A column description of the table being read: its default cell style
+ * and whether it is hidden, for its run of columns. */
+static int table_column(struct od *o, const struct convp_xscan_tok *t)
+{
+    uint32_t rep;
+    if (repeat_of(o, t, "table:number-columns-repeated", &rep) != CONV_OK)
+        return CONV_ERR;
+    uint32_t c1 = o->colpos + 1;
+    uint64_t c2 = (uint64_t)o->colpos + rep;
+    if (c2 > CONVP_ODS_MAX_COLS)
+        c2 = CONVP_ODS_MAX_COLS;
+    if (c1 > c2)
+        return CONV_OK;
+    o->colpos = (uint32_t)c2;
+    const struct convp_xscan_attr *vis = attr(t, "table:visibility");
+    if (vis && !attr_is(vis, "visible") &&
+        convp_book_hide_cols(o->b, (size_t)o->tidx, c1, (uint32_t)c2) != CONV_OK)
+        return CONV_ERR;
+    const struct convp_xscan_attr *ds = attr(t, "table:default-cell-style-name");
+    uint32_t st = ds ? style_of(o, ds->value, ds->value_len) : 0;
+    if (!st || o->ncoldefs == OD_MAX_COLDEFS)
+        return CONV_OK;
+    if (o->ncoldefs == o->capcoldefs) {
+        size_t nc = o->capcoldefs ? o->capcoldefs * 2 : 16;
+        struct od_coldef *q = convp_realloc(o->ctx, o->coldefs, nc * sizeof *q);
+        if (!q)
+            return nomem(o);
+        o->coldefs = q;
+        o->capcoldefs = nc;
+    }
+    o->coldefs[o->ncoldefs++] = (struct od_coldef){c1, (uint32_t)c2, st};
+    return CONV_OK;
+}
+
+/* A cell's style (its own, else its column's) and merged range. */
+static int cell_facts(struct od *o, const struct convp_xscan_tok *t, uint32_t col, uint32_t *style)
+{
+    const struct convp_xscan_attr *s = attr(t, "table:style-name");
+    *style = s ? style_of(o, s->value, s->value_len) : 0;
+    for (size_t i = 0; !s && i < o->ncoldefs; i++)
+        if (col >= o->coldefs[i].col1 && col <= o->coldefs[i].col2)
+            *style = o->coldefs[i].style;
+    uint32_t cs, rs;
+    if (!is_name(t, "table-cell") ||
+        repeat_of(o, t, "table:number-columns-spanned", &cs) != CONV_OK ||
+        repeat_of(o, t, "table:number-rows-spanned", &rs) != CONV_OK)
+        return is_name(t, "table-cell") ? CONV_ERR : CONV_OK;
+    if (cs < 2 && rs < 2)
+        return CONV_OK;
+    uint64_t r1 = o->rownum + 1, r2 = r1 + rs - 1, c2 = (uint64_t)col + cs - 1;
+    struct convp_range g = {(uint32_t)r1, col,
+                            (uint32_t)(r2 > CONVP_ODS_MAX_ROWS ? CONVP_ODS_MAX_ROWS : r2),
+                            (uint32_t)(c2 > CONVP_ODS_MAX_COLS ? CONVP_ODS_MAX_COLS : c2)};
+    return r1 > CONVP_ODS_MAX_ROWS ? CONV_OK : convp_book_add_merge(o->b, (size_t)o->tidx, &g);
+}
+
+/* Append the text of a typed cell's value to the row; type set (a number's
+ * stored text, *number set). */
 static int cell_typed(struct od *o, const struct convp_xscan_tok *t, enum conv_type *type,
-                      int *want_text, uint32_t col)
+                      int *want_text, int *number, uint32_t col)
 {
     const struct convp_xscan_attr *vt = attr(t, "office:value-type");
     struct convp_buf *b = &o->row.text;
     char out[64];
     *type = CONV_NULL;
     *want_text = 0;
+    *number = 0;
     if (!vt)
         return CONV_OK;
     const char *s = vt->value;
@@ -272,22 +458,9 @@ static int cell_typed(struct od *o, const struct convp_xscan_tok *t, enum conv_t
         v = attr(t, "office:value");
         if (!v || !v->value_len)
             return CONV_OK;
-        int vn = v->value_len < 40 ? (int)v->value_len : 40;
-        char num[400];
-        if (v->value_len >= sizeof num || (!convp_is_integer(v->value, v->value_len) &&
-                                           !convp_is_decimal(v->value, v->value_len)))
-            return cell_error(o, CONV_E_SYNTAX, cur_name(o), o->rownum + 1, col,
-                              "'%.*s' is not a number", vn, v->value);
-        memcpy(num, v->value, v->value_len); /* attribute values are not NUL-terminated */
-        num[v->value_len] = '\0';
-        double d = strtod_l(num, NULL, o->cloc);
-        if (!isfinite(d))
-            return cell_error(o, CONV_E_SYNTAX, cur_name(o), o->rownum + 1, col,
-                              "'%.*s' is out of the range of numbers", vn, v->value);
-        int integral;
-        size_t k = convp_shortest_number(d, out, &integral);
-        *type = integral ? CONV_INTEGER : CONV_DECIMAL;
-        return convp_buf_append(b, out, k) != 0 ? nomem(o) : CONV_OK;
+        *type = CONV_DECIMAL; /* made a value by convp_book_number() */
+        *number = 1;
+        return convp_buf_append(b, v->value, v->value_len) != 0 ? nomem(o) : CONV_OK;
     }
     if (VT("date")) {
         v = attr(t, "office:date-value");
@@ -298,7 +471,7 @@ static int cell_typed(struct od *o, const struct convp_xscan_tok *t, enum conv_t
         else if (convp_is_datetime(v->value, v->value_len))
             *type = CONV_DATETIME;
         else
-            return cell_error(o, CONV_E_SYNTAX, cur_name(o), o->rownum + 1, col,
+            return convp_book_cell_error(o->b, CONV_E_SYNTAX, cur_name(o), o->rownum + 1, col,
                               "'%.*s' is not an ISO 8601 date",
                               v->value_len < 40 ? (int)v->value_len : 40, v->value);
         return convp_buf_append(b, v->value, v->value_len) != 0 ? nomem(o) : CONV_OK;
@@ -309,7 +482,7 @@ static int cell_typed(struct od *o, const struct convp_xscan_tok *t, enum conv_t
             return CONV_OK;
         size_t k = time_text(v->value, v->value_len, out, sizeof out);
         if (!k)
-            return cell_error(o, CONV_E_SYNTAX, cur_name(o), o->rownum + 1, col,
+            return convp_book_cell_error(o->b, CONV_E_SYNTAX, cur_name(o), o->rownum + 1, col,
                               "'%.*s' is not a time (PTnnHnnMnnS)",
                               v->value_len < 40 ? (int)v->value_len : 40, v->value);
         *type = CONV_STRING;
@@ -327,7 +500,7 @@ static int cell_typed(struct od *o, const struct convp_xscan_tok *t, enum conv_t
                  (v->value_len == 1 && v->value[0] == '0'))
             w = "false";
         else
-            return cell_error(o, CONV_E_SYNTAX, cur_name(o), o->rownum + 1, col,
+            return convp_book_cell_error(o->b, CONV_E_SYNTAX, cur_name(o), o->rownum + 1, col,
                               "'%.*s' is not a boolean", v->value_len < 20 ? (int)v->value_len : 20,
                               v->value);
         *type = CONV_BOOLEAN;
@@ -353,15 +526,16 @@ static int para_text(struct od *o, const char *s, size_t n, size_t cell_off)
     if (convp_buf_append(b, s, n) != 0)
         return nomem(o);
     if (b->len - cell_off > CONVP_MAX_RECORD_BYTES)
-        return cell_error(o, CONV_E_LIMIT, cur_name(o), o->rownum + 1, 0,
+        return convp_book_cell_error(o->b, CONV_E_LIMIT, cur_name(o), o->rownum + 1, 0,
                           "a cell's text is too long");
     return CONV_OK;
 }
 
 /*
- * The next row with a value: 1 with o->row (its sheet, number, repeat and
- * non-empty cells), 0 at the end of the document, -1.  Empty rows and
- * cells, however repeated, are only counted.
+ * The next row with a value of the table being read: 1 with o->row (its
+ * number, repeat and non-empty cells), 0 at the end of the table, -1.
+ * Empty rows and cells, however repeated, are only counted; columns and
+ * rows say whether they are hidden, cells whether they are merged.
  */
 static int next_row(struct od *o)
 {
@@ -372,9 +546,10 @@ static int next_row(struct od *o)
     uint32_t col = 0, crep = 1;
     uint64_t row_bytes = 0;
     enum conv_type ctype = CONV_NULL;
-    int want_text = 0, npara = 0;
+    int want_text = 0, npara = 0, cnum = 0;
+    uint32_t cstyle = 0;
     size_t coff = 0;
-    if (o->eof)
+    if (!o->table_depth)
         return 0;
     while ((rc = convp_xscan_next(o->scan, &t)) == CONV_OK) {
         if (t.kind == CONVP_XSCAN_START) {
@@ -414,14 +589,6 @@ static int next_row(struct od *o)
                 }
                 continue;
             }
-            if (!o->table_depth) {
-                if (is_name(&t, "table")) {
-                    if (table_begin(o, &t) != CONV_OK)
-                        return -1;
-                    o->table_depth = t.depth;
-                }
-                continue;
-            }
             if (!row_depth) {
                 if (is_name(&t, "table-row")) {
                     row_depth = t.depth;
@@ -430,6 +597,11 @@ static int next_row(struct od *o)
                     row_bytes = 0;
                     col = 0;
                     if (repeat_of(o, &t, "table:number-rows-repeated", &row->repeat) != CONV_OK)
+                        return -1;
+                    const struct convp_xscan_attr *vis = attr(&t, "table:visibility");
+                    row->hidden = vis && !(vis->value_len == 7 && !memcmp(vis->value, "visible", 7));
+                } else if (is_name(&t, "table-column")) {
+                    if (table_column(o, &t) != CONV_OK)
                         return -1;
                 } else if (is_name(&t, "table")) {
                     skip_depth = t.depth; /* a table in a table's shapes: not ours */
@@ -444,7 +616,8 @@ static int next_row(struct od *o)
                 npara = 0;
                 para_depth = 0;
                 uint32_t c1 = col < CONVP_ODS_MAX_COLS ? col + 1 : CONVP_ODS_MAX_COLS;
-                if (cell_typed(o, &t, &ctype, &want_text, c1) != CONV_OK)
+                if (cell_typed(o, &t, &ctype, &want_text, &cnum, c1) != CONV_OK ||
+                    cell_facts(o, &t, c1, &cstyle) != CONV_OK)
                     return -1;
             } else {
                 skip_depth = t.depth;
@@ -475,7 +648,7 @@ static int next_row(struct od *o)
                 continue;
             }
             if ((uint64_t)col + crep > CONVP_ODS_MAX_COLS)
-                return cell_error(o, CONV_E_LIMIT, cur_name(o), o->rownum + 1,
+                return convp_book_cell_error(o->b, CONV_E_LIMIT, cur_name(o), o->rownum + 1,
                                   col < CONVP_ODS_MAX_COLS ? col + 1 : 0,
                                   "a value past column %u (XFD), the most a sheet has",
                                   CONVP_ODS_MAX_COLS),
@@ -483,7 +656,7 @@ static int next_row(struct od *o)
             /* A repeat shares its text here, but each copy is a value of the record. */
             row_bytes += (uint64_t)len * crep;
             if (row_bytes > CONVP_MAX_RECORD_BYTES)
-                return cell_error(o, CONV_E_LIMIT, cur_name(o), o->rownum + 1, col + 1,
+                return convp_book_cell_error(o->b, CONV_E_LIMIT, cur_name(o), o->rownum + 1, col + 1,
                                   "a row of more than %zu bytes of text", CONVP_MAX_RECORD_BYTES),
                        -1;
             if (convp_buf_putc(&row->text, '\0') != 0)
@@ -502,6 +675,8 @@ static int next_row(struct od *o)
                 struct od_cell *c = &row->cells[row->n++];
                 c->col = ++col;
                 c->type = ctype;
+                c->number = (uint8_t)cnum;
+                c->style = cstyle;
                 c->off = coff;
                 c->len = len;
             }
@@ -514,377 +689,164 @@ static int next_row(struct od *o)
             if (!row->n)
                 continue;
             if (o->rownum > CONVP_ODS_MAX_ROWS)
-                return cell_error(o, CONV_E_LIMIT, cur_name(o),
+                return convp_book_cell_error(o->b, CONV_E_LIMIT, cur_name(o),
                                   first <= CONVP_ODS_MAX_ROWS ? first : CONVP_ODS_MAX_ROWS, 0,
                                   "a value past row %u, the most a sheet has", CONVP_ODS_MAX_ROWS),
                        -1;
             row->num = (uint32_t)first;
-            row->sheet = o->tidx;
             return 1;
         }
-        if (o->table_depth && t.depth == o->table_depth)
+        if (t.depth == o->table_depth) {
             o->table_depth = 0;
+            return 0;
+        }
     }
     if (rc == CONV_EOF) {
-        o->eof = 1;
+        o->table_depth = 0;
         return 0;
     }
     return -1;
 }
 
-/* ---- header ---------------------------------------------------------------------------------- */
-
-static int row_copy(struct od *o, struct od_row *dst, const struct od_row *src)
-{
-    dst->num = src->num;
-    dst->repeat = src->repeat;
-    dst->sheet = src->sheet;
-    dst->text.len = 0;
-    if (src->text.len && convp_buf_append(&dst->text, src->text.data, src->text.len) != 0)
-        return nomem(o);
-    if (src->n > dst->cap) {
-        struct od_cell *q = convp_realloc(o->ctx, dst->cells, src->n * sizeof *q);
-        if (!q)
-            return nomem(o);
-        dst->cells = q;
-        dst->cap = src->n;
-    }
-    if (src->n)
-        memcpy(dst->cells, src->cells, src->n * sizeof *src->cells);
-    dst->n = src->n;
-    return CONV_OK;
-}
-
-/* First pass, one row: the header rule of the XLSX reader. */
-static int header_step(struct od *o)
-{
-    struct od_row *row = &o->row;
-    struct od_sheet *sh = &o->sheets[row->sheet];
-    if (sh->done)
-        return CONV_OK;
-    sh->any = 1;
-    if (o->header_row > 0) {
-        uint64_t want = (uint64_t)o->header_row;
-        if (row->num > want) {
-            sh->done = 1;
-        } else if (want < (uint64_t)row->num + row->repeat) {
-            if (row_copy(o, &sh->hdr, row) != CONV_OK)
-                return CONV_ERR;
-            sh->hdr.num = (uint32_t)want;
-            sh->found = sh->done = 1;
-        }
-        return CONV_OK;
-    }
-    if (row->n >= 2 && (!sh->hdr.num || row->num - sh->hdr.num < OD_AUTO_ROWS)) {
-        if (row_copy(o, &sh->hdr, row) != CONV_OK)
-            return CONV_ERR;
-        sh->found = sh->done = 1;
-    } else if (!sh->hdr.num) {
-        if (row_copy(o, &sh->hdr, row) != CONV_OK)
-            return CONV_ERR;
-        sh->found = 1; /* a one-column table, unless a wider row follows */
-    } else if (row->num - sh->hdr.num >= OD_AUTO_ROWS) {
-        sh->done = 1;
-    }
-    return CONV_OK;
-}
-
-static long header_field(struct od *o, const struct od_sheet *sh, uint32_t col, const char *name,
-                         size_t len, struct conv_schema *local)
-{
-    return convp_sheet_field(o->rd, local, NULL, sh->name, name, len, o->rename, &o->tmp,
-                             sh->header_row, col);
-}
-
-/* Name a sheet's columns from its header row: first to last non-empty cell. */
-static int name_columns(struct od *o, struct od_sheet *sh)
-{
-    struct od_row *row = &sh->hdr;
-    struct conv_schema *local = conv_schema_new(o->ctx);
-    int rc = CONV_OK;
-    if (!local)
-        return nomem(o);
-    sh->header_row = row->num;
-    sh->first_col = row->cells[0].col;
-    sh->ncols = row->cells[row->n - 1].col - sh->first_col + 1;
-    sh->field = convp_calloc(o->ctx, sh->ncols, sizeof *sh->field);
-    if (!sh->field) {
-        rc = nomem(o);
-        goto out;
-    }
-    if (o->multi) {
-        long idx = header_field(o, sh, 0, "sheet", 5, local);
-        if (idx < 0) {
-            rc = CONV_ERR;
-            goto out;
-        }
-        o->sheet_field = (uint32_t)idx;
-    }
-    size_t ci = 0;
-    for (uint32_t k = 0; k < sh->ncols; k++) {
-        uint32_t col = sh->first_col + k;
-        while (ci < row->n && row->cells[ci].col < col)
-            ci++;
-        char gen[32];
-        const char *name;
-        size_t len;
-        if (ci < row->n && row->cells[ci].col == col) {
-            name = row->text.data + row->cells[ci].off;
-            len = row->cells[ci].len;
-        } else {
-            len = (size_t)snprintf(gen, sizeof gen, "column_%u", (unsigned)col);
-            name = gen;
-        }
-        long idx = header_field(o, sh, col, name, len, local);
-        if (idx < 0) {
-            rc = CONV_ERR;
-            goto out;
-        }
-        sh->field[k] = (uint32_t)idx;
-    }
-out:
-    conv_schema_free(local);
-    return rc;
-}
-
 /* ---- driver ---------------------------------------------------------------------------------- */
 
-static int all_digits(const char *s)
+/* Make table i the one read: scan on to its start, or from the document's
+ * start for a table already passed. */
+static int od_start(struct convp_book *b, void *drv, size_t i)
 {
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
+    struct od *o = drv;
+    (void)b;
+    if ((!o->scan || o->tidx >= (long)i) && stream_open(o) != CONV_OK)
+        return CONV_ERR;
+    o->rep_left = 0;
+    o->row.n = 0;
+    struct convp_xscan_tok t;
+    int rc;
+    size_t skip = o->table_depth; /* the rest of a table being read */
+    o->table_depth = 0;
+    while ((rc = convp_xscan_next(o->scan, &t)) == CONV_OK) {
+        if (skip) {
+            if (t.kind == CONVP_XSCAN_END && t.depth == skip)
+                skip = 0;
+            continue;
+        }
+        if (t.kind != CONVP_XSCAN_START || !is_name(&t, "table"))
+            continue;
+        if (++o->tidx == (long)i) {
+            o->table_depth = t.depth;
+            o->rownum = 0;
+            o->colpos = 0;
+            o->ncoldefs = 0;
+            return CONV_OK;
+        }
+        skip = t.depth;
+    }
+    if (rc == CONV_EOF)
+        convp_error_set(&o->rd->err, CONV_E_SYNTAX, o->rd->source, 0, 0,
+                        "content.xml changed while read");
+    return CONV_ERR;
 }
 
-static int pick_sheets(struct od *o)
+/* The row (a copy of a repeated one numbered num) into the book's row. */
+static int emit_row(struct od *o, uint32_t num, struct convp_row *out)
 {
-    const char *want = convp_opt_str(o->rd->opts, "sheet", NULL);
-    long want_index = want && all_digits(want) && strlen(want) < 9 ? atol(want) : 0;
-    int by_name = 0, found = 0;
-    size_t ntake = 0;
-    for (size_t i = 0; want && i < o->nsheets; i++)
-        by_name |= !strcmp(o->sheets[i].name, want);
-    for (size_t i = 0; i < o->nsheets; i++) {
-        struct od_sheet *sh = &o->sheets[i];
-        sh->take = !want || (by_name ? !strcmp(sh->name, want) : (long)i + 1 == want_index);
-        found |= sh->take;
-        ntake += (size_t)sh->take;
-        char key[32];
-        snprintf(key, sizeof key, "sheet.%zu", i);
-        if (convp_reader_set_info(o->rd, key, sh->name) != 0)
+    const struct od_row *row = &o->row;
+    convp_row_clear(out, num);
+    out->hidden = row->hidden;
+    for (size_t i = 0; i < row->n; i++) {
+        const struct od_cell *x = &row->cells[i];
+        struct convp_cell *c = convp_row_cell(o->b, out, x->col);
+        if (!c)
             return CONV_ERR;
-    }
-    char count[32];
-    snprintf(count, sizeof count, "%zu", o->nsheets);
-    if (convp_reader_set_info(o->rd, "sheets", count) != 0)
-        return CONV_ERR;
-    if (want && !found) {
-        struct convp_buf *b = &o->tmp;
-        b->len = 0;
-        for (size_t i = 0; i < o->nsheets; i++) {
-            if (b->len && convp_buf_append(b, ", ", 2) != 0)
-                return nomem(o);
-            if (convp_buf_append(b, o->sheets[i].name, strlen(o->sheets[i].name)) != 0)
-                return nomem(o);
+        c->style = x->style;
+        const char *s = row->text.data + x->off;
+        if (x->number) {
+            if (convp_book_number(o->b, out, c, s, x->len, 0, cur_name(o)) != CONV_OK)
+                return CONV_ERR;
+            continue;
         }
-        if (!convp_buf_cstr(b))
-            return nomem(o);
-        convp_error_set(&o->rd->err, CONV_E_USAGE, o->rd->source, 0, 0,
-                        "option sheet: no sheet '%.60s' in the document (its sheets: %.120s)", want,
-                        b->len ? b->data : "none");
-        return CONV_ERR;
+        c->type = x->type;
+        c->text = s;
+        c->len = x->len;
     }
-    o->multi = !want && ntake > 1;
-    for (size_t i = 0; i < o->nsheets; i++)
-        if (o->sheets[i].take)
-            return convp_reader_set_info(o->rd, "sheet", o->sheets[i].name) != 0 ? CONV_ERR
-                                                                                 : CONV_OK;
     return CONV_OK;
 }
 
-static void od_close(struct conv_reader *rd);
-
-static int od_open(struct conv_reader *rd)
+static int od_next_row(struct convp_book *b, void *drv, struct convp_row *out)
 {
-    static const char *const dup_words[] = {"error", "rename", NULL};
-    struct od *o = convp_calloc(rd->ctx, 1, sizeof *o);
-    long maxp;
-    if (!o) {
-        convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
-        return CONV_ERR;
+    struct od *o = drv;
+    (void)b;
+    if (!o->rep_left) {
+        int rc = next_row(o);
+        if (rc <= 0)
+            return rc;
+        o->rep_left = o->row.repeat;
     }
-    rd->drv = o;
+    uint32_t num = o->row.num + (o->row.repeat - o->rep_left);
+    o->rep_left--;
+    return emit_row(o, num, out) == CONV_OK ? 1 : -1;
+}
+
+static int od_open(struct convp_book *b, void *drv)
+{
+    struct od *o = drv;
+    struct conv_reader *rd = convp_book_reader(b);
+    o->b = b;
     o->rd = rd;
     o->ctx = rd->ctx;
+    o->tidx = -1;
     convp_buf_init(&o->row.text, rd->ctx);
-    convp_buf_init(&o->tmp, rd->ctx);
-    if (convp_opt_long(rd->opts, "header-row", 0, 1, CONVP_ODS_MAX_ROWS, &rd->err,
-                       &o->header_row) != CONV_OK ||
-        convp_opt_long(rd->opts, "max-part-size", (long)OD_DEFAULT_MAX_PART, 4096,
-                       (long)((uint64_t)1 << 60), &rd->err, &maxp) != CONV_OK ||
-        convp_opt_enum(rd->opts, "duplicate-names", dup_words, 0, &rd->err, &o->rename) != CONV_OK)
+    long maxp;
+    if (convp_opt_long(rd->opts, "max-part-size", (long)OD_DEFAULT_MAX_PART, 4096,
+                       (long)((uint64_t)1 << 60), &rd->err, &maxp) != CONV_OK)
         return CONV_ERR;
     o->max_part = (uint64_t)maxp;
-    o->cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    if (o->cloc == (locale_t)0)
-        return nomem(o);
-    o->zip =
-        convp_xlsx_zip_open(rd->ctx, rd->in, rd->source, o->max_part, o->max_part * 4, &rd->err);
+    o->zip = convp_zip_open(rd->ctx, rd->in, rd->source, "OpenDocument spreadsheet",
+                            o->max_part, o->max_part * 4, &rd->err);
     if (!o->zip)
         return CONV_ERR;
-    o->entry = convp_xlsx_zip_find(o->zip, "content.xml");
+    o->entry = convp_zip_find(o->zip, "content.xml");
     if (o->entry < 0) {
         convp_error_set(&rd->err, CONV_E_SYNTAX, rd->source, 0, 0,
                         "not an OpenDocument spreadsheet: the zip has no content.xml");
         return CONV_ERR;
     }
-    /* First pass: the tables and their header rows. */
-    if (stream_open(o) != CONV_OK)
-        return CONV_ERR;
-    int rc;
-    while ((rc = next_row(o)) == 1)
-        if (header_step(o) != CONV_OK)
-            return CONV_ERR;
-    if (rc < 0)
-        return CONV_ERR;
-    stream_close(o);
-    if (pick_sheets(o) != CONV_OK)
-        return CONV_ERR;
-    for (size_t i = 0; i < o->nsheets; i++) {
-        struct od_sheet *sh = &o->sheets[i];
-        if (!sh->take)
-            continue;
-        if (!sh->found) {
-            if (o->header_row > 0 && sh->any)
-                return cell_error(o, CONV_E_STRUCTURE, sh->name, (uint64_t)o->header_row, 0,
-                                  "header row %ld is empty", o->header_row);
-            continue; /* an empty sheet */
-        }
-        if (name_columns(o, sh) != CONV_OK)
-            return CONV_ERR;
-    }
-    o->pass2 = 1;
-    rd->fields_fixed = 1;
-    return CONV_OK;
+    return list_tables(o);
 }
 
-/* A record of the current row copy numbered num: 0 when nothing is in the header's columns. */
-static int row_record(struct od *o, struct od_sheet *sh, uint32_t num, struct conv_record *rec)
+static void od_close(struct convp_book *b, void *drv)
 {
-    struct od_row *row = &o->row;
-    struct convp_slot *slot;
-    if (o->multi) {
-        slot = convp_record_push(rec);
-        if (!slot)
-            return nomem(o), -1;
-        slot->field = o->sheet_field;
-        slot->line = num;
-        slot->column = 0;
-        slot->value.type = CONV_STRING;
-        slot->value.flags = 0;
-        slot->value.text = sh->name;
-        slot->value.len = strlen(sh->name);
-    }
-    size_t first = rec->n;
-    for (uint32_t k = 0; k < sh->ncols; k++) {
-        slot = convp_record_push(rec);
-        if (!slot)
-            return nomem(o), -1;
-        slot->field = sh->field[k];
-        slot->line = num;
-        slot->column = sh->first_col + k;
-        slot->value.type = CONV_NULL;
-        slot->value.flags = 0;
-        slot->value.text = "";
-        slot->value.len = 0;
-    }
-    for (size_t i = 0; i < row->n; i++) {
-        const struct od_cell *c = &row->cells[i];
-        if (c->col < sh->first_col || c->col - sh->first_col >= sh->ncols) {
-            char a[8], b[8];
-            convp_col_name(sh->first_col, a);
-            convp_col_name(sh->first_col + sh->ncols - 1, b);
-            return cell_error(o, CONV_E_STRUCTURE, sh->name, num, c->col,
-                              "a value outside the header's columns (%s to %s); "
-                              "--header-row picks another header row",
-                              a, b),
-                   -1;
-        }
-        slot = &rec->slots[first + (c->col - sh->first_col)];
-        const char *text = convp_arena_strndup(&rec->arena, row->text.data + c->off, c->len);
-        if (!text)
-            return nomem(o), -1;
-        slot->value.type = c->type;
-        slot->value.text = text;
-        slot->value.len = c->len;
-    }
-    rec->line = num;
-    return 1;
-}
-
-static int od_next(struct conv_reader *rd, struct conv_record *rec)
-{
-    struct od *o = rd->drv;
-    if (!o->started) {
-        o->started = 1;
-        if (stream_open(o) != CONV_OK)
-            return CONV_ERR;
-    }
-    for (;;) {
-        if (!o->rep_left) {
-            int rc = next_row(o);
-            if (rc < 0)
-                return CONV_ERR;
-            if (rc == 0) {
-                stream_close(o);
-                return CONV_EOF;
-            }
-            o->rep_left = o->row.repeat;
-        }
-        struct od_sheet *sh = &o->sheets[o->row.sheet];
-        uint32_t num = o->row.num + (o->row.repeat - o->rep_left);
-        if (!sh->take || !sh->header_row) {
-            o->rep_left = 0;
-            continue;
-        }
-        o->rep_left--;
-        if (num <= sh->header_row)
-            continue;
-        convp_record_clear(rec);
-        if (row_record(o, sh, num, rec) < 0)
-            return CONV_ERR;
-        return CONV_OK;
-    }
-}
-
-static void od_close(struct conv_reader *rd)
-{
-    struct od *o = rd->drv;
-    if (!o)
+    struct od *o = drv;
+    (void)b;
+    if (!o->ctx)
         return;
     stream_close(o);
-    convp_xlsx_zip_close(o->zip);
-    if (o->cloc != (locale_t)0)
-        freelocale(o->cloc);
-    for (size_t i = 0; i < o->nsheets; i++) {
-        convp_free(o->ctx, o->sheets[i].name);
-        convp_free(o->ctx, o->sheets[i].field);
-        convp_free(o->ctx, o->sheets[i].hdr.cells);
-        convp_buf_free(&o->sheets[i].hdr.text);
-    }
-    convp_free(o->ctx, o->sheets);
+    convp_zip_close(o->zip);
+    for (size_t i = 0; i < o->nstyles; i++)
+        convp_free(o->ctx, o->styles[i].name);
+    convp_free(o->ctx, o->styles);
+    convp_free(o->ctx, o->coldefs);
     convp_free(o->ctx, o->row.cells);
     convp_buf_free(&o->row.text);
-    convp_buf_free(&o->tmp);
-    convp_free(o->ctx, o);
-    rd->drv = NULL;
+}
+
+static const struct convp_book_ops ods_book = {
+    .what = "document",
+    .max_rows = CONVP_ODS_MAX_ROWS,
+    .drv_size = sizeof(struct od),
+    .open = od_open,
+    .start = od_start,
+    .next_row = od_next_row,
+    .close = od_close,
+};
+
+static int ods_open(struct conv_reader *rd)
+{
+    return convp_book_open(rd, &ods_book);
 }
 
 const struct convp_reader_ops convp_ods_reader_ops = {
-    .open = od_open,
-    .next = od_next,
-    .close = od_close,
+    .open = ods_open,
+    .next = convp_book_next,
+    .close = convp_book_close,
 };

@@ -8,9 +8,6 @@
  */
 #include "xls_cfb.h"
 
-#include <errno.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define CFB_FREE 0xFFFFFFFFu
 #define CFB_END 0xFFFFFFFEu
@@ -19,7 +16,6 @@
 #define CFB_MINI 64
 #define CFB_CUTOFF 4096
 #define CFB_WINDOW ((size_t)64 << 10) /* read-ahead of a file read in place */
-#define CFB_CHUNK ((size_t)64 << 10)
 
 struct cfb_dirent {
     uint16_t name[32];
@@ -35,11 +31,9 @@ struct convp_cfb {
     struct convp_input *in;
     const char *source;
     uint64_t max;
-    int track; /* report the read position to the input, for progress */
-    /* the bytes */
+    /* the bytes: a memory input in place, else the input's random access
+     * (convp_input_pread) through a window */
     const unsigned char *mem;
-    struct convp_buf own; /* a streaming input, read into memory */
-    int fd;
     uint64_t fsize;
     unsigned char *win;
     uint64_t win_off;
@@ -101,42 +95,19 @@ static int src_read(struct convp_cfb *c, uint64_t off, void *buf, size_t n, stru
         memcpy(buf, c->mem + off, n);
         return CONV_OK;
     }
-    if (n > CFB_WINDOW / 2) { /* not through the window */
-        unsigned char *p = buf;
-        while (n) {
-            ssize_t r = pread(c->fd, p, n, (off_t)off);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                goto io;
-            p += r;
-            n -= (size_t)r;
-            off += (uint64_t)r;
-        }
-        return CONV_OK;
-    }
+    if (n > CFB_WINDOW / 2) /* not through the window */
+        return convp_input_pread(c->in, off, buf, n, err) == CONV_OK ? CONV_OK : CONV_ERR;
     if (!(off >= c->win_off && off + n <= c->win_off + c->win_len)) {
         uint64_t start = off & ~(uint64_t)4095;
         size_t len = c->fsize - start < CFB_WINDOW ? (size_t)(c->fsize - start) : CFB_WINDOW;
-        size_t got = 0;
         c->win_len = 0;
-        while (got < len) {
-            ssize_t r = pread(c->fd, c->win + got, len - got, (off_t)(start + got));
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                goto io;
-            got += (size_t)r;
-        }
+        if (convp_input_pread(c->in, start, c->win, len, err) != CONV_OK)
+            return CONV_ERR;
         c->win_off = start;
         c->win_len = len;
     }
     memcpy(buf, c->win + (off - c->win_off), n);
     return CONV_OK;
-io:
-    convp_error_set(err, CONV_E_IO, c->source, 0, 0, "read error: %s",
-                    errno ? strerror(errno) : "file shrank while read");
-    return CONV_ERR;
 }
 
 /* A whole sector. */
@@ -202,45 +173,21 @@ static int follow(struct convp_cfb *c, uint32_t start, size_t want, uint32_t **o
     return CONV_OK;
 }
 
-/* The bytes: in place, or a streaming input read into memory. */
+/* The bytes: a memory input in place; a file, or a streaming input copied
+ * to a temporary file (at most twice the cap), through a window. */
 static int get_bytes(struct convp_cfb *c, struct convp_input *in, struct conv_error *err)
 {
+    if (convp_input_random(in, c->max * 2,
+                           "a workbook read from a stream (twice max-part-size) is",
+                           err) != CONV_OK)
+        return CONV_ERR;
+    c->fsize = convp_input_size(in);
     size_t msize;
-    const void *m = convp_input_memory(in, &msize);
-    if (m) {
-        c->mem = m;
-        c->fsize = msize;
+    c->mem = convp_input_memory(in, &msize);
+    if (c->mem)
         return CONV_OK;
-    }
-    c->fd = convp_input_fd(in);
-    if (c->fd >= 0) {
-        struct stat st;
-        if (fstat(c->fd, &st) != 0) {
-            convp_error_set(err, CONV_E_IO, c->source, 0, 0, "cannot stat: %s", strerror(errno));
-            return CONV_ERR;
-        }
-        c->fsize = (uint64_t)st.st_size;
-        c->track = 1;
-        c->win = convp_malloc(c->ctx, CFB_WINDOW);
-        return c->win ? CONV_OK : nomem(c, err);
-    }
-    /* Standard input or a callback: all of it, up to twice the cap. */
-    uint64_t cap = c->max * 2;
-    for (;;) {
-        if (convp_buf_grow(&c->own, CFB_CHUNK) != 0)
-            return nomem(c, err);
-        long got = convp_input_read(in, c->own.data + c->own.len, CFB_CHUNK, err);
-        if (got < 0)
-            return CONV_ERR;
-        if (got == 0)
-            break;
-        c->own.len += (size_t)got;
-        if (c->own.len > cap)
-            return too_big(c, err, "a workbook read from a stream (twice max-part-size) is");
-    }
-    c->mem = (const unsigned char *)c->own.data;
-    c->fsize = c->own.len;
-    return CONV_OK;
+    c->win = convp_malloc(c->ctx, CFB_WINDOW);
+    return c->win ? CONV_OK : nomem(c, err);
 }
 
 static int read_fat(struct convp_cfb *c, const unsigned char *h, struct conv_error *err)
@@ -375,8 +322,6 @@ struct convp_cfb *convp_cfb_open(struct conv_context *ctx, struct convp_input *i
     c->in = in;
     c->source = source;
     c->max = max_stream;
-    c->fd = -1;
-    convp_buf_init(&c->own, ctx);
     unsigned char h[CFB_HEADER];
     if (get_bytes(c, in, err) != CONV_OK)
         goto fail;
@@ -451,7 +396,6 @@ void convp_cfb_close(struct convp_cfb *c)
     if (!c)
         return;
     convp_free(c->ctx, c->win);
-    convp_buf_free(&c->own);
     convp_free(c->ctx, c->fat);
     convp_free(c->ctx, c->minifat);
     convp_free(c->ctx, c->dir);
@@ -584,8 +528,6 @@ int convp_cfb_read(struct convp_cfb *c, uint64_t off, void *buf, size_t n, struc
         }
         if (src_read(c, at, p, take, err) != CONV_OK)
             return CONV_ERR;
-        if (c->track)
-            convp_input_set_done(c->in, at + take);
         p += take;
         off += take;
         n -= take;

@@ -11,10 +11,11 @@
 struct convp_cfb;
 
 /*
- * Open the compound file of an input: a regular file is read in place
- * (pread), a memory input in place, anything else is first read into
- * memory (at most max_stream bytes).  max_stream also bounds the stream
- * sizes and the file system's own tables.  NULL with err set:
+ * Open the compound file of an input: a memory input is read in place, a
+ * regular file through pread(), anything else is first copied to a
+ * temporary file (convp_input_random, at most twice max_stream bytes).
+ * max_stream also bounds the stream sizes and the file system's own
+ * tables.  NULL with err set:
  * CONV_E_SYNTAX (damaged), CONV_E_LIMIT, CONV_E_IO, CONV_E_NOMEM.
  */
 struct convp_cfb *convp_cfb_open(struct conv_context *ctx, struct convp_input *in,

@@ -1,25 +1,23 @@
 /*
- * XLS (Excel 97-2003) reader: BIFF8 records from the "Workbook" stream of
- * an OLE compound file (xls_cfb.c).  The workbook globals (sheets, date
- * system, number formats, cell formats, shared strings) are read at open;
- * then each worksheet's records are read in order, one row at a time, one
- * record per row.  Values, sheets, header rows and errors follow the XLSX
- * reader (docs/formats.md, "Excel").
+ * XLS reader: Excel 97-2003 workbooks, BIFF8 records in the Workbook
+ * stream of an OLE2 compound file (xls_cfb.c).  The workbook globals
+ * (sheets, date system, number formats, fonts, cell formats, shared
+ * strings) are read once; each sheet's records are then read a row at a
+ * time.  This file is the book driver of the spreadsheet layer
+ * (formats/sheet/sheet.h), which makes the records.
  */
 #include "xls_private.h"
 #include "xls_cfb.h"
-#include "xlsx/xlsx_cells.h"
 
-#include <math.h>
+#include "sheet/sheet.h"
+
 #include <stdlib.h>
 
-#define XLS_META_SHEET "_conv_fields" /* the XLSX writer's field sheet: not data */
-#define XLS_AUTO_ROWS 20 /* rows looked at for the header, from the first non-empty one */
 #define XLS_MAX_ROWS 65536u
 #define XLS_MAX_COLS 256u
 #define XLS_MAX_REC 8224 /* a BIFF8 record's data */
-#define XLS_MAX_SHEETS 10000
 #define XLS_MAX_XFS 65536
+#define XLS_MAX_FONTS 65536
 
 /* Record types. */
 enum {
@@ -27,17 +25,21 @@ enum {
     R_EOF = 0x000A,
     R_FILEPASS = 0x002F,
     R_DATEMODE = 0x0022,
+    R_FONT = 0x0031,
     R_CONTINUE = 0x003C,
+    R_COLINFO = 0x007D,
     R_BOUNDSHEET = 0x0085,
     R_MULRK = 0x00BD,
     R_RSTRING = 0x00D6,
     R_XF = 0x00E0,
+    R_MERGEDCELLS = 0x00E5,
     R_SST = 0x00FC,
     R_LABELSST = 0x00FD,
     R_NUMBER = 0x0203,
     R_LABEL = 0x0204,
     R_BOOLERR = 0x0205,
     R_STRING = 0x0207,
+    R_ROW = 0x0208,
     R_RK = 0x027E,
     R_FORMAT = 0x041E,
     R_BOF = 0x0809,
@@ -57,6 +59,7 @@ struct xls_cell {
     uint16_t xf;
     uint8_t kind;
     uint8_t b; /* K_BOOL: 0/1; K_ERR: the code */
+    uint8_t formula;
     double num;
     uint32_t sst;
     size_t off, len; /* K_TEXT: in the row's text */
@@ -69,65 +72,55 @@ struct xls_row {
     struct convp_buf text;
 };
 
-struct xls_sheet {
-    char *name;
-    uint64_t offset;     /* its BOF in the stream */
-    uint32_t header_row; /* 0: no values */
-    uint32_t first_col, ncols;
-    uint32_t *field; /* per table column */
+/* A font: bold, italic and its name in the book. */
+struct xls_font {
+    uint8_t bold, italic;
+    uint32_t name;
+};
+
+/* A cell format: its number format id, font record and indent. */
+struct xls_xf {
+    uint16_t ifmt, ifnt;
+    uint8_t indent;
 };
 
 struct xls {
+    struct convp_book *b;
     struct conv_reader *rd;
     struct conv_context *ctx;
     struct convp_cfb *cfb;
     uint64_t ssize; /* the workbook stream's */
-    /* options */
-    int raw_numbers;
-    int rename;
-    long header_row;
     uint64_t max;
     /* globals */
-    int date1904;
     struct convp_numfmt *custom; /* by format id, from FORMAT records */
     unsigned char *custom_set;
-    uint16_t *xf_ifmt;
-    struct convp_numfmt *xf;
+    struct xls_font *fonts;
+    size_t nfonts, capfonts;
+    struct xls_xf *xfs;
     size_t nxf, capxf;
     struct convp_buf sst;
     uint64_t *sst_off; /* nsst + 1 offsets */
     size_t nsst;
-    struct conv_schema *meta; /* from the _conv_fields sheet, or NULL */
-    struct xls_sheet *sheets;
-    size_t nsheets;
-    int multi;
-    uint32_t sheet_field;
     /* records */
     struct xls_rec rec;
     uint64_t pos; /* the next record */
     /* the sheet being read */
-    size_t cur;
-    int open;
+    const char *sname;
+    size_t sindex;
     int depth;      /* BOF/EOF nesting: 1 in the sheet's own records */
     int sheet_done; /* its EOF was read */
     uint32_t prev_row;
     long pending; /* the row's cell whose STRING record is to come, or -1 */
+    unsigned char *hidden_rows; /* a bit per row of the sheet (ROW records) */
     struct xls_row row;
     struct convp_buf tmp;
-};
-
-struct xls_val {
-    enum conv_type type;
-    const char *text;
-    size_t len;
 };
 
 /* ---- errors -------------------------------------------------------------------------------- */
 
 static int nomem(struct xls *x)
 {
-    convp_error_set(&x->rd->err, CONV_E_NOMEM, x->rd->source, 0, 0, "out of memory");
-    return CONV_ERR;
+    return convp_book_nomem(x->b);
 }
 
 static int damaged(struct xls *x, const char *fmt, ...) CONVP_PRINTF(2, 3);
@@ -140,19 +133,6 @@ static int damaged(struct xls *x, const char *fmt, ...)
     va_end(ap);
     convp_error_set(&x->rd->err, CONV_E_SYNTAX, x->rd->source, 0, 0,
                     "damaged Excel 97-2003 workbook: %s", msg);
-    return CONV_ERR;
-}
-
-/* An error at a cell (1-based row and column; column 0: the row). */
-static int cell_error(struct xls *x, enum conv_errcode code, const char *sheet, uint32_t row,
-                      uint32_t col, const char *fmt, ...) CONVP_PRINTF(6, 7);
-static int cell_error(struct xls *x, enum conv_errcode code, const char *sheet, uint32_t row,
-                      uint32_t col, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    convp_cell_verror(x->rd, code, sheet, row, col, fmt, ap);
-    va_end(ap);
     return CONV_ERR;
 }
 
@@ -419,21 +399,55 @@ static int read_format(struct xls *x)
     return CONV_OK;
 }
 
+/* Room for one more of n items of size at *v. */
+static int grow_list(struct xls *x, void **v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return CONV_OK;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    void *q = convp_realloc(x->ctx, *v, ncap * size);
+    if (!q)
+        return nomem(x);
+    *v = q;
+    *cap = ncap;
+    return CONV_OK;
+}
+
+/* XF: the font (ifnt), number format (ifmt) and indent of a cell format. */
 static int read_xf(struct xls *x)
 {
     if (x->rec.len < 4)
         return damaged(x, "a cell format record of %u bytes", (unsigned)x->rec.len);
     if (x->nxf == XLS_MAX_XFS)
         return CONV_OK; /* cells cannot refer to more */
-    if (x->nxf == x->capxf) {
-        size_t ncap = x->capxf ? x->capxf * 2 : 64;
-        uint16_t *q = convp_realloc(x->ctx, x->xf_ifmt, ncap * sizeof *q);
-        if (!q)
-            return nomem(x);
-        x->xf_ifmt = q;
-        x->capxf = ncap;
-    }
-    x->xf_ifmt[x->nxf++] = le16(x->rec.data + 2);
+    if (grow_list(x, (void **)&x->xfs, x->nxf, &x->capxf, sizeof *x->xfs) != CONV_OK)
+        return CONV_ERR;
+    const unsigned char *d = x->rec.data;
+    x->xfs[x->nxf++] = (struct xls_xf){le16(d + 2), le16(d), x->rec.len > 8 ? d[8] & 0x0F : 0};
+    return CONV_OK;
+}
+
+/* FONT: weight (700 is bold), italic, and the font's name. */
+static int read_font(struct xls *x)
+{
+    if (x->rec.len < 16)
+        return damaged(x, "a font record of %u bytes", (unsigned)x->rec.len);
+    if (x->nfonts == XLS_MAX_FONTS)
+        return CONV_OK;
+    if (grow_list(x, (void **)&x->fonts, x->nfonts, &x->capfonts, sizeof *x->fonts) != CONV_OK)
+        return CONV_ERR;
+    const unsigned char *d = x->rec.data;
+    struct xls_font f = {le16(d + 6) >= 700, (le16(d + 2) & 2) != 0, CONVP_NO_FONT};
+    size_t i = 14;
+    struct convp_buf *t = &x->tmp;
+    t->len = 0;
+    if (read_ustr(x, &i, 1, t) != CONV_OK)
+        return CONV_ERR;
+    long k = convp_book_add_font(x->b, t->data ? t->data : "", t->len);
+    if (k < 0)
+        return CONV_ERR;
+    f.name = (uint32_t)k;
+    x->fonts[x->nfonts++] = f;
     return CONV_OK;
 }
 
@@ -497,15 +511,9 @@ static int read_globals(struct xls *x, struct xls_bsheet **out, size_t *nout)
             rc = unsupported(x, MSG_ENCRYPTED);
             break;
         case R_DATEMODE:
-            x->date1904 = x->rec.len >= 2 && le16(x->rec.data) == 1;
+            convp_book_set_date1904(x->b, x->rec.len >= 2 && le16(x->rec.data) == 1);
             break;
         case R_BOUNDSHEET:
-            if (n == XLS_MAX_SHEETS) {
-                convp_error_set(&x->rd->err, CONV_E_LIMIT, x->rd->source, 0, 0,
-                                "more than %d sheets", XLS_MAX_SHEETS);
-                rc = CONV_ERR;
-                break;
-            }
             if (n == cap) {
                 size_t ncap = cap ? cap * 2 : 8;
                 struct xls_bsheet *q = convp_realloc(x->ctx, v, ncap * sizeof *q);
@@ -526,6 +534,9 @@ static int read_globals(struct xls *x, struct xls_bsheet **out, size_t *nout)
         case R_XF:
             rc = read_xf(x);
             break;
+        case R_FONT:
+            rc = read_font(x);
+            break;
         case R_SST:
             rc = read_sst(x);
             break;
@@ -542,16 +553,22 @@ static int read_globals(struct xls *x, struct xls_bsheet **out, size_t *nout)
         return CONV_ERR;
     if (!ended)
         return damaged(x, "the workbook globals have no EOF record");
-    /* Each cell format's number format: a FORMAT record of its id, else
-     * the built-in one. */
-    if (x->nxf) {
-        x->xf = convp_malloc(x->ctx, x->nxf * sizeof *x->xf);
-        if (!x->xf)
-            return nomem(x);
-        for (size_t i = 0; i < x->nxf; i++) {
-            uint16_t id = x->xf_ifmt[i];
-            x->xf[i] = x->custom_set[id] ? x->custom[id] : convp_numfmt_builtin(id);
-        }
+    /* Each cell format as a style: its number format (a FORMAT record of
+     * its id, else the built-in one), its font's bold, italic and name
+     * (font records are numbered without 4), its indent. */
+    for (size_t i = 0; i < x->nxf; i++) {
+        const struct xls_xf *xf = &x->xfs[i];
+        size_t fi = xf->ifnt >= 4 ? (size_t)xf->ifnt - 1 : xf->ifnt;
+        const struct xls_font *f = fi < x->nfonts ? &x->fonts[fi] : NULL;
+        struct convp_style s = {
+            .nf = x->custom_set[xf->ifmt] ? x->custom[xf->ifmt] : convp_numfmt_builtin(xf->ifmt),
+            .bold = f ? f->bold : 0,
+            .italic = f ? f->italic : 0,
+            .indent = xf->indent,
+            .font = f ? f->name : CONVP_NO_FONT,
+        };
+        if (convp_book_add_style(x->b, &s) != CONV_OK)
+            return CONV_ERR;
     }
     convp_free(x->ctx, x->custom);
     convp_free(x->ctx, x->custom_set);
@@ -562,31 +579,34 @@ static int read_globals(struct xls *x, struct xls_bsheet **out, size_t *nout)
 
 /* ---- rows ---------------------------------------------------------------------------------- */
 
-static int sheet_open(struct xls *x, const struct xls_sheet *sh)
+static int xls_start(struct convp_book *b, void *drv, size_t i)
 {
-    x->pos = sh->offset;
+    struct xls *x = drv;
+    x->sname = convp_book_sheet_name(b, i);
+    x->sindex = i;
+    x->pos = convp_book_sheet_pos(b, i);
     int rc = rec_next(x);
     if (rc <= 0)
         return rc < 0 ? CONV_ERR
-                      : damaged(x, "sheet '%.60s' starts past the end of the stream", sh->name);
+                      : damaged(x, "sheet '%.60s' starts past the end of the stream", x->sname);
     if (check_bof(x, 0x0010) != 0)
         return CONV_ERR;
-    x->open = 1;
     x->depth = 1;
     x->sheet_done = 0;
     x->prev_row = 0;
     x->pending = -1;
     x->row.n = 0;
     x->row.num = 0;
+    memset(x->hidden_rows, 0, XLS_MAX_ROWS / 8);
     return CONV_OK;
 }
 
 /* A new cell of the row at column col (1-based), kept in column order. */
-static struct xls_cell *add_cell(struct xls *x, const struct xls_sheet *sh, uint32_t col)
+static struct xls_cell *add_cell(struct xls *x, uint32_t col)
 {
     struct xls_row *row = &x->row;
     if (col > XLS_MAX_COLS) {
-        cell_error(x, CONV_E_SYNTAX, sh->name, row->num, 0, "a cell in column %u (at most %u)",
+        convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, 0, "a cell in column %u (at most %u)",
                    (unsigned)col, XLS_MAX_COLS);
         return NULL;
     }
@@ -594,7 +614,7 @@ static struct xls_cell *add_cell(struct xls *x, const struct xls_sheet *sh, uint
     while (at > 0 && row->cells[at - 1].col > col)
         at--;
     if (at > 0 && row->cells[at - 1].col == col) {
-        cell_error(x, CONV_E_SYNTAX, sh->name, row->num, col, "the cell is given twice");
+        convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, col, "the cell is given twice");
         return NULL;
     }
     if (row->n == row->cap) {
@@ -636,7 +656,7 @@ static int is_cell_record(uint16_t t)
 }
 
 /* The cells of a cell record (row already checked). */
-static int cell_record(struct xls *x, const struct xls_sheet *sh)
+static int cell_record(struct xls *x)
 {
     struct xls_rec *r = &x->rec;
     const unsigned char *d = r->data;
@@ -647,7 +667,7 @@ static int cell_record(struct xls *x, const struct xls_sheet *sh)
     case R_NUMBER:
         if (r->len < 14)
             break;
-        if (!(c = add_cell(x, sh, col)))
+        if (!(c = add_cell(x, col)))
             return CONV_ERR;
         c->kind = K_NUM;
         c->xf = xf;
@@ -656,7 +676,7 @@ static int cell_record(struct xls *x, const struct xls_sheet *sh)
     case R_RK:
         if (r->len < 10)
             break;
-        if (!(c = add_cell(x, sh, col)))
+        if (!(c = add_cell(x, col)))
             return CONV_ERR;
         c->kind = K_NUM;
         c->xf = xf;
@@ -667,7 +687,7 @@ static int cell_record(struct xls *x, const struct xls_sheet *sh)
             break;
         size_t n = (size_t)(r->len - 6) / 6;
         for (size_t k = 0; k < n; k++) {
-            if (!(c = add_cell(x, sh, col + (uint32_t)k)))
+            if (!(c = add_cell(x, col + (uint32_t)k)))
                 return CONV_ERR;
             c->kind = K_NUM;
             c->xf = le16(d + 4 + 6 * k);
@@ -678,7 +698,7 @@ static int cell_record(struct xls *x, const struct xls_sheet *sh)
     case R_LABELSST:
         if (r->len < 10)
             break;
-        if (!(c = add_cell(x, sh, col)))
+        if (!(c = add_cell(x, col)))
             return CONV_ERR;
         c->kind = K_SST;
         c->xf = xf;
@@ -688,7 +708,7 @@ static int cell_record(struct xls *x, const struct xls_sheet *sh)
     case R_RSTRING: {
         if (r->len < 9)
             break;
-        if (!(c = add_cell(x, sh, col)))
+        if (!(c = add_cell(x, col)))
             return CONV_ERR;
         c->kind = K_TEXT;
         c->xf = xf;
@@ -703,7 +723,7 @@ static int cell_record(struct xls *x, const struct xls_sheet *sh)
     case R_BOOLERR:
         if (r->len < 8)
             break;
-        if (!(c = add_cell(x, sh, col)))
+        if (!(c = add_cell(x, col)))
             return CONV_ERR;
         c->kind = d[7] ? K_ERR : K_BOOL;
         c->b = d[6];
@@ -713,11 +733,12 @@ static int cell_record(struct xls *x, const struct xls_sheet *sh)
         if (r->len < 20)
             break;
         if (x->pending >= 0)
-            return cell_error(x, CONV_E_SYNTAX, sh->name, x->row.num, x->row.cells[x->pending].col,
+            return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, x->row.num, x->row.cells[x->pending].col,
                               "a formula's text result (STRING record) is missing");
-        if (!(c = add_cell(x, sh, col)))
+        if (!(c = add_cell(x, col)))
             return CONV_ERR;
         c->xf = xf;
+        c->formula = 1;
         if (le16(d + 12) != 0xFFFF) {
             c->kind = K_NUM;
             c->num = le_double(d + 6);
@@ -742,19 +763,19 @@ static int cell_record(struct xls *x, const struct xls_sheet *sh)
             c->len = 0;
             return CONV_OK;
         default:
-            return cell_error(x, CONV_E_SYNTAX, sh->name, x->row.num, col,
+            return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, x->row.num, col,
                               "a formula result of unknown type %u", (unsigned)d[6]);
         }
     default:
         break;
     }
-    return cell_error(x, CONV_E_SYNTAX, sh->name, x->row.num, col,
+    return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, x->row.num, col,
                       "a cell record (type 0x%04x) of %u bytes is too short", (unsigned)r->type,
                       (unsigned)r->len);
 }
 
 /* The STRING record after a formula: its text result. */
-static int string_record(struct xls *x, const struct xls_sheet *sh)
+static int string_record(struct xls *x)
 {
     struct xls_row *row = &x->row;
     if (x->pending < 0)
@@ -762,7 +783,7 @@ static int string_record(struct xls *x, const struct xls_sheet *sh)
     struct xls_cell *c = &row->cells[x->pending];
     size_t off = row->text.len, i = 0;
     if (x->rec.len < 3)
-        return cell_error(x, CONV_E_SYNTAX, sh->name, row->num, c->col,
+        return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, c->col,
                           "a formula's text result of %u bytes", (unsigned)x->rec.len);
     if (read_ustr(x, &i, 0, &row->text) != CONV_OK)
         return CONV_ERR;
@@ -774,12 +795,40 @@ static int string_record(struct xls *x, const struct xls_sheet *sh)
     return CONV_OK;
 }
 
+/* What a sheet says besides its cells: hidden rows (ROW), hidden columns
+ * (COLINFO), merged ranges (MERGEDCELLS). */
+static int sheet_facts(struct xls *x)
+{
+    const struct xls_rec *r = &x->rec;
+    const unsigned char *d = r->data;
+    if (r->type == R_ROW && r->len >= 14) {
+        uint16_t row = le16(d);
+        if (le16(d + 12) & 0x20)
+            x->hidden_rows[row / 8] |= (unsigned char)(1u << (row % 8));
+    } else if (r->type == R_COLINFO && r->len >= 10) {
+        if (le16(d + 8) & 1)
+            return convp_book_hide_cols(x->b, x->sindex, (uint32_t)le16(d) + 1,
+                                        (uint32_t)le16(d + 2) + 1);
+    } else if (r->type == R_MERGEDCELLS && r->len >= 2) {
+        size_t n = le16(d);
+        for (size_t k = 0; k < n && 2 + 8 * k + 8 <= r->len; k++) {
+            const unsigned char *q = d + 2 + 8 * k;
+            struct convp_range g = {(uint32_t)le16(q) + 1, (uint32_t)le16(q + 4) + 1,
+                                    (uint32_t)le16(q + 2) + 1, (uint32_t)le16(q + 6) + 1};
+            if (g.row1 <= g.row2 && g.col1 <= g.col2 &&
+                convp_book_add_merge(x->b, x->sindex, &g) != CONV_OK)
+                return CONV_ERR;
+        }
+    }
+    return CONV_OK;
+}
+
 /*
  * The next row of the open sheet into x->row: 1, 0 when the sheet has no
  * more, -1.  Cells come row by row; the record that starts the next row
  * is read again by the next call.
  */
-static int next_row(struct xls *x, const struct xls_sheet *sh)
+static int next_row(struct xls *x)
 {
     struct xls_row *row = &x->row;
     int have = 0;
@@ -793,7 +842,7 @@ static int next_row(struct xls *x, const struct xls_sheet *sh)
         if (rc < 0)
             return -1;
         if (rc == 0)
-            return damaged(x, "sheet '%.60s' has no EOF record", sh->name), -1;
+            return damaged(x, "sheet '%.60s' has no EOF record", x->sname), -1;
         uint16_t t = x->rec.type;
         if (t == R_BOF) {
             if (++x->depth > 16)
@@ -805,7 +854,7 @@ static int next_row(struct xls *x, const struct xls_sheet *sh)
                 continue;
             x->sheet_done = 1;
             if (x->pending >= 0)
-                return cell_error(x, CONV_E_SYNTAX, sh->name, row->num, row->cells[x->pending].col,
+                return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, row->cells[x->pending].col,
                                   "a formula's text result (STRING record) is missing"),
                        -1;
             break;
@@ -813,7 +862,12 @@ static int next_row(struct xls *x, const struct xls_sheet *sh)
         if (x->depth != 1)
             continue;
         if (t == R_STRING) {
-            if (have && string_record(x, sh) != CONV_OK)
+            if (have && string_record(x) != CONV_OK)
+                return -1;
+            continue;
+        }
+        if (t == R_ROW || t == R_COLINFO || t == R_MERGEDCELLS) {
+            if (sheet_facts(x) != CONV_OK)
                 return -1;
             continue;
         }
@@ -824,11 +878,11 @@ static int next_row(struct xls *x, const struct xls_sheet *sh)
         uint32_t num = (uint32_t)le16(x->rec.data) + 1;
         if (have && num != row->num) {
             if (x->pending >= 0)
-                return cell_error(x, CONV_E_SYNTAX, sh->name, row->num, row->cells[x->pending].col,
+                return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, row->cells[x->pending].col,
                                   "a formula's text result (STRING record) is missing"),
                        -1;
             if (num < row->num)
-                return cell_error(x, CONV_E_SYNTAX, sh->name, num, 0,
+                return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, num, 0,
                                   "row %u comes after row %u (rows out of order)", (unsigned)num,
                                   (unsigned)row->num),
                        -1;
@@ -837,17 +891,17 @@ static int next_row(struct xls *x, const struct xls_sheet *sh)
         }
         if (!have) {
             if (num <= x->prev_row)
-                return cell_error(x, CONV_E_SYNTAX, sh->name, num, 0,
+                return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, num, 0,
                                   "row %u comes after row %u (rows out of order)", (unsigned)num,
                                   (unsigned)x->prev_row),
                        -1;
             row->num = num;
             have = 1;
         }
-        if (cell_record(x, sh) != CONV_OK)
+        if (cell_record(x) != CONV_OK)
             return -1;
         if (row->text.len > CONVP_MAX_RECORD_BYTES)
-            return cell_error(x, CONV_E_LIMIT, sh->name, row->num, 0, "row over %zu bytes",
+            return convp_book_cell_error(x->b, CONV_E_LIMIT, x->sname, row->num, 0, "row over %zu bytes",
                               CONVP_MAX_RECORD_BYTES),
                    -1;
     }
@@ -885,459 +939,76 @@ static const char *error_text(unsigned code)
 
 /* A cell's value; CONV_NULL with len 0 for none.  Text may be in out (at
  * least 128 bytes), the row's text or the shared strings. */
-static int cell_value(struct xls *x, const struct xls_cell *c, char *out, size_t size,
-                      struct xls_val *v, const char *sheet, uint32_t rownum)
+
+/* The row just read, with each cell's value, into the book's row. */
+static int emit_row(struct xls *x, struct convp_row *out)
 {
-    v->type = CONV_NULL;
-    v->text = "";
-    v->len = 0;
-    switch (c->kind) {
-    case K_NUM: {
-        struct convp_numfmt f =
-            c->xf < x->nxf ? x->xf[c->xf] : (struct convp_numfmt){CONVP_NF_GENERAL, 0};
-        if (!isfinite(c->num))
-            return cell_error(x, CONV_E_SYNTAX, sheet, rownum, c->col,
-                              "a number that is not finite");
-        if (f.kind == CONVP_NF_DATE || f.kind == CONVP_NF_DATETIME) {
-            int rc = convp_serial_text(c->num, x->date1904, f, out, size, &v->type, &v->len);
-            if (rc == -2)
-                return cell_error(x, CONV_E_TYPE, sheet, rownum, c->col,
-                                  "serial 60 is 1900-02-29, a day that did not exist (Excel's "
-                                  "1900 leap-year quirk)");
-            if (rc != 0)
-                return cell_error(x, CONV_E_TYPE, sheet, rownum, c->col,
-                                  "%.17g in a date format is not a date Excel can show", c->num);
-            v->text = out;
-            return CONV_OK;
-        }
-        int integral;
-        v->len = x->raw_numbers ? convp_roundtrip_number(c->num, out, &integral)
-                                : convp_shortest_number(c->num, out, &integral);
-        v->text = out;
-        v->type = integral ? CONV_INTEGER : CONV_DECIMAL;
-        if (!x->raw_numbers) {
-            size_t padded = convp_numfmt_pad(f, out, v->len, out, size);
-            if (padded) {
-                v->len = padded;
-                v->type = CONV_DECIMAL;
-            }
-        }
-        return CONV_OK;
-    }
-    case K_SST:
-        if (c->sst >= x->nsst)
-            return cell_error(x, CONV_E_SYNTAX, sheet, rownum, c->col,
-                              "shared string %u out of range (the workbook has %zu)",
-                              (unsigned)c->sst, x->nsst);
-        v->type = CONV_STRING;
-        v->text = x->sst.data + x->sst_off[c->sst];
-        v->len = (size_t)(x->sst_off[c->sst + 1] - x->sst_off[c->sst] - 1);
-        return CONV_OK;
-    case K_TEXT:
-        v->type = CONV_STRING;
-        v->text = c->len ? x->row.text.data + c->off : "";
-        v->len = c->len;
-        return CONV_OK;
-    case K_BOOL:
-        if (c->b > 1)
-            return cell_error(x, CONV_E_SYNTAX, sheet, rownum, c->col,
-                              "boolean value %u (0 or 1 expected)", (unsigned)c->b);
-        v->type = CONV_BOOLEAN;
-        v->text = c->b ? "true" : "false";
-        v->len = c->b ? 4 : 5;
-        return CONV_OK;
-    case K_ERR: {
-        const char *e = error_text(c->b);
-        if (!e)
-            return cell_error(x, CONV_E_SYNTAX, sheet, rownum, c->col, "unknown error code 0x%02x",
-                              (unsigned)c->b);
-        v->type = CONV_STRING;
-        v->text = e;
-        v->len = strlen(e);
-        return CONV_OK;
-    }
-    default:
-        return CONV_OK;
-    }
-}
-
-static int nonempty(const struct xls_val *v)
-{
-    return v->type != CONV_NULL && v->len > 0;
-}
-
-/* ---- headers ------------------------------------------------------------------------------- */
-
-/* Add a name (renamed x_2, x_3... if taken in this sheet and allowed). */
-static long header_field(struct xls *x, const struct xls_sheet *sh, uint32_t col, const char *name,
-                         size_t len, struct conv_schema *local)
-{
-    return convp_sheet_field(x->rd, local, x->meta, sh->name, name, len, x->rename, &x->tmp,
-                             sh->header_row, col);
-}
-
-/* The _conv_fields name for a header cell: by name, by label, else by position. */
-
-static enum conv_type type_named(const char *s, size_t n)
-{
-    for (int t = CONV_STRING; t <= CONV_ANY; t++) {
-        const char *name = conv_type_name((enum conv_type)t);
-        if (strlen(name) == n && !memcmp(name, s, n))
-            return (enum conv_type)t;
-    }
-    return CONV_ANY;
-}
-
-/*
- * The XLSX writer's _conv_fields sheet, kept when such a workbook is saved
- * as .xls: a header row (name, type, label, label_en, unit, required),
- * then one row per field.
- */
-static int read_meta(struct xls *x, const struct xls_sheet *sh)
-{
-    if (sheet_open(x, sh) != CONV_OK)
-        return CONV_ERR;
-    x->meta = conv_schema_new(x->ctx);
-    if (!x->meta)
-        return nomem(x);
-    int rc;
-    char out[6][128];
-    while ((rc = next_row(x, sh)) == 1) {
-        struct xls_val v[6];
-        memset(v, 0, sizeof v);
-        for (int k = 0; k < 6; k++)
-            v[k].text = "";
-        for (size_t i = 0; i < x->row.n; i++) {
-            const struct xls_cell *c = &x->row.cells[i];
-            if (c->col > 6)
-                continue;
-            if (cell_value(x, c, out[c->col - 1], sizeof out[0], &v[c->col - 1], sh->name,
-                           x->row.num) != CONV_OK)
-                return CONV_ERR;
-        }
-        if (!nonempty(&v[0]) || (v[0].len == 4 && !memcmp(v[0].text, "name", 4) && v[1].len == 4 &&
-                                 !memcmp(v[1].text, "type", 4)))
-            continue;
-        if (x->meta->n >= CONVP_MAX_FIELDS)
-            return cell_error(x, CONV_E_LIMIT, sh->name, x->row.num, 1,
-                              "more than %d fields described", CONVP_MAX_FIELDS);
-        struct conv_field f = {0};
-        char *texts[4] = {NULL, NULL, NULL, NULL};
-        for (int k = 0; k < 4; k++) {
-            const struct xls_val *t = &v[k == 0 ? 0 : k + 1];
-            if (nonempty(t) && !(texts[k] = convp_strndup(x->ctx, t->text, t->len))) {
-                for (int m = 0; m < k; m++)
-                    convp_free(x->ctx, texts[m]);
-                return nomem(x);
-            }
-        }
-        f.name = texts[0];
-        f.label = texts[1];
-        f.label_en = texts[2];
-        f.unit = texts[3];
-        f.type = nonempty(&v[1]) ? type_named(v[1].text, v[1].len) : CONV_ANY;
-        f.required = v[5].type == CONV_BOOLEAN ? v[5].text[0] == 't'
-                                               : (v[5].len == 4 && !memcmp(v[5].text, "true", 4));
-        int added = conv_schema_add(x->meta, &f);
-        int dup = added != CONV_OK && conv_schema_find(x->meta, f.name) >= 0;
-        for (int m = 0; m < 4; m++)
-            convp_free(x->ctx, texts[m]);
-        if (added != CONV_OK) {
-            if (!dup)
-                return nomem(x);
-            return cell_error(x, CONV_E_STRUCTURE, sh->name, x->row.num, 1,
-                              "field '%.60s' described twice", v[0].text);
-        }
-    }
-    x->open = 0;
-    return rc < 0 ? CONV_ERR : CONV_OK;
-}
-
-static int row_copy(struct xls *x, struct xls_row *dst, const struct xls_row *src)
-{
-    dst->num = src->num;
-    dst->text.len = 0;
-    if (src->text.len && convp_buf_append(&dst->text, src->text.data, src->text.len) != 0)
-        return nomem(x);
-    if (src->n > dst->cap) {
-        struct xls_cell *q = convp_realloc(x->ctx, dst->cells, src->n * sizeof *q);
-        if (!q)
-            return nomem(x);
-        dst->cells = q;
-        dst->cap = src->n;
-    }
-    if (src->n)
-        memcpy(dst->cells, src->cells, src->n * sizeof *src->cells);
-    dst->n = src->n;
-    return CONV_OK;
-}
-
-static void row_swap(struct xls_row *a, struct xls_row *b)
-{
-    struct xls_row t = *a;
-    *a = *b;
-    *b = t;
-}
-
-/* Non-empty cells of the current row, counting up to 2. */
-static int count_nonempty(struct xls *x, const struct xls_sheet *sh, size_t *ne)
-{
-    char out[128];
-    *ne = 0;
-    for (size_t i = 0; i < x->row.n && *ne < 2; i++) {
-        struct xls_val v;
-        if (cell_value(x, &x->row.cells[i], out, sizeof out, &v, sh->name, x->row.num) != CONV_OK)
-            return CONV_ERR;
-        *ne += nonempty(&v);
-    }
-    return CONV_OK;
-}
-
-/*
- * Find a sheet's header row and leave it in x->row: row --header-row,
- * else the first row with at least two non-empty cells among the first
- * non-empty row and the 19 rows after it, else that first non-empty row.
- * 1 found, 0 an empty sheet, -1.
- */
-static int find_header(struct xls *x, struct xls_sheet *sh)
-{
-    struct xls_row keep = {0};
-    convp_buf_init(&keep.text, x->ctx);
-    int rc, found = 0, any = 0;
-    size_t ne;
-    while ((rc = next_row(x, sh)) == 1) {
-        uint32_t num = x->row.num;
-        if (x->header_row > 0) {
-            if (!any) {
-                if (count_nonempty(x, sh, &ne) != CONV_OK) {
-                    rc = -1;
-                    break;
-                }
-                any = ne > 0;
-            }
-            if (num > (uint32_t)x->header_row)
-                break;
-            if (num == (uint32_t)x->header_row) {
-                found = 1;
-                break;
-            }
-            continue;
-        }
-        if (count_nonempty(x, sh, &ne) != CONV_OK) {
-            rc = -1;
-            break;
-        }
-        if (ne == 0)
-            continue;
-        if (ne >= 2 && (!keep.num || num - keep.num < XLS_AUTO_ROWS)) {
-            found = 1;
-            break;
-        }
-        if (!keep.num) {
-            if (row_copy(x, &keep, &x->row) != CONV_OK) {
-                rc = -1;
-                break;
-            }
-        } else if (num - keep.num >= XLS_AUTO_ROWS) {
-            break;
-        }
-    }
-    if (rc >= 0 && !found && keep.num) {
-        row_swap(&x->row, &keep); /* a one-column table: its first non-empty row */
-        found = 1;
-    }
-    convp_free(x->ctx, keep.cells);
-    convp_buf_free(&keep.text);
-    if (rc < 0)
-        return -1;
-    if (!found && x->header_row > 0 && any)
-        return cell_error(x, CONV_E_STRUCTURE, sh->name, (uint32_t)x->header_row, 0,
-                          "header row %ld is empty", x->header_row);
-    return found;
-}
-
-/* Name a sheet's columns from its header row (in x->row): from the first
- * to the last non-empty header cell. */
-static int name_columns(struct xls *x, struct xls_sheet *sh)
-{
-    struct xls_row *row = &x->row;
-    size_t n = row->n ? row->n : 1;
-    struct xls_val *vals = convp_calloc(x->ctx, n, sizeof *vals);
-    char(*tmp)[128] = convp_calloc(x->ctx, n, sizeof *tmp);
-    struct conv_schema *local = conv_schema_new(x->ctx);
-    unsigned char *used = x->meta ? convp_calloc(x->ctx, x->meta->n + 1, 1) : NULL;
-    int rc = CONV_OK;
-    uint32_t lo = 0, hi = 0;
-    if (!vals || !tmp || !local || (x->meta && !used)) {
-        rc = nomem(x);
-        goto out;
-    }
+    const struct xls_row *row = &x->row;
+    convp_row_clear(out, row->num);
+    out->hidden = (x->hidden_rows[(row->num - 1) / 8] >> ((row->num - 1) % 8)) & 1;
     for (size_t i = 0; i < row->n; i++) {
-        if (cell_value(x, &row->cells[i], tmp[i], sizeof tmp[i], &vals[i], sh->name, row->num) !=
-            CONV_OK) {
-            rc = CONV_ERR;
-            goto out;
-        }
-        if (nonempty(&vals[i])) {
-            if (!lo)
-                lo = row->cells[i].col;
-            hi = row->cells[i].col;
-        }
-    }
-    if (!lo) {
-        rc = cell_error(x, CONV_E_STRUCTURE, sh->name, row->num, 0, "header row %u is empty",
-                        (unsigned)row->num);
-        goto out;
-    }
-    sh->header_row = row->num;
-    sh->first_col = lo;
-    sh->ncols = hi - lo + 1;
-    sh->field = convp_calloc(x->ctx, sh->ncols, sizeof *sh->field);
-    if (!sh->field) {
-        rc = nomem(x);
-        goto out;
-    }
-    if (x->multi) {
-        long idx = header_field(x, sh, 0, "sheet", 5, local);
-        if (idx < 0) {
-            rc = CONV_ERR;
-            goto out;
-        }
-        x->sheet_field = (uint32_t)idx;
-    }
-    size_t ci = 0;
-    for (uint32_t k = 0; k < sh->ncols; k++) {
-        uint32_t col = lo + k;
-        while (ci < row->n && row->cells[ci].col < col)
-            ci++;
-        struct xls_val none = {CONV_NULL, "", 0};
-        const struct xls_val *v = ci < row->n && row->cells[ci].col == col ? &vals[ci] : &none;
-        char gen[32];
-        const char *name = convp_meta_name(x->meta, v->text, nonempty(v) ? v->len : 0, k,
-                                           sh->ncols, used);
-        size_t len;
-        if (name) {
-            len = strlen(name);
-            used[conv_schema_find(x->meta, name)] = 1;
-        } else if (nonempty(v)) {
-            name = v->text;
-            len = v->len;
-        } else {
-            len = (size_t)snprintf(gen, sizeof gen, "column_%u", (unsigned)col);
-            name = gen;
-        }
-        long idx = header_field(x, sh, col, name, len, local);
-        if (idx < 0) {
-            rc = CONV_ERR;
-            goto out;
-        }
-        sh->field[k] = (uint32_t)idx;
-    }
-out:
-    convp_free(x->ctx, vals);
-    convp_free(x->ctx, tmp);
-    convp_free(x->ctx, used);
-    conv_schema_free(local);
-    return rc;
-}
-
-static int read_header(struct xls *x, struct xls_sheet *sh)
-{
-    if (sheet_open(x, sh) != CONV_OK)
-        return CONV_ERR;
-    int found = find_header(x, sh);
-    x->open = 0;
-    if (found < 0)
-        return CONV_ERR;
-    if (found == 0) {
-        sh->header_row = 0; /* an empty sheet */
-        return CONV_OK;
-    }
-    return name_columns(x, sh);
-}
-
-/* ---- options, sheets ----------------------------------------------------------------------- */
-
-static int all_digits(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
-/* The worksheets to read, in workbook order (the _conv_fields sheet the
- * XLSX writer adds is not data; chart and macro sheets are skipped). */
-static int pick_sheets(struct xls *x, struct xls_bsheet *bs, size_t nbs)
-{
-    const char *want = convp_opt_str(x->rd->opts, "sheet", NULL);
-    x->sheets = convp_calloc(x->ctx, nbs ? nbs : 1, sizeof *x->sheets);
-    if (!x->sheets)
-        return nomem(x);
-    size_t nwork = 0;
-    long want_index = want && all_digits(want) && strlen(want) < 9 ? atol(want) : 0;
-    int by_name = 0, found = 0;
-    for (size_t i = 0; want && i < nbs; i++)
-        by_name |= !strcmp(bs[i].name, want);
-    struct xls_sheet meta = {0};
-    for (size_t i = 0; i < nbs; i++) {
-        if (!strcmp(bs[i].name, XLS_META_SHEET)) {
-            if (bs[i].work) {
-                meta.name = bs[i].name;
-                meta.offset = bs[i].offset;
-            }
-            continue;
-        }
-        if (!bs[i].work) {
-            if (want && by_name && !strcmp(bs[i].name, want)) {
-                convp_error_set(&x->rd->err, CONV_E_USAGE, x->rd->source, 0, 0,
-                                "option sheet: '%.100s' is not a worksheet (a chart sheet?)", want);
-                return CONV_ERR;
-            }
-            continue;
-        }
-        nwork++;
-        char key[32];
-        snprintf(key, sizeof key, "sheet.%zu", nwork - 1);
-        if (convp_reader_set_info(x->rd, key, bs[i].name) != 0)
+        const struct xls_cell *xc = &row->cells[i];
+        struct convp_cell *c = convp_row_cell(x->b, out, xc->col);
+        if (!c)
             return CONV_ERR;
-        if (want && !(by_name ? !strcmp(bs[i].name, want) : (long)nwork == want_index))
-            continue;
-        found = 1;
-        struct xls_sheet *sh = &x->sheets[x->nsheets++];
-        sh->name = bs[i].name;
-        bs[i].name = NULL;
-        sh->offset = bs[i].offset;
-    }
-    if (want && !found) {
-        struct convp_buf *b = &x->tmp;
-        b->len = 0;
-        for (size_t i = 0; i < nbs; i++) {
-            if (!bs[i].name || !strcmp(bs[i].name, XLS_META_SHEET) || !bs[i].work)
-                continue;
-            if ((b->len && convp_buf_append(b, ", ", 2) != 0) ||
-                convp_buf_append(b, bs[i].name, strlen(bs[i].name)) != 0)
-                return nomem(x);
+        c->style = xc->xf;
+        c->flags = xc->formula ? CONVP_CELL_FORMULA : 0;
+        switch (xc->kind) {
+        case K_NUM:
+            if (convp_book_number(x->b, out, c, NULL, 0, xc->num, x->sname) != CONV_OK)
+                return CONV_ERR;
+            break;
+        case K_SST:
+            if (xc->sst >= x->nsst)
+                return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, xc->col,
+                                             "shared string %u out of range (the workbook has "
+                                             "%zu)",
+                                             (unsigned)xc->sst, x->nsst);
+            c->type = CONV_STRING;
+            c->flags |= CONVP_CELL_LASTING;
+            c->text = x->sst.data + x->sst_off[xc->sst];
+            c->len = (size_t)(x->sst_off[xc->sst + 1] - x->sst_off[xc->sst] - 1);
+            break;
+        case K_TEXT:
+            c->type = CONV_STRING;
+            c->text = xc->len ? row->text.data + xc->off : "";
+            c->len = xc->len;
+            break;
+        case K_BOOL:
+            if (xc->b > 1)
+                return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, xc->col,
+                                             "boolean value %u (0 or 1 expected)",
+                                             (unsigned)xc->b);
+            c->type = CONV_BOOLEAN;
+            c->text = xc->b ? "true" : "false";
+            c->len = xc->b ? 4 : 5;
+            break;
+        case K_ERR: {
+            const char *e = error_text(xc->b);
+            if (!e)
+                return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, xc->col,
+                                             "unknown error code 0x%02x", (unsigned)xc->b);
+            c->type = CONV_STRING;
+            c->flags |= CONVP_CELL_ERROR;
+            c->text = e;
+            c->len = strlen(e);
+            break;
         }
-        if (!convp_buf_cstr(b))
-            return nomem(x);
-        convp_error_set(&x->rd->err, CONV_E_USAGE, x->rd->source, 0, 0,
-                        "option sheet: no sheet '%.60s' in the workbook (its sheets: %.120s)", want,
-                        b->len ? b->data : "none");
-        return CONV_ERR;
+        default:
+            break;
+        }
     }
-    char count[32];
-    snprintf(count, sizeof count, "%zu", nwork);
-    if (convp_reader_set_info(x->rd, "sheets", count) != 0)
-        return CONV_ERR;
-    x->multi = !want && x->nsheets > 1;
-    if (x->nsheets && convp_reader_set_info(x->rd, "sheet", x->sheets[0].name) != 0)
-        return CONV_ERR;
-    if (meta.name && read_meta(x, &meta) != CONV_OK)
-        return CONV_ERR;
     return CONV_OK;
+}
+
+static int xls_next_row(struct convp_book *b, void *drv, struct convp_row *out)
+{
+    struct xls *x = drv;
+    (void)b;
+    int rc = next_row(x);
+    if (rc <= 0)
+        return rc;
+    return emit_row(x, out) == CONV_OK ? 1 : -1;
 }
 
 /* The compound file and its workbook stream, or an error saying what the
@@ -1370,179 +1041,77 @@ static int open_stream(struct xls *x)
     return convp_cfb_select(x->cfb, e, &x->ssize, &x->rd->err);
 }
 
+
 /* ---- driver -------------------------------------------------------------------------------- */
 
-static int xls_open(struct conv_reader *rd)
+static int xls_open_book(struct convp_book *b, void *drv)
 {
-    struct xls *x = convp_calloc(rd->ctx, 1, sizeof *x);
-    if (!x) {
-        convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
-        return CONV_ERR;
-    }
-    rd->drv = x;
+    struct xls *x = drv;
+    struct conv_reader *rd = convp_book_reader(b);
+    x->b = b;
     x->rd = rd;
     x->ctx = rd->ctx;
     x->pending = -1;
     convp_buf_init(&x->sst, rd->ctx);
     convp_buf_init(&x->row.text, rd->ctx);
     convp_buf_init(&x->tmp, rd->ctx);
-    static const char *const dup_words[] = {"error", "rename", NULL};
     long maxp;
-    if (convp_opt_flag(rd->opts, "raw-numbers", 0, &rd->err, &x->raw_numbers) != CONV_OK ||
-        convp_opt_long(rd->opts, "header-row", 0, 1, XLS_MAX_ROWS, &rd->err, &x->header_row) !=
-            CONV_OK ||
-        convp_opt_long(rd->opts, "max-part-size", (long)CONVP_XLS_DEFAULT_MAX, 4096,
-                       (long)((uint64_t)1 << 60), &rd->err, &maxp) != CONV_OK ||
-        convp_opt_enum(rd->opts, "duplicate-names", dup_words, 0, &rd->err, &x->rename) != CONV_OK)
+    if (convp_opt_long(rd->opts, "max-part-size", (long)CONVP_XLS_DEFAULT_MAX, 4096,
+                       (long)((uint64_t)1 << 60), &rd->err, &maxp) != CONV_OK)
         return CONV_ERR;
     x->max = (uint64_t)maxp;
+    if (!(x->hidden_rows = convp_calloc(x->ctx, XLS_MAX_ROWS / 8, 1)))
+        return nomem(x);
     if (open_stream(x) != CONV_OK)
         return CONV_ERR;
     struct xls_bsheet *bs = NULL;
     size_t nbs = 0;
     int rc = read_globals(x, &bs, &nbs);
-    if (rc == CONV_OK)
-        rc = pick_sheets(x, bs, nbs);
+    for (size_t i = 0; rc == CONV_OK && i < nbs; i++)
+        rc = convp_book_add_sheet(b, bs[i].name, strlen(bs[i].name),
+                                  bs[i].work ? CONVP_SHEET_WORK : CONVP_SHEET_OTHER, bs[i].offset);
     for (size_t i = 0; i < nbs; i++)
         convp_free(x->ctx, bs[i].name);
     convp_free(x->ctx, bs);
-    if (rc != CONV_OK)
-        return CONV_ERR;
-    for (size_t i = 0; i < x->nsheets; i++)
-        if (read_header(x, &x->sheets[i]) != CONV_OK)
-            return CONV_ERR;
-    rd->fields_fixed = 1;
-    return CONV_OK;
+    return rc;
 }
 
-/* Make a record of the row; 0 when it is empty, 1, -1. */
-static int row_record(struct xls *x, struct xls_sheet *sh, struct conv_record *rec)
+static void xls_close_book(struct convp_book *b, void *drv)
 {
-    struct xls_row *row = &x->row;
-    char out[128];
-    int any = 0;
-    struct convp_slot *slot;
-    if (x->multi) {
-        if (!(slot = convp_record_push(rec)))
-            return nomem(x), -1;
-        slot->field = x->sheet_field;
-        slot->line = row->num;
-        slot->column = 0;
-        slot->value.type = CONV_STRING;
-        slot->value.flags = 0;
-        slot->value.text = sh->name;
-        slot->value.len = strlen(sh->name);
-    }
-    size_t first = rec->n;
-    for (uint32_t k = 0; k < sh->ncols; k++) {
-        if (!(slot = convp_record_push(rec)))
-            return nomem(x), -1;
-        slot->field = sh->field[k];
-        slot->line = row->num;
-        slot->column = sh->first_col + k;
-        slot->value.type = CONV_NULL;
-        slot->value.flags = 0;
-        slot->value.text = "";
-        slot->value.len = 0;
-    }
-    for (size_t i = 0; i < row->n; i++) {
-        const struct xls_cell *c = &row->cells[i];
-        struct xls_val v;
-        if (cell_value(x, c, out, sizeof out, &v, sh->name, row->num) != CONV_OK)
-            return -1;
-        if (c->col < sh->first_col || c->col - sh->first_col >= sh->ncols) {
-            if (nonempty(&v)) {
-                char a[8], b[8];
-                convp_col_name(sh->first_col, a);
-                convp_col_name(sh->first_col + sh->ncols - 1, b);
-                return cell_error(x, CONV_E_STRUCTURE, sh->name, row->num, c->col,
-                                  "a value outside the header's columns (%s to %s); "
-                                  "--header-row picks another header row",
-                                  a, b),
-                       -1;
-            }
-            continue;
-        }
-        if (v.type == CONV_NULL)
-            continue;
-        any |= nonempty(&v);
-        slot = &rec->slots[first + (c->col - sh->first_col)];
-        const char *text = v.text;
-        /* Shared strings live as long as the reader; the rest is copied. */
-        if (c->kind != K_SST && !(text = convp_arena_strndup(&rec->arena, v.text, v.len)))
-            return nomem(x), -1;
-        enum conv_type t = v.type;
-        if (t == CONV_INTEGER && x->meta && x->rd->fields->fields[slot->field].type == CONV_DECIMAL)
-            t = CONV_DECIMAL; /* a decimal field keeps its integral values decimal */
-        slot->value.type = t;
-        slot->value.text = text;
-        slot->value.len = v.len;
-    }
-    if (!any)
-        return 0;
-    rec->line = row->num;
-    return 1;
-}
-
-static int xls_next(struct conv_reader *rd, struct conv_record *rec)
-{
-    struct xls *x = rd->drv;
-    for (;;) {
-        if (x->cur >= x->nsheets)
-            return CONV_EOF;
-        struct xls_sheet *sh = &x->sheets[x->cur];
-        if (sh->header_row == 0) {
-            x->cur++;
-            continue;
-        }
-        if (!x->open && sheet_open(x, sh) != CONV_OK)
-            return CONV_ERR;
-        int rc = next_row(x, sh);
-        if (rc < 0)
-            return CONV_ERR;
-        if (rc == 0) {
-            x->open = 0;
-            x->cur++;
-            continue;
-        }
-        if (x->row.num <= sh->header_row)
-            continue;
-        convp_record_clear(rec);
-        rc = row_record(x, sh, rec);
-        if (rc < 0)
-            return CONV_ERR;
-        if (rc > 0)
-            return CONV_OK;
-    }
-}
-
-static void xls_close(struct conv_reader *rd)
-{
-    struct xls *x = rd->drv;
-    if (!x)
+    struct xls *x = drv;
+    (void)b;
+    if (!x->ctx)
         return;
     convp_cfb_close(x->cfb);
     convp_free(x->ctx, x->custom);
     convp_free(x->ctx, x->custom_set);
-    convp_free(x->ctx, x->xf_ifmt);
-    convp_free(x->ctx, x->xf);
+    convp_free(x->ctx, x->fonts);
+    convp_free(x->ctx, x->xfs);
     convp_buf_free(&x->sst);
     convp_free(x->ctx, x->sst_off);
-    conv_schema_free(x->meta);
-    for (size_t i = 0; i < x->nsheets; i++) {
-        convp_free(x->ctx, x->sheets[i].name);
-        convp_free(x->ctx, x->sheets[i].field);
-    }
-    convp_free(x->ctx, x->sheets);
+    convp_free(x->ctx, x->hidden_rows);
     convp_free(x->ctx, x->row.cells);
     convp_buf_free(&x->row.text);
     convp_buf_free(&x->tmp);
-    convp_free(x->ctx, x);
-    rd->drv = NULL;
+}
+
+static const struct convp_book_ops xls_book = {
+    .what = "workbook",
+    .max_rows = XLS_MAX_ROWS,
+    .drv_size = sizeof(struct xls),
+    .open = xls_open_book,
+    .start = xls_start,
+    .next_row = xls_next_row,
+    .close = xls_close_book,
+};
+
+static int xls_open(struct conv_reader *rd)
+{
+    return convp_book_open(rd, &xls_book);
 }
 
 const struct convp_reader_ops convp_xls_reader_ops = {
     .open = xls_open,
-    .next = xls_next,
-    .close = xls_close,
+    .next = convp_book_next,
+    .close = convp_book_close,
 };

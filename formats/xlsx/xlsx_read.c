@@ -1,32 +1,29 @@
 /*
- * XLSX reader.  The zip layer (xlsx_zip.c) hands out each part as a
- * bounded, CRC-checked stream.  The small parts (content types,
+ * XLSX reader.  The zip layer (formats/sheet/sheet_zip.c) hands out each
+ * part as a bounded, CRC-checked stream.  The small parts (content types,
  * relationships, workbook, styles, shared strings) are read with libxml2's
  * xmlTextReader under the project's libxml2 rules; worksheets, which are
- * most of the bytes, go through our own strict tokenizer (xlsx_scan.c),
- * row by row, one record per row.  Rules: docs/formats.md, "Excel".
+ * most of the bytes, go through our own strict tokenizer
+ * (formats/sheet/sheet_xml.c), row by row.  This file is the book driver
+ * of the spreadsheet layer (formats/sheet/sheet.h), which makes the
+ * records.  Rules: docs/formats.md, "Excel".
  */
 #include "xlsx_private.h"
-#include "xlsx_cells.h"
-#include "xlsx_scan.h"
-#include "xlsx_zip.h"
 
-#include <locale.h>
-#include <math.h>
+#include "sheet/sheet.h"
+#include "sheet/sheet_xml.h"
+#include "sheet/sheet_zip.h"
+
 #include <stdlib.h>
 
 #include <libxml/xmlreader.h>
-
-#ifndef CONVP_XLSX_META_SHEET
-#define CONVP_XLSX_META_SHEET "_conv_fields"
-#endif
 
 #define XR_DEFAULT_MAX_PART ((uint64_t)1 << 30)
 #define XR_MAX_SHEETS 10000
 #define XR_MAX_RELS 100000
 #define XR_MAX_NUMFMTS 100000
 #define XR_MAX_XFS 1000000
-#define XR_AUTO_ROWS 20 /* rows looked at for the header, from the first non-empty one */
+#define XR_MAX_FONTS 100000
 
 #define NS_REL "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 #define NS_REL_STRICT "http://purl.oclc.org/ooxml/officeDocument/relationships"
@@ -45,73 +42,52 @@ struct xr_rel {
     char *raw;                /* the target as written, for errors */
 };
 
+/* A cell as the worksheet has it, before its value is made. */
 struct xr_cell {
     uint32_t col;
     uint32_t style;
     uint8_t t;
     uint8_t has_v;
-    uint8_t decoded; /* _xHHHH_ escapes decoded (in place) */
+    uint8_t formula;
     size_t off, len; /* text in the row's buffer, NUL-terminated */
 };
 
 struct xr_row {
     uint32_t num;
+    uint8_t hidden;
     struct xr_cell *cells;
     size_t n, cap;
     struct convp_buf text;
 };
 
-struct xr_sheet {
-    char *name;
-    long entry; /* its zip entry */
-    /* the table, once its header is known */
-    uint32_t header_row; /* 0: the sheet has no rows */
-    uint32_t first_col, ncols;
-    uint32_t *field; /* per table column */
-};
-
-/* One worksheet being read. */
+/* The worksheet being read. */
 struct xr_stream {
     struct convp_xscan *scan;
-    const struct xr_sheet *sh;
+    const char *sheet; /* its name */
+    size_t index;      /* in the book */
     const char *part;
     int in_data, data_done;
     uint32_t prev_row;
 };
 
 struct xr {
+    struct convp_book *b;
     struct conv_reader *rd;
     struct conv_context *ctx;
-    struct convp_xlsx_zip *zip;
-    locale_t cloc;
-    /* options */
-    int raw_numbers;
-    int rename;
-    long header_row;
+    struct convp_zip *zip;
     uint64_t max_part;
     /* workbook */
-    int date1904;
     char *wb_part;
     char *core_part; /* docProps/core.xml, or NULL */
     struct xr_rel *rels;
     size_t nrels;
-    struct convp_numfmt *xf;
-    size_t nxf;
     struct convp_buf sst;
     uint64_t *sst_off; /* nsst + 1 offsets; string i is [off[i], off[i+1] - 1) */
     size_t nsst;
-    struct conv_schema *meta; /* from the _conv_fields sheet, or NULL */
-    char *summary_sheet;      /* its note of a sheet of counts, not records */
-    struct xr_sheet *sheets;
-    size_t nsheets;
-    int multi;
     /* reading */
-    size_t cur;
     struct xr_stream st;
     int st_open;
     struct xr_row row;
-    uint32_t sheet_field; /* the 'sheet' field, when multi */
-    struct convp_buf tmp;
 };
 
 /* ---- errors -------------------------------------------------------------------------------- */
@@ -123,8 +99,7 @@ static int lower(int c)
 
 static int nomem(struct xr *r)
 {
-    convp_error_set(&r->rd->err, CONV_E_NOMEM, r->rd->source, 0, 0, "out of memory");
-    return CONV_ERR;
+    return convp_book_nomem(r->b);
 }
 
 static int name_cmp_fold(const char *a, const char *b)
@@ -134,19 +109,6 @@ static int name_cmp_fold(const char *a, const char *b)
         if (d || !*a)
             return d;
     }
-}
-
-/* An error at a cell: line = row, column = column, and the reference. */
-static int cell_error(struct xr *r, enum conv_errcode code, const char *sheet, uint32_t row,
-                      uint32_t col, const char *fmt, ...) CONVP_PRINTF(6, 7);
-static int cell_error(struct xr *r, enum conv_errcode code, const char *sheet, uint32_t row,
-                      uint32_t col, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    convp_cell_verror(r->rd, code, sheet, row, col, fmt, ap);
-    va_end(ap);
-    return CONV_ERR;
 }
 
 /* ---- small parts through xmlTextReader ----------------------------------------------------- */
@@ -232,7 +194,7 @@ static int part_io_read(void *ctx, char *buf, int len)
     struct xr_part *p = ctx;
     if (p->failed || len <= 0)
         return -1;
-    long got = convp_xlsx_zip_read(p->r->zip, buf, (size_t)len, &p->r->rd->err);
+    long got = convp_zip_read(p->r->zip, buf, (size_t)len, &p->r->rd->err);
     if (got < 0) {
         p->failed = 1;
         return -1;
@@ -275,8 +237,8 @@ static int part_open(struct xr *r, struct xr_part *p, long entry)
 {
     memset(p, 0, sizeof *p);
     p->r = r;
-    p->name = convp_xlsx_zip_name(r->zip, (size_t)entry);
-    if (convp_xlsx_zip_open_entry(r->zip, (size_t)entry, &r->rd->err) != CONV_OK)
+    p->name = convp_zip_name(r->zip, (size_t)entry);
+    if (convp_zip_open_entry(r->zip, (size_t)entry, &r->rd->err) != CONV_OK)
         return CONV_ERR;
     /* Creating the reader reads the first bytes and may report an
      * encoding error before our handler is set: keep it off stderr. */
@@ -497,7 +459,7 @@ static void free_rels(struct xr *r)
 static int read_rels(struct xr *r, const char *rels_name, const char *dir)
 {
     free_rels(r);
-    long e = convp_xlsx_zip_find(r->zip, rels_name);
+    long e = convp_zip_find(r->zip, rels_name);
     if (e < 0)
         return CONV_OK;
     struct xr_part p;
@@ -596,7 +558,7 @@ static long rel_part(struct xr *r, const struct xr_rel *rel, const char *what)
                         "the %s points outside the workbook ('%.200s'): refused", what, rel->raw);
         return -1;
     }
-    long e = convp_xlsx_zip_find(r->zip, rel->target);
+    long e = convp_zip_find(r->zip, rel->target);
     if (e < 0)
         convp_error_set(&r->rd->err, CONV_E_SYNTAX, r->rd->source, 0, 0,
                         "damaged workbook: the %s '%.200s' is missing", what, rel->target);
@@ -617,7 +579,7 @@ static int find_workbook(struct xr *r)
             return CONV_ERR;
         r->wb_part = convp_strdup(r->ctx, rel->target);
     } else {
-        if (convp_xlsx_zip_find(r->zip, "xl/workbook.xml") < 0) {
+        if (convp_zip_find(r->zip, "xl/workbook.xml") < 0) {
             convp_error_set(&r->rd->err, CONV_E_SYNTAX, r->rd->source, 0, 0,
                             "not an XLSX workbook (a zip archive without a workbook: a "
                             ".docx, .odt or other zip?)");
@@ -632,7 +594,7 @@ static int find_workbook(struct xr *r)
  * else (a Word or PowerPoint document). */
 static int check_content_types(struct xr *r)
 {
-    long e = convp_xlsx_zip_find(r->zip, "[Content_Types].xml");
+    long e = convp_zip_find(r->zip, "[Content_Types].xml");
     if (e < 0)
         return CONV_OK;
     struct xr_part p;
@@ -673,7 +635,7 @@ struct xr_wbsheet {
 
 static int read_workbook(struct xr *r, struct xr_wbsheet **out, size_t *nout)
 {
-    long e = convp_xlsx_zip_find(r->zip, r->wb_part);
+    long e = convp_zip_find(r->zip, r->wb_part);
     if (e < 0) {
         convp_error_set(&r->rd->err, CONV_E_SYNTAX, r->rd->source, 0, 0,
                         "damaged workbook: the workbook part '%.200s' is missing", r->wb_part);
@@ -688,7 +650,7 @@ static int read_workbook(struct xr *r, struct xr_wbsheet **out, size_t *nout)
     while ((rc = part_next(&p)) == 1) {
         if (node_is(&p, XML_READER_TYPE_ELEMENT, "workbookPr")) {
             char *d = get_attr(&p, "date1904");
-            r->date1904 = truthy(d);
+            convp_book_set_date1904(r->b, truthy(d));
             convp_free(r->ctx, d);
         } else if (node_is(&p, XML_READER_TYPE_ELEMENT, "sheet")) {
             if (n == XR_MAX_SHEETS) {
@@ -731,7 +693,7 @@ static int read_workbook(struct xr *r, struct xr_wbsheet **out, size_t *nout)
  */
 static int read_core(struct xr *r)
 {
-    long e = r->core_part ? convp_xlsx_zip_find(r->zip, r->core_part) : -1;
+    long e = r->core_part ? convp_zip_find(r->zip, r->core_part) : -1;
     if (e < 0)
         return CONV_OK;
     struct xr_part p;
@@ -780,8 +742,7 @@ static int read_core(struct xr *r)
     return rc == 0 ? CONV_OK : CONV_ERR;
 }
 
-/* ---- number formats ------------------------------------------------------------------------ */
-
+/* ---- styles -------------------------------------------------------------------------------- */
 
 /* By id, then by order of appearance (the last one of an id wins). */
 static int cmp_numfmt(const void *a, const void *b)
@@ -821,30 +782,89 @@ static int parse_u32(const char *s, uint32_t *out)
     return 0;
 }
 
-/* styles.xml: custom number formats and the cell formats (cellXfs). */
+/* A number attribute of the current element (0 when absent or not one). */
+static uint32_t attr_u32(struct xr_part *p, const char *name)
+{
+    char *v = get_attr(p, name);
+    uint32_t n = 0;
+    if (!v || parse_u32(v, &n) != 0)
+        n = 0;
+    convp_free(p->r->ctx, v);
+    return n;
+}
+
+/* A boolean property element such as <b/> or <b val="0"/>: on unless val
+ * says off. */
+static int prop_on(struct xr_part *p)
+{
+    char *v = get_attr(p, "val");
+    int on = !v || !(!strcmp(v, "0") || !strcmp(v, "false"));
+    convp_free(p->r->ctx, v);
+    return on;
+}
+
+struct xr_font {
+    uint8_t bold, italic;
+    uint32_t name; /* the book's font index, or CONVP_NO_FONT */
+};
+
+struct xr_xf {
+    uint32_t numfmt, font;
+    uint8_t indent;
+};
+
+/* Room for one more of n items of size at *v. */
+static int grow_list(struct xr *r, void **v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    void *q = convp_realloc(r->ctx, *v, ncap * size);
+    if (!q)
+        return -2;
+    *v = q;
+    *cap = ncap;
+    return 0;
+}
+
+/*
+ * styles.xml: custom number formats, the fonts (bold, italic, name) and
+ * the cell formats (cellXfs: number format, font, indent), which become
+ * the book's styles in order.
+ */
 static int read_styles(struct xr *r, long e)
 {
     struct xr_part p;
     if (part_open(r, &p, e) != CONV_OK)
         return CONV_ERR;
     struct xr_numfmt *nf = NULL;
-    uint32_t *xf_ids = NULL;
-    size_t nnf = 0, capnf = 0, nxf = 0, capxf = 0;
-    int in_xfs = 0, rc;
+    struct xr_font *fonts = NULL;
+    struct xr_xf *xfs = NULL;
+    size_t nnf = 0, capnf = 0, nfonts = 0, capfonts = 0, nxf = 0, capxf = 0;
+    int in_xfs = 0, in_fonts = 0, in_font = 0, in_xf = 0, rc;
     while ((rc = part_next(&p)) == 1) {
         int type = xmlTextReaderNodeType(p.tr);
         const char *name = (const char *)xmlTextReaderConstLocalName(p.tr);
         if (!name)
             continue;
+        int empty = type == XML_READER_TYPE_ELEMENT && xmlTextReaderIsEmptyElement(p.tr);
         if (type == XML_READER_TYPE_END_ELEMENT) {
             if (!strcmp(name, "cellXfs"))
                 in_xfs = 0;
+            else if (!strcmp(name, "fonts"))
+                in_fonts = 0;
+            else if (!strcmp(name, "font"))
+                in_font = 0;
+            else if (!strcmp(name, "xf"))
+                in_xf = 0;
             continue;
         }
         if (type != XML_READER_TYPE_ELEMENT)
             continue;
         if (!strcmp(name, "cellXfs")) {
-            in_xfs = !xmlTextReaderIsEmptyElement(p.tr);
+            in_xfs = !empty;
+        } else if (!strcmp(name, "fonts")) {
+            in_fonts = !empty;
         } else if (!strcmp(name, "numFmt")) {
             char *id = get_attr(&p, "numFmtId"), *code = get_attr(&p, "formatCode");
             uint32_t v;
@@ -852,15 +872,8 @@ static int read_styles(struct xr *r, long e)
             if (ok && nnf == XR_MAX_NUMFMTS) {
                 part_fail(&p, CONV_E_LIMIT, "more than %d number formats", XR_MAX_NUMFMTS);
                 rc = -1;
-            } else if (ok && nnf == capnf) {
-                size_t ncap = capnf ? capnf * 2 : 16;
-                struct xr_numfmt *q = convp_realloc(r->ctx, nf, ncap * sizeof *q);
-                if (q) {
-                    nf = q;
-                    capnf = ncap;
-                } else {
-                    rc = -2;
-                }
+            } else if (ok) {
+                rc = grow_list(r, (void **)&nf, nnf, &capnf, sizeof *nf) ? -2 : 1;
             }
             if (ok && rc == 1) {
                 nf[nnf].id = v;
@@ -872,48 +885,70 @@ static int read_styles(struct xr *r, long e)
             convp_free(r->ctx, code);
             if (rc != 1)
                 break;
+        } else if (in_fonts && !strcmp(name, "font")) {
+            if (nfonts == XR_MAX_FONTS) {
+                part_fail(&p, CONV_E_LIMIT, "more than %d fonts", XR_MAX_FONTS);
+                rc = -1;
+                break;
+            }
+            if (grow_list(r, (void **)&fonts, nfonts, &capfonts, sizeof *fonts)) {
+                rc = -2;
+                break;
+            }
+            fonts[nfonts++] = (struct xr_font){0, 0, CONVP_NO_FONT};
+            in_font = !empty;
+        } else if (in_font && (!strcmp(name, "b") || !strcmp(name, "i"))) {
+            if (name[0] == 'b')
+                fonts[nfonts - 1].bold = (uint8_t)prop_on(&p);
+            else
+                fonts[nfonts - 1].italic = (uint8_t)prop_on(&p);
+        } else if (in_font && !strcmp(name, "name")) {
+            char *v = get_attr(&p, "val");
+            long k = v ? convp_book_add_font(r->b, v, strlen(v)) : (long)CONVP_NO_FONT;
+            convp_free(r->ctx, v);
+            if (k < 0) {
+                p.failed = 1;
+                rc = -1;
+                break;
+            }
+            fonts[nfonts - 1].name = (uint32_t)k;
         } else if (in_xfs && !strcmp(name, "xf")) {
             if (nxf == XR_MAX_XFS) {
                 part_fail(&p, CONV_E_LIMIT, "more than %d cell formats", XR_MAX_XFS);
                 rc = -1;
                 break;
             }
-            if (nxf == capxf) {
-                size_t ncap = capxf ? capxf * 2 : 64;
-                uint32_t *q = convp_realloc(r->ctx, xf_ids, ncap * sizeof *q);
-                if (!q) {
-                    rc = -2;
-                    break;
-                }
-                xf_ids = q;
-                capxf = ncap;
+            if (grow_list(r, (void **)&xfs, nxf, &capxf, sizeof *xfs)) {
+                rc = -2;
+                break;
             }
-            char *id = get_attr(&p, "numFmtId");
-            uint32_t v = 0;
-            if (!id || parse_u32(id, &v) != 0)
-                v = 0;
-            convp_free(r->ctx, id);
-            xf_ids[nxf++] = v;
+            xfs[nxf++] = (struct xr_xf){attr_u32(&p, "numFmtId"), attr_u32(&p, "fontId"), 0};
+            in_xf = !empty;
+        } else if (in_xf && !strcmp(name, "alignment")) {
+            uint32_t ind = attr_u32(&p, "indent");
+            xfs[nxf - 1].indent = (uint8_t)(ind > 250 ? 250 : ind);
         }
     }
     part_close(&p);
-    if (rc == 0 && nxf) {
-        r->xf = convp_malloc(r->ctx, nxf * sizeof *r->xf);
-        if (!r->xf) {
-            rc = -2;
-        } else {
-            if (nnf > 1)
-                qsort(nf, nnf, sizeof *nf, cmp_numfmt);
-            for (size_t i = 0; i < nxf; i++) {
-                /* A numFmt of the same id overrides a built-in one. */
-                const struct xr_numfmt *m = find_numfmt(nf, nnf, xf_ids[i]);
-                r->xf[i] = m ? m->f : convp_numfmt_builtin(xf_ids[i]);
-            }
-            r->nxf = nxf;
-        }
+    if (rc == 0 && nnf > 1)
+        qsort(nf, nnf, sizeof *nf, cmp_numfmt);
+    for (size_t i = 0; rc == 0 && i < nxf; i++) {
+        /* A numFmt of the same id overrides a built-in one. */
+        const struct xr_numfmt *m = find_numfmt(nf, nnf, xfs[i].numfmt);
+        const struct xr_font *f = xfs[i].font < nfonts ? &fonts[xfs[i].font] : NULL;
+        struct convp_style s = {
+            .nf = m ? m->f : convp_numfmt_builtin(xfs[i].numfmt),
+            .bold = f ? f->bold : 0,
+            .italic = f ? f->italic : 0,
+            .indent = xfs[i].indent,
+            .font = f ? f->name : CONVP_NO_FONT,
+        };
+        if (convp_book_add_style(r->b, &s) != CONV_OK)
+            rc = -1;
     }
     convp_free(r->ctx, nf);
-    convp_free(r->ctx, xf_ids);
+    convp_free(r->ctx, fonts);
+    convp_free(r->ctx, xfs);
     if (rc == -2)
         return nomem(r);
     return rc == 0 ? CONV_OK : CONV_ERR;
@@ -1059,7 +1094,7 @@ static int read_sst(struct xr *r, long e)
 static long stream_read(void *user, void *buf, size_t n, struct conv_error *err)
 {
     struct xr *r = user;
-    return convp_xlsx_zip_read(r->zip, buf, n, err);
+    return convp_zip_read(r->zip, buf, n, err);
 }
 
 static void stream_close(struct xr *r)
@@ -1069,30 +1104,22 @@ static void stream_close(struct xr *r)
     r->st_open = 0;
 }
 
-static int stream_open(struct xr *r, const struct xr_sheet *sh)
+static int xr_start(struct convp_book *b, void *drv, size_t i)
 {
+    struct xr *r = drv;
+    (void)b;
     stream_close(r);
-    if (convp_xlsx_zip_open_entry(r->zip, (size_t)sh->entry, &r->rd->err) != CONV_OK)
+    long entry = (long)convp_book_sheet_pos(r->b, i);
+    if (convp_zip_open_entry(r->zip, (size_t)entry, &r->rd->err) != CONV_OK)
         return CONV_ERR;
-    r->st.part = convp_xlsx_zip_name(r->zip, (size_t)sh->entry);
+    r->st.part = convp_zip_name(r->zip, (size_t)entry);
     r->st.scan = convp_xscan_new(r->ctx, stream_read, r, r->st.part, r->rd->source, &r->rd->err);
     if (!r->st.scan)
         return CONV_ERR;
-    r->st.sh = sh;
+    r->st.sheet = convp_book_sheet_name(r->b, i);
+    r->st.index = i;
     r->st_open = 1;
     return CONV_OK;
-}
-
-/* Read the rest of the part: it must be well-formed to its end, and the
- * zip layer checks its size and CRC there. */
-static int stream_finish(struct xr *r)
-{
-    struct convp_xscan_tok t;
-    int rc;
-    while ((rc = convp_xscan_next(r->st.scan, &t)) == CONV_OK) {
-    }
-    stream_close(r);
-    return rc == CONV_EOF ? CONV_OK : CONV_ERR;
 }
 
 static int is_name(const struct convp_xscan_tok *t, const char *name, size_t len)
@@ -1111,7 +1138,7 @@ static const struct convp_xscan_attr *find_attr(const struct convp_xscan_tok *t,
 static int row_begin(struct xr *r, const struct convp_xscan_tok *t)
 {
     struct xr_row *row = &r->row;
-    const char *sheet = r->st.sh->name;
+    const char *sheet = r->st.sheet;
     const struct convp_xscan_attr *a = find_attr(t, 'r');
     uint64_t num = (uint64_t)r->st.prev_row + 1;
     if (a) {
@@ -1125,19 +1152,24 @@ static int row_begin(struct xr *r, const struct convp_xscan_tok *t)
             num = num * 10 + (uint64_t)(c - '0');
         }
         if (num == 0 || num > CONVP_XLSX_MAX_ROWS)
-            return cell_error(r, CONV_E_SYNTAX, sheet, r->st.prev_row + 1, 0,
+            return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, r->st.prev_row + 1, 0,
                               "row number '%.*s' out of range (1 to %u)",
                               (int)(a->value_len > 20 ? 20 : a->value_len), a->value,
                               CONVP_XLSX_MAX_ROWS);
     }
     if (num > CONVP_XLSX_MAX_ROWS)
-        return cell_error(r, CONV_E_SYNTAX, sheet, (uint32_t)CONVP_XLSX_MAX_ROWS, 0,
+        return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, (uint32_t)CONVP_XLSX_MAX_ROWS, 0,
                           "more than %u rows", CONVP_XLSX_MAX_ROWS);
     if (num <= r->st.prev_row)
-        return cell_error(r, CONV_E_SYNTAX, sheet, (uint32_t)num, 0,
+        return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, (uint32_t)num, 0,
                           "row %llu comes after row %u (rows out of order or repeated)",
                           (unsigned long long)num, (unsigned)r->st.prev_row);
     row->num = (uint32_t)num;
+    const struct convp_xscan_attr *h = NULL;
+    for (size_t i = 0; i < t->nattrs; i++)
+        if (t->attrs[i].name_len == 6 && !memcmp(t->attrs[i].name, "hidden", 6))
+            h = &t->attrs[i];
+    row->hidden = h && h->value_len == 1 && h->value[0] == '1';
     row->n = 0;
     row->text.len = 0;
     return CONV_OK;
@@ -1172,13 +1204,13 @@ static int parse_ref(const char *s, size_t n, uint32_t *col, uint64_t *row)
 static int cell_begin(struct xr *r, const struct convp_xscan_tok *t, struct xr_cell *c)
 {
     struct xr_row *row = &r->row;
-    const char *sheet = r->st.sh->name;
+    const char *sheet = r->st.sheet;
     uint32_t prev = row->n ? row->cells[row->n - 1].col : 0;
     c->col = prev + 1;
     c->style = 0;
     c->t = T_N;
     c->has_v = 0;
-    c->decoded = 0;
+    c->formula = 0;
     c->off = row->text.len;
     c->len = 0;
     for (size_t i = 0; i < t->nattrs; i++) {
@@ -1191,11 +1223,11 @@ static int cell_begin(struct xr *r, const struct convp_xscan_tok *t, struct xr_c
         case 'r': {
             uint64_t rr;
             if (parse_ref(v, n, &c->col, &rr) != 0)
-                return cell_error(r, CONV_E_SYNTAX, sheet, row->num, prev + 1,
+                return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, row->num, prev + 1,
                                   "bad cell reference '%.*s' (columns A to XFD, rows 1 to %u)",
                                   (int)(n > 20 ? 20 : n), v, CONVP_XLSX_MAX_ROWS);
             if (rr != row->num)
-                return cell_error(r, CONV_E_SYNTAX, sheet, row->num, c->col,
+                return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, row->num, c->col,
                                   "cell reference '%.*s' is not in row %u", (int)(n > 20 ? 20 : n),
                                   v, (unsigned)row->num);
             break;
@@ -1228,7 +1260,7 @@ static int cell_begin(struct xr *r, const struct convp_xscan_tok *t, struct xr_c
             else if (n == 1 && v[0] == 'd')
                 c->t = T_D;
             else
-                return cell_error(r, CONV_E_SYNTAX, sheet, row->num, c->col,
+                return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, row->num, c->col,
                                   "unknown cell type '%.*s'", (int)(n > 20 ? 20 : n), v);
             break;
         default:
@@ -1236,19 +1268,89 @@ static int cell_begin(struct xr *r, const struct convp_xscan_tok *t, struct xr_c
         }
     }
     if (c->col > CONVP_XLSX_MAX_COLS)
-        return cell_error(r, CONV_E_SYNTAX, sheet, row->num, 0, "more than %u columns",
+        return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, row->num, 0, "more than %u columns",
                           CONVP_XLSX_MAX_COLS);
     if (c->col <= prev)
-        return cell_error(r, CONV_E_SYNTAX, sheet, row->num, c->col,
+        return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, row->num, c->col,
                           "cell comes after column %u (cells out of order or repeated)",
                           (unsigned)prev);
     return CONV_OK;
 }
 
+/* "A1:C2" (or "B3", one cell) as a range: 0, or -1. */
+static int parse_range(const char *s, size_t n, struct convp_range *out)
+{
+    const char *colon = memchr(s, ':', n);
+    size_t k = colon ? (size_t)(colon - s) : n;
+    uint64_t r1, r2;
+    if (parse_ref(s, k, &out->col1, &r1) != 0)
+        return -1;
+    if (!colon) {
+        r2 = r1;
+        out->col2 = out->col1;
+    } else if (parse_ref(colon + 1, n - k - 1, &out->col2, &r2) != 0) {
+        return -1;
+    }
+    out->row1 = (uint32_t)(r1 < r2 ? r1 : r2);
+    out->row2 = (uint32_t)(r1 < r2 ? r2 : r1);
+    if (out->col1 > out->col2) {
+        uint32_t t = out->col1;
+        out->col1 = out->col2;
+        out->col2 = t;
+    }
+    return 0;
+}
+
+/* An attribute by local name. */
+static const struct convp_xscan_attr *attr_named(const struct convp_xscan_tok *t, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < t->nattrs; i++)
+        if (t->attrs[i].name_len == len && !memcmp(t->attrs[i].name, name, len))
+            return &t->attrs[i];
+    return NULL;
+}
+
+/* A small number attribute: its value, 0 when absent or not one. */
+static uint32_t attr_num(const struct convp_xscan_tok *t, const char *name)
+{
+    const struct convp_xscan_attr *a = attr_named(t, name);
+    uint32_t v = 0;
+    for (size_t i = 0; a && i < a->value_len; i++) {
+        if (a->value[i] < '0' || a->value[i] > '9' || i >= 8)
+            return 0;
+        v = v * 10 + (uint32_t)(a->value[i] - '0');
+    }
+    return v;
+}
+
+/* What a worksheet says outside sheetData: hidden columns before it,
+ * merged ranges after. */
+static int outside_data(struct xr *r, const struct convp_xscan_tok *t)
+{
+    if (t->depth != 3)
+        return CONV_OK;
+    if (is_name(t, "col", 3)) {
+        const struct convp_xscan_attr *h = attr_named(t, "hidden");
+        uint32_t lo = attr_num(t, "min"), hi = attr_num(t, "max");
+        if (h && h->value_len == 1 && h->value[0] == '1' && lo && hi >= lo)
+            return convp_book_hide_cols(r->b, r->st.index, lo,
+                                        hi < CONVP_XLSX_MAX_COLS ? hi : CONVP_XLSX_MAX_COLS);
+    } else if (is_name(t, "mergeCell", 9)) {
+        const struct convp_xscan_attr *a = attr_named(t, "ref");
+        struct convp_range g;
+        if (a && parse_range(a->value, a->value_len, &g) == 0)
+            return convp_book_add_merge(r->b, r->st.index, &g);
+    }
+    return CONV_OK;
+}
+
 /*
- * The next row of the open sheet: 1, 0 when the sheet has no more, -1.
- * Elements are recognized by local name and depth: worksheet (1),
- * sheetData (2), row (3), c (4), v f is (5), t r rPh (6), r/t (7).
+ * The next row of the open sheet into r->row: 1, 0 when the sheet has no
+ * more (read to its end: well-formed, its size and CRC checked by the zip
+ * layer), -1.  Elements are recognized by local name and depth: worksheet
+ * (1), cols sheetData mergeCells (2), col row mergeCell (3), c (4), v f is
+ * (5), t r rPh (6), r/t (7).
  */
 static int next_row(struct xr *r)
 {
@@ -1257,12 +1359,12 @@ static int next_row(struct xr *r)
     struct convp_xscan_tok t;
     struct xr_cell cell = {0};
     int in_row = 0, in_cell = 0, in_is = 0, in_run = 0, collect = 0;
-    if (st->data_done)
-        return 0;
     for (;;) {
         int rc = convp_xscan_next(st->scan, &t);
-        if (rc == CONV_EOF)
+        if (rc == CONV_EOF) {
+            stream_close(r);
             return 0;
+        }
         if (rc != CONV_OK)
             return -1;
         if (t.kind == CONVP_XSCAN_TEXT) {
@@ -1270,7 +1372,7 @@ static int next_row(struct xr *r)
                 if (convp_buf_append(&row->text, t.text, t.text_len) != 0)
                     return nomem(r), -1;
                 if (row->text.len > CONVP_MAX_RECORD_BYTES)
-                    return cell_error(r, CONV_E_LIMIT, st->sh->name, row->num, cell.col,
+                    return convp_book_cell_error(r->b, CONV_E_LIMIT, st->sheet, row->num, cell.col,
                                       "row over %zu bytes", CONVP_MAX_RECORD_BYTES),
                            -1;
             }
@@ -1278,8 +1380,10 @@ static int next_row(struct xr *r)
         }
         if (t.kind == CONVP_XSCAN_START) {
             if (!st->in_data) {
-                if (t.depth == 2 && is_name(&t, "sheetData", 9))
+                if (t.depth == 2 && is_name(&t, "sheetData", 9) && !st->data_done)
                     st->in_data = 1;
+                else if (outside_data(r, &t) != CONV_OK)
+                    return -1;
                 continue;
             }
             switch (t.depth) {
@@ -1298,7 +1402,9 @@ static int next_row(struct xr *r)
                 }
                 break;
             case 5:
-                if (in_cell && is_name(&t, "v", 1)) {
+                if (in_cell && is_name(&t, "f", 1)) {
+                    cell.formula = 1;
+                } else if (in_cell && is_name(&t, "v", 1)) {
                     row->text.len = cell.off; /* a second <v> replaces the first */
                     cell.has_v = 1;
                     collect = 1;
@@ -1329,7 +1435,7 @@ static int next_row(struct xr *r)
         case 2:
             st->in_data = 0;
             st->data_done = 1;
-            return 0;
+            break;
         case 3:
             if (in_row) {
                 st->prev_row = row->num;
@@ -1370,695 +1476,127 @@ static int next_row(struct xr *r)
     }
 }
 
+
 /* ---- cell values --------------------------------------------------------------------------- */
 
-struct xr_val {
-    enum conv_type type;
-    const char *text;
-    size_t len;
-    int temp; /* text is in r->tmp or a caller's buffer, not lasting */
-};
-
-/* A date serial as text (convp_serial_text), or an error naming the cell. */
-static int serial_text(struct xr *r, double v, struct convp_numfmt f, char *out, size_t size,
-                       struct xr_val *val, const char *sheet, uint32_t row, uint32_t col)
+/* The row just read, with each cell's value, into the book's row. */
+static int emit_row(struct xr *r, struct convp_row *out)
 {
-    int rc = convp_serial_text(v, r->date1904, f, out, size, &val->type, &val->len);
-    if (rc == -2)
-        return cell_error(r, CONV_E_TYPE, sheet, row, col,
-                          "serial 60 is 1900-02-29, a day that did not exist (Excel's 1900 "
-                          "leap-year quirk)");
-    if (rc != 0)
-        return cell_error(r, CONV_E_TYPE, sheet, row, col,
-                          "%.17g in a date format is not a date Excel can show", v);
-    val->text = out;
-    val->temp = 1;
-    return CONV_OK;
-}
-
-/*
- * Whether <v> text is already what Excel shows: -?(0|[1-9][0-9]*)(.[0-9]*[1-9])?
- * with at most 15 significant digits, not a negative zero.  *frac: has a point.
- */
-static int canonical_number(const char *s, size_t n, int *frac)
-{
-    size_t i = 0, sig = 0;
-    int nonzero = 0;
-    *frac = 0;
-    if (i < n && s[i] == '-')
-        i++;
-    if (i == n)
-        return 0;
-    if (s[i] == '0') {
-        i++;
-        if (i < n && s[i] != '.')
-            return 0;
-    } else {
-        size_t from = i;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-            nonzero = 1;
-            sig++;
-        }
-        if (i == from)
-            return 0;
-    }
-    if (i < n) {
-        if (s[i] != '.' || i + 1 == n || s[n - 1] == '0')
-            return 0;
-        *frac = 1;
-        for (i++; i < n; i++) {
-            if (s[i] < '0' || s[i] > '9')
-                return 0;
-            if (s[i] != '0' || nonzero) {
-                nonzero = 1;
-                sig++;
-            }
-        }
-    }
-    if (sig > 15 || (s[0] == '-' && !nonzero))
-        return 0;
-    return 1;
-}
-
-/* A number as stored: [+-]digits[.digits][e[+-]digits], or .digits. */
-static int number_syntax(const char *s, size_t n)
-{
-    size_t i = 0, d = 0;
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        i++;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-        d++;
-    if (i < n && s[i] == '.')
-        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            d++;
-    if (!d)
-        return 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '-' || s[i] == '+'))
-            i++;
-        size_t e = 0;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            e++;
-        if (!e)
-            return 0;
-    }
-    return i == n;
-}
-
-/* A number cell's value: as Excel shows it, padded to its format's
- * decimals, or a date; or (raw-numbers) as stored. */
-static int number_value(struct xr *r, const struct xr_cell *c, const char *s, size_t n, char *out,
-                        size_t size, struct xr_val *val, const char *sheet, uint32_t row)
-{
-    struct convp_numfmt f =
-        c->style < r->nxf ? r->xf[c->style] : (struct convp_numfmt){CONVP_NF_GENERAL, 0};
-    int frac = 0;
-    int fast = f.kind != CONVP_NF_DATE && f.kind != CONVP_NF_DATETIME && !r->raw_numbers &&
-               canonical_number(s, n, &frac);
-    if (fast) {
-        val->text = s;
-        val->len = n;
-        val->type = frac ? CONV_DECIMAL : CONV_INTEGER;
-    } else if (r->raw_numbers && f.kind != CONVP_NF_DATE && f.kind != CONVP_NF_DATETIME) {
-        if (convp_is_integer(s, n))
-            val->type = CONV_INTEGER;
-        else if (convp_is_decimal(s, n))
-            val->type = CONV_DECIMAL;
-        else
-            return cell_error(r, CONV_E_SYNTAX, sheet, row, c->col, "'%.40s' is not a number", s);
-        val->text = s;
-        val->len = n;
-        return CONV_OK;
-    } else {
-        if (!number_syntax(s, n))
-            return cell_error(r, CONV_E_SYNTAX, sheet, row, c->col, "'%.40s' is not a number", s);
-        double v = strtod_l(s, NULL, r->cloc);
-        if (!isfinite(v))
-            return cell_error(r, CONV_E_SYNTAX, sheet, row, c->col,
-                              "'%.40s' is out of the range of numbers", s);
-        if (f.kind == CONVP_NF_DATE || f.kind == CONVP_NF_DATETIME)
-            return serial_text(r, v, f, out, size, val, sheet, row, c->col);
-        int integral;
-        val->len = convp_shortest_number(v, out, &integral);
-        val->text = out;
-        val->temp = 1;
-        frac = !integral;
-        val->type = integral ? CONV_INTEGER : CONV_DECIMAL;
-    }
-    /* Pad to the decimals the format shows: 16 in #,##0.0 is 16.0. */
-    size_t padded = convp_numfmt_pad(f, val->text, val->len, out, size);
-    if (padded) {
-        val->text = out;
-        val->len = padded;
-        val->temp = 1;
-        val->type = CONV_DECIMAL;
-    }
-    return CONV_OK;
-}
-
-/* A cell's value; val->len == 0 with CONV_NULL for no value. */
-static int cell_value(struct xr *r, struct xr_cell *c, char *out, size_t size, struct xr_val *val,
-                      const char *sheet, uint32_t rownum)
-{
-    char *s = r->row.text.data ? r->row.text.data + c->off : NULL;
-    size_t n = c->len;
-    val->temp = 0;
-    val->type = CONV_NULL;
-    val->text = "";
-    val->len = 0;
-    switch (c->t) {
-    case T_N:
-        if (!c->has_v || n == 0)
-            return CONV_OK;
-        return number_value(r, c, s, n, out, size, val, sheet, rownum);
-    case T_S: {
-        if (!c->has_v || n == 0)
-            return CONV_OK;
-        uint64_t i = 0;
-        for (size_t k = 0; k < n; k++) {
-            if (s[k] < '0' || s[k] > '9' || k >= 12) {
-                i = UINT64_MAX;
-                break;
-            }
-            i = i * 10 + (uint64_t)(s[k] - '0');
-        }
-        if (i >= r->nsst)
-            return cell_error(r, CONV_E_SYNTAX, sheet, rownum, c->col,
-                              "shared string '%.20s' out of range (the workbook has %zu)", s,
-                              r->nsst);
-        val->type = CONV_STRING;
-        val->text = r->sst.data + r->sst_off[i];
-        val->len = (size_t)(r->sst_off[i + 1] - r->sst_off[i] - 1);
-        return CONV_OK;
-    }
-    case T_STR:
-    case T_INLINE:
-        if (!c->has_v)
-            return CONV_OK;
-        if (!c->decoded) {
-            c->len = n = decode_x(s, n);
-            s[n] = '\0';
-            c->decoded = 1;
-        }
-        /* fall through */
-    case T_E:
-        if (!c->has_v)
-            return CONV_OK;
-        val->type = CONV_STRING;
-        val->text = s;
-        val->len = n;
-        return CONV_OK;
-    case T_B:
-        if (!c->has_v || n == 0)
-            return CONV_OK;
-        val->type = CONV_BOOLEAN;
-        if ((n == 1 && s[0] == '1') || (n == 4 && !memcmp(s, "true", 4)))
-            val->text = "true";
-        else if ((n == 1 && s[0] == '0') || (n == 5 && !memcmp(s, "false", 5)))
-            val->text = "false";
-        else
-            return cell_error(r, CONV_E_SYNTAX, sheet, rownum, c->col, "'%.20s' is not a boolean",
-                              s);
-        val->len = strlen(val->text);
-        return CONV_OK;
-    case T_D:
-        if (!c->has_v || n == 0)
-            return CONV_OK;
-        if (n == 10 && convp_is_date(s, n))
-            val->type = CONV_DATE;
-        else if (convp_is_datetime(s, n))
-            val->type = CONV_DATETIME;
-        else
-            return cell_error(r, CONV_E_SYNTAX, sheet, rownum, c->col,
-                              "'%.40s' is not an ISO 8601 date", s);
-        val->text = s;
-        val->len = n;
-        return CONV_OK;
-    }
-    return CONV_OK;
-}
-
-static int nonempty(const struct xr_val *v)
-{
-    return v->type != CONV_NULL && v->len > 0;
-}
-
-/* ---- the field metadata sheet -------------------------------------------------------------- */
-
-static enum conv_type type_named(const char *s, size_t n)
-{
-    for (int t = CONV_STRING; t <= CONV_ANY; t++) {
-        const char *name = conv_type_name((enum conv_type)t);
-        if (strlen(name) == n && !memcmp(name, s, n))
-            return (enum conv_type)t;
-    }
-    return CONV_ANY;
-}
-
-/*
- * The writer's _conv_fields sheet: a header row (name, type, label,
- * label_en, unit, required), then one row per field.
- */
-static int read_meta(struct xr *r, struct xr_sheet *sh)
-{
-    if (stream_open(r, sh) != CONV_OK)
-        return CONV_ERR;
-    r->meta = conv_schema_new(r->ctx);
-    if (!r->meta)
-        return nomem(r);
-    int rc, summary_mark = 0;
-    char out[128];
-    while ((rc = next_row(r)) == 1) {
-        struct xr_val v[6];
-        memset(v, 0, sizeof v);
-        char keep[6][128];
-        for (size_t i = 0; i < r->row.n; i++) {
-            struct xr_cell *c = &r->row.cells[i];
-            if (c->col == 7 && r->row.num <= 2) {
-                /* G1 "summary_sheet", G2 its name: a sheet of counts. */
-                struct xr_val g;
-                memset(&g, 0, sizeof g);
-                if (cell_value(r, c, out, sizeof out, &g, sh->name, r->row.num) != CONV_OK)
-                    return CONV_ERR;
-                if (r->row.num == 1)
-                    summary_mark = g.len == 13 && !memcmp(g.text, "summary_sheet", 13);
-                else if (summary_mark && nonempty(&g) && !r->summary_sheet &&
-                         !(r->summary_sheet = convp_strndup(r->ctx, g.text, g.len)))
-                    return nomem(r);
-                continue;
-            }
-            if (c->col > 6)
-                continue;
-            if (cell_value(r, c, out, sizeof out, &v[c->col - 1], sh->name, r->row.num) != CONV_OK)
-                return CONV_ERR;
-            if (v[c->col - 1].temp) {
-                memcpy(keep[c->col - 1], out, sizeof out);
-                v[c->col - 1].text = keep[c->col - 1];
-            }
-        }
-        if (!nonempty(&v[0]) || (v[0].len == 4 && !memcmp(v[0].text, "name", 4) && v[1].len == 4 &&
-                                 !memcmp(v[1].text, "type", 4)))
-            continue;
-        if (r->meta->n >= CONVP_MAX_FIELDS)
-            return cell_error(r, CONV_E_LIMIT, sh->name, r->row.num, 1,
-                              "more than %d fields described", CONVP_MAX_FIELDS);
-        struct conv_field f = {0};
-        char *texts[4] = {NULL, NULL, NULL, NULL};
-        for (int k = 0; k < 4; k++) {
-            const struct xr_val *x = &v[k == 0 ? 0 : k + 1];
-            if (nonempty(x) && !(texts[k] = convp_strndup(r->ctx, x->text, x->len))) {
-                for (int m = 0; m < k; m++)
-                    convp_free(r->ctx, texts[m]);
-                return nomem(r);
-            }
-        }
-        f.name = texts[0];
-        f.label = texts[1];
-        f.label_en = texts[2];
-        f.unit = texts[3];
-        f.type = nonempty(&v[1]) ? type_named(v[1].text, v[1].len) : CONV_ANY;
-        f.required = v[5].type == CONV_BOOLEAN ? v[5].text[0] == 't'
-                                               : (v[5].len == 4 && !memcmp(v[5].text, "true", 4));
-        int added = conv_schema_add(r->meta, &f);
-        int dup = added != CONV_OK && conv_schema_find(r->meta, f.name) >= 0;
-        for (int m = 0; m < 4; m++)
-            convp_free(r->ctx, texts[m]);
-        if (added != CONV_OK) {
-            if (!dup)
-                return nomem(r);
-            return cell_error(r, CONV_E_STRUCTURE, sh->name, r->row.num, 1,
-                              "field '%.60s' described twice", v[0].text);
-        }
-    }
-    if (rc < 0)
-        return CONV_ERR;
-    return stream_finish(r);
-}
-
-/* ---- headers ------------------------------------------------------------------------------- */
-
-/* Add a name (renamed x_2, x_3... if taken in this sheet and allowed). */
-static long header_field(struct xr *r, const struct xr_sheet *sh, uint32_t col, const char *name,
-                         size_t len, struct conv_schema *local)
-{
-    return convp_sheet_field(r->rd, local, r->meta, sh->name, name, len, r->rename, &r->tmp,
-                             sh->header_row, col);
-}
-
-/* The _conv_fields name for a header cell: by name, by label, else by position. */
-
-/* Copy a row (cells and text). */
-static int row_copy(struct xr *r, struct xr_row *dst, const struct xr_row *src)
-{
-    dst->num = src->num;
-    dst->text.len = 0;
-    if (convp_buf_append(&dst->text, src->text.data, src->text.len) != 0)
-        return nomem(r);
-    if (src->n > dst->cap) {
-        struct xr_cell *q = convp_realloc(r->ctx, dst->cells, src->n * sizeof *q);
-        if (!q)
-            return nomem(r);
-        dst->cells = q;
-        dst->cap = src->n;
-    }
-    if (src->n)
-        memcpy(dst->cells, src->cells, src->n * sizeof *src->cells);
-    dst->n = src->n;
-    return CONV_OK;
-}
-
-/* Non-empty cells of the current row, counting up to 2. */
-static int count_nonempty(struct xr *r, const struct xr_sheet *sh, size_t *ne)
-{
-    char out[128];
-    *ne = 0;
-    for (size_t i = 0; i < r->row.n && *ne < 2; i++) {
-        struct xr_val v;
-        if (cell_value(r, &r->row.cells[i], out, sizeof out, &v, sh->name, r->row.num) != CONV_OK)
+    const struct xr_row *row = &r->row;
+    const char *sheet = r->st.sheet;
+    convp_row_clear(out, row->num);
+    out->hidden = row->hidden;
+    for (size_t i = 0; i < row->n; i++) {
+        const struct xr_cell *x = &row->cells[i];
+        struct convp_cell *c = convp_row_cell(r->b, out, x->col);
+        if (!c)
             return CONV_ERR;
-        *ne += nonempty(&v);
-    }
-    return CONV_OK;
-}
-
-/*
- * Find a sheet's header row and leave it in r->row: row --header-row,
- * else the first row with at least two non-empty cells among the first
- * non-empty row and the 19 rows after it, else that first non-empty row.
- * 1 found, 0 an empty sheet, -1.
- */
-static int find_header(struct xr *r, struct xr_sheet *sh)
-{
-    struct xr_row keep = {0};
-    convp_buf_init(&keep.text, r->ctx);
-    int rc, found = 0;
-    size_t ne;
-    int any = 0; /* a row with a value: the sheet is not empty */
-    while ((rc = next_row(r)) == 1) {
-        uint32_t num = r->row.num;
-        if (r->header_row > 0) {
-            if (!any) {
-                if (count_nonempty(r, sh, &ne) != CONV_OK) {
-                    rc = -1;
+        c->style = x->style;
+        c->flags = x->formula ? CONVP_CELL_FORMULA : 0;
+        char *s = row->text.data ? row->text.data + x->off : NULL;
+        size_t n = x->len;
+        if (!x->has_v || (n == 0 && x->t != T_STR && x->t != T_INLINE && x->t != T_E))
+            continue; /* no value */
+        switch (x->t) {
+        case T_N:
+            if (convp_book_number(r->b, out, c, s, n, 0, sheet) != CONV_OK)
+                return CONV_ERR;
+            break;
+        case T_S: {
+            uint64_t k = 0;
+            for (size_t j = 0; j < n; j++) {
+                if (s[j] < '0' || s[j] > '9' || j >= 12) {
+                    k = UINT64_MAX;
                     break;
                 }
-                any = ne > 0;
+                k = k * 10 + (uint64_t)(s[j] - '0');
             }
-            if (num > (uint32_t)r->header_row)
-                break;
-            if (num == (uint32_t)r->header_row) {
-                found = 1;
-                break;
-            }
-            continue;
-        }
-        if (count_nonempty(r, sh, &ne) != CONV_OK) {
-            rc = -1;
+            if (k >= r->nsst)
+                return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, row->num, x->col,
+                                             "shared string '%.20s' out of range (the workbook "
+                                             "has %zu)",
+                                             s, r->nsst);
+            c->type = CONV_STRING;
+            c->flags |= CONVP_CELL_LASTING;
+            c->text = r->sst.data + r->sst_off[k];
+            c->len = (size_t)(r->sst_off[k + 1] - r->sst_off[k] - 1);
             break;
         }
-        if (ne == 0)
-            continue;
-        if (ne >= 2 && (!keep.num || num - keep.num < XR_AUTO_ROWS)) {
-            found = 1;
+        case T_STR:
+        case T_INLINE:
+            n = decode_x(s, n);
+            s[n] = '\0';
+            /* fall through */
+        case T_E:
+            c->type = CONV_STRING;
+            c->flags |= x->t == T_E ? CONVP_CELL_ERROR : 0;
+            c->text = s;
+            c->len = n;
+            break;
+        case T_B:
+            c->type = CONV_BOOLEAN;
+            if ((n == 1 && s[0] == '1') || (n == 4 && !memcmp(s, "true", 4)))
+                c->text = "true";
+            else if ((n == 1 && s[0] == '0') || (n == 5 && !memcmp(s, "false", 5)))
+                c->text = "false";
+            else
+                return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, row->num, x->col,
+                                             "'%.20s' is not a boolean", s);
+            c->len = strlen(c->text);
+            break;
+        case T_D:
+            if (n == 10 && convp_is_date(s, n))
+                c->type = CONV_DATE;
+            else if (convp_is_datetime(s, n))
+                c->type = CONV_DATETIME;
+            else
+                return convp_book_cell_error(r->b, CONV_E_SYNTAX, sheet, row->num, x->col,
+                                             "'%.40s' is not an ISO 8601 date", s);
+            c->text = s;
+            c->len = n;
             break;
         }
-        if (!keep.num) {
-            if (row_copy(r, &keep, &r->row) != CONV_OK) {
-                rc = -1;
-                break;
-            }
-        } else if (num - keep.num >= XR_AUTO_ROWS) {
-            break;
-        }
     }
-    if (rc >= 0 && !found && keep.num) {
-        /* A one-column table: its first non-empty row. */
-        struct xr_row t = r->row;
-        r->row = keep;
-        keep = t;
-        found = 1;
-    }
-    convp_free(r->ctx, keep.cells);
-    convp_buf_free(&keep.text);
-    if (rc < 0)
-        return -1;
-    if (!found && r->header_row > 0 && any)
-        return cell_error(r, CONV_E_STRUCTURE, sh->name, (uint32_t)r->header_row, 0,
-                          "header row %ld is empty", r->header_row);
-    return found;
-}
-
-/* Name a sheet's columns from its header row (in r->row): from the first
- * to the last non-empty header cell. */
-static int name_columns(struct xr *r, struct xr_sheet *sh)
-{
-    struct xr_row *row = &r->row;
-    size_t n = row->n ? row->n : 1;
-    struct xr_val *vals = convp_calloc(r->ctx, n, sizeof *vals);
-    char(*tmp)[128] = convp_calloc(r->ctx, n, sizeof *tmp);
-    struct conv_schema *local = conv_schema_new(r->ctx);
-    unsigned char *used = r->meta ? convp_calloc(r->ctx, r->meta->n + 1, 1) : NULL;
-    int rc = CONV_OK;
-    uint32_t lo = 0, hi = 0;
-    if (!vals || !tmp || !local || (r->meta && !used)) {
-        rc = nomem(r);
-        goto out;
-    }
-    for (size_t i = 0; i < row->n; i++) {
-        if (cell_value(r, &row->cells[i], tmp[i], sizeof tmp[i], &vals[i], sh->name, row->num) !=
-            CONV_OK) {
-            rc = CONV_ERR;
-            goto out;
-        }
-        if (nonempty(&vals[i])) {
-            if (!lo)
-                lo = row->cells[i].col;
-            hi = row->cells[i].col;
-        }
-    }
-    if (!lo) {
-        rc = cell_error(r, CONV_E_STRUCTURE, sh->name, row->num, 0, "header row %u is empty",
-                        (unsigned)row->num);
-        goto out;
-    }
-    sh->header_row = row->num;
-    sh->first_col = lo;
-    sh->ncols = hi - lo + 1;
-    sh->field = convp_calloc(r->ctx, sh->ncols, sizeof *sh->field);
-    if (!sh->field) {
-        rc = nomem(r);
-        goto out;
-    }
-    if (r->multi) {
-        long idx = header_field(r, sh, 0, "sheet", 5, local);
-        if (idx < 0) {
-            rc = CONV_ERR;
-            goto out;
-        }
-        r->sheet_field = (uint32_t)idx;
-    }
-    size_t ci = 0;
-    for (uint32_t k = 0; k < sh->ncols; k++) {
-        uint32_t col = lo + k;
-        while (ci < row->n && row->cells[ci].col < col)
-            ci++;
-        struct xr_val none = {CONV_NULL, "", 0, 0};
-        const struct xr_val *v = ci < row->n && row->cells[ci].col == col ? &vals[ci] : &none;
-        const char *name = convp_meta_name(r->meta, v->text, nonempty(v) ? v->len : 0, k,
-                                           sh->ncols, used);
-        char gen[32];
-        size_t len;
-        if (name) {
-            len = strlen(name);
-            used[conv_schema_find(r->meta, name)] = 1;
-        } else if (nonempty(v)) {
-            name = v->text;
-            len = v->len;
-        } else {
-            len = (size_t)snprintf(gen, sizeof gen, "column_%u", (unsigned)col);
-            name = gen;
-        }
-        long idx = header_field(r, sh, col, name, len, local);
-        if (idx < 0) {
-            rc = CONV_ERR;
-            goto out;
-        }
-        sh->field[k] = (uint32_t)idx;
-    }
-out:
-    convp_free(r->ctx, vals);
-    convp_free(r->ctx, tmp);
-    convp_free(r->ctx, used);
-    conv_schema_free(local);
-    return rc;
-}
-
-static int read_header(struct xr *r, struct xr_sheet *sh)
-{
-    if (stream_open(r, sh) != CONV_OK)
-        return CONV_ERR;
-    int found = find_header(r, sh);
-    stream_close(r);
-    if (found < 0)
-        return CONV_ERR;
-    if (found == 0) {
-        sh->header_row = 0; /* an empty sheet */
-        return CONV_OK;
-    }
-    return name_columns(r, sh);
-}
-
-/* ---- options, sheets ----------------------------------------------------------------------- */
-
-static int parse_options(struct xr *r)
-{
-    struct conv_reader *rd = r->rd;
-    static const char *const dup_words[] = {"error", "rename", NULL};
-    long maxp;
-    if (convp_opt_flag(rd->opts, "raw-numbers", 0, &rd->err, &r->raw_numbers) != CONV_OK ||
-        convp_opt_long(rd->opts, "header-row", 0, 1, CONVP_XLSX_MAX_ROWS, &rd->err,
-                       &r->header_row) != CONV_OK ||
-        convp_opt_long(rd->opts, "max-part-size", (long)XR_DEFAULT_MAX_PART, 4096,
-                       (long)((uint64_t)1 << 60), &rd->err, &maxp) != CONV_OK ||
-        convp_opt_enum(rd->opts, "duplicate-names", dup_words, 0, &rd->err, &r->rename) != CONV_OK)
-        return CONV_ERR;
-    r->max_part = (uint64_t)maxp;
     return CONV_OK;
 }
 
-static int all_digits(const char *s)
+static int xr_next_row(struct convp_book *b, void *drv, struct convp_row *out)
 {
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
-/* The worksheets to read, in workbook order; the _conv_fields sheet is
- * read for its metadata, chart sheets are skipped. */
-static int pick_sheets(struct xr *r, struct xr_wbsheet *wb, size_t nwb)
-{
-    const char *want = convp_opt_str(r->rd->opts, "sheet", NULL);
-    r->sheets = convp_calloc(r->ctx, nwb ? nwb : 1, sizeof *r->sheets);
-    if (!r->sheets)
-        return nomem(r);
-    struct xr_sheet meta = {0};
-    size_t nwork = 0;
-    long want_index = want && all_digits(want) && strlen(want) < 9 ? atol(want) : 0;
-    int by_name = 0;
-    for (size_t i = 0; want && i < nwb; i++)
-        by_name |= !strcmp(wb[i].name, want);
-    int found = 0;
-    for (size_t i = 0; i < nwb; i++) {
-        const struct xr_rel *rel = rel_by_id(r, wb[i].rid);
-        if (!rel) {
-            convp_error_set(&r->rd->err, CONV_E_SYNTAX, r->rd->source, 0, 0,
-                            "damaged workbook: sheet '%.100s' has no relationship '%.60s'",
-                            wb[i].name, wb[i].rid);
-            return CONV_ERR;
-        }
-        int is_meta = !strcmp(wb[i].name, CONVP_XLSX_META_SHEET);
-        int work = ends_with(rel->type, "/worksheet");
-        if (!work && !is_meta) {
-            if (want && (by_name ? !strcmp(wb[i].name, want) : 0)) {
-                convp_error_set(&r->rd->err, CONV_E_USAGE, r->rd->source, 0, 0,
-                                "option sheet: '%.100s' is not a worksheet (a chart sheet?)", want);
-                return CONV_ERR;
-            }
-            continue;
-        }
-        if (!work)
-            continue;
-        long e = rel_part(r, rel, "worksheet");
-        if (e < 0)
-            return CONV_ERR;
-        if (is_meta) {
-            meta.name = wb[i].name;
-            meta.entry = e;
-            continue;
-        }
-        nwork++;
-        char key[32];
-        snprintf(key, sizeof key, "sheet.%zu", nwork - 1);
-        if (convp_reader_set_info(r->rd, key, wb[i].name) != 0)
-            return CONV_ERR;
-        int take = !want || (by_name ? !strcmp(wb[i].name, want) : (long)nwork == want_index);
-        if (!take)
-            continue;
-        found = 1;
-        struct xr_sheet *sh = &r->sheets[r->nsheets++];
-        sh->name = convp_strdup(r->ctx, wb[i].name);
-        sh->entry = e;
-        if (!sh->name)
-            return nomem(r);
-    }
-    if (want && !found) {
-        struct convp_buf *b = &r->tmp;
-        b->len = 0;
-        for (size_t i = 0; i < nwb; i++) {
-            if (!strcmp(wb[i].name, CONVP_XLSX_META_SHEET))
-                continue;
-            if (b->len && convp_buf_append(b, ", ", 2) != 0)
-                return nomem(r);
-            if (convp_buf_append(b, wb[i].name, strlen(wb[i].name)) != 0)
-                return nomem(r);
-        }
-        if (!convp_buf_cstr(b))
-            return nomem(r);
-        convp_error_set(&r->rd->err, CONV_E_USAGE, r->rd->source, 0, 0,
-                        "option sheet: no sheet '%.60s' in the workbook (its sheets: %.120s)", want,
-                        b->len ? b->data : "none");
-        return CONV_ERR;
-    }
-    char count[32];
-    snprintf(count, sizeof count, "%zu", nwork);
-    if (convp_reader_set_info(r->rd, "sheets", count) != 0)
-        return CONV_ERR;
-    if (meta.name && read_meta(r, &meta) != CONV_OK)
-        return CONV_ERR;
-    /* Our own summary sheet (--summary-by) is counts: left out unless asked
-     * for by --sheet. */
-    for (size_t i = 0; !want && r->summary_sheet && i < r->nsheets; i++)
-        if (!strcmp(r->sheets[i].name, r->summary_sheet)) {
-            convp_free(r->ctx, r->sheets[i].name);
-            memmove(&r->sheets[i], &r->sheets[i + 1], (r->nsheets - i - 1) * sizeof *r->sheets);
-            r->nsheets--;
-            break;
-        }
-    r->multi = !want && r->nsheets > 1;
-    if (r->nsheets && convp_reader_set_info(r->rd, "sheet", r->sheets[0].name) != 0)
-        return CONV_ERR;
-    return CONV_OK;
+    struct xr *r = drv;
+    (void)b;
+    int rc = next_row(r);
+    if (rc <= 0)
+        return rc;
+    return emit_row(r, out) == CONV_OK ? 1 : -1;
 }
 
 /* ---- driver -------------------------------------------------------------------------------- */
 
-static void xr_close(struct conv_reader *rd);
-
-static int xr_open(struct conv_reader *rd)
+static int xr_props(struct convp_book *b, void *drv)
 {
-    struct xr *r = convp_calloc(rd->ctx, 1, sizeof *r);
-    if (!r) {
-        convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
-        return CONV_ERR;
-    }
-    rd->drv = r;
+    (void)b;
+    return read_core(drv);
+}
+
+/* The workbook's parts: relationships, content types, the workbook with
+ * its sheets, styles and shared strings. */
+static int xr_open(struct convp_book *b, void *drv)
+{
+    struct xr *r = drv;
+    struct conv_reader *rd = convp_book_reader(b);
+    r->b = b;
     r->rd = rd;
     r->ctx = rd->ctx;
     convp_buf_init(&r->sst, rd->ctx);
     convp_buf_init(&r->row.text, rd->ctx);
-    convp_buf_init(&r->tmp, rd->ctx);
-    if (parse_options(r) != CONV_OK)
+    long maxp;
+    if (convp_opt_long(rd->opts, "max-part-size", (long)XR_DEFAULT_MAX_PART, 4096,
+                       (long)((uint64_t)1 << 60), &rd->err, &maxp) != CONV_OK)
         return CONV_ERR;
-    r->cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    if (r->cloc == (locale_t)0)
-        return nomem(r);
+    r->max_part = (uint64_t)maxp;
     xmlInitParser();
-    r->zip =
-        convp_xlsx_zip_open(rd->ctx, rd->in, rd->source, r->max_part, r->max_part * 4, &rd->err);
+    r->zip = convp_zip_open(rd->ctx, rd->in, rd->source, "XLSX workbook", r->max_part,
+                            r->max_part * 4, &rd->err);
     if (!r->zip)
         return CONV_ERR;
     struct xr_wbsheet *wb = NULL;
@@ -2083,12 +1621,22 @@ static int xr_open(struct conv_reader *rd)
         goto out;
     if (sst && ((e = rel_part(r, sst, "shared strings part")) < 0 || read_sst(r, e) != CONV_OK))
         goto out;
-    if (pick_sheets(r, wb, nwb) != CONV_OK || (r->meta && read_core(r) != CONV_OK))
-        goto out;
-    for (size_t i = 0; i < r->nsheets; i++)
-        if (read_header(r, &r->sheets[i]) != CONV_OK)
+    /* The sheets in workbook order; chart sheets are listed as not read. */
+    for (size_t i = 0; i < nwb; i++) {
+        const struct xr_rel *rel = rel_by_id(r, wb[i].rid);
+        if (!rel) {
+            convp_error_set(&rd->err, CONV_E_SYNTAX, rd->source, 0, 0,
+                            "damaged workbook: sheet '%.100s' has no relationship '%.60s'",
+                            wb[i].name, wb[i].rid);
             goto out;
-    rd->fields_fixed = 1;
+        }
+        int work = ends_with(rel->type, "/worksheet");
+        e = work ? rel_part(r, rel, "worksheet") : 0;
+        if (e < 0 || convp_book_add_sheet(b, wb[i].name, strlen(wb[i].name),
+                                          work ? CONVP_SHEET_WORK : CONVP_SHEET_OTHER,
+                                          (uint64_t)e) != CONV_OK)
+            goto out;
+    }
     rc = CONV_OK;
 out:
     for (size_t i = 0; i < nwb; i++) {
@@ -2101,141 +1649,41 @@ out:
     return rc;
 }
 
-/* Make a record of the row; 0 when it is empty, 1, -1. */
-static int row_record(struct xr *r, struct xr_sheet *sh, struct conv_record *rec)
+static void xr_close(struct convp_book *b, void *drv)
 {
-    struct xr_row *row = &r->row;
-    char out[128];
-    int any = 0;
-    struct convp_slot *slot;
-    if (r->multi) {
-        slot = convp_record_push(rec);
-        if (!slot)
-            return nomem(r), -1;
-        slot->field = r->sheet_field;
-        slot->line = row->num;
-        slot->column = 0;
-        slot->value.type = CONV_STRING;
-        slot->value.flags = 0;
-        slot->value.text = sh->name;
-        slot->value.len = strlen(sh->name);
-    }
-    size_t first = rec->n;
-    for (uint32_t k = 0; k < sh->ncols; k++) {
-        slot = convp_record_push(rec);
-        if (!slot)
-            return nomem(r), -1;
-        slot->field = sh->field[k];
-        slot->line = row->num;
-        slot->column = sh->first_col + k;
-        slot->value.type = CONV_NULL;
-        slot->value.flags = 0;
-        slot->value.text = "";
-        slot->value.len = 0;
-    }
-    for (size_t i = 0; i < row->n; i++) {
-        struct xr_cell *c = &row->cells[i];
-        struct xr_val v;
-        if (cell_value(r, c, out, sizeof out, &v, sh->name, row->num) != CONV_OK)
-            return -1;
-        if (c->col < sh->first_col || c->col - sh->first_col >= sh->ncols) {
-            if (nonempty(&v)) {
-                char a[8], b[8];
-                convp_col_name(sh->first_col, a);
-                convp_col_name(sh->first_col + sh->ncols - 1, b);
-                return cell_error(r, CONV_E_STRUCTURE, sh->name, row->num, c->col,
-                                  "a value outside the header's columns (%s to %s); "
-                                  "--header-row picks another header row",
-                                  a, b),
-                       -1;
-            }
-            continue;
-        }
-        if (v.type == CONV_NULL)
-            continue;
-        any |= nonempty(&v);
-        slot = &rec->slots[first + (c->col - sh->first_col)];
-        const char *text = v.text;
-        /* Shared strings live as long as the reader; the rest is copied. */
-        if (c->t != T_S && !(text = convp_arena_strndup(&rec->arena, v.text, v.len)))
-            return nomem(r), -1;
-        enum conv_type t = v.type;
-        if (t == CONV_INTEGER && r->meta && r->rd->fields->fields[slot->field].type == CONV_DECIMAL)
-            t = CONV_DECIMAL; /* a decimal field keeps its integral values decimal */
-        slot->value.type = t;
-        slot->value.text = text;
-        slot->value.len = v.len;
-    }
-    if (!any)
-        return 0;
-    rec->line = row->num;
-    return 1;
-}
-
-static int xr_next(struct conv_reader *rd, struct conv_record *rec)
-{
-    struct xr *r = rd->drv;
-    for (;;) {
-        if (r->cur >= r->nsheets)
-            return CONV_EOF;
-        struct xr_sheet *sh = &r->sheets[r->cur];
-        if (sh->header_row == 0) {
-            r->cur++;
-            continue;
-        }
-        if (!r->st_open && stream_open(r, sh) != CONV_OK)
-            return CONV_ERR;
-        int rc = next_row(r);
-        if (rc < 0)
-            return CONV_ERR;
-        if (rc == 0) {
-            if (stream_finish(r) != CONV_OK)
-                return CONV_ERR;
-            r->cur++;
-            continue;
-        }
-        if (r->row.num <= sh->header_row)
-            continue;
-        convp_record_clear(rec);
-        rc = row_record(r, sh, rec);
-        if (rc < 0)
-            return CONV_ERR;
-        if (rc > 0)
-            return CONV_OK;
-    }
-}
-
-static void xr_close(struct conv_reader *rd)
-{
-    struct xr *r = rd->drv;
-    if (!r)
+    struct xr *r = drv;
+    (void)b;
+    if (!r->ctx)
         return;
     stream_close(r);
-    convp_xlsx_zip_close(r->zip);
-    if (r->cloc != (locale_t)0)
-        freelocale(r->cloc);
+    convp_zip_close(r->zip);
     free_rels(r);
     convp_free(r->ctx, r->wb_part);
     convp_free(r->ctx, r->core_part);
-    convp_free(r->ctx, r->xf);
     convp_buf_free(&r->sst);
     convp_free(r->ctx, r->sst_off);
-    conv_schema_free(r->meta);
-    convp_free(r->ctx, r->summary_sheet);
-    for (size_t i = 0; i < r->nsheets; i++) {
-        convp_free(r->ctx, r->sheets[i].name);
-        convp_free(r->ctx, r->sheets[i].field);
-    }
-    convp_free(r->ctx, r->sheets);
     convp_free(r->ctx, r->row.cells);
     convp_buf_free(&r->row.text);
-    convp_buf_free(&r->tmp);
-    convp_free(r->ctx, r);
-    rd->drv = NULL;
+}
+
+static const struct convp_book_ops xlsx_book = {
+    .what = "workbook",
+    .max_rows = CONVP_XLSX_MAX_ROWS,
+    .drv_size = sizeof(struct xr),
+    .open = xr_open,
+    .start = xr_start,
+    .next_row = xr_next_row,
+    .props = xr_props,
+    .close = xr_close,
+};
+
+static int xlsx_open(struct conv_reader *rd)
+{
+    return convp_book_open(rd, &xlsx_book);
 }
 
 const struct convp_reader_ops convp_xlsx_reader_ops = {
-    .open = xr_open,
-    .next = xr_next,
-    .close = xr_close,
+    .open = xlsx_open,
+    .next = convp_book_next,
+    .close = convp_book_close,
 };

@@ -1,10 +1,10 @@
 /*
- * Cell helpers shared by the spreadsheet readers (XLSX, ODS, XLS): column
- * letters, sheet names in references, numbers as Excel shows them, number
- * formats and date serials.
+ * Cell helpers of the spreadsheet layer (XLSX, ODS, XLS): sheet names in
+ * references, numbers as Excel shows them, number formats and date
+ * serials, errors at a cell.
  */
-#ifndef CONV_XLSX_CELLS_H
-#define CONV_XLSX_CELLS_H
+#ifndef CONV_SHEET_CELLS_H
+#define CONV_SHEET_CELLS_H
 
 #include "conv_private.h"
 
@@ -61,25 +61,4 @@ int convp_serial_text(double v, int date1904, struct convp_numfmt f, char *out, 
 int convp_cell_verror(struct conv_reader *rd, enum conv_errcode code, const char *sheet,
                       uint64_t row, uint32_t col, const char *fmt, va_list ap);
 
-/*
- * Add a sheet's header name: unique within the sheet (local), where a
- * repeat is an error unless rename makes it x_2, x_3 (built in tmp), and
- * then found in or added to the reader's fields, with its position; a new
- * field that meta (our field sheet, or NULL) describes takes its type,
- * labels and unit.  Returns the field index, or -1 with rd->err set: a
- * repeat (CONV_E_STRUCTURE), past CONVP_MAX_FIELDS (CONV_E_LIMIT), nomem.
- */
-long convp_sheet_field(struct conv_reader *rd, struct conv_schema *local,
-                       const struct conv_schema *meta, const char *sheet, const char *name,
-                       size_t len, int rename, struct convp_buf *tmp, uint64_t row, uint32_t col);
-
-/*
- * The field our field sheet (meta, or NULL) gives header cell k of ncols:
- * the one named or labelled by the cell's text (len 0: empty), else, when
- * the sheet has as many columns as meta fields, the k-th one; NULL when
- * none.  used marks the meta fields already taken by label.
- */
-const char *convp_meta_name(const struct conv_schema *meta, const char *text, size_t len,
-                            uint32_t k, uint32_t ncols, const unsigned char *used);
-
-#endif /* CONV_XLSX_CELLS_H */
+#endif /* CONV_SHEET_CELLS_H */

@@ -7,7 +7,7 @@
  * in place in a buffer that the zip layer fills, growing it only for a
  * token that does not fit (up to the bounds below).
  */
-#include "xlsx_scan.h"
+#include "sheet_xml.h"
 
 #define XS_CHUNK ((size_t)256 << 10)
 #define XS_MAX_TAG ((size_t)1 << 20)       /* a start tag, comment or PI */

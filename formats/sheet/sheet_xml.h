@@ -1,13 +1,14 @@
 /*
- * A strict, streaming XML tokenizer for the XLSX reader's worksheet parts,
- * where libxml2 is too slow for the speed target (docs/formats.md, Excel).
+ * A strict, streaming XML tokenizer for the spreadsheet readers' big parts
+ * (XLSX worksheets, ODS content), where libxml2 is too slow for the speed
+ * target (docs/formats.md, Excel).
  * UTF-8 only; no DTD (a DOCTYPE is refused, so only the five predefined
  * entities and character references exist); well-formedness is checked
  * (names, attributes, quoting, matching end tags, one root, characters
  * XML allows, references); depth, tags and text are bounded.
  */
-#ifndef CONV_XLSX_SCAN_H
-#define CONV_XLSX_SCAN_H
+#ifndef CONV_SHEET_XML_H
+#define CONV_SHEET_XML_H
 
 #include "conv_private.h"
 
@@ -45,4 +46,4 @@ struct convp_xscan *convp_xscan_new(struct conv_context *ctx, convp_xscan_read_f
 int convp_xscan_next(struct convp_xscan *x, struct convp_xscan_tok *t);
 void convp_xscan_free(struct convp_xscan *x);
 
-#endif /* CONV_XLSX_SCAN_H */
+#endif /* CONV_SHEET_XML_H */

@@ -1,5 +1,5 @@
-/* Cell helpers shared by the spreadsheet readers; see xlsx_cells.h. */
-#include "xlsx_cells.h"
+/* Cell helpers of the spreadsheet layer; see sheet_cells.h. */
+#include "sheet_cells.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,119 +118,6 @@ int convp_cell_verror(struct conv_reader *rd, enum conv_errcode code, const char
         convp_error_set(&rd->err, code, rd->source, row, 0, "%s, row %llu: %s", ref,
                         (unsigned long long)row, msg);
     return CONV_ERR;
-}
-
-static int cell_error(struct conv_reader *rd, enum conv_errcode code, const char *sheet,
-                      uint64_t row, uint32_t col, const char *fmt, ...) CONVP_PRINTF(6, 7);
-static int cell_error(struct conv_reader *rd, enum conv_errcode code, const char *sheet,
-                      uint64_t row, uint32_t col, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    convp_cell_verror(rd, code, sheet, row, col, fmt, ap);
-    va_end(ap);
-    return CONV_ERR;
-}
-
-/* Add a name to the sheet's names (local) and the reader's fields. */
-static long add_field(struct conv_schema *local, struct conv_schema *fields, const char *name,
-                      size_t len, int rename, struct convp_buf *tmp, uint64_t row, uint32_t col,
-                      int *added, enum conv_errcode *fail)
-{
-    *added = 0;
-    *fail = CONV_E_NOMEM;
-    if (convp_schema_find_n(local, name, len) >= 0) {
-        if (!rename) {
-            *fail = CONV_E_STRUCTURE;
-            return -1;
-        }
-        for (uint32_t k = 2;; k++) {
-            char suffix[16];
-            int sn = snprintf(suffix, sizeof suffix, "_%u", (unsigned)k);
-            tmp->len = 0;
-            if (convp_buf_append(tmp, name, len) != 0 ||
-                convp_buf_append(tmp, suffix, (size_t)sn) != 0)
-                return -1;
-            if (convp_schema_find_n(local, tmp->data, tmp->len) < 0)
-                break;
-        }
-        name = tmp->data;
-        len = tmp->len;
-    }
-    if (convp_schema_add_name(local, name, len) < 0)
-        return -1;
-    long idx = convp_schema_find_n(fields, name, len);
-    if (idx >= 0)
-        return idx;
-    if (fields->n >= CONVP_MAX_FIELDS) {
-        *fail = CONV_E_LIMIT;
-        return -1;
-    }
-    idx = convp_schema_add_name(fields, name, len);
-    if (idx < 0 || convp_schema_set_pos(fields, (size_t)idx, row, col) != 0)
-        return -1;
-    *added = 1;
-    return idx;
-}
-
-long convp_sheet_field(struct conv_reader *rd, struct conv_schema *local,
-                       const struct conv_schema *meta, const char *sheet, const char *name,
-                       size_t len, int rename, struct convp_buf *tmp, uint64_t row, uint32_t col)
-{
-    int added;
-    enum conv_errcode fail;
-    struct conv_schema *fields = rd->fields;
-    long idx = add_field(local, fields, name, len, rename, tmp, row, col, &added, &fail);
-    if (idx < 0) {
-        if (fail == CONV_E_STRUCTURE)
-            cell_error(rd, CONV_E_STRUCTURE, sheet, row, col,
-                       "duplicate column name '%.*s' (--duplicate-names rename makes x_2)",
-                       (int)(len < 60 ? len : 60), name);
-        else if (fail == CONV_E_LIMIT)
-            cell_error(rd, CONV_E_LIMIT, sheet, row, col, "more than %d distinct column names",
-                       CONVP_MAX_FIELDS);
-        else
-            convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
-        return -1;
-    }
-    /* A new field our own field sheet describes: its type, labels, unit. */
-    long m = added && meta ? conv_schema_find(meta, fields->fields[idx].name) : -1;
-    if (m >= 0) {
-        const struct conv_field *mf = &meta->fields[m];
-        struct conv_field *f = &fields->fields[idx];
-        f->type = mf->type;
-        f->required = mf->required;
-        if ((mf->label && !(f->label = convp_strdup(rd->ctx, mf->label))) ||
-            (mf->label_en && !(f->label_en = convp_strdup(rd->ctx, mf->label_en))) ||
-            (mf->unit && !(f->unit = convp_strdup(rd->ctx, mf->unit)))) {
-            convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
-            return -1;
-        }
-    }
-    return idx;
-}
-
-const char *convp_meta_name(const struct conv_schema *meta, const char *text, size_t len,
-                            uint32_t k, uint32_t ncols, const unsigned char *used)
-{
-    if (!meta)
-        return NULL;
-    if (len) {
-        long i = convp_schema_find_n(meta, text, len);
-        if (i >= 0)
-            return meta->fields[i].name;
-        for (size_t f = 0; f < meta->n; f++) {
-            const char *l = meta->fields[f].label, *le = meta->fields[f].label_en;
-            if (used[f])
-                continue;
-            if ((l && strlen(l) == len && !memcmp(l, text, len)) ||
-                (le && strlen(le) == len && !memcmp(le, text, len)))
-                return meta->fields[f].name;
-        }
-    }
-    if (ncols == meta->n && !used[k])
-        return meta->fields[k].name;
-    return NULL;
 }
 
 /* ---- number formats ------------------------------------------------------------------------ */

@@ -1,25 +1,22 @@
 /*
- * The zip layer of the XLSX reader.  minizip does the reading through our
- * I/O functions; before any part is read every entry is checked against
+ * The zip layer of the spreadsheet readers (XLSX, ODS).  minizip does the
+ * reading through our I/O functions, over the input's random access
+ * (convp_input_random: in place, pread, or a spool of a pipe); before any
+ * part is read every entry is checked against
  * what a hostile archive does (overlapping entries that reuse one deflate
  * stream many times, lying sizes, encryption, odd methods), and each part
  * is inflated with its declared size as a hard bound and its CRC checked
  * at the end.  Nothing is ever allocated from a size the archive declares.
  */
-#include "xlsx_zip.h"
+#include "sheet_zip.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <unzip.h>
 
 #define ZIP_MAX_ENTRIES 100000
 #define ZIP_MAX_NAME 4096
-#define ZIP_SPOOL_CHUNK ((size_t)256 << 10)
 /* Deflate cannot do better than about 1032:1 (258-byte matches coded in
  * two bits); anything declaring more is damaged or a bomb. */
 #define ZIP_MAX_RATIO 1100u
@@ -33,18 +30,15 @@ struct zip_entry {
     unsigned method;
 };
 
-struct convp_xlsx_zip {
+struct convp_zip {
     struct conv_context *ctx;
     struct convp_input *in;
     const char *source;
-    /* the bytes: memory in place, or a descriptor read with pread() */
-    const unsigned char *mem;
-    int fd;
-    int own_fd; /* a spool file we made */
-    int track;  /* report the read position to the input, for progress */
+    const char *what; /* "XLSX workbook", "OpenDocument spreadsheet" */
     uint64_t size;
     uint64_t pos; /* minizip's stream position */
     int io_error;
+    struct conv_error ioerr; /* the read error behind io_error */
     unzFile uf;
     struct zip_entry *entries;
     size_t n;
@@ -59,29 +53,14 @@ struct convp_xlsx_zip {
 
 /* ---- bytes --------------------------------------------------------------------------------- */
 
-/* Read n bytes at off: 0, or -1 when they are not all there. */
-static int src_pread(struct convp_xlsx_zip *z, uint64_t off, void *buf, size_t n)
+/* Read n bytes at off: 0, or -1 when they are not all there (io_error
+ * set on a read error, whose message is in z->ioerr). */
+static int src_pread(struct convp_zip *z, uint64_t off, void *buf, size_t n)
 {
-    if (off > z->size || n > z->size - off)
-        return -1;
-    if (z->mem) {
-        memcpy(buf, z->mem + off, n);
-        return 0;
-    }
-    unsigned char *p = buf;
-    while (n) {
-        ssize_t r = pread(z->fd, p, n, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            z->io_error = r < 0 ? errno : EIO;
-            return -1;
-        }
-        p += r;
-        n -= (size_t)r;
-        off += (uint64_t)r;
-    }
-    return 0;
+    int rc = convp_input_pread(z->in, off, buf, n, &z->ioerr);
+    if (rc == CONV_ERR)
+        z->io_error = 1;
+    return rc == CONV_OK ? 0 : -1;
 }
 
 static voidpf ZCALLBACK io_open(voidpf opaque, const void *filename, int mode)
@@ -94,14 +73,12 @@ static voidpf ZCALLBACK io_open(voidpf opaque, const void *filename, int mode)
 static uLong ZCALLBACK io_read(voidpf opaque, voidpf stream, void *buf, uLong size)
 {
     (void)stream;
-    struct convp_xlsx_zip *z = opaque;
+    struct convp_zip *z = opaque;
     uint64_t left = z->pos < z->size ? z->size - z->pos : 0;
     size_t n = size < left ? (size_t)size : (size_t)left;
     if (n && src_pread(z, z->pos, buf, n) != 0)
         return 0;
     z->pos += n;
-    if (z->track)
-        convp_input_set_done(z->in, z->pos);
     return (uLong)n;
 }
 
@@ -117,13 +94,13 @@ static uLong ZCALLBACK io_write(voidpf opaque, voidpf stream, const void *buf, u
 static ZPOS64_T ZCALLBACK io_tell(voidpf opaque, voidpf stream)
 {
     (void)stream;
-    return ((struct convp_xlsx_zip *)opaque)->pos;
+    return ((struct convp_zip *)opaque)->pos;
 }
 
 static long ZCALLBACK io_seek(voidpf opaque, voidpf stream, ZPOS64_T offset, int origin)
 {
     (void)stream;
-    struct convp_xlsx_zip *z = opaque;
+    struct convp_zip *z = opaque;
     uint64_t base;
     switch (origin) {
     case ZLIB_FILEFUNC_SEEK_SET:
@@ -154,96 +131,7 @@ static int ZCALLBACK io_close(voidpf opaque, voidpf stream)
 static int ZCALLBACK io_error(voidpf opaque, voidpf stream)
 {
     (void)stream;
-    return ((struct convp_xlsx_zip *)opaque)->io_error;
-}
-
-/* ---- getting random access ----------------------------------------------------------------- */
-
-/* Copy a streaming input to an unnamed temporary file. */
-static int spool(struct convp_xlsx_zip *z, struct conv_error *err)
-{
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
-    z->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (z->fd < 0) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/conv-xlsx-XXXXXX", dir);
-        z->fd = mkostemp(path, O_CLOEXEC);
-        if (z->fd >= 0)
-            unlink(path);
-    }
-    if (z->fd < 0) {
-        convp_error_set(err, CONV_E_IO, dir, 0, 0, "cannot create a temporary file: %s",
-                        strerror(errno));
-        return CONV_ERR;
-    }
-    z->own_fd = 1;
-    unsigned char *buf = convp_malloc(z->ctx, ZIP_SPOOL_CHUNK);
-    if (!buf) {
-        convp_error_set(err, CONV_E_NOMEM, z->source, 0, 0, "out of memory");
-        return CONV_ERR;
-    }
-    int rc = CONV_OK;
-    for (;;) {
-        long got = convp_input_read(z->in, buf, ZIP_SPOOL_CHUNK, err);
-        if (got < 0) {
-            rc = CONV_ERR;
-            break;
-        }
-        if (got == 0)
-            break;
-        if ((uint64_t)got > z->max_total - z->size) {
-            convp_error_set(err, CONV_E_LIMIT, z->source, 0, 0,
-                            "workbook larger than %llu bytes (4 x max-part-size)",
-                            (unsigned long long)z->max_total);
-            rc = CONV_ERR;
-            break;
-        }
-        const unsigned char *p = buf;
-        size_t n = (size_t)got;
-        while (n) {
-            ssize_t w = write(z->fd, p, n);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                convp_error_set(err, CONV_E_IO, "temporary file", 0, 0, "write error: %s",
-                                w < 0 ? strerror(errno) : "no progress");
-                rc = CONV_ERR;
-                break;
-            }
-            p += w;
-            n -= (size_t)w;
-        }
-        if (rc != CONV_OK)
-            break;
-        z->size += (uint64_t)got;
-    }
-    convp_free(z->ctx, buf);
-    return rc;
-}
-
-static int attach(struct convp_xlsx_zip *z, struct conv_error *err)
-{
-    size_t msize;
-    const void *mem = convp_input_memory(z->in, &msize);
-    if (mem) {
-        z->mem = mem;
-        z->size = msize;
-        return CONV_OK;
-    }
-    z->fd = convp_input_fd(z->in);
-    if (z->fd >= 0) {
-        struct stat st;
-        if (fstat(z->fd, &st) != 0) {
-            convp_error_set(err, CONV_E_IO, z->source, 0, 0, "cannot stat: %s", strerror(errno));
-            return CONV_ERR;
-        }
-        z->size = (uint64_t)st.st_size;
-        z->track = 1;
-        return CONV_OK;
-    }
-    return spool(z, err);
+    return ((struct convp_zip *)opaque)->io_error;
 }
 
 /* ---- checking the entries ------------------------------------------------------------------ */
@@ -263,7 +151,7 @@ static uint64_t le64(const unsigned char *p)
     return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-static int damaged(struct convp_xlsx_zip *z, struct conv_error *err, const char *what,
+static int damaged(struct convp_zip *z, struct conv_error *err, const char *what,
                    const char *name)
 {
     if (name)
@@ -279,7 +167,7 @@ static int damaged(struct convp_xlsx_zip *z, struct conv_error *err, const char 
  * (minizip keeps it to itself), and where its data starts, from the local
  * header.
  */
-static int locate(struct convp_xlsx_zip *z, struct zip_entry *e, uint64_t cd_pos,
+static int locate(struct convp_zip *z, struct zip_entry *e, uint64_t cd_pos,
                   struct conv_error *err)
 {
     unsigned char h[46];
@@ -368,7 +256,7 @@ static int cmp_exact(const void *x, const void *y)
 }
 
 /* No two names alike, no two entries sharing bytes; the name indexes. */
-static int check_layout(struct convp_xlsx_zip *z, struct conv_error *err)
+static int check_layout(struct convp_zip *z, struct conv_error *err)
 {
     struct zip_entry **v = convp_malloc(z->ctx, z->n * sizeof *v);
     z->by_name = convp_malloc(z->ctx, z->n * sizeof *z->by_name);
@@ -400,7 +288,7 @@ static int check_layout(struct convp_xlsx_zip *z, struct conv_error *err)
     return rc;
 }
 
-static int read_directory(struct convp_xlsx_zip *z, struct conv_error *err)
+static int read_directory(struct convp_zip *z, struct conv_error *err)
 {
     unz_global_info64 gi;
     if (unzGetGlobalInfo64(z->uf, &gi) != UNZ_OK)
@@ -467,11 +355,11 @@ nomem:
     return CONV_ERR;
 }
 
-struct convp_xlsx_zip *convp_xlsx_zip_open(struct conv_context *ctx, struct convp_input *in,
-                                           const char *source, uint64_t max_part,
-                                           uint64_t max_total, struct conv_error *err)
+struct convp_zip *convp_zip_open(struct conv_context *ctx, struct convp_input *in,
+                                 const char *source, const char *what, uint64_t max_part,
+                                 uint64_t max_total, struct conv_error *err)
 {
-    struct convp_xlsx_zip *z = convp_calloc(ctx, 1, sizeof *z);
+    struct convp_zip *z = convp_calloc(ctx, 1, sizeof *z);
     if (!z) {
         convp_error_set(err, CONV_E_NOMEM, source, 0, 0, "out of memory");
         return NULL;
@@ -479,17 +367,19 @@ struct convp_xlsx_zip *convp_xlsx_zip_open(struct conv_context *ctx, struct conv
     z->ctx = ctx;
     z->in = in;
     z->source = source;
-    z->fd = -1;
+    z->what = what;
     z->cur = -1;
     z->max_part = max_part;
     z->max_total = max_total;
-    if (attach(z, err) != CONV_OK)
+    char limit[96];
+    snprintf(limit, sizeof limit, "an %s read from a stream (4 x max-part-size) is", what);
+    if (convp_input_random(in, max_total, limit, err) != CONV_OK)
         goto fail;
+    z->size = convp_input_size(in);
     unsigned char magic[8] = {0};
     size_t have = z->size < sizeof magic ? (size_t)z->size : sizeof magic;
     if (src_pread(z, 0, magic, have) != 0) {
-        convp_error_set(err, CONV_E_IO, source, 0, 0, "read error: %s",
-                        strerror(z->io_error ? z->io_error : EIO));
+        *err = z->ioerr;
         goto fail;
     }
     static const unsigned char ole[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
@@ -500,11 +390,11 @@ struct convp_xlsx_zip *convp_xlsx_zip_open(struct conv_context *ctx, struct conv
     }
     if (have < 4 || memcmp(magic, "PK\3\4", 4) != 0) {
         if (have >= 4 && !memcmp(magic, "PK\5\6", 4))
-            convp_error_set(err, CONV_E_SYNTAX, source, 0, 0,
-                            "not an XLSX workbook (an empty zip archive)");
+            convp_error_set(err, CONV_E_SYNTAX, source, 0, 0, "not an %s (an empty zip archive)",
+                            what);
         else
-            convp_error_set(err, CONV_E_SYNTAX, source, 0, 0,
-                            "not an XLSX workbook (not a zip archive)");
+            convp_error_set(err, CONV_E_SYNTAX, source, 0, 0, "not an %s (not a zip archive)",
+                            what);
         goto fail;
     }
     zlib_filefunc64_def io = {
@@ -520,7 +410,7 @@ struct convp_xlsx_zip *convp_xlsx_zip_open(struct conv_context *ctx, struct conv
     z->uf = unzOpen2_64(source, &io);
     if (!z->uf) {
         if (z->io_error)
-            convp_error_set(err, CONV_E_IO, source, 0, 0, "read error: %s", strerror(z->io_error));
+            *err = z->ioerr;
         else
             convp_error_set(err, CONV_E_SYNTAX, source, 0, 0,
                             "damaged workbook: no zip central directory (truncated?)");
@@ -530,11 +420,11 @@ struct convp_xlsx_zip *convp_xlsx_zip_open(struct conv_context *ctx, struct conv
         goto fail;
     return z;
 fail:
-    convp_xlsx_zip_close(z);
+    convp_zip_close(z);
     return NULL;
 }
 
-void convp_xlsx_zip_close(struct convp_xlsx_zip *z)
+void convp_zip_close(struct convp_zip *z)
 {
     if (!z)
         return;
@@ -548,12 +438,10 @@ void convp_xlsx_zip_close(struct convp_xlsx_zip *z)
     convp_free(z->ctx, z->entries);
     convp_free(z->ctx, z->by_name);
     convp_free(z->ctx, z->by_fold);
-    if (z->own_fd)
-        close(z->fd);
     convp_free(z->ctx, z);
 }
 
-long convp_xlsx_zip_find(const struct convp_xlsx_zip *z, const char *name)
+long convp_zip_find(const struct convp_zip *z, const char *name)
 {
     struct zip_entry key = {.name = (char *)name}, *k = &key, **hit;
     hit = bsearch(&k, z->by_name, z->n, sizeof *z->by_name, cmp_exact);
@@ -562,14 +450,14 @@ long convp_xlsx_zip_find(const struct convp_xlsx_zip *z, const char *name)
     return hit ? (long)(*hit - z->entries) : -1;
 }
 
-const char *convp_xlsx_zip_name(const struct convp_xlsx_zip *z, size_t i)
+const char *convp_zip_name(const struct convp_zip *z, size_t i)
 {
     return i < z->n ? z->entries[i].name : "";
 }
 
 /* ---- reading a part ------------------------------------------------------------------------ */
 
-int convp_xlsx_zip_open_entry(struct convp_xlsx_zip *z, size_t i, struct conv_error *err)
+int convp_zip_open_entry(struct convp_zip *z, size_t i, struct conv_error *err)
 {
     if (z->cur >= 0) {
         unzCloseCurrentFile(z->uf);
@@ -596,7 +484,7 @@ int convp_xlsx_zip_open_entry(struct convp_xlsx_zip *z, size_t i, struct conv_er
     return CONV_OK;
 }
 
-long convp_xlsx_zip_read(struct convp_xlsx_zip *z, void *buf, size_t n, struct conv_error *err)
+long convp_zip_read(struct convp_zip *z, void *buf, size_t n, struct conv_error *err)
 {
     if (z->cur < 0 || z->ended)
         return 0;
@@ -606,8 +494,7 @@ long convp_xlsx_zip_read(struct convp_xlsx_zip *z, void *buf, size_t n, struct c
     int r = unzReadCurrentFile(z->uf, buf, (unsigned)n);
     if (r < 0) {
         if (z->io_error)
-            convp_error_set(err, CONV_E_IO, z->source, 0, 0, "read error: %s",
-                            strerror(z->io_error));
+            *err = z->ioerr;
         else
             damaged(z, err, "its compressed data is damaged or cut short", e->name);
         return -1;
