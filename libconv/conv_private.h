@@ -88,6 +88,10 @@ struct convp_buf {
     size_t cap;
 };
 
+/* Room for one more item in an array *v of n items of size bytes with
+ * capacity *cap, doubling it (first 8): 0, or -1 on nomem (*v unchanged). */
+int convp_array_grow(struct conv_context *ctx, void **v, size_t n, size_t *cap, size_t size);
+
 void convp_buf_init(struct convp_buf *b, struct conv_context *ctx);
 void convp_buf_free(struct convp_buf *b);
 int convp_buf_grow(struct convp_buf *b, size_t extra); /* 0 or -1 (nomem) */
@@ -447,6 +451,8 @@ struct convp_reader_ops {
     int (*open)(struct conv_reader *rd);
     int (*next)(struct conv_reader *rd, struct conv_record *rec);
     void (*close)(struct conv_reader *rd);
+    const void *data; /* for open(): a table of a shared layer (the
+                         spreadsheet book driver), or NULL */
 };
 
 /*

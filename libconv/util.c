@@ -564,3 +564,20 @@ void convp_col_name(uint32_t col, char *out)
         out[i] = tmp[n - 1 - i];
     out[n] = '\0';
 }
+
+/* ---- arrays ------------------------------------------------------------------ */
+
+int convp_array_grow(struct conv_context *ctx, void **v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    if (ncap > SIZE_MAX / size)
+        return -1;
+    void *q = convp_realloc(ctx, *v, ncap * size);
+    if (!q)
+        return -1;
+    *v = q;
+    *cap = ncap;
+    return 0;
+}

@@ -4,23 +4,16 @@
  */
 #include "ods_private.h"
 
+#include "sheet/sheet.h"
+
 static const char *const ods_extensions[] = {"ods", NULL};
 
 static const struct conv_option_desc ods_options[] = {
-    {"sheet", "NAME|INDEX",
-     "read only this sheet (a name, or 1 for the first); "
-     "default: every sheet, with a 'sheet' field when there are several",
-     CONV_OPT_READ},
-    {"header-row", "N",
-     "the row holding the field names (default: the first row with two or "
-     "more values, within 20 rows of the first non-empty one)",
-     CONV_OPT_READ},
+    CONVP_SHEET_READ_OPTIONS,
     {"max-part-size", "BYTES",
      "largest inflated size of one part of the document (default "
      "1 GiB): against zip bombs",
      CONV_OPT_READ},
-    {"duplicate-names", "error|rename",
-     "duplicate header names: error (default) or rename to x_2, column_N", CONV_OPT_READ},
     {NULL, NULL, NULL, 0},
 };
 

@@ -840,13 +840,4 @@ static const struct convp_book_ops ods_book = {
     .close = od_close,
 };
 
-static int ods_open(struct conv_reader *rd)
-{
-    return convp_book_open(rd, &ods_book);
-}
-
-const struct convp_reader_ops convp_ods_reader_ops = {
-    .open = ods_open,
-    .next = convp_book_next,
-    .close = convp_book_close,
-};
+const struct convp_reader_ops convp_ods_reader_ops = CONVP_BOOK_READER(&ods_book);

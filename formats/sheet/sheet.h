@@ -97,11 +97,35 @@ struct convp_book_ops {
     void (*close)(struct convp_book *b, void *drv);
 };
 
-/* The reader's driver table of every spreadsheet format: open() is the
- * format's, calling convp_book_open() with its book driver. */
-int convp_book_open(struct conv_reader *rd, const struct convp_book_ops *ops);
+/* The reader of every spreadsheet format, over its book driver:
+ *   const struct convp_reader_ops convp_xls_reader_ops = CONVP_BOOK_READER(&xls_book); */
+int convp_book_open(struct conv_reader *rd);
 int convp_book_next(struct conv_reader *rd, struct conv_record *rec);
 void convp_book_close(struct conv_reader *rd);
+#define CONVP_BOOK_READER(book)                                                                    \
+    {                                                                                              \
+        .open = convp_book_open, .next = convp_book_next, .close = convp_book_close, .data = (book) \
+    }
+
+/* The reading options every spreadsheet format has, for its option table
+ * (each adds its own max-part-size). */
+#define CONVP_SHEET_READ_OPTIONS                                                                   \
+    {"sheet", "NAME|INDEX",                                                                        \
+     "read only this sheet (a name, or 1 for the first); "                                         \
+     "default: every sheet, with a 'sheet' field when there are several",                          \
+     CONV_OPT_READ},                                                                               \
+        {"header-row", "N",                                                                        \
+         "the row holding the field names (default: the first row with two or "                    \
+         "more values, within 20 rows of the first non-empty one)",                                \
+         CONV_OPT_READ},                                                                           \
+        {"raw-numbers", NULL,                                                                      \
+         "keep numbers as stored (up to 17 digits) instead of as Excel shows "                     \
+         "them (15 significant digits, the format's decimals)",                                    \
+         CONV_OPT_READ},                                                                           \
+    {                                                                                              \
+        "duplicate-names", "error|rename",                                                         \
+            "duplicate header names: error (default) or rename to x_2, column_N", CONV_OPT_READ    \
+    }
 
 /* ---- for drivers ---------------------------------------------------------------------------- */
 

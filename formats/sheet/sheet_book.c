@@ -97,15 +97,7 @@ int convp_book_cell_error(struct convp_book *b, enum conv_errcode code, const ch
 /* Room for one more of n items of size at *v with capacity *cap. */
 static int grow(struct convp_book *b, void **v, size_t n, size_t *cap, size_t size)
 {
-    if (n < *cap)
-        return CONV_OK;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *q = convp_realloc(b->ctx, *v, ncap * size);
-    if (!q)
-        return convp_book_nomem(b);
-    *v = q;
-    *cap = ncap;
-    return CONV_OK;
+    return convp_array_grow(b->ctx, v, n, cap, size) == 0 ? CONV_OK : convp_book_nomem(b);
 }
 
 int convp_book_add_sheet(struct convp_book *b, const char *name, size_t len, int kind,
@@ -918,8 +910,9 @@ static int read_header(struct convp_book *b, size_t si)
 
 /* ---- the reader ------------------------------------------------------------------------------ */
 
-int convp_book_open(struct conv_reader *rd, const struct convp_book_ops *ops)
+int convp_book_open(struct conv_reader *rd)
 {
+    const struct convp_book_ops *ops = rd->fmt->reader->data;
     static const char *const dup_words[] = {"error", "rename", NULL};
     struct convp_book *b = convp_calloc(rd->ctx, 1, sizeof *b);
     if (!b) {

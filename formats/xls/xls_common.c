@@ -4,27 +4,16 @@
  */
 #include "xls_private.h"
 
+#include "sheet/sheet.h"
+
 static const char *const xls_extensions[] = {"xls", NULL};
 
 static const struct conv_option_desc xls_options[] = {
-    {"sheet", "NAME|INDEX",
-     "read only this sheet (a name, or 1 for the first); "
-     "default: every sheet, with a 'sheet' field when there are several",
-     CONV_OPT_READ},
-    {"header-row", "N",
-     "the row holding the field names (default: the first row with two or "
-     "more values, within 20 rows of the first non-empty one)",
-     CONV_OPT_READ},
-    {"raw-numbers", NULL,
-     "keep numbers as stored (up to 17 digits) instead of as Excel shows "
-     "them (15 significant digits, the format's decimals)",
-     CONV_OPT_READ},
+    CONVP_SHEET_READ_OPTIONS,
     {"max-part-size", "BYTES",
      "largest workbook stream of an .xls (default 256 MiB; its shared strings "
      "the same): against hostile files",
      CONV_OPT_READ},
-    {"duplicate-names", "error|rename",
-     "duplicate header names: error (default) or rename to x_2, column_N", CONV_OPT_READ},
     {NULL, NULL, NULL, 0},
 };
 

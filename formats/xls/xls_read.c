@@ -399,20 +399,6 @@ static int read_format(struct xls *x)
     return CONV_OK;
 }
 
-/* Room for one more of n items of size at *v. */
-static int grow_list(struct xls *x, void **v, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap)
-        return CONV_OK;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    void *q = convp_realloc(x->ctx, *v, ncap * size);
-    if (!q)
-        return nomem(x);
-    *v = q;
-    *cap = ncap;
-    return CONV_OK;
-}
-
 /* XF: the font (ifnt), number format (ifmt) and indent of a cell format. */
 static int read_xf(struct xls *x)
 {
@@ -420,8 +406,8 @@ static int read_xf(struct xls *x)
         return damaged(x, "a cell format record of %u bytes", (unsigned)x->rec.len);
     if (x->nxf == XLS_MAX_XFS)
         return CONV_OK; /* cells cannot refer to more */
-    if (grow_list(x, (void **)&x->xfs, x->nxf, &x->capxf, sizeof *x->xfs) != CONV_OK)
-        return CONV_ERR;
+    if (convp_array_grow(x->ctx, (void **)&x->xfs, x->nxf, &x->capxf, sizeof *x->xfs) != 0)
+        return nomem(x);
     const unsigned char *d = x->rec.data;
     x->xfs[x->nxf++] = (struct xls_xf){le16(d + 2), le16(d), x->rec.len > 8 ? d[8] & 0x0F : 0};
     return CONV_OK;
@@ -434,8 +420,8 @@ static int read_font(struct xls *x)
         return damaged(x, "a font record of %u bytes", (unsigned)x->rec.len);
     if (x->nfonts == XLS_MAX_FONTS)
         return CONV_OK;
-    if (grow_list(x, (void **)&x->fonts, x->nfonts, &x->capfonts, sizeof *x->fonts) != CONV_OK)
-        return CONV_ERR;
+    if (convp_array_grow(x->ctx, (void **)&x->fonts, x->nfonts, &x->capfonts, sizeof *x->fonts))
+        return nomem(x);
     const unsigned char *d = x->rec.data;
     struct xls_font f = {le16(d + 6) >= 700, (le16(d + 2) & 2) != 0, CONVP_NO_FONT};
     size_t i = 14;
@@ -1105,13 +1091,4 @@ static const struct convp_book_ops xls_book = {
     .close = xls_close_book,
 };
 
-static int xls_open(struct conv_reader *rd)
-{
-    return convp_book_open(rd, &xls_book);
-}
-
-const struct convp_reader_ops convp_xls_reader_ops = {
-    .open = xls_open,
-    .next = convp_book_next,
-    .close = convp_book_close,
-};
+const struct convp_reader_ops convp_xls_reader_ops = CONVP_BOOK_READER(&xls_book);

@@ -5,24 +5,16 @@
  */
 #include "xlsx_private.h"
 
+#include "sheet/sheet.h"
+
 static const char *const xlsx_extensions[] = {"xlsx", NULL};
 
 static const struct conv_option_desc xlsx_options[] = {
-    {"sheet", "NAME|INDEX", "read only this sheet (a name, or 1 for the first); "
-                            "default: every sheet, with a 'sheet' field when there are several",
-     CONV_OPT_READ},
-    {"header-row", "N", "the row holding the field names (default: the first row with two or "
-                        "more values, within 20 rows of the first non-empty one)",
-     CONV_OPT_READ},
-    {"raw-numbers", NULL, "keep numbers as stored (up to 17 digits) instead of as Excel shows "
-                          "them (15 significant digits, the format's decimals)",
-     CONV_OPT_READ},
+    CONVP_SHEET_READ_OPTIONS,
     {"max-part-size", "BYTES", "largest inflated size of one part of the workbook (default 1 GiB; "
                                "all parts 4 times that, shared strings a quarter): against zip "
                                "bombs",
      CONV_OPT_READ},
-    {"duplicate-names", "error|rename",
-     "duplicate header names: error (default) or rename to x_2, column_N", CONV_OPT_READ},
     {"plain", NULL, "write the field names and the data, for machines: no title, labels, "
                     "styles, widths, print setup or field sheet (--layout plain)",
      CONV_OPT_WRITE},

@@ -813,20 +813,6 @@ struct xr_xf {
     uint8_t indent;
 };
 
-/* Room for one more of n items of size at *v. */
-static int grow_list(struct xr *r, void **v, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    void *q = convp_realloc(r->ctx, *v, ncap * size);
-    if (!q)
-        return -2;
-    *v = q;
-    *cap = ncap;
-    return 0;
-}
-
 /*
  * styles.xml: custom number formats, the fonts (bold, italic, name) and
  * the cell formats (cellXfs: number format, font, indent), which become
@@ -873,7 +859,7 @@ static int read_styles(struct xr *r, long e)
                 part_fail(&p, CONV_E_LIMIT, "more than %d number formats", XR_MAX_NUMFMTS);
                 rc = -1;
             } else if (ok) {
-                rc = grow_list(r, (void **)&nf, nnf, &capnf, sizeof *nf) ? -2 : 1;
+                rc = convp_array_grow(r->ctx, (void **)&nf, nnf, &capnf, sizeof *nf) ? -2 : 1;
             }
             if (ok && rc == 1) {
                 nf[nnf].id = v;
@@ -891,7 +877,7 @@ static int read_styles(struct xr *r, long e)
                 rc = -1;
                 break;
             }
-            if (grow_list(r, (void **)&fonts, nfonts, &capfonts, sizeof *fonts)) {
+            if (convp_array_grow(r->ctx, (void **)&fonts, nfonts, &capfonts, sizeof *fonts)) {
                 rc = -2;
                 break;
             }
@@ -918,7 +904,7 @@ static int read_styles(struct xr *r, long e)
                 rc = -1;
                 break;
             }
-            if (grow_list(r, (void **)&xfs, nxf, &capxf, sizeof *xfs)) {
+            if (convp_array_grow(r->ctx, (void **)&xfs, nxf, &capxf, sizeof *xfs)) {
                 rc = -2;
                 break;
             }
@@ -1169,7 +1155,8 @@ static int row_begin(struct xr *r, const struct convp_xscan_tok *t)
     for (size_t i = 0; i < t->nattrs; i++)
         if (t->attrs[i].name_len == 6 && !memcmp(t->attrs[i].name, "hidden", 6))
             h = &t->attrs[i];
-    row->hidden = h && h->value_len == 1 && h->value[0] == '1';
+    row->hidden = h && ((h->value_len == 1 && h->value[0] == '1') ||
+                        (h->value_len == 4 && !memcmp(h->value, "true", 4)));
     row->n = 0;
     row->text.len = 0;
     return CONV_OK;
@@ -1333,7 +1320,9 @@ static int outside_data(struct xr *r, const struct convp_xscan_tok *t)
     if (is_name(t, "col", 3)) {
         const struct convp_xscan_attr *h = attr_named(t, "hidden");
         uint32_t lo = attr_num(t, "min"), hi = attr_num(t, "max");
-        if (h && h->value_len == 1 && h->value[0] == '1' && lo && hi >= lo)
+        int on = h && ((h->value_len == 1 && h->value[0] == '1') ||
+                       (h->value_len == 4 && !memcmp(h->value, "true", 4)));
+        if (on && lo && hi >= lo)
             return convp_book_hide_cols(r->b, r->st.index, lo,
                                         hi < CONVP_XLSX_MAX_COLS ? hi : CONVP_XLSX_MAX_COLS);
     } else if (is_name(t, "mergeCell", 9)) {
@@ -1677,13 +1666,4 @@ static const struct convp_book_ops xlsx_book = {
     .close = xr_close,
 };
 
-static int xlsx_open(struct conv_reader *rd)
-{
-    return convp_book_open(rd, &xlsx_book);
-}
-
-const struct convp_reader_ops convp_xlsx_reader_ops = {
-    .open = xlsx_open,
-    .next = convp_book_next,
-    .close = convp_book_close,
-};
+const struct convp_reader_ops convp_xlsx_reader_ops = CONVP_BOOK_READER(&xlsx_book);

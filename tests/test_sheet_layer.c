@@ -1,0 +1,184 @@
+/*
+ * The spreadsheet layer (formats/sheet/) under its three readers: the same
+ * table saved by LibreOffice as .xlsx, .xls and .ods (tests/data/sheet/)
+ * gives the same cells with the same style facts (bold, italic, font,
+ * indent), merged ranges and hidden rows and columns; our own report
+ * workbook gives its fonts, bold totals, indented components and merges.
+ * A unit test of internals: it walks the book behind a reader.
+ */
+#include "testutil.h"
+
+#include "conv_private.h"
+#include "sheet/sheet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The book of an open spreadsheet reader. */
+static struct convp_book *book_of(struct conv_reader *rd)
+{
+    return rd->drv;
+}
+
+static struct conv_reader *open_fixture(struct conv_context *ctx, const char *rel)
+{
+    char *path = tu_src(rel);
+    struct conv_error err;
+    struct conv_reader *rd = conv_reader_open_file(ctx, path, NULL, &err);
+    if (!rd)
+        fail_msg("%s: %s", rel, err.message);
+    free(path);
+    return rd;
+}
+
+/* The cells of sheet 0, row by row, as "B3=y[b,i,indent,font]" lines. */
+struct seen {
+    char text[4096];
+    uint8_t hidden_rows[16];
+};
+
+static void walk(struct convp_book *b, size_t sheet, struct seen *s)
+{
+    const struct convp_row *row;
+    int rc;
+    size_t k = 0;
+    memset(s, 0, sizeof *s);
+    assert_int_equal(convp_book_start(b, sheet), CONV_OK);
+    while ((rc = convp_book_row(b, &row)) == 1) {
+        if (row->num < 16)
+            s->hidden_rows[row->num] = row->hidden;
+        for (size_t i = 0; i < row->n; i++) {
+            const struct convp_cell *c = &row->cells[i];
+            if (c->type == CONV_NULL)
+                continue;
+            const struct convp_style *st = convp_book_style(b, c->style);
+            const char *font = convp_book_font(b, st->font);
+            char col[8];
+            convp_col_name(c->col, col);
+            int n = snprintf(s->text + k, sizeof s->text - k, "%s%u=%s%s%s%s indent %u font %s\n",
+                             col, (unsigned)row->num, c->text, st->bold ? " bold" : "",
+                             st->italic ? " italic" : "",
+                             st->nf.kind == CONVP_NF_NUMBER ? " number" : "",
+                             (unsigned)st->indent, font ? font : "-");
+            assert_true(n > 0 && (size_t)n < sizeof s->text - k);
+            k += (size_t)n;
+        }
+    }
+    assert_int_equal(rc, 0);
+}
+
+static int has_merge(struct convp_book *b, size_t sheet, uint32_t r1, uint32_t c1, uint32_t r2,
+                     uint32_t c2)
+{
+    size_t n;
+    const struct convp_range *m = convp_book_merges(b, sheet, &n);
+    for (size_t i = 0; i < n; i++)
+        if (m[i].row1 == r1 && m[i].col1 == c1 && m[i].row2 == r2 && m[i].col2 == c2)
+            return 1;
+    return 0;
+}
+
+static void expect_line(const struct seen *s, const char *line, const char *fmt)
+{
+    if (!strstr(s->text, line))
+        fail_msg("%s: no line '%s' in\n%s", fmt, line, s->text);
+}
+
+/* The same facts from each format LibreOffice saved the table as. */
+static void test_styles_everywhere(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"tests/data/sheet/styles.xlsx", "tests/data/sheet/styles.xls",
+                                        "tests/data/sheet/styles.ods"};
+    for (size_t f = 0; f < 3; f++) {
+        struct conv_context *ctx = conv_context_new(NULL);
+        struct conv_reader *rd = open_fixture(ctx, files[f]);
+        struct convp_book *b = book_of(rd);
+        assert_int_equal(convp_book_sheet_count(b), 1);
+        assert_string_equal(convp_book_sheet_name(b, 0), "Bảng 1");
+        struct seen s;
+        walk(b, 0, &s);
+        int ods = f == 2;
+        expect_line(&s, "A1=Tiêu đề bold indent 0 font Times New Roman\n", files[f]);
+        expect_line(&s, "B3=y bold indent 0 font Times New Roman\n", files[f]);
+        expect_line(&s, "A4=Trong đó indent 2", files[f]);
+        expect_line(&s, "C4=C¶ n\xc2\xadíc indent 0 font .VnTime\n", files[f]);
+        /* .ods number styles are not read: its value type says what a cell is. */
+        expect_line(&s, ods ? "B4=1234.5 indent 0" : "B4=1234.50 number indent 0", files[f]);
+        if (!strstr(s.text, "C3=z italic"))
+            fail_msg("%s: C3 not italic:\n%s", files[f], s.text);
+        assert_true(s.hidden_rows[2]);
+        assert_false(s.hidden_rows[3]);
+        assert_true(convp_book_col_hidden(b, 0, 4));
+        assert_false(convp_book_col_hidden(b, 0, 3));
+        assert_true(has_merge(b, 0, 1, 1, 1, 3));
+        assert_true(has_merge(b, 0, 4, 1, 5, 1));
+        conv_reader_close(rd);
+        conv_context_free(ctx);
+    }
+}
+
+/* Our report workbook: Times New Roman, bold totals over indented parts,
+ * the heading and the header merged. */
+static void test_report_workbook(void **state)
+{
+    (void)state;
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    conv_options_set(o, "header-row", "7");
+    char *path = tu_src("samples/indicators-report.xlsx");
+    struct conv_error err;
+    struct conv_reader *rd = conv_reader_open_file(ctx, path, o, &err);
+    if (!rd)
+        fail_msg("%s", err.message);
+    struct convp_book *b = book_of(rd);
+    struct seen s;
+    walk(b, 0, &s);
+    expect_line(&s, "A1=UBND THÀNH PHỐ SÔNG CÔNG bold indent 0 font Times New Roman\n", "report");
+    expect_line(&s, "B10=Tổng giá trị sản xuất trên địa bàn bold indent 0 font Times New Roman\n",
+                "report");
+    expect_line(&s, "E10=13090 bold number indent 0", "report");
+    expect_line(&s, "B11=Công nghiệp và xây dựng indent 1 font Times New Roman\n", "report");
+    expect_line(&s, "F11=16.5 number indent 0", "report");
+    assert_true(has_merge(b, 0, 1, 1, 1, 2));
+    assert_true(has_merge(b, 0, 7, 1, 8, 1));
+    assert_true(has_merge(b, 0, 5, 1, 5, 6));
+    conv_reader_close(rd);
+    conv_options_free(o);
+    free(path);
+    conv_context_free(ctx);
+}
+
+/* A sheet can be walked again, and another after it, in any order. */
+static void test_walk_again(void **state)
+{
+    (void)state;
+    struct conv_context *ctx = conv_context_new(NULL);
+    static const char *const files[] = {"tests/data/ods/basic.ods", "tests/data/xls/basic.xls"};
+    for (size_t f = 0; f < 2; f++) {
+        struct conv_reader *rd = open_fixture(ctx, files[f]);
+        struct convp_book *b = book_of(rd);
+        assert_true(convp_book_sheet_count(b) >= 2);
+        struct seen a, a2, c;
+        walk(b, 1, &c);
+        walk(b, 0, &a);
+        walk(b, 0, &a2);
+        assert_string_equal(a.text, a2.text);
+        assert_string_not_equal(a.text, c.text);
+        struct seen c2;
+        walk(b, 1, &c2);
+        assert_string_equal(c.text, c2.text);
+        conv_reader_close(rd);
+    }
+    conv_context_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_styles_everywhere),
+        cmocka_unit_test(test_report_workbook),
+        cmocka_unit_test(test_walk_again),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
