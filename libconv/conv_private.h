@@ -469,12 +469,18 @@ struct convp_writer_ops {
     void (*close)(struct conv_writer *w);
 };
 
+/* Private format flags, beside the public CONV_FORMAT_* capabilities:
+ * how the core treats a format's input, asked instead of its name. */
+#define CONVP_FMT_TEXT 0x100u     /* text decoded by the core: --encoding, byte-order mark */
+#define CONVP_FMT_NOTATION 0x200u /* untyped text values: --locale auto decides from them */
+#define CONVP_FMT_PUBLIC 0xFFu    /* the bits conv_format_caps() tells */
+
 struct conv_format {
     const char *name;
     const char *description;
     const char *const *extensions; /* NULL-terminated, no dots */
     unsigned flags; /* CONV_FORMAT_TYPED, _NEEDS_HEADER, _SHEETS (READ and WRITE
-                       come from the ops) */
+                       come from the ops), CONVP_FMT_* */
     /* 0..100 on the first bytes (UTF-8, BOM removed); pure. */
     int (*probe)(const unsigned char *peek, size_t n);
     const struct convp_reader_ops *reader; /* NULL: cannot read */
@@ -542,16 +548,6 @@ struct conv_writer {
     int failed;
     uint64_t count;
 };
-
-/* The const registry. */
-extern const struct conv_format convp_format_csv;
-extern const struct conv_format convp_format_tsv;
-extern const struct conv_format convp_format_json;
-extern const struct conv_format convp_format_jsonl;
-extern const struct conv_format convp_format_xml;
-extern const struct conv_format convp_format_xlsx;
-extern const struct conv_format convp_format_ods;
-extern const struct conv_format convp_format_xls;
 
 /* Reader/writer internals used by conv_convert and the spool. */
 struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_input *in,

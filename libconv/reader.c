@@ -747,12 +747,24 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
         goto fail;
     if (!(rd->fmt = pick_format(rd, path, err)))
         goto fail;
-    int text_fmt = rd->fmt == &convp_format_csv || rd->fmt == &convp_format_tsv;
-    if (encoding && !text_fmt && rd->fmt != &convp_format_json &&
-        rd->fmt != &convp_format_jsonl) {
-        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0,
-                        "--encoding applies to CSV, TSV and JSON input, not %s%s", rd->fmt->name,
-                        rd->fmt == &convp_format_xml ? " (XML declares its encoding)" : "");
+    int text_fmt = (rd->fmt->flags & CONVP_FMT_NOTATION) != 0;
+    if (encoding && !(rd->fmt->flags & CONVP_FMT_TEXT)) {
+        char names[200] = "";
+        size_t k = 0, n = 0;
+        for (size_t i = 0; i < conv_format_count(); i++)
+            if ((conv_format_at(i)->flags & CONVP_FMT_TEXT) && conv_format_at(i)->reader)
+                n++;
+        for (size_t i = 0, j = 0; i < conv_format_count() && k < sizeof names; i++) {
+            const struct conv_format *f = conv_format_at(i);
+            if (!(f->flags & CONVP_FMT_TEXT) || !f->reader)
+                continue;
+            j++;
+            int w = snprintf(names + k, sizeof names - k, "%s%s",
+                             j == 1 ? "" : j == n ? " and " : ", ", f->name);
+            k += w > 0 ? (size_t)w : 0;
+        }
+        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0, "--encoding applies to %s input, not %s",
+                        names, rd->fmt->name);
         goto fail;
     }
     rd->typed = (rd->fmt->flags & CONV_FORMAT_TYPED) != 0;
@@ -763,7 +775,7 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
             *err = rd->err;
         goto fail;
     }
-    if (text_fmt || rd->fmt == &convp_format_json || rd->fmt == &convp_format_jsonl) {
+    if (rd->fmt->flags & CONVP_FMT_TEXT) {
         if (convp_reader_set_info(rd, "encoding", convp_input_encoding(in)) != 0)
             goto fail_rd;
         const char *bom = convp_input_bom(in);

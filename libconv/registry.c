@@ -7,6 +7,18 @@
 
 #include <strings.h>
 
+/* Each format folder (formats/<fmt>/) defines its descriptor; this table
+ * is the only place that names them.  A new format: its folder, and a
+ * declaration and a row here. */
+extern const struct conv_format convp_format_csv;
+extern const struct conv_format convp_format_tsv;
+extern const struct conv_format convp_format_json;
+extern const struct conv_format convp_format_jsonl;
+extern const struct conv_format convp_format_xml;
+extern const struct conv_format convp_format_xlsx;
+extern const struct conv_format convp_format_ods;
+extern const struct conv_format convp_format_xls;
+
 static const struct conv_format *const formats[] = {
     &convp_format_json,
     &convp_format_jsonl,
@@ -118,7 +130,7 @@ const char *const *conv_format_extensions(const struct conv_format *fmt)
 
 unsigned conv_format_caps(const struct conv_format *fmt)
 {
-    return fmt->flags | (fmt->reader ? CONV_FORMAT_READ : 0u) |
+    return (fmt->flags & CONVP_FMT_PUBLIC) | (fmt->reader ? CONV_FORMAT_READ : 0u) |
            (fmt->writer ? CONV_FORMAT_WRITE : 0u);
 }
 

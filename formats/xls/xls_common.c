@@ -4,7 +4,7 @@
  */
 #include "xls_private.h"
 
-#include "sheet/sheet.h"
+#include "sheet.h"
 
 static const char *const xls_extensions[] = {"xls", NULL};
 

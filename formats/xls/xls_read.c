@@ -9,7 +9,7 @@
 #include "xls_private.h"
 #include "xls_cfb.h"
 
-#include "sheet/sheet.h"
+#include "sheet.h"
 
 #include <stdlib.h>
 

@@ -5,7 +5,7 @@
  */
 #include "xlsx_private.h"
 
-#include "sheet/sheet.h"
+#include "sheet.h"
 
 static const char *const xlsx_extensions[] = {"xlsx", NULL};
 

@@ -10,9 +10,9 @@
  */
 #include "xlsx_private.h"
 
-#include "sheet/sheet.h"
-#include "sheet/sheet_xml.h"
-#include "sheet/sheet_zip.h"
+#include "sheet.h"
+#include "sheet_xml.h"
+#include "sheet_zip.h"
 
 #include <stdlib.h>
 
