@@ -53,6 +53,7 @@ struct convp_row {
 /* What a cell looks like, as far as reading a table goes. */
 struct convp_style {
     struct convp_numfmt nf;
+    const char *code; /* the number format's code ("#,##0.0"), NULL for General */
     uint8_t bold;
     uint8_t italic;
     uint8_t indent; /* indent level */
@@ -152,6 +153,9 @@ void convp_book_set_date1904(struct convp_book *b, int on);
 /* Styles in the order cells refer to them; the first is the default.
  * Without any, every cell has a default style (General, no font). */
 int convp_book_add_style(struct convp_book *b, const struct convp_style *s);
+/* A number format's code, kept as long as the book: the copy, or NULL
+ * with the error set (nomem). */
+const char *convp_book_add_code(struct convp_book *b, const char *code, size_t len);
 /* A font name: its index, or -1 (nomem). */
 long convp_book_add_font(struct convp_book *b, const char *name, size_t len);
 /* What the sheet being read has besides its cells. */

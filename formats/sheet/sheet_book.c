@@ -51,6 +51,8 @@ struct convp_book {
     size_t nstyles, capstyles;
     char **fonts;
     size_t nfonts, capfonts;
+    char **codes; /* number format codes, each its own allocation */
+    size_t ncodes, capcodes;
     struct conv_schema *meta; /* from our field sheet, or NULL */
     char *summary_sheet;      /* a sheet of counts our writer made (--summary-by) */
     /* reading */
@@ -167,6 +169,17 @@ long convp_book_add_font(struct convp_book *b, const char *name, size_t len)
     return (long)b->nfonts++;
 }
 
+const char *convp_book_add_code(struct convp_book *b, const char *code, size_t len)
+{
+    if (grow(b, (void **)&b->codes, b->ncodes, &b->capcodes, sizeof *b->codes) != CONV_OK)
+        return NULL;
+    if (!(b->codes[b->ncodes] = convp_strndup(b->ctx, code, len))) {
+        convp_book_nomem(b);
+        return NULL;
+    }
+    return b->codes[b->ncodes++];
+}
+
 int convp_book_add_merge(struct convp_book *b, size_t sheet, const struct convp_range *r)
 {
     if (sheet >= b->nsheets)
@@ -196,7 +209,7 @@ int convp_book_hide_cols(struct convp_book *b, size_t sheet, uint32_t col1, uint
 
 const struct convp_style *convp_book_style(const struct convp_book *b, uint32_t i)
 {
-    static const struct convp_style dflt = {{CONVP_NF_GENERAL, 0}, 0, 0, 0, CONVP_NO_FONT};
+    static const struct convp_style dflt = {{CONVP_NF_GENERAL, 0}, NULL, 0, 0, 0, CONVP_NO_FONT};
     return i < b->nstyles ? &b->styles[i] : &dflt;
 }
 
@@ -1069,6 +1082,9 @@ void convp_book_close(struct conv_reader *rd)
     for (size_t i = 0; i < b->nfonts; i++)
         convp_free(b->ctx, b->fonts[i]);
     convp_free(b->ctx, b->fonts);
+    for (size_t i = 0; i < b->ncodes; i++)
+        convp_free(b->ctx, b->codes[i]);
+    convp_free(b->ctx, b->codes);
     conv_schema_free(b->meta);
     convp_free(b->ctx, b->summary_sheet);
     convp_free(b->ctx, b->order);

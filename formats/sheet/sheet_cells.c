@@ -340,6 +340,13 @@ struct convp_numfmt convp_numfmt_builtin(uint32_t id)
     return f;
 }
 
+const char *convp_numfmt_builtin_code(uint32_t id)
+{
+    if (id == 0 || id >= sizeof builtin_formats / sizeof builtin_formats[0])
+        return NULL;
+    return builtin_formats[id];
+}
+
 size_t convp_numfmt_pad(struct convp_numfmt f, const char *text, size_t len, char *out, size_t size)
 {
     if (f.kind != CONVP_NF_NUMBER || !f.dec || memchr(text, 'e', len))

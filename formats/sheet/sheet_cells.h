@@ -36,6 +36,9 @@ struct convp_numfmt {
 /* A format code (its first section), or one of Excel's built-in ids. */
 struct convp_numfmt convp_numfmt_classify(const char *s, size_t n);
 struct convp_numfmt convp_numfmt_builtin(uint32_t id);
+/* The code of one of Excel's built-in formats ("#,##0"), or NULL (General,
+ * or an id whose code depends on the locale). */
+const char *convp_numfmt_builtin_code(uint32_t id);
 /*
  * Pad a number's text to the decimals f shows (16 in #,##0.0 is 16.0):
  * the new length with the text in out (size bytes; text may be out), or 0

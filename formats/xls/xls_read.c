@@ -78,6 +78,13 @@ struct xls_font {
     uint32_t name;
 };
 
+/* A number format of a FORMAT record: id, what it shows, its code. */
+struct xls_format {
+    uint16_t id;
+    struct convp_numfmt f;
+    const char *code; /* kept by the book */
+};
+
 /* A cell format: its number format id, font record and indent. */
 struct xls_xf {
     uint16_t ifmt, ifnt;
@@ -92,8 +99,8 @@ struct xls {
     uint64_t ssize; /* the workbook stream's */
     uint64_t max;
     /* globals */
-    struct convp_numfmt *custom; /* by format id, from FORMAT records */
-    unsigned char *custom_set;
+    struct xls_format *custom; /* FORMAT records, in order */
+    size_t ncustom, capcustom;
     struct xls_font *fonts;
     size_t nfonts, capfonts;
     struct xls_xf *xfs;
@@ -394,8 +401,15 @@ static int read_format(struct xls *x)
     b->len = 0;
     if (read_ustr(x, &i, 0, b) != CONV_OK)
         return CONV_ERR;
-    x->custom[id] = convp_numfmt_classify(b->data ? b->data : "", b->len);
-    x->custom_set[id] = 1;
+    if (convp_array_grow(x->ctx, (void **)&x->custom, x->ncustom, &x->capcustom,
+                         sizeof *x->custom) != 0)
+        return nomem(x);
+    struct xls_format *f = &x->custom[x->ncustom];
+    f->id = id;
+    f->f = convp_numfmt_classify(b->data ? b->data : "", b->len);
+    if (!(f->code = convp_book_add_code(x->b, b->data ? b->data : "", b->len)))
+        return CONV_ERR;
+    x->ncustom++;
     return CONV_OK;
 }
 
@@ -483,10 +497,6 @@ static int read_globals(struct xls *x, struct xls_bsheet **out, size_t *nout)
         return rc < 0 ? CONV_ERR : damaged(x, "an empty workbook stream");
     if (check_bof(x, 0x0005) != 0)
         return CONV_ERR;
-    x->custom = convp_calloc(x->ctx, 65536, sizeof *x->custom);
-    x->custom_set = convp_calloc(x->ctx, 65536, 1);
-    if (!x->custom || !x->custom_set)
-        return nomem(x);
     int ended = 0;
     while (!ended && (rc = rec_next(x)) == 1) {
         switch (x->rec.type) {
@@ -546,8 +556,13 @@ static int read_globals(struct xls *x, struct xls_bsheet **out, size_t *nout)
         const struct xls_xf *xf = &x->xfs[i];
         size_t fi = xf->ifnt >= 4 ? (size_t)xf->ifnt - 1 : xf->ifnt;
         const struct xls_font *f = fi < x->nfonts ? &x->fonts[fi] : NULL;
+        const struct xls_format *c = NULL;
+        for (size_t k = x->ncustom; !c && k-- > 0;) /* the last FORMAT of an id wins */
+            if (x->custom[k].id == xf->ifmt)
+                c = &x->custom[k];
         struct convp_style s = {
-            .nf = x->custom_set[xf->ifmt] ? x->custom[xf->ifmt] : convp_numfmt_builtin(xf->ifmt),
+            .nf = c ? c->f : convp_numfmt_builtin(xf->ifmt),
+            .code = c ? c->code : convp_numfmt_builtin_code(xf->ifmt),
             .bold = f ? f->bold : 0,
             .italic = f ? f->italic : 0,
             .indent = xf->indent,
@@ -556,10 +571,6 @@ static int read_globals(struct xls *x, struct xls_bsheet **out, size_t *nout)
         if (convp_book_add_style(x->b, &s) != CONV_OK)
             return CONV_ERR;
     }
-    convp_free(x->ctx, x->custom);
-    convp_free(x->ctx, x->custom_set);
-    x->custom = NULL;
-    x->custom_set = NULL;
     return CONV_OK;
 }
 
@@ -1070,7 +1081,6 @@ static void xls_close_book(struct convp_book *b, void *drv)
         return;
     convp_cfb_close(x->cfb);
     convp_free(x->ctx, x->custom);
-    convp_free(x->ctx, x->custom_set);
     convp_free(x->ctx, x->fonts);
     convp_free(x->ctx, x->xfs);
     convp_buf_free(&x->sst);

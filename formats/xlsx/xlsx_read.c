@@ -35,6 +35,7 @@ struct xr_numfmt {
     uint32_t id;
     uint32_t order;
     struct convp_numfmt f;
+    const char *code; /* kept by the book */
 };
 
 struct xr_rel {
@@ -865,6 +866,10 @@ static int read_styles(struct xr *r, long e)
                 nf[nnf].id = v;
                 nf[nnf].order = (uint32_t)nnf;
                 nf[nnf].f = convp_numfmt_classify(code, strlen(code));
+                if (!(nf[nnf].code = convp_book_add_code(r->b, code, strlen(code)))) {
+                    p.failed = 1;
+                    rc = -1;
+                }
                 nnf++;
             }
             convp_free(r->ctx, id);
@@ -924,6 +929,7 @@ static int read_styles(struct xr *r, long e)
         const struct xr_font *f = xfs[i].font < nfonts ? &fonts[xfs[i].font] : NULL;
         struct convp_style s = {
             .nf = m ? m->f : convp_numfmt_builtin(xfs[i].numfmt),
+            .code = m ? m->code : convp_numfmt_builtin_code(xfs[i].numfmt),
             .bold = f ? f->bold : 0,
             .italic = f ? f->italic : 0,
             .indent = xfs[i].indent,
