@@ -8,6 +8,8 @@
  */
 #include "xlsx_report.h"
 
+#include "profile/profile.h"
+
 #include <math.h> /* isfinite: a macro; nothing from libm */
 #include <stdlib.h>
 
@@ -37,32 +39,17 @@
 #define BLOCK_MIN 48     /* the right heading block, for the motto */
 #define NONE UINT32_MAX
 
-/* The fields of the indicators profile the report reads. */
-enum {
-    F_REGION,
-    F_REGION_NAME,
-    F_CODE,
-    F_NAME,
-    F_PARENT,
-    F_PERIOD,
-    F_VALUE,
-    F_UNIT,
-    F_CHANGE,
-    F_PLAN,
-    NFIELDS
-};
-static const char *const field_names[NFIELDS] = {
-    "region_code", "region_name", "indicator_code", "indicator_name", "parent_code",
-    "period",      "value",       "unit",           "change_pct",     "plan_value"};
-
-/* Kinds of period, in the order of their span within one end month. */
-enum { P_MONTH, P_QUARTER, P_HALF, P_TODATE, P_YEAR, P_OTHER };
+/* The fields the report cannot do without (of the indicators profile). */
+static const enum convp_indicator_field required[] = {CONVP_IND_INDICATOR_CODE, CONVP_IND_PERIOD,
+                                                      CONVP_IND_VALUE};
+#define NREQUIRED (sizeof required / sizeof required[0])
+_Static_assert(NREQUIRED == 3, "the header's error names three fields");
 
 struct rp_period {
     uint32_t text;
-    int kind, year, n; /* n: month, quarter, half or months to date */
-    int end;           /* last month covered */
-    uint32_t seen;     /* first-seen order */
+    int known;               /* one of the profile's periods, read into per */
+    struct convp_period per; /* (convp_period_parse) */
+    uint32_t seen;           /* first-seen order */
 };
 
 struct rp_region {
@@ -103,7 +90,7 @@ struct convp_xrep {
     const char *issuer, *place, *signer, *signer_title, *recipients;
     size_t max_records;
     /* the header */
-    long col[NFIELDS];
+    long col[CONVP_IND_FIELDS]; /* the header's column of each profile field, or -1 */
     const char *title;
     time_t created;
     /* what is held */
@@ -275,21 +262,21 @@ void convp_xrep_free(struct convp_xrep *r)
 int convp_xrep_begin(struct convp_xrep *r, struct conv_writer *w, const struct conv_schema *h,
                      const char *title, time_t created)
 {
-    for (size_t f = 0; f < NFIELDS; f++)
-        r->col[f] = conv_schema_find(h, field_names[f]);
+    for (size_t f = 0; f < CONVP_IND_FIELDS; f++)
+        r->col[f] = conv_schema_find(h, convp_indicator_field((enum convp_indicator_field)f));
     char missing[80] = "";
-    static const int required[] = {F_CODE, F_PERIOD, F_VALUE};
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < NREQUIRED; i++)
         if (r->col[required[i]] < 0) {
             size_t len = strlen(missing);
             snprintf(missing + len, sizeof missing - len, "%s%s", len ? ", " : "",
-                     field_names[required[i]]);
+                     convp_indicator_field(required[i]));
         }
     if (*missing) {
         convp_error_set(&w->err, CONV_E_SCHEMA, w->first_source, 0, 0,
-                        "the report needs the fields indicator_code, period and value (the "
-                        "indicators profile); the input has no %s",
-                        missing);
+                        "the report needs the fields %s, %s and %s (the indicators profile); "
+                        "the input has no %s",
+                        convp_indicator_field(required[0]), convp_indicator_field(required[1]),
+                        convp_indicator_field(required[2]), missing);
         return CONV_ERR;
     }
     r->title = title;
@@ -299,120 +286,79 @@ int convp_xrep_begin(struct convp_xrep *r, struct conv_writer *w, const struct c
 
 /* ---- periods ------------------------------------------------------------------------------- */
 
-static int digits(const char *s, size_t n)
+/* Where a kind of period comes among those ending in the same month: a
+ * month, its quarter, its half, the first nine months, the year. */
+static int span_rank(char kind)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
+    static const char spans[] = "MQHNY";
+    const char *k = strchr(spans, kind);
+    return k ? (int)(k - spans) : (int)sizeof spans;
 }
 
-/* Parse a period: 2021, 2021-Q3, 2021-H1, 2021-9M, 2021-06. */
-static void parse_period(struct rp_period *p, const char *s, size_t n)
-{
-    p->kind = P_OTHER;
-    if (n < 4 || !digits(s, 4) || s[0] == '0')
-        return;
-    int y = atoi(s);
-    if (n == 4) {
-        p->kind = P_YEAR, p->year = y, p->n = 12, p->end = 12;
-        return;
-    }
-    if (s[4] != '-')
-        return;
-    const char *t = s + 5;
-    size_t k = n - 5;
-    if (k == 2 && t[0] == 'Q' && t[1] >= '1' && t[1] <= '4')
-        p->kind = P_QUARTER, p->n = t[1] - '0', p->end = 3 * p->n;
-    else if (k == 2 && t[0] == 'H' && (t[1] == '1' || t[1] == '2'))
-        p->kind = P_HALF, p->n = t[1] - '0', p->end = 6 * p->n;
-    else if (k == 2 && digits(t, 2) && atoi(t) >= 1 && atoi(t) <= 12)
-        p->kind = P_MONTH, p->n = atoi(t), p->end = p->n;
-    else if (k >= 2 && k <= 3 && t[k - 1] == 'M' && digits(t, k - 1) && t[0] != '0' &&
-             atoi(t) >= 1 && atoi(t) <= 12)
-        p->kind = P_TODATE, p->n = atoi(t), p->end = p->n;
-    else
-        return;
-    p->year = y;
-}
-
-/* Chronological: by year, then the month the period ends, then its span
- * (a month, its quarter, its half, the months to date, the year);
- * periods of another form after all others, as they came. */
+/* Chronological: by year, then the month the period ends, then its span;
+ * periods the profile does not know after all others, as they came. */
 static int period_cmp(const struct rp_period *a, const struct rp_period *b)
 {
-    if ((a->kind == P_OTHER) != (b->kind == P_OTHER))
-        return a->kind == P_OTHER ? 1 : -1;
-    if (a->kind != P_OTHER) {
-        if (a->year != b->year)
-            return a->year < b->year ? -1 : 1;
-        if (a->end != b->end)
-            return a->end < b->end ? -1 : 1;
-        if (a->kind != b->kind)
-            return a->kind < b->kind ? -1 : 1;
+    if (a->known != b->known)
+        return a->known ? -1 : 1;
+    if (a->known) {
+        const struct convp_period *p = &a->per, *q = &b->per;
+        if (p->year != q->year)
+            return p->year < q->year ? -1 : 1;
+        if (p->last != q->last)
+            return p->last < q->last ? -1 : 1;
+        if (p->kind != q->kind)
+            return span_rank(p->kind) < span_rank(q->kind) ? -1 : 1;
     }
     return a->seen < b->seen ? -1 : a->seen > b->seen;
 }
 
 /* The heading of a period's column into b. */
 static int period_heading(struct convp_buf *b, const struct convp_xrep *r,
-                          const struct rp_period *p)
+                          const struct rp_period *rp)
 {
     static const char *const roman[] = {"", "I", "II", "III", "IV"};
+    const struct convp_period *p = &rp->per;
     char s[64];
+    b->len = 0;
+    if (!rp->known)
+        return convp_buf_append(b, str(r, rp->text), strlen(str(r, rp->text)));
     switch (p->kind) {
-    case P_YEAR:
-        snprintf(s, sizeof s, "Năm %d", p->year);
+    case 'Q':
+        snprintf(s, sizeof s, "Quý %s/%d", roman[p->part], p->year);
         break;
-    case P_QUARTER:
-        snprintf(s, sizeof s, "Quý %s/%d", roman[p->n], p->year);
+    case 'H':
+        snprintf(s, sizeof s, "6 tháng %s năm %d", p->part == 1 ? "đầu" : "cuối", p->year);
         break;
-    case P_HALF:
-        snprintf(s, sizeof s, "6 tháng %s năm %d", p->n == 1 ? "đầu" : "cuối", p->year);
+    case 'N':
+        snprintf(s, sizeof s, "%d tháng %d", p->part, p->year);
         break;
-    case P_TODATE:
-        snprintf(s, sizeof s, "%d tháng %d", p->n, p->year);
-        break;
-    case P_MONTH:
-        snprintf(s, sizeof s, "Tháng %d/%d", p->n, p->year);
+    case 'M':
+        snprintf(s, sizeof s, "Tháng %d/%d", p->part, p->year);
         break;
     default:
-        b->len = 0;
-        return convp_buf_append(b, str(r, p->text), strlen(str(r, p->text)));
+        snprintf(s, sizeof s, "Năm %d", p->year);
+        break;
     }
-    b->len = 0;
     return convp_buf_append(b, s, strlen(s));
 }
 
-/* The text of the same period a year before. */
-static void period_before(const struct rp_period *p, char *s, size_t size)
+/* The text of the same period a year before ("" for none). */
+static void period_before(const struct rp_period *rp, char *s, size_t size)
 {
-    switch (p->kind) {
-    case P_YEAR:
-        snprintf(s, size, "%d", p->year - 1);
-        break;
-    case P_QUARTER:
-        snprintf(s, size, "%d-Q%d", p->year - 1, p->n);
-        break;
-    case P_HALF:
-        snprintf(s, size, "%d-H%d", p->year - 1, p->n);
-        break;
-    case P_TODATE:
-        snprintf(s, size, "%d-%dM", p->year - 1, p->n);
-        break;
-    case P_MONTH:
-        snprintf(s, size, "%d-%02d", p->year - 1, p->n);
-        break;
-    default:
-        *s = '\0';
+    *s = '\0';
+    if (rp->known && rp->per.year > 0) {
+        struct convp_period before = rp->per;
+        before.year--;
+        convp_period_format(&before, s, size);
     }
 }
 
 /* ---- records ---------------------------------------------------------------------------- */
 
 /* The text of field f of a record's row, NULL when absent or empty. */
-static const struct conv_value *field(const struct convp_xrep *r,
-                                      const struct conv_value *const *row, int f)
+static const struct conv_value *
+field(const struct convp_xrep *r, const struct conv_value *const *row, enum convp_indicator_field f)
 {
     if (r->col[f] < 0)
         return NULL;
@@ -422,7 +368,7 @@ static const struct conv_value *field(const struct convp_xrep *r,
 
 /* A number field: its text kept, or an error naming the record. */
 static int keep_number(struct conv_writer *w, struct convp_xrep *r, const struct conv_record *rec,
-                       const struct conv_value *v, int f, uint32_t *off)
+                       const struct conv_value *v, enum convp_indicator_field f, uint32_t *off)
 {
     *off = 0;
     if (!v)
@@ -430,7 +376,7 @@ static int keep_number(struct conv_writer *w, struct convp_xrep *r, const struct
     if (!convp_is_integer(v->text, v->len) && !convp_is_decimal(v->text, v->len)) {
         convp_error_at_slot(&w->err, CONV_E_TYPE, rec->source, rec, slot_of(v),
                             "record %llu: %s '%.40s' is not a number; the report needs one",
-                            (unsigned long long)rec->index, field_names[f], v->text);
+                            (unsigned long long)rec->index, convp_indicator_field(f), v->text);
         return CONV_ERR;
     }
     return keep(w, r, v->text, v->len, off);
@@ -457,27 +403,30 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
         convp_error_where(&w->err, rec->index, NULL, 0);
         return CONV_ERR;
     }
-    const struct conv_value *v[NFIELDS];
-    for (int f = 0; f < NFIELDS; f++)
-        v[f] = field(r, row, f);
-    static const int required[] = {F_CODE, F_PERIOD, F_VALUE};
-    for (size_t i = 0; i < 3; i++)
+    const struct conv_value *v[CONVP_IND_FIELDS];
+    for (size_t f = 0; f < CONVP_IND_FIELDS; f++)
+        v[f] = field(r, row, (enum convp_indicator_field)f);
+    for (size_t i = 0; i < NREQUIRED; i++)
         if (!v[required[i]]) {
+            const char *name = convp_indicator_field(required[i]);
             convp_error_set(&w->err, CONV_E_SCHEMA, rec->source, rec->line, 0,
                             "record %llu has no %s, which the report needs",
-                            (unsigned long long)rec->index, field_names[required[i]]);
-            convp_error_where(&w->err, rec->index, field_names[required[i]], 0);
+                            (unsigned long long)rec->index, name);
+            convp_error_where(&w->err, rec->index, name, 0);
             return CONV_ERR;
         }
     struct rp_cell cell = {.next = NONE};
-    if (keep_number(w, r, rec, v[F_VALUE], F_VALUE, &cell.value) != CONV_OK ||
-        keep_number(w, r, rec, v[F_CHANGE], F_CHANGE, &cell.change) != CONV_OK ||
-        keep_number(w, r, rec, v[F_PLAN], F_PLAN, &cell.plan) != CONV_OK)
+    if (keep_number(w, r, rec, v[CONVP_IND_VALUE], CONVP_IND_VALUE, &cell.value) != CONV_OK ||
+        keep_number(w, r, rec, v[CONVP_IND_CHANGE_PCT], CONVP_IND_CHANGE_PCT, &cell.change) !=
+            CONV_OK ||
+        keep_number(w, r, rec, v[CONVP_IND_PLAN_VALUE], CONVP_IND_PLAN_VALUE, &cell.plan) !=
+            CONV_OK)
         return CONV_ERR;
 
     /* the region */
     int added;
-    const struct conv_value *rc = v[F_REGION] ? v[F_REGION] : v[F_REGION_NAME];
+    const struct conv_value *rc =
+        v[CONVP_IND_REGION_CODE] ? v[CONVP_IND_REGION_CODE] : v[CONVP_IND_REGION_NAME];
     long g = intern(r->region_keys, rc ? rc->text : "", rc ? rc->len : 0, &added);
     if (g < 0)
         return nomem(w);
@@ -495,12 +444,13 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
         struct rp_region *reg = &r->regions[r->nregions++];
         memset(reg, 0, sizeof *reg);
         reg->first_row = reg->last_row = NONE;
-        if (v[F_REGION] && keep(w, r, v[F_REGION]->text, v[F_REGION]->len, &reg->code))
+        if (v[CONVP_IND_REGION_CODE] &&
+            keep(w, r, v[CONVP_IND_REGION_CODE]->text, v[CONVP_IND_REGION_CODE]->len, &reg->code))
             return CONV_ERR;
     }
     struct rp_region *reg = &r->regions[g];
-    if (!reg->name && v[F_REGION_NAME] &&
-        keep(w, r, v[F_REGION_NAME]->text, v[F_REGION_NAME]->len, &reg->name))
+    if (!reg->name && v[CONVP_IND_REGION_NAME] &&
+        keep(w, r, v[CONVP_IND_REGION_NAME]->text, v[CONVP_IND_REGION_NAME]->len, &reg->name))
         return CONV_ERR;
 
     /* the row: the region's indicator */
@@ -509,7 +459,7 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
     snprintf(num, sizeof num, "%ld:", g);
     k->len = 0;
     if (convp_buf_append(k, num, strlen(num)) ||
-        convp_buf_append(k, v[F_CODE]->text, v[F_CODE]->len))
+        convp_buf_append(k, v[CONVP_IND_INDICATOR_CODE]->text, v[CONVP_IND_INDICATOR_CODE]->len))
         return nomem(w);
     long ri = intern(r->row_keys, k->data, k->len, &added);
     if (ri < 0)
@@ -521,7 +471,8 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
         memset(row_, 0, sizeof *row_);
         row_->region = (uint32_t)g;
         row_->next = row_->first_cell = row_->last_cell = NONE;
-        if (keep(w, r, v[F_CODE]->text, v[F_CODE]->len, &row_->code))
+        if (keep(w, r, v[CONVP_IND_INDICATOR_CODE]->text, v[CONVP_IND_INDICATOR_CODE]->len,
+                 &row_->code))
             return CONV_ERR;
         if (reg->last_row == NONE)
             reg->first_row = (uint32_t)ri;
@@ -531,15 +482,18 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
     }
     struct rp_row *rw = &r->rows[ri];
     /* The first name, parent and unit given stand for the indicator. */
-    if (!rw->name && v[F_NAME] && keep(w, r, v[F_NAME]->text, v[F_NAME]->len, &rw->name))
+    if (!rw->name && v[CONVP_IND_INDICATOR_NAME] &&
+        keep(w, r, v[CONVP_IND_INDICATOR_NAME]->text, v[CONVP_IND_INDICATOR_NAME]->len, &rw->name))
         return CONV_ERR;
-    if (!rw->parent && v[F_PARENT] && keep(w, r, v[F_PARENT]->text, v[F_PARENT]->len, &rw->parent))
+    if (!rw->parent && v[CONVP_IND_PARENT_CODE] &&
+        keep(w, r, v[CONVP_IND_PARENT_CODE]->text, v[CONVP_IND_PARENT_CODE]->len, &rw->parent))
         return CONV_ERR;
-    if (!rw->unit && v[F_UNIT] && keep(w, r, v[F_UNIT]->text, v[F_UNIT]->len, &rw->unit))
+    if (!rw->unit && v[CONVP_IND_UNIT] &&
+        keep(w, r, v[CONVP_IND_UNIT]->text, v[CONVP_IND_UNIT]->len, &rw->unit))
         return CONV_ERR;
 
     /* the period */
-    long pi = intern(r->period_keys, v[F_PERIOD]->text, v[F_PERIOD]->len, &added);
+    long pi = intern(r->period_keys, v[CONVP_IND_PERIOD]->text, v[CONVP_IND_PERIOD]->len, &added);
     if (pi < 0)
         return nomem(w);
     if (added) {
@@ -548,9 +502,10 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
         struct rp_period *p = &r->periods[r->nperiods];
         memset(p, 0, sizeof *p);
         p->seen = (uint32_t)r->nperiods++;
-        if (keep(w, r, v[F_PERIOD]->text, v[F_PERIOD]->len, &p->text))
+        if (keep(w, r, v[CONVP_IND_PERIOD]->text, v[CONVP_IND_PERIOD]->len, &p->text))
             return CONV_ERR;
-        parse_period(p, v[F_PERIOD]->text, v[F_PERIOD]->len);
+        p->known =
+            convp_period_parse(v[CONVP_IND_PERIOD]->text, v[CONVP_IND_PERIOD]->len, &p->per) == 0;
     }
     cell.period = (uint32_t)pi;
 
@@ -561,7 +516,7 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
         return nomem(w);
     if (!added) {
         convp_error_at_slot(
-            &w->err, CONV_E_STRUCTURE, rec->source, rec, slot_of(v[F_PERIOD]),
+            &w->err, CONV_E_STRUCTURE, rec->source, rec, slot_of(v[CONVP_IND_PERIOD]),
             "record %llu: a second value of indicator '%.40s', period '%.20s'%s%.40s"
             " (a report table has one)",
             (unsigned long long)rec->index, str(r, rw->code), str(r, r->periods[pi].text),
