@@ -34,6 +34,7 @@ static void test_six_months_refused(void **state)
                 ARGV(csv, "--layout", "report", "--created", CREATED, "-o", xlsx));
     assert_int_equal(r.status, 0);
     tu_run_free(&r);
+    free(csv);
     char *out = readback(xlsx, ARGV("--styles", "--details"));
     static const char *const heads[] = {"9 tháng 2020", "6 tháng đầu năm 2021", "9 tháng 2021",
                                         "2021-6M", "2020-6M"};
@@ -62,10 +63,9 @@ static void test_six_months_refused(void **state)
     assert_null(strstr(r.out, "'2021-9M'"));
     assert_null(strstr(r.out, "'2021-H1'"));
     tu_run_free(&r);
+    free(xlsx);
     tu_rmtree(dir);
     free(dir);
-    free(csv);
-    free(xlsx);
 }
 
 int main(void)

@@ -50,6 +50,19 @@ int convp_xlsx_lxw_fail(struct conv_writer *w, lxw_error e, const char *what)
     return CONV_ERR;
 }
 
+int convp_xlsx_grow(struct conv_writer *w, void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return CONV_OK;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *q = convp_realloc(w->ctx, *p, c * size);
+    if (!q)
+        return convp_xlsx_nomem(w);
+    *p = q;
+    *cap = c;
+    return CONV_OK;
+}
+
 const struct convp_slot *convp_xlsx_slot_of(const struct conv_value *v)
 {
     return (const struct convp_slot *)((const char *)v - offsetof(struct convp_slot, value));

@@ -30,27 +30,33 @@ struct convp_xlsx_book {
     time_t created;     /* the dataset's creation time; from begin on */
 };
 
+struct convp_xlsx_layout;
+
 /*
- * A layout: what the workbook holds and how it looks (--layout, --plain).
- * The driver calls open once the options are known (before the workbook
- * exists), begin with the header, put per record, finish before it closes
- * the workbook (whose properties it sets), and close in any case.  Errors
- * go to w->err.
+ * What a layout does.  The driver calls open once the options are known
+ * (before the workbook exists), begin with the header, put per record,
+ * finish before it closes the workbook (whose properties it sets), and
+ * close in any case.  Errors go to w->err.
  */
-struct convp_xlsx_layout {
-    const char *name;    /* --layout NAME */
-    const char *comment; /* after "Written by libconv X.Y.Z" in the document's comments */
+struct convp_xlsx_layout_ops {
     int constant_memory; /* rows are written in order as they come */
-    const char *const
-        *options; /* write options only this layout takes (NULL-terminated), or NULL */
     /* The layout's state, options checked; NULL on failure.  l is the
-     * layout itself (one implementation may serve several). */
+     * layout opened (one implementation may serve several). */
     void *(*open)(const struct convp_xlsx_layout *l, struct conv_writer *w,
                   struct convp_xlsx_book *book);
     int (*begin)(void *lay, struct conv_writer *w, const struct conv_schema *h);
     int (*put)(void *lay, struct conv_writer *w, const struct conv_record *rec);
     int (*finish)(void *lay, struct conv_writer *w);
     void (*close)(void *lay); /* after the workbook is freed */
+};
+
+/* A layout: what the workbook holds and how it looks (--layout, --plain). */
+struct convp_xlsx_layout {
+    const char *name;    /* --layout NAME */
+    const char *comment; /* after "Written by libconv X.Y.Z" in the document's comments */
+    /* The write options only this layout takes (NULL-terminated), or NULL. */
+    const char *const *options;
+    const struct convp_xlsx_layout_ops *ops;
 };
 
 extern const struct convp_xlsx_layout convp_xlsx_layout_people;
@@ -66,6 +72,9 @@ int convp_xlsx_nomem(struct conv_writer *w);
 enum conv_errcode convp_xlsx_lxw_code(lxw_error e);
 /* w->err set to "what: libxlsxwriter's message"; CONV_ERR. */
 int convp_xlsx_lxw_fail(struct conv_writer *w, lxw_error e, const char *what);
+/* Grow the array *p of *cap elements of size bytes, n in use, to hold one
+ * more: 0, or CONV_ERR with w->err set. */
+int convp_xlsx_grow(struct conv_writer *w, void **p, size_t *cap, size_t n, size_t size);
 /* The slot a row value (convp_writer_row) came from, for an error's position. */
 const struct convp_slot *convp_xlsx_slot_of(const struct conv_value *v);
 

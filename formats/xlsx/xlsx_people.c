@@ -87,8 +87,9 @@ struct xp {
     size_t nsheets, sheets_cap;
     struct xp_group *groups;
     size_t ngroups, groups_cap;
-    struct conv_schema *keys;  /* --sheet-by: the values seen */
-    size_t *key_group;         /* key index -> group */
+    struct conv_schema *keys; /* --sheet-by: the values seen */
+    size_t *key_group;        /* key index -> group */
+    size_t key_group_cap;
     long empty_group;          /* the group of records without a value, or -1 */
     struct conv_schema *taken; /* sheet names in use, case-folded */
     struct convp_buf tmp;      /* scratch: escaped text, names */
@@ -529,14 +530,8 @@ static long new_sheet(struct conv_writer *w, struct xp *x, size_t g)
                         x->sheet_by ? ": too many distinct values for --sheet-by" : "");
         return -1;
     }
-    if (x->nsheets == x->sheets_cap) {
-        size_t cap = x->sheets_cap ? 2 * x->sheets_cap : 8;
-        struct xp_sheet *s = convp_realloc(w->ctx, x->sheets, cap * sizeof *s);
-        if (!s)
-            return convp_xlsx_nomem(w), -1;
-        x->sheets = s;
-        x->sheets_cap = cap;
-    }
+    if (convp_xlsx_grow(w, (void **)&x->sheets, &x->sheets_cap, x->nsheets, sizeof *x->sheets))
+        return -1;
     struct convp_buf name;
     convp_buf_init(&name, w->ctx);
     if (unique_name(x, grp->base, grp->parts + 1, &name) != 0) {
@@ -570,18 +565,11 @@ static long new_sheet(struct conv_writer *w, struct xp *x, size_t g)
 /* A new group of sheets named after text; returns its index or -1. */
 static long new_group(struct conv_writer *w, struct xp *x, const char *text, size_t n)
 {
-    if (x->ngroups == x->groups_cap) {
-        size_t cap = x->groups_cap ? 2 * x->groups_cap : 8;
-        struct xp_group *g = convp_realloc(w->ctx, x->groups, cap * sizeof *g);
-        if (!g)
-            return convp_xlsx_nomem(w), -1;
-        x->groups = g;
-        size_t *k = convp_realloc(w->ctx, x->key_group, cap * sizeof *k);
-        if (!k)
-            return convp_xlsx_nomem(w), -1;
-        x->key_group = k;
-        x->groups_cap = cap;
-    }
+    /* keys never outnumber groups: room for one more of each */
+    if (convp_xlsx_grow(w, (void **)&x->groups, &x->groups_cap, x->ngroups, sizeof *x->groups) ||
+        convp_xlsx_grow(w, (void **)&x->key_group, &x->key_group_cap, x->ngroups,
+                        sizeof *x->key_group))
+        return -1;
     struct xp_group *grp = &x->groups[x->ngroups];
     memset(grp, 0, sizeof *grp);
     if (convp_xlsx_sheet_base(&x->tmp, text, n, CONVP_XLSX_SHEET_NAME_MAX) != 0 ||
@@ -677,14 +665,9 @@ static int summary_count(struct conv_writer *w, struct xp *x, const struct conv_
                             MAX_SUMMARY, x->summary_by);
             return CONV_ERR;
         }
-        if (x->sum_keys->n == x->sum_cap) {
-            size_t cap = x->sum_cap ? 2 * x->sum_cap : 64;
-            uint64_t *c = convp_realloc(w->ctx, x->sum_counts, cap * sizeof *c);
-            if (!c)
-                return convp_xlsx_nomem(w);
-            x->sum_counts = c;
-            x->sum_cap = cap;
-        }
+        if (convp_xlsx_grow(w, (void **)&x->sum_counts, &x->sum_cap, x->sum_keys->n,
+                            sizeof *x->sum_counts))
+            return CONV_ERR;
         k = convp_schema_add_name(x->sum_keys, v->text, v->len);
         if (k < 0)
             return convp_xlsx_nomem(w);
@@ -1245,9 +1228,7 @@ static void xp_close(void *lay)
     convp_free(ctx, x);
 }
 
-const struct convp_xlsx_layout convp_xlsx_layout_people = {
-    .name = "people",
-    .comment = "; the fields are described on the hidden sheet " SHEET_META,
+static const struct convp_xlsx_layout_ops xp_ops = {
     .constant_memory = 1,
     .open = xp_open,
     .begin = xp_begin,
@@ -1256,13 +1237,14 @@ const struct convp_xlsx_layout convp_xlsx_layout_people = {
     .close = xp_close,
 };
 
+const struct convp_xlsx_layout convp_xlsx_layout_people = {
+    .name = "people",
+    .comment = "; the fields are described on the hidden sheet " SHEET_META,
+    .ops = &xp_ops,
+};
+
 const struct convp_xlsx_layout convp_xlsx_layout_plain = {
     .name = "plain",
     .comment = "",
-    .constant_memory = 1,
-    .open = xp_open,
-    .begin = xp_begin,
-    .put = xp_put,
-    .finish = xp_finish,
-    .close = xp_close,
+    .ops = &xp_ops,
 };

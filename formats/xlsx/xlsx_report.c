@@ -166,20 +166,6 @@ static int keep(struct conv_writer *w, struct report *r, const char *s, size_t n
     return CONV_OK;
 }
 
-/* Grow an array of size elements to hold one more. */
-static int grow(struct conv_writer *w, void **p, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return CONV_OK;
-    size_t c = *cap ? *cap * 2 : 16;
-    void *q = convp_realloc(w->ctx, *p, c * size);
-    if (!q)
-        return convp_xlsx_nomem(w);
-    *p = q;
-    *cap = c;
-    return CONV_OK;
-}
-
 /* ---- options ---------------------------------------------------------------------------- */
 
 /* The report's own options (the heading and the signature block). */
@@ -456,7 +442,8 @@ static int rp_put(void *lay, struct conv_writer *w, const struct conv_record *re
             convp_error_where(&w->err, rec->index, NULL, 0);
             return CONV_ERR;
         }
-        if (grow(w, (void **)&r->regions, &r->regions_cap, r->nregions, sizeof *r->regions))
+        if (convp_xlsx_grow(w, (void **)&r->regions, &r->regions_cap, r->nregions,
+                            sizeof *r->regions))
             return CONV_ERR;
         struct rp_region *reg = &r->regions[r->nregions++];
         memset(reg, 0, sizeof *reg);
@@ -482,7 +469,7 @@ static int rp_put(void *lay, struct conv_writer *w, const struct conv_record *re
     if (ri < 0)
         return convp_xlsx_nomem(w);
     if (added) {
-        if (grow(w, (void **)&r->rows, &r->rows_cap, r->nrows, sizeof *r->rows))
+        if (convp_xlsx_grow(w, (void **)&r->rows, &r->rows_cap, r->nrows, sizeof *r->rows))
             return CONV_ERR;
         struct rp_row *row_ = &r->rows[r->nrows++];
         memset(row_, 0, sizeof *row_);
@@ -514,7 +501,8 @@ static int rp_put(void *lay, struct conv_writer *w, const struct conv_record *re
     if (pi < 0)
         return convp_xlsx_nomem(w);
     if (added) {
-        if (grow(w, (void **)&r->periods, &r->periods_cap, r->nperiods, sizeof *r->periods))
+        if (convp_xlsx_grow(w, (void **)&r->periods, &r->periods_cap, r->nperiods,
+                            sizeof *r->periods))
             return CONV_ERR;
         struct rp_period *p = &r->periods[r->nperiods];
         memset(p, 0, sizeof *p);
@@ -540,7 +528,7 @@ static int rp_put(void *lay, struct conv_writer *w, const struct conv_record *re
             reg->code ? ", region " : "", str(r, reg->code));
         return CONV_ERR;
     }
-    if (grow(w, (void **)&r->cells, &r->cells_cap, r->ncells, sizeof *r->cells))
+    if (convp_xlsx_grow(w, (void **)&r->cells, &r->cells_cap, r->ncells, sizeof *r->cells))
         return CONV_ERR;
     r->cells[r->ncells] = cell;
     if (rw->last_cell == NONE)
@@ -560,7 +548,7 @@ static lxw_format *fmt_get(struct conv_writer *w, struct report *r, lxw_workbook
     for (size_t i = 0; i < r->nfmts; i++)
         if (!memcmp(&r->fmts[i].key, key, sizeof *key))
             return r->fmts[i].fmt;
-    if (grow(w, (void **)&r->fmts, &r->fmts_cap, r->nfmts, sizeof *r->fmts))
+    if (convp_xlsx_grow(w, (void **)&r->fmts, &r->fmts_cap, r->nfmts, sizeof *r->fmts))
         return NULL;
     lxw_format *f = workbook_add_format(wb);
     if (!f)
@@ -1468,16 +1456,16 @@ static int rp_finish(void *lay, struct conv_writer *w)
     return rc;
 }
 
+static const struct convp_xlsx_layout_ops rp_ops = {
+    /* Written at the end from the records it holds (a bounded number),
+     * not in row order as they come. */
+    .constant_memory = 0, .open = rp_open,     .begin = rp_begin,
+    .put = rp_put,        .finish = rp_finish, .close = rp_close,
+};
+
 const struct convp_xlsx_layout convp_xlsx_layout_report = {
     .name = "report",
     .comment = "; a report table (--layout report)",
-    /* Written at the end from the records it holds (a bounded number),
-     * not in row order as they come. */
-    .constant_memory = 0,
     .options = report_options,
-    .open = rp_open,
-    .begin = rp_begin,
-    .put = rp_put,
-    .finish = rp_finish,
-    .close = rp_close,
+    .ops = &rp_ops,
 };

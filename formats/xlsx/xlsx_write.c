@@ -172,6 +172,7 @@ static const struct convp_xlsx_layout *choose_layout(struct conv_writer *w)
     return layouts[k];
 }
 
+/* The layout opened, the options checked, the workbook made. */
 static int xw_open(struct conv_writer *w)
 {
     struct xw *x = convp_calloc(w->ctx, 1, sizeof *x);
@@ -179,7 +180,7 @@ static int xw_open(struct conv_writer *w)
         return convp_xlsx_nomem(w);
     w->drv = x;
     x->own_fd = -1;
-    if (!(x->layout = choose_layout(w)) || !(x->lay = x->layout->open(x->layout, w, &x->book)))
+    if (!(x->layout = choose_layout(w)) || !(x->lay = x->layout->ops->open(x->layout, w, &x->book)))
         return CONV_ERR;
     x->author = convp_opt_str(w->opts, "author", "libconv");
     const char *created = convp_opt_str(w->opts, "created", NULL);
@@ -208,7 +209,8 @@ static int xw_open(struct conv_writer *w)
     if (!x->tmpdir)
         return convp_xlsx_nomem(w);
     x->book.tmpdir = x->tmpdir;
-    lxw_workbook_options wo = {.constant_memory = x->layout->constant_memory ? LXW_TRUE : LXW_FALSE,
+    lxw_workbook_options wo = {.constant_memory =
+                                   x->layout->ops->constant_memory ? LXW_TRUE : LXW_FALSE,
                                .tmpdir = x->tmpdir};
     x->book.wb = workbook_new_opt(target, &wo);
     if (!x->book.wb)
@@ -276,13 +278,14 @@ static int xw_begin(struct conv_writer *w, const struct conv_schema *h)
              x->layout->comment);
     if (!(x->comments = convp_strdup(w->ctx, comments)))
         return convp_xlsx_nomem(w);
-    return x->layout->begin(x->lay, w, h);
+    return x->layout->ops->begin(x->lay, w, h);
 }
 
+/* Each record goes to the layout. */
 static int xw_put(struct conv_writer *w, const struct conv_record *rec)
 {
     struct xw *x = w->drv;
-    return x->layout->put(x->lay, w, rec);
+    return x->layout->ops->put(x->lay, w, rec);
 }
 
 /* ---- the end ------------------------------------------------------------------------------ */
@@ -312,10 +315,11 @@ static int copy_out(struct conv_writer *w, struct xw *x)
     }
 }
 
+/* The layout's last sheets, the document's properties, the workbook closed. */
 static int xw_finish(struct conv_writer *w)
 {
     struct xw *x = w->drv;
-    if (x->layout->finish(x->lay, w) != CONV_OK)
+    if (x->layout->ops->finish(x->lay, w) != CONV_OK)
         return CONV_ERR;
     lxw_doc_properties props = {
         .title = x->title,
@@ -335,6 +339,7 @@ static int xw_finish(struct conv_writer *w)
     return x->own_path ? copy_out(w, x) : CONV_OK;
 }
 
+/* Whatever happened: the workbook freed (its temporary files closed), then the layout. */
 static void xw_close(struct conv_writer *w)
 {
     struct xw *x = w->drv;
@@ -355,7 +360,7 @@ static void xw_close(struct conv_writer *w)
         lxw_workbook_free(x->book.wb);
     }
     if (x->lay)
-        x->layout->close(x->lay);
+        x->layout->ops->close(x->lay);
     if (x->own_path) {
         if (x->own_named)
             unlink(x->own_path);
