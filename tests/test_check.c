@@ -4,11 +4,13 @@
  * and XLSX; every rule on a file made to break each; the options; memory
  * bounded by the sort budget on a large generated input; the external
  * sort itself; the tool's output, report and exit codes; the profile's
- * derived schemas are the ones in schemas/.
+ * derived schemas are the ones in schemas/; the profile's named fields and
+ * its periods.
  */
 #include "testutil.h"
 
 #include "profile/extsort.h"
+#include "profile/profile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -745,6 +747,61 @@ static void test_json_schema_validates(void **state)
     free(jsonl);
 }
 
+/* Every named field of the indicators profile is the field of its table at
+ * that index (profile.c lays the table out by the names). */
+static void test_profile_fields(void **state)
+{
+    (void)state;
+    const struct convp_profile *p = convp_profile_indicators();
+    assert_ptr_equal(p, convp_profile_find("indicators"));
+    assert_int_equal(p->n, CONVP_IND_FIELDS);
+    for (size_t f = 0; f < CONVP_IND_FIELDS; f++) {
+        const char *name = convp_indicator_field((enum convp_indicator_field)f);
+        assert_non_null(name);
+        assert_ptr_equal(name, p->fields[f].name);
+        assert_int_equal(convp_profile_field(p, name), (long)f);
+    }
+    assert_string_equal(convp_indicator_field(CONVP_IND_REGION_CODE), "region_code");
+    assert_string_equal(convp_indicator_field(CONVP_IND_PLAN_VALUE), "plan_value");
+    assert_string_equal(convp_indicator_field(CONVP_IND_NOTE), "note");
+}
+
+/* The profile's periods: kind, part, months covered, and the text back;
+ * anything else refused (2021-6M among them: only the first nine months). */
+static void test_profile_periods(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        char kind;
+        int part, first, last;
+    } good[] = {
+        {"2021", 'Y', 0, 1, 12},   {"2021-Q1", 'Q', 1, 1, 3},    {"2021-Q4", 'Q', 4, 10, 12},
+        {"2021-H1", 'H', 1, 1, 6}, {"2021-H2", 'H', 2, 7, 12},   {"2021-9M", 'N', 9, 1, 9},
+        {"2021-01", 'M', 1, 1, 1}, {"2021-12", 'M', 12, 12, 12}, {"0999", 'Y', 0, 1, 12},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        struct convp_period p;
+        if (convp_period_parse(good[i].text, strlen(good[i].text), &p) != 0)
+            fail_msg("%s refused", good[i].text);
+        assert_int_equal(p.kind, good[i].kind);
+        assert_int_equal(p.part, good[i].part);
+        assert_int_equal(p.first, good[i].first);
+        assert_int_equal(p.last, good[i].last);
+        char back[32];
+        convp_period_format(&p, back, sizeof back);
+        assert_string_equal(back, good[i].text);
+    }
+    static const char *const bad[] = {"2021-6M", "2021-1M", "2021-12M", "2021-00",  "2021-13",
+                                      "2021-Q0", "2021-Q5", "2021-H3",  "2021-",    "202",
+                                      "2021Q1",  "2021-q1", "20a1",     "2021-09-", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct convp_period p;
+        if (convp_period_parse(bad[i], strlen(bad[i]), &p) == 0)
+            fail_msg("%s accepted", bad[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_extsort),           cmocka_unit_test(test_schema_file),
         cmocka_unit_test(test_tool),
         cmocka_unit_test(test_profile_documents), cmocka_unit_test(test_json_schema_validates),
+        cmocka_unit_test(test_profile_fields),    cmocka_unit_test(test_profile_periods),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

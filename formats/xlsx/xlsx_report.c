@@ -6,7 +6,9 @@
  * period with the change on the same period a year before, and the
  * signature block; Times New Roman, A4 landscape.
  */
-#include "xlsx_report.h"
+#include "xlsx_book.h"
+
+#include "profile/profile.h"
 
 #include <math.h> /* isfinite: a macro; nothing from libm */
 #include <stdlib.h>
@@ -16,18 +18,16 @@
 #define FONT "Times New Roman"
 #define SIZE_TEXT 12
 #define SIZE_TITLE 14
-#define SIZE_SMALL 11 /* the recipients */
-#define SHEET_NAME_MAX 31
+#define SIZE_SMALL 11           /* the recipients */
 #define SHEET_UNNAMED "Báo cáo" /* "Report": records without a region */
 #define MOTTO_1 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 #define MOTTO_2 "Độc lập - Tự do - Hạnh phúc"
 #define ISSUER_RULE "────────" /* the short line under the issuing body */
 #define SIGNER_TITLE "THỦ TRƯỞNG ĐƠN VỊ"
 #define SIGN_NOTE "(Ký, ghi rõ họ tên, đóng dấu)"
-#define SIGN_ROOM 4     /* empty rows left for the signature */
-#define MAX_DEPTH 16    /* levels of the indicator hierarchy */
-#define VN_OFFSET 25200 /* the heading's date is Vietnam's (UTC+07:00) */
-#define PAPER_A4 9
+#define SIGN_ROOM 4         /* empty rows left for the signature */
+#define MAX_DEPTH 16        /* levels of the indicator hierarchy */
+#define VN_OFFSET 25200     /* the heading's date is Vietnam's (UTC+07:00) */
 #define CHARS_PER_UNIT 1.15 /* Times New Roman 12 against the width unit */
 #define LINE_PT 16.0        /* a line of 12-point text, in points */
 #define NAME_WIDTH_MIN 30   /* the indicator column, in characters */
@@ -36,33 +36,26 @@
 #define HEAD_WORD_MAX 30 /* characters of a heading's word that widen its column */
 #define BLOCK_MIN 48     /* the right heading block, for the motto */
 #define NONE UINT32_MAX
+/* Records a report holds at most: a report is a summary table. */
+#define MAX_RECORDS 100000u
+/* Text it keeps of them (codes, names, units, numbers) at most. */
+#define MAX_TEXT ((size_t)64 << 20)
+/* Regions, a sheet each, at most (as the people layout's sheets). */
+#define MAX_REGIONS 1000u
+/* Cells of its tables (rows times columns, all sheets) at most. */
+#define MAX_CELLS 4000000u
 
-/* The fields of the indicators profile the report reads. */
-enum {
-    F_REGION,
-    F_REGION_NAME,
-    F_CODE,
-    F_NAME,
-    F_PARENT,
-    F_PERIOD,
-    F_VALUE,
-    F_UNIT,
-    F_CHANGE,
-    F_PLAN,
-    NFIELDS
-};
-static const char *const field_names[NFIELDS] = {
-    "region_code", "region_name", "indicator_code", "indicator_name", "parent_code",
-    "period",      "value",       "unit",           "change_pct",     "plan_value"};
-
-/* Kinds of period, in the order of their span within one end month. */
-enum { P_MONTH, P_QUARTER, P_HALF, P_TODATE, P_YEAR, P_OTHER };
+/* The fields the report cannot do without (of the indicators profile). */
+static const enum convp_indicator_field required[] = {CONVP_IND_INDICATOR_CODE, CONVP_IND_PERIOD,
+                                                      CONVP_IND_VALUE};
+#define NREQUIRED (sizeof required / sizeof required[0])
+_Static_assert(NREQUIRED == 3, "the header's error names three fields");
 
 struct rp_period {
     uint32_t text;
-    int kind, year, n; /* n: month, quarter, half or months to date */
-    int end;           /* last month covered */
-    uint32_t seen;     /* first-seen order */
+    int known;               /* one of the profile's periods, read into per */
+    struct convp_period per; /* (convp_period_parse) */
+    uint32_t seen;           /* first-seen order */
 };
 
 struct rp_region {
@@ -91,21 +84,21 @@ struct rp_fkey {
     uint8_t bold, italic, underline, wrap, border, halign, valign, size, indent;
     uint8_t number; /* a number format with number - 1 decimals; 0: none */
 };
+#define NUMBER_GENERAL (2 + CONVP_XLSX_MAX_DECIMALS) /* rp_fkey.number: General */
 
 struct rp_fmt {
     struct rp_fkey key;
     lxw_format *fmt;
 };
 
-struct convp_xrep {
+struct report {
     struct conv_context *ctx;
+    struct convp_xlsx_book *book; /* the workbook, its title and creation time */
     /* options */
     const char *issuer, *place, *signer, *signer_title, *recipients;
     size_t max_records;
     /* the header */
-    long col[NFIELDS];
-    const char *title;
-    time_t created;
+    long col[CONVP_IND_FIELDS]; /* the header's column of each profile field, or -1 */
     /* what is held */
     struct convp_buf text; /* every string, NUL-terminated; offset 0 is "" */
     struct rp_region *regions;
@@ -127,12 +120,6 @@ struct convp_xrep {
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
-static int nomem(struct conv_writer *w)
-{
-    convp_error_set(&w->err, CONV_E_NOMEM, convp_output_name(w->out), 0, 0, "out of memory");
-    return CONV_ERR;
-}
-
 static int lxw_fail(struct conv_writer *w, lxw_error e, const char *what)
 {
     convp_error_set(&w->err,
@@ -141,11 +128,6 @@ static int lxw_fail(struct conv_writer *w, lxw_error e, const char *what)
                                                                 : CONV_E_IO,
                     convp_output_name(w->out), 0, 0, "report: %s: %s", what, lxw_strerror(e));
     return CONV_ERR;
-}
-
-static const struct convp_slot *slot_of(const struct conv_value *v)
-{
-    return (const struct convp_slot *)((const char *)v - offsetof(struct convp_slot, value));
 }
 
 /* x rounded to tenths, halves away from zero (for |x| < 1e17). */
@@ -158,52 +140,57 @@ static double tenths(double x)
 
 /* ---- held text ----------------------------------------------------------------------------- */
 
-static const char *str(const struct convp_xrep *r, uint32_t off)
+static const char *str(const struct report *r, uint32_t off)
 {
     return r->text.data + off;
 }
 
 /* Keep n bytes of s; *off gets where (0 for empty text). */
-static int keep(struct conv_writer *w, struct convp_xrep *r, const char *s, size_t n, uint32_t *off)
+static int keep(struct conv_writer *w, struct report *r, const char *s, size_t n, uint32_t *off)
 {
     if (n == 0) {
         *off = 0;
         return CONV_OK;
     }
-    if (r->text.len + n + 1 > CONVP_XREP_MAX_TEXT) {
+    if (r->text.len + n + 1 > MAX_TEXT) {
         convp_error_set(&w->err, CONV_E_LIMIT, convp_output_name(w->out), 0, 0,
                         "the report holds at most %zu MiB of text (codes, names, units, "
                         "numbers): a report is a summary table; write the records with "
                         "--layout people",
-                        CONVP_XREP_MAX_TEXT >> 20);
+                        MAX_TEXT >> 20);
         return CONV_ERR;
     }
     *off = (uint32_t)r->text.len;
     if (convp_buf_append(&r->text, s, n) != 0 || convp_buf_putc(&r->text, '\0') != 0)
-        return nomem(w);
-    return CONV_OK;
-}
-
-/* Grow an array of size elements to hold one more. */
-static int grow(struct conv_writer *w, void **p, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return CONV_OK;
-    size_t c = *cap ? *cap * 2 : 16;
-    void *q = convp_realloc(w->ctx, *p, c * size);
-    if (!q)
-        return nomem(w);
-    *p = q;
-    *cap = c;
+        return convp_xlsx_nomem(w);
     return CONV_OK;
 }
 
 /* ---- options ---------------------------------------------------------------------------- */
 
-struct convp_xrep *convp_xrep_open(struct conv_writer *w)
+/* The report's own options (the heading and the signature block). */
+static const char *const report_options[] = {"issuer",       "place",      "signer",
+                                             "signer-title", "recipients", NULL};
+
+static void rp_close(void *lay);
+
+/* The report's options (issuer, place, signer, signer-title, recipients)
+ * checked and kept; the sheets' options are the people layout's. */
+static void *rp_open(const struct convp_xlsx_layout *l, struct conv_writer *w,
+                     struct convp_xlsx_book *book)
 {
-    static const char *const names[] = {"issuer", "place", "signer", "signer-title", "recipients"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    (void)l;
+    static const char *const sheet_options[] = {"sheet-by", "summary-by"};
+    for (size_t i = 0; i < sizeof sheet_options / sizeof sheet_options[0]; i++)
+        if (convp_opt_str(w->opts, sheet_options[i], NULL)) {
+            convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0,
+                            "option %s: not with --layout report, which has a sheet for "
+                            "each region",
+                            sheet_options[i]);
+            return NULL;
+        }
+    const char *const *names = report_options;
+    for (size_t i = 0; names[i]; i++) {
         const char *v = convp_opt_str(w->opts, names[i], NULL);
         if (v && convp_utf8_valid_prefix((const unsigned char *)v, strlen(v)) != strlen(v)) {
             convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0, "option %s is not valid UTF-8",
@@ -219,15 +206,16 @@ struct convp_xrep *convp_xrep_open(struct conv_writer *w)
     long max;
     /* For tests only, and not in the option table: a lower limit makes
      * the limit testable without 100,000 records. */
-    if (convp_opt_long(w->opts, "xlsx-test-report-max", CONVP_XREP_MAX_RECORDS, 1,
-                       CONVP_XREP_MAX_RECORDS, &w->err, &max) != CONV_OK)
+    if (convp_opt_long(w->opts, "xlsx-test-report-max", MAX_RECORDS, 1, MAX_RECORDS, &w->err,
+                       &max) != CONV_OK)
         return NULL;
-    struct convp_xrep *r = convp_calloc(w->ctx, 1, sizeof *r);
+    struct report *r = convp_calloc(w->ctx, 1, sizeof *r);
     if (!r) {
-        nomem(w);
+        convp_xlsx_nomem(w);
         return NULL;
     }
     r->ctx = w->ctx;
+    r->book = book;
     r->max_records = (size_t)max;
     r->issuer = convp_opt_str(w->opts, "issuer", NULL);
     r->place = convp_opt_str(w->opts, "place", NULL);
@@ -244,15 +232,17 @@ struct convp_xrep *convp_xrep_open(struct conv_writer *w)
     r->sheet_names = conv_schema_new(w->ctx);
     if (!r->region_keys || !r->row_keys || !r->period_keys || !r->cell_keys || !r->sheet_names ||
         convp_buf_putc(&r->text, '\0') != 0) {
-        convp_xrep_free(r);
-        nomem(w);
+        rp_close(r);
+        convp_xlsx_nomem(w);
         return NULL;
     }
     return r;
 }
 
-void convp_xrep_free(struct convp_xrep *r)
+/* NULL is a no-op; the formats went with the workbook. */
+static void rp_close(void *lay)
 {
+    struct report *r = lay;
     if (!r)
         return;
     struct conv_context *ctx = r->ctx;
@@ -272,147 +262,104 @@ void convp_xrep_free(struct convp_xrep *r)
     convp_free(ctx, r);
 }
 
-int convp_xrep_begin(struct convp_xrep *r, struct conv_writer *w, const struct conv_schema *h,
-                     const char *title, time_t created)
+/* The header: the fields the report needs must be there. */
+static int rp_begin(void *lay, struct conv_writer *w, const struct conv_schema *h)
 {
-    for (size_t f = 0; f < NFIELDS; f++)
-        r->col[f] = conv_schema_find(h, field_names[f]);
+    struct report *r = lay;
+    for (size_t f = 0; f < CONVP_IND_FIELDS; f++)
+        r->col[f] = conv_schema_find(h, convp_indicator_field((enum convp_indicator_field)f));
     char missing[80] = "";
-    static const int required[] = {F_CODE, F_PERIOD, F_VALUE};
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < NREQUIRED; i++)
         if (r->col[required[i]] < 0) {
             size_t len = strlen(missing);
             snprintf(missing + len, sizeof missing - len, "%s%s", len ? ", " : "",
-                     field_names[required[i]]);
+                     convp_indicator_field(required[i]));
         }
     if (*missing) {
         convp_error_set(&w->err, CONV_E_SCHEMA, w->first_source, 0, 0,
-                        "the report needs the fields indicator_code, period and value (the "
-                        "indicators profile); the input has no %s",
-                        missing);
+                        "the report needs the fields %s, %s and %s (the indicators profile); "
+                        "the input has no %s",
+                        convp_indicator_field(required[0]), convp_indicator_field(required[1]),
+                        convp_indicator_field(required[2]), missing);
         return CONV_ERR;
     }
-    r->title = title;
-    r->created = created;
     return CONV_OK;
 }
 
 /* ---- periods ------------------------------------------------------------------------------- */
 
-static int digits(const char *s, size_t n)
+/* Where a kind of period comes among those ending in the same month: a
+ * month, its quarter, its half, the first nine months, the year. */
+static int span_rank(char kind)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
+    static const char spans[] = "MQHNY";
+    const char *k = strchr(spans, kind);
+    return k ? (int)(k - spans) : (int)sizeof spans;
 }
 
-/* Parse a period: 2021, 2021-Q3, 2021-H1, 2021-9M, 2021-06. */
-static void parse_period(struct rp_period *p, const char *s, size_t n)
-{
-    p->kind = P_OTHER;
-    if (n < 4 || !digits(s, 4) || s[0] == '0')
-        return;
-    int y = atoi(s);
-    if (n == 4) {
-        p->kind = P_YEAR, p->year = y, p->n = 12, p->end = 12;
-        return;
-    }
-    if (s[4] != '-')
-        return;
-    const char *t = s + 5;
-    size_t k = n - 5;
-    if (k == 2 && t[0] == 'Q' && t[1] >= '1' && t[1] <= '4')
-        p->kind = P_QUARTER, p->n = t[1] - '0', p->end = 3 * p->n;
-    else if (k == 2 && t[0] == 'H' && (t[1] == '1' || t[1] == '2'))
-        p->kind = P_HALF, p->n = t[1] - '0', p->end = 6 * p->n;
-    else if (k == 2 && digits(t, 2) && atoi(t) >= 1 && atoi(t) <= 12)
-        p->kind = P_MONTH, p->n = atoi(t), p->end = p->n;
-    else if (k >= 2 && k <= 3 && t[k - 1] == 'M' && digits(t, k - 1) && t[0] != '0' &&
-             atoi(t) >= 1 && atoi(t) <= 12)
-        p->kind = P_TODATE, p->n = atoi(t), p->end = p->n;
-    else
-        return;
-    p->year = y;
-}
-
-/* Chronological: by year, then the month the period ends, then its span
- * (a month, its quarter, its half, the months to date, the year);
- * periods of another form after all others, as they came. */
+/* Chronological: by year, then the month the period ends, then its span;
+ * periods the profile does not know after all others, as they came. */
 static int period_cmp(const struct rp_period *a, const struct rp_period *b)
 {
-    if ((a->kind == P_OTHER) != (b->kind == P_OTHER))
-        return a->kind == P_OTHER ? 1 : -1;
-    if (a->kind != P_OTHER) {
-        if (a->year != b->year)
-            return a->year < b->year ? -1 : 1;
-        if (a->end != b->end)
-            return a->end < b->end ? -1 : 1;
-        if (a->kind != b->kind)
-            return a->kind < b->kind ? -1 : 1;
+    if (a->known != b->known)
+        return a->known ? -1 : 1;
+    if (a->known) {
+        const struct convp_period *p = &a->per, *q = &b->per;
+        if (p->year != q->year)
+            return p->year < q->year ? -1 : 1;
+        if (p->last != q->last)
+            return p->last < q->last ? -1 : 1;
+        if (p->kind != q->kind)
+            return span_rank(p->kind) < span_rank(q->kind) ? -1 : 1;
     }
     return a->seen < b->seen ? -1 : a->seen > b->seen;
 }
 
 /* The heading of a period's column into b. */
-static int period_heading(struct convp_buf *b, const struct convp_xrep *r,
-                          const struct rp_period *p)
+static int period_heading(struct convp_buf *b, const struct report *r, const struct rp_period *rp)
 {
     static const char *const roman[] = {"", "I", "II", "III", "IV"};
+    const struct convp_period *p = &rp->per;
     char s[64];
+    b->len = 0;
+    if (!rp->known)
+        return convp_buf_append(b, str(r, rp->text), strlen(str(r, rp->text)));
     switch (p->kind) {
-    case P_YEAR:
-        snprintf(s, sizeof s, "Năm %d", p->year);
+    case 'Q':
+        snprintf(s, sizeof s, "Quý %s/%d", roman[p->part], p->year);
         break;
-    case P_QUARTER:
-        snprintf(s, sizeof s, "Quý %s/%d", roman[p->n], p->year);
+    case 'H':
+        snprintf(s, sizeof s, "6 tháng %s năm %d", p->part == 1 ? "đầu" : "cuối", p->year);
         break;
-    case P_HALF:
-        snprintf(s, sizeof s, "6 tháng %s năm %d", p->n == 1 ? "đầu" : "cuối", p->year);
+    case 'N':
+        snprintf(s, sizeof s, "%d tháng %d", p->part, p->year);
         break;
-    case P_TODATE:
-        snprintf(s, sizeof s, "%d tháng %d", p->n, p->year);
-        break;
-    case P_MONTH:
-        snprintf(s, sizeof s, "Tháng %d/%d", p->n, p->year);
+    case 'M':
+        snprintf(s, sizeof s, "Tháng %d/%d", p->part, p->year);
         break;
     default:
-        b->len = 0;
-        return convp_buf_append(b, str(r, p->text), strlen(str(r, p->text)));
+        snprintf(s, sizeof s, "Năm %d", p->year);
+        break;
     }
-    b->len = 0;
     return convp_buf_append(b, s, strlen(s));
 }
 
-/* The text of the same period a year before. */
-static void period_before(const struct rp_period *p, char *s, size_t size)
+/* The text of the same period a year before ("" for none). */
+static void period_before(const struct rp_period *rp, char *s, size_t size)
 {
-    switch (p->kind) {
-    case P_YEAR:
-        snprintf(s, size, "%d", p->year - 1);
-        break;
-    case P_QUARTER:
-        snprintf(s, size, "%d-Q%d", p->year - 1, p->n);
-        break;
-    case P_HALF:
-        snprintf(s, size, "%d-H%d", p->year - 1, p->n);
-        break;
-    case P_TODATE:
-        snprintf(s, size, "%d-%dM", p->year - 1, p->n);
-        break;
-    case P_MONTH:
-        snprintf(s, size, "%d-%02d", p->year - 1, p->n);
-        break;
-    default:
-        *s = '\0';
+    *s = '\0';
+    if (rp->known && rp->per.year > 0) {
+        struct convp_period before = rp->per;
+        before.year--;
+        convp_period_format(&before, s, size);
     }
 }
 
 /* ---- records ---------------------------------------------------------------------------- */
 
 /* The text of field f of a record's row, NULL when absent or empty. */
-static const struct conv_value *field(const struct convp_xrep *r,
-                                      const struct conv_value *const *row, int f)
+static const struct conv_value *field(const struct report *r, const struct conv_value *const *row,
+                                      enum convp_indicator_field f)
 {
     if (r->col[f] < 0)
         return NULL;
@@ -421,16 +368,16 @@ static const struct conv_value *field(const struct convp_xrep *r,
 }
 
 /* A number field: its text kept, or an error naming the record. */
-static int keep_number(struct conv_writer *w, struct convp_xrep *r, const struct conv_record *rec,
-                       const struct conv_value *v, int f, uint32_t *off)
+static int keep_number(struct conv_writer *w, struct report *r, const struct conv_record *rec,
+                       const struct conv_value *v, enum convp_indicator_field f, uint32_t *off)
 {
     *off = 0;
     if (!v)
         return CONV_OK;
     if (!convp_is_integer(v->text, v->len) && !convp_is_decimal(v->text, v->len)) {
-        convp_error_at_slot(&w->err, CONV_E_TYPE, rec->source, rec, slot_of(v),
+        convp_error_at_slot(&w->err, CONV_E_TYPE, rec->source, rec, convp_xlsx_slot_of(v),
                             "record %llu: %s '%.40s' is not a number; the report needs one",
-                            (unsigned long long)rec->index, field_names[f], v->text);
+                            (unsigned long long)rec->index, convp_indicator_field(f), v->text);
         return CONV_ERR;
     }
     return keep(w, r, v->text, v->len, off);
@@ -444,8 +391,10 @@ static long intern(struct conv_schema *dict, const char *key, size_t n, int *add
     return i >= 0 ? i : convp_schema_add_name(dict, key, n);
 }
 
-int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct conv_record *rec)
+/* Hold what the report needs of a record. */
+static int rp_put(void *lay, struct conv_writer *w, const struct conv_record *rec)
 {
+    struct report *r = lay;
     const struct conv_value *const *row = convp_writer_row(w, rec);
     if (!row)
         return CONV_ERR;
@@ -457,50 +406,55 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
         convp_error_where(&w->err, rec->index, NULL, 0);
         return CONV_ERR;
     }
-    const struct conv_value *v[NFIELDS];
-    for (int f = 0; f < NFIELDS; f++)
-        v[f] = field(r, row, f);
-    static const int required[] = {F_CODE, F_PERIOD, F_VALUE};
-    for (size_t i = 0; i < 3; i++)
+    const struct conv_value *v[CONVP_IND_FIELDS];
+    for (size_t f = 0; f < CONVP_IND_FIELDS; f++)
+        v[f] = field(r, row, (enum convp_indicator_field)f);
+    for (size_t i = 0; i < NREQUIRED; i++)
         if (!v[required[i]]) {
+            const char *name = convp_indicator_field(required[i]);
             convp_error_set(&w->err, CONV_E_SCHEMA, rec->source, rec->line, 0,
                             "record %llu has no %s, which the report needs",
-                            (unsigned long long)rec->index, field_names[required[i]]);
-            convp_error_where(&w->err, rec->index, field_names[required[i]], 0);
+                            (unsigned long long)rec->index, name);
+            convp_error_where(&w->err, rec->index, name, 0);
             return CONV_ERR;
         }
     struct rp_cell cell = {.next = NONE};
-    if (keep_number(w, r, rec, v[F_VALUE], F_VALUE, &cell.value) != CONV_OK ||
-        keep_number(w, r, rec, v[F_CHANGE], F_CHANGE, &cell.change) != CONV_OK ||
-        keep_number(w, r, rec, v[F_PLAN], F_PLAN, &cell.plan) != CONV_OK)
+    if (keep_number(w, r, rec, v[CONVP_IND_VALUE], CONVP_IND_VALUE, &cell.value) != CONV_OK ||
+        keep_number(w, r, rec, v[CONVP_IND_CHANGE_PCT], CONVP_IND_CHANGE_PCT, &cell.change) !=
+            CONV_OK ||
+        keep_number(w, r, rec, v[CONVP_IND_PLAN_VALUE], CONVP_IND_PLAN_VALUE, &cell.plan) !=
+            CONV_OK)
         return CONV_ERR;
 
     /* the region */
     int added;
-    const struct conv_value *rc = v[F_REGION] ? v[F_REGION] : v[F_REGION_NAME];
+    const struct conv_value *rc =
+        v[CONVP_IND_REGION_CODE] ? v[CONVP_IND_REGION_CODE] : v[CONVP_IND_REGION_NAME];
     long g = intern(r->region_keys, rc ? rc->text : "", rc ? rc->len : 0, &added);
     if (g < 0)
-        return nomem(w);
+        return convp_xlsx_nomem(w);
     if (added) {
-        if (r->nregions >= CONVP_XREP_MAX_REGIONS) {
+        if (r->nregions >= MAX_REGIONS) {
             convp_error_set(&w->err, CONV_E_LIMIT, rec->source, rec->line, 0,
                             "record %llu: more than %u regions, a sheet each; write the records "
                             "with --layout people",
-                            (unsigned long long)rec->index, CONVP_XREP_MAX_REGIONS);
+                            (unsigned long long)rec->index, MAX_REGIONS);
             convp_error_where(&w->err, rec->index, NULL, 0);
             return CONV_ERR;
         }
-        if (grow(w, (void **)&r->regions, &r->regions_cap, r->nregions, sizeof *r->regions))
+        if (convp_xlsx_grow(w, (void **)&r->regions, &r->regions_cap, r->nregions,
+                            sizeof *r->regions))
             return CONV_ERR;
         struct rp_region *reg = &r->regions[r->nregions++];
         memset(reg, 0, sizeof *reg);
         reg->first_row = reg->last_row = NONE;
-        if (v[F_REGION] && keep(w, r, v[F_REGION]->text, v[F_REGION]->len, &reg->code))
+        if (v[CONVP_IND_REGION_CODE] &&
+            keep(w, r, v[CONVP_IND_REGION_CODE]->text, v[CONVP_IND_REGION_CODE]->len, &reg->code))
             return CONV_ERR;
     }
     struct rp_region *reg = &r->regions[g];
-    if (!reg->name && v[F_REGION_NAME] &&
-        keep(w, r, v[F_REGION_NAME]->text, v[F_REGION_NAME]->len, &reg->name))
+    if (!reg->name && v[CONVP_IND_REGION_NAME] &&
+        keep(w, r, v[CONVP_IND_REGION_NAME]->text, v[CONVP_IND_REGION_NAME]->len, &reg->name))
         return CONV_ERR;
 
     /* the row: the region's indicator */
@@ -509,19 +463,20 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
     snprintf(num, sizeof num, "%ld:", g);
     k->len = 0;
     if (convp_buf_append(k, num, strlen(num)) ||
-        convp_buf_append(k, v[F_CODE]->text, v[F_CODE]->len))
-        return nomem(w);
+        convp_buf_append(k, v[CONVP_IND_INDICATOR_CODE]->text, v[CONVP_IND_INDICATOR_CODE]->len))
+        return convp_xlsx_nomem(w);
     long ri = intern(r->row_keys, k->data, k->len, &added);
     if (ri < 0)
-        return nomem(w);
+        return convp_xlsx_nomem(w);
     if (added) {
-        if (grow(w, (void **)&r->rows, &r->rows_cap, r->nrows, sizeof *r->rows))
+        if (convp_xlsx_grow(w, (void **)&r->rows, &r->rows_cap, r->nrows, sizeof *r->rows))
             return CONV_ERR;
         struct rp_row *row_ = &r->rows[r->nrows++];
         memset(row_, 0, sizeof *row_);
         row_->region = (uint32_t)g;
         row_->next = row_->first_cell = row_->last_cell = NONE;
-        if (keep(w, r, v[F_CODE]->text, v[F_CODE]->len, &row_->code))
+        if (keep(w, r, v[CONVP_IND_INDICATOR_CODE]->text, v[CONVP_IND_INDICATOR_CODE]->len,
+                 &row_->code))
             return CONV_ERR;
         if (reg->last_row == NONE)
             reg->first_row = (uint32_t)ri;
@@ -531,26 +486,31 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
     }
     struct rp_row *rw = &r->rows[ri];
     /* The first name, parent and unit given stand for the indicator. */
-    if (!rw->name && v[F_NAME] && keep(w, r, v[F_NAME]->text, v[F_NAME]->len, &rw->name))
+    if (!rw->name && v[CONVP_IND_INDICATOR_NAME] &&
+        keep(w, r, v[CONVP_IND_INDICATOR_NAME]->text, v[CONVP_IND_INDICATOR_NAME]->len, &rw->name))
         return CONV_ERR;
-    if (!rw->parent && v[F_PARENT] && keep(w, r, v[F_PARENT]->text, v[F_PARENT]->len, &rw->parent))
+    if (!rw->parent && v[CONVP_IND_PARENT_CODE] &&
+        keep(w, r, v[CONVP_IND_PARENT_CODE]->text, v[CONVP_IND_PARENT_CODE]->len, &rw->parent))
         return CONV_ERR;
-    if (!rw->unit && v[F_UNIT] && keep(w, r, v[F_UNIT]->text, v[F_UNIT]->len, &rw->unit))
+    if (!rw->unit && v[CONVP_IND_UNIT] &&
+        keep(w, r, v[CONVP_IND_UNIT]->text, v[CONVP_IND_UNIT]->len, &rw->unit))
         return CONV_ERR;
 
     /* the period */
-    long pi = intern(r->period_keys, v[F_PERIOD]->text, v[F_PERIOD]->len, &added);
+    long pi = intern(r->period_keys, v[CONVP_IND_PERIOD]->text, v[CONVP_IND_PERIOD]->len, &added);
     if (pi < 0)
-        return nomem(w);
+        return convp_xlsx_nomem(w);
     if (added) {
-        if (grow(w, (void **)&r->periods, &r->periods_cap, r->nperiods, sizeof *r->periods))
+        if (convp_xlsx_grow(w, (void **)&r->periods, &r->periods_cap, r->nperiods,
+                            sizeof *r->periods))
             return CONV_ERR;
         struct rp_period *p = &r->periods[r->nperiods];
         memset(p, 0, sizeof *p);
         p->seen = (uint32_t)r->nperiods++;
-        if (keep(w, r, v[F_PERIOD]->text, v[F_PERIOD]->len, &p->text))
+        if (keep(w, r, v[CONVP_IND_PERIOD]->text, v[CONVP_IND_PERIOD]->len, &p->text))
             return CONV_ERR;
-        parse_period(p, v[F_PERIOD]->text, v[F_PERIOD]->len);
+        p->known =
+            convp_period_parse(v[CONVP_IND_PERIOD]->text, v[CONVP_IND_PERIOD]->len, &p->per) == 0;
     }
     cell.period = (uint32_t)pi;
 
@@ -558,17 +518,17 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
     snprintf(num, sizeof num, "%ld:%ld", ri, pi);
     long ci = intern(r->cell_keys, num, strlen(num), &added);
     if (ci < 0)
-        return nomem(w);
+        return convp_xlsx_nomem(w);
     if (!added) {
         convp_error_at_slot(
-            &w->err, CONV_E_STRUCTURE, rec->source, rec, slot_of(v[F_PERIOD]),
+            &w->err, CONV_E_STRUCTURE, rec->source, rec, convp_xlsx_slot_of(v[CONVP_IND_PERIOD]),
             "record %llu: a second value of indicator '%.40s', period '%.20s'%s%.40s"
             " (a report table has one)",
             (unsigned long long)rec->index, str(r, rw->code), str(r, r->periods[pi].text),
             reg->code ? ", region " : "", str(r, reg->code));
         return CONV_ERR;
     }
-    if (grow(w, (void **)&r->cells, &r->cells_cap, r->ncells, sizeof *r->cells))
+    if (convp_xlsx_grow(w, (void **)&r->cells, &r->cells_cap, r->ncells, sizeof *r->cells))
         return CONV_ERR;
     r->cells[r->ncells] = cell;
     if (rw->last_cell == NONE)
@@ -582,17 +542,17 @@ int convp_xrep_put(struct convp_xrep *r, struct conv_writer *w, const struct con
 
 /* ---- formats --------------------------------------------------------------------------------- */
 
-static lxw_format *fmt_get(struct conv_writer *w, struct convp_xrep *r, lxw_workbook *wb,
+static lxw_format *fmt_get(struct conv_writer *w, struct report *r, lxw_workbook *wb,
                            const struct rp_fkey *key)
 {
     for (size_t i = 0; i < r->nfmts; i++)
         if (!memcmp(&r->fmts[i].key, key, sizeof *key))
             return r->fmts[i].fmt;
-    if (grow(w, (void **)&r->fmts, &r->fmts_cap, r->nfmts, sizeof *r->fmts))
+    if (convp_xlsx_grow(w, (void **)&r->fmts, &r->fmts_cap, r->nfmts, sizeof *r->fmts))
         return NULL;
     lxw_format *f = workbook_add_format(wb);
     if (!f)
-        return nomem(w), NULL;
+        return convp_xlsx_nomem(w), NULL;
     format_set_font_name(f, FONT);
     format_set_font_size(f, key->size ? key->size : SIZE_TEXT);
     if (key->bold)
@@ -610,17 +570,11 @@ static lxw_format *fmt_get(struct conv_writer *w, struct convp_xrep *r, lxw_work
     format_set_align(f, key->valign ? key->valign : LXW_ALIGN_VERTICAL_CENTER);
     if (key->indent)
         format_set_indent(f, key->indent);
-    if (key->number == 1 + 31) {
+    if (key->number == NUMBER_GENERAL) {
         format_set_num_format(f, "General");
     } else if (key->number) {
-        char code[48] = "#,##0";
-        if (key->number > 1) {
-            size_t n = strlen(code);
-            code[n++] = '.';
-            for (int i = 0; i < key->number - 1 && n < sizeof code - 1; i++)
-                code[n++] = '0';
-            code[n] = '\0';
-        }
+        char code[40];
+        convp_xlsx_number_code(code, sizeof code, key->number - 1, 1);
         format_set_num_format(f, code);
     }
     r->fmts[r->nfmts].key = *key;
@@ -678,7 +632,7 @@ static size_t count_lines(const char *s)
 /* ---- writing a sheet ------------------------------------------------------------------------ */
 
 struct rp_sheet {
-    struct convp_xrep *r;
+    struct report *r;
     struct conv_writer *w;
     lxw_workbook *wb;
     lxw_worksheet *ws;
@@ -702,7 +656,7 @@ static int span(struct rp_sheet *s, lxw_row_t rr, lxw_col_t c1, lxw_col_t c2, co
 {
     const char *t = convp_xlsx_cell_text(&s->r->tmp2, text, n);
     if (!t)
-        return nomem(s->w);
+        return convp_xlsx_nomem(s->w);
     if (convp_utf8_count((const unsigned char *)t, strlen(t)) > CONVP_XLSX_MAX_TEXT) {
         convp_error_set(&s->w->err, CONV_E_LIMIT, convp_output_name(s->w->out), 0, 0,
                         "report: a text of over %u characters for a cell: '%.40s...'",
@@ -755,7 +709,7 @@ static void stt_child(char *stt, const char *parent, unsigned num)
  * makes a first level). */
 static int table_order(struct rp_sheet *s)
 {
-    struct convp_xrep *r = s->r;
+    struct report *r = s->r;
     struct convp_buf *k = &r->tmp;
     long g = s->reg - r->regions;
     for (uint32_t i = s->reg->first_row; i != NONE; i = r->rows[i].next) {
@@ -775,7 +729,7 @@ static int table_order(struct rp_sheet *s)
         k->len = 0;
         if (convp_buf_append(k, num, strlen(num)) ||
             convp_buf_append(k, str(r, rw->parent), strlen(str(r, rw->parent))))
-            return nomem(s->w);
+            return convp_xlsx_nomem(s->w);
         long p = convp_schema_find_n(r->row_keys, k->data, k->len);
         if (p < 0 || (uint32_t)p == i)
             continue;
@@ -790,7 +744,7 @@ static int table_order(struct rp_sheet *s)
     uint32_t *stack = convp_malloc(s->w->ctx, (s->nrows ? s->nrows : 1) * sizeof *stack);
     if (!s->order || !stack) {
         convp_free(s->w->ctx, stack);
-        return nomem(s->w);
+        return convp_xlsx_nomem(s->w);
     }
     /* Roots first (no parent in the table); then whatever a loop left. */
     size_t n = 0;
@@ -856,7 +810,7 @@ static int period_ptr_cmp(const void *a, const void *b)
  * their year-before columns. */
 static int sheet_periods(struct rp_sheet *s, uint32_t *mark, uint32_t stamp, uint32_t *colof)
 {
-    struct convp_xrep *r = s->r;
+    struct report *r = s->r;
     for (size_t o = 0; o < s->nrows; o++)
         for (uint32_t c = r->rows[s->order[o]].first_cell; c != NONE; c = r->cells[c].next) {
             uint32_t p = r->cells[c].period;
@@ -868,7 +822,7 @@ static int sheet_periods(struct rp_sheet *s, uint32_t *mark, uint32_t stamp, uin
     const struct rp_period **sorted =
         convp_malloc(s->w->ctx, (s->nper ? s->nper : 1) * sizeof *sorted);
     if (!sorted)
-        return nomem(s->w);
+        return convp_xlsx_nomem(s->w);
     for (size_t i = 0; i < s->nper; i++)
         sorted[i] = &r->periods[s->per[i]];
     qsort(sorted, s->nper, sizeof *sorted, period_ptr_cmp);
@@ -889,7 +843,7 @@ static int sheet_periods(struct rp_sheet *s, uint32_t *mark, uint32_t stamp, uin
 /* Fill s->at with the cells of row ri by column. */
 static void row_cells(struct rp_sheet *s, uint32_t ri, const uint32_t *colof)
 {
-    struct convp_xrep *r = s->r;
+    struct report *r = s->r;
     for (size_t i = 0; i < s->nper; i++)
         s->at[i] = NONE;
     for (uint32_t c = r->rows[ri].first_cell; c != NONE; c = r->cells[c].next)
@@ -900,7 +854,7 @@ static void row_cells(struct rp_sheet *s, uint32_t ri, const uint32_t *colof)
  * *pct (2), or none (0). */
 static int change_of(struct rp_sheet *s, size_t i, double *pct)
 {
-    struct convp_xrep *r = s->r;
+    struct report *r = s->r;
     if (s->at[i] == NONE)
         return 0;
     const struct rp_cell *c = &r->cells[s->at[i]];
@@ -924,10 +878,10 @@ static int put_number(struct rp_sheet *s, lxw_row_t rr, lxw_col_t c, const char 
 {
     struct convp_xlsx_number num;
     lxw_error e;
-    if (convp_xlsx_plan_number(s->w->ctx, t, strlen(t), &num) == 0) {
+    if (convp_xlsx_plan_number(s->w->ctx, t, strlen(t), 1, &num) == 0) {
         /* General for an exponent or more than 30 decimals, as the
          * people layout writes them */
-        key.number = (uint8_t)(num.decimals < 0 ? 1 + 31 : 1 + num.decimals);
+        key.number = (uint8_t)(num.decimals < 0 ? NUMBER_GENERAL : 1 + num.decimals);
         lxw_format *f = fmt_get(s->w, s->r, s->wb, &key);
         if (!f)
             return CONV_ERR;
@@ -945,7 +899,7 @@ static int put_number(struct rp_sheet *s, lxw_row_t rr, lxw_col_t c, const char 
 static size_t number_width(struct rp_sheet *s, const char *t)
 {
     struct convp_xlsx_number num;
-    if (convp_xlsx_plan_number(s->w->ctx, t, strlen(t), &num) == 0)
+    if (convp_xlsx_plan_number(s->w->ctx, t, strlen(t), 1, &num) == 0)
         return num.width;
     return strlen(t);
 }
@@ -955,7 +909,7 @@ static size_t number_width(struct rp_sheet *s, const char *t)
  * documents write them). */
 static int date_line(struct rp_sheet *s, struct convp_buf *b)
 {
-    struct convp_xrep *r = s->r;
+    struct report *r = s->r;
     const char *place = r->place;
     const char *name = s->reg->name ? str(r, s->reg->name) : "";
     size_t plen;
@@ -969,7 +923,7 @@ static int date_line(struct rp_sheet *s, struct convp_buf *b)
             }
     }
     plen = strlen(place);
-    time_t t = r->created + VN_OFFSET;
+    time_t t = r->book->created + VN_OFFSET;
     struct tm tm;
     if (!gmtime_r(&t, &tm))
         memset(&tm, 0, sizeof tm);
@@ -980,12 +934,12 @@ static int date_line(struct rp_sheet *s, struct convp_buf *b)
     b->len = 0;
     if ((plen && (convp_buf_append(b, place, plen) || convp_buf_append(b, ", ", 2))) ||
         convp_buf_append(b, d, strlen(d)) || !convp_buf_cstr(b))
-        return nomem(s->w);
+        return convp_xlsx_nomem(s->w);
     return CONV_OK;
 }
 
 /* The sheet's name: the region's name (else its code), unique without case. */
-static int sheet_name(struct convp_xrep *r, struct conv_writer *w, const struct rp_region *reg,
+static int sheet_name(struct report *r, struct conv_writer *w, const struct rp_region *reg,
                       struct convp_buf *out)
 {
     const char *base = reg->name   ? str(r, reg->name)
@@ -998,7 +952,8 @@ static int sheet_name(struct convp_xrep *r, struct conv_writer *w, const struct 
         char suffix[24] = "";
         if (k > 1)
             snprintf(suffix, sizeof suffix, " (%u)", k);
-        if (convp_xlsx_sheet_base(out, base, strlen(base), SHEET_NAME_MAX - strlen(suffix)) ||
+        if (convp_xlsx_sheet_base(out, base, strlen(base),
+                                  CONVP_XLSX_SHEET_NAME_MAX - strlen(suffix)) ||
             convp_buf_append(out, suffix, strlen(suffix)) || !convp_buf_cstr(out))
             break;
         /* folded for Excel's comparison without case */
@@ -1026,11 +981,11 @@ static int sheet_name(struct convp_xrep *r, struct conv_writer *w, const struct 
         }
     }
     convp_buf_free(&fold);
-    return rc == CONV_OK ? CONV_OK : nomem(w);
+    return rc == CONV_OK ? CONV_OK : convp_xlsx_nomem(w);
 }
 
 /* The columns' widths, in Excel's units. */
-static void fit_widths(struct rp_sheet *s, const struct convp_xrep *r, struct convp_buf *b)
+static void fit_widths(struct rp_sheet *s, const struct report *r, struct convp_buf *b)
 {
     double *wd = s->width;
     wd[0] = 6;
@@ -1082,7 +1037,7 @@ static void fit_widths(struct rp_sheet *s, const struct convp_xrep *r, struct co
 
 static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
 {
-    struct convp_xrep *r = s->r;
+    struct report *r = s->r;
     struct conv_writer *w = s->w;
     struct convp_buf *b = &r->tmp;
     lxw_worksheet *ws = s->ws;
@@ -1135,11 +1090,11 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
         const char *nm = s->reg->name ? str(r, s->reg->name) : "";
         if (*nm) {
             if (upper(&r->tmp2, nm, strlen(nm)) != 0)
-                return nomem(w);
+                return convp_xlsx_nomem(w);
             b->len = 0;
             if (convp_buf_append(b, "UBND ", 5) || convp_buf_append(b, r->tmp2.data, r->tmp2.len) ||
                 !convp_buf_cstr(b))
-                return nomem(w);
+                return convp_xlsx_nomem(w);
             issuer = b->data;
         } else {
             issuer = "";
@@ -1148,7 +1103,7 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
     /* Copied: the scratch buffers are reused by span(). */
     char *iss = convp_strdup(w->ctx, issuer);
     if (!iss)
-        return nomem(w);
+        return convp_xlsx_nomem(w);
     size_t nl = count_lines(iss), len;
     const char *p = iss, *line;
     lxw_row_t ir = 0;
@@ -1157,12 +1112,12 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
     while (rc == CONV_OK && (line = next_line(&p, &len)) != NULL) {
         int last_line = ir + 1 == nl;
         if (upper(&r->tmp, line, len) != 0) {
-            rc = nomem(w);
+            rc = convp_xlsx_nomem(w);
             break;
         }
         char *u = convp_strndup(w->ctx, r->tmp.data, r->tmp.len);
         if (!u) {
-            rc = nomem(w);
+            rc = convp_xlsx_nomem(w);
             break;
         }
         f = fmt_get(w, r, s->wb, KEY(.bold = (uint8_t)last_line, .halign = LXW_ALIGN_CENTER));
@@ -1193,12 +1148,12 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
         return CONV_ERR;
     rr += 2;
     /* the title, and the unit when all rows share one */
-    if (r->title && *r->title) {
+    if (r->book->title && *r->book->title) {
         f = fmt_get(w, r, s->wb,
                     KEY(.bold = 1, .wrap = 1, .size = SIZE_TITLE, .halign = LXW_ALIGN_CENTER));
-        size_t tl = strlen(r->title);
-        unsigned l = lines_in(s, 0, last, r->title, tl, 1, 0);
-        if (!f || span(s, rr, 0, last, r->title, tl, f) ||
+        size_t tl = strlen(r->book->title);
+        unsigned l = lines_in(s, 0, last, r->book->title, tl, 1, 0);
+        if (!f || span(s, rr, 0, last, r->book->title, tl, f) ||
             put_height(s, rr, (l * LINE_PT + 4) * SIZE_TITLE / SIZE_TEXT))
             return CONV_ERR;
         rr++;
@@ -1215,7 +1170,7 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
         b->len = 0;
         if (convp_buf_append(b, "Đơn vị tính: ", strlen("Đơn vị tính: ")) ||
             convp_buf_append(b, str(r, unit), strlen(str(r, unit))) || !convp_buf_cstr(b))
-            return nomem(w);
+            return convp_xlsx_nomem(w);
         f = fmt_get(w, r, s->wb, KEY(.italic = 1, .halign = LXW_ALIGN_CENTER));
         if (!f || span(s, rr, 0, last, b->data, b->len, f))
             return CONV_ERR;
@@ -1242,10 +1197,10 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
     }
     for (size_t i = 0; i < s->nper && !e; i++) {
         if (period_heading(b, r, &r->periods[s->per[i]]) || !convp_buf_cstr(b))
-            return nomem(w);
+            return convp_xlsx_nomem(w);
         const char *t = convp_xlsx_cell_text(&r->tmp2, b->data, b->len);
         if (!t)
-            return nomem(w);
+            return convp_xlsx_nomem(w);
         e = worksheet_merge_range(ws, h1, (lxw_col_t)(3 + i), h2, (lxw_col_t)(3 + i), t, hf);
         unsigned l = lines_in(s, (lxw_col_t)(3 + i), (lxw_col_t)(3 + i), b->data, b->len, 1, 0);
         if (l > 2 && l - 1 > hl)
@@ -1367,7 +1322,7 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
             b->len = 0;
             if ((line[0] != '-' && convp_buf_append(b, "- ", 2)) ||
                 convp_buf_append(b, line, len) || !convp_buf_cstr(b))
-                return nomem(w);
+                return convp_xlsx_nomem(w);
             if (span(s, k++, 0, 1, b->data, b->len, f))
                 return CONV_ERR;
         }
@@ -1378,10 +1333,10 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
         return CONV_ERR;
     if (*r->signer_title) {
         if (upper(&r->tmp, r->signer_title, strlen(r->signer_title)) != 0)
-            return nomem(w);
+            return convp_xlsx_nomem(w);
         char *t = convp_strndup(w->ctx, r->tmp.data, r->tmp.len);
         if (!t)
-            return nomem(w);
+            return convp_xlsx_nomem(w);
         rc = span(s, sr, right, last, t, strlen(t), f);
         convp_free(w->ctx, t);
         if (rc != CONV_OK)
@@ -1399,7 +1354,7 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
 
     /* ---- the page ---- */
     worksheet_set_landscape(ws);
-    worksheet_set_paper(ws, PAPER_A4);
+    worksheet_set_paper(ws, CONVP_XLSX_PAPER_A4);
     worksheet_fit_to_pages(ws, 1, 0);
     /* Official documents: 20 mm top and bottom, 30 mm left, 15 mm right. */
     worksheet_set_margins(ws, 30 / 25.4, 15 / 25.4, 20 / 25.4, 20 / 25.4);
@@ -1410,8 +1365,11 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
     return CONV_OK;
 }
 
-int convp_xrep_finish(struct convp_xrep *r, struct conv_writer *w, lxw_workbook *wb)
+/* Write the sheets, one per region. */
+static int rp_finish(void *lay, struct conv_writer *w)
 {
+    struct report *r = lay;
+    lxw_workbook *wb = r->book->wb;
     size_t np = r->nperiods ? r->nperiods : 1;
     uint32_t *mark = convp_calloc(w->ctx, np, sizeof *mark);
     uint32_t *colof = convp_calloc(w->ctx, np, sizeof *colof);
@@ -1425,7 +1383,7 @@ int convp_xrep_finish(struct convp_xrep *r, struct conv_writer *w, lxw_workbook 
     int rc = CONV_OK;
     struct rp_region none = {.first_row = NONE, .last_row = NONE};
     if (!mark || !colof || !s.per || !s.prev || !s.chg || !s.plan || !s.at || !s.is_child)
-        rc = nomem(w);
+        rc = convp_xlsx_nomem(w);
     size_t nreg = r->nregions ? r->nregions : 1;
     for (size_t g = 0; g < nreg && rc == CONV_OK; g++) {
         s.reg = r->nregions ? &r->regions[g] : &none;
@@ -1452,12 +1410,12 @@ int convp_xrep_finish(struct convp_xrep *r, struct conv_writer *w, lxw_workbook 
             nchg += s.chg[i], nplan += s.plan[i];
         size_t ncol = 3 + s.nper + nchg + nplan;
         r->table_cells += (uint64_t)ncol * (s.nrows + 3);
-        if (ncol > CONVP_XLSX_MAX_COLS || r->table_cells > CONVP_XREP_MAX_CELLS) {
+        if (ncol > CONVP_XLSX_MAX_COLS || r->table_cells > MAX_CELLS) {
             convp_error_set(&w->err, CONV_E_LIMIT, convp_output_name(w->out), 0, 0,
                             "the report table would have %zu columns (%zu periods) and %llu "
                             "cells; at most %u and %u: write the records with --layout people",
                             ncol, s.nper, (unsigned long long)r->table_cells, CONVP_XLSX_MAX_COLS,
-                            CONVP_XREP_MAX_CELLS);
+                            MAX_CELLS);
             rc = CONV_ERR;
             break;
         }
@@ -1466,7 +1424,7 @@ int convp_xrep_finish(struct convp_xrep *r, struct conv_writer *w, lxw_workbook 
         s.plan_col = (lxw_col_t)(s.chg_col + nchg);
         convp_free(w->ctx, s.width);
         if (!(s.width = convp_calloc(w->ctx, ncol, sizeof *s.width))) {
-            rc = nomem(w);
+            rc = convp_xlsx_nomem(w);
             break;
         }
         struct convp_buf name;
@@ -1497,3 +1455,17 @@ int convp_xrep_finish(struct convp_xrep *r, struct conv_writer *w, lxw_workbook 
     convp_free(w->ctx, s.is_child);
     return rc;
 }
+
+static const struct convp_xlsx_layout_ops rp_ops = {
+    /* Written at the end from the records it holds (a bounded number),
+     * not in row order as they come. */
+    .constant_memory = 0, .open = rp_open,     .begin = rp_begin,
+    .put = rp_put,        .finish = rp_finish, .close = rp_close,
+};
+
+const struct convp_xlsx_layout convp_xlsx_layout_report = {
+    .name = "report",
+    .comment = "; a report table (--layout report)",
+    .options = report_options,
+    .ops = &rp_ops,
+};

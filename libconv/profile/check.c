@@ -322,13 +322,13 @@ struct conv_checker *conv_checker_new(struct conv_context *ctx, const char *prof
         nomem(c);
         goto fail;
     }
-    c->fi_region = convp_profile_field(p, "region_code");
-    c->fi_code = convp_profile_field(p, "indicator_code");
-    c->fi_parent = convp_profile_field(p, "parent_code");
-    c->fi_period = convp_profile_field(p, "period");
-    c->fi_value = convp_profile_field(p, "value");
-    c->fi_change = convp_profile_field(p, "change_pct");
-    c->fi_unit = convp_profile_field(p, "unit");
+    c->fi_region = convp_profile_field(p, convp_indicator_field(CONVP_IND_REGION_CODE));
+    c->fi_code = convp_profile_field(p, convp_indicator_field(CONVP_IND_INDICATOR_CODE));
+    c->fi_parent = convp_profile_field(p, convp_indicator_field(CONVP_IND_PARENT_CODE));
+    c->fi_period = convp_profile_field(p, convp_indicator_field(CONVP_IND_PERIOD));
+    c->fi_value = convp_profile_field(p, convp_indicator_field(CONVP_IND_VALUE));
+    c->fi_change = convp_profile_field(p, convp_indicator_field(CONVP_IND_CHANGE_PCT));
+    c->fi_unit = convp_profile_field(p, convp_indicator_field(CONVP_IND_UNIT));
     c->fn = fn;
     c->user = user;
     convp_buf_init(&c->key, ctx);
@@ -500,27 +500,8 @@ static int decimals_of(const char *s, size_t n)
  * month: it compares right against real dates). */
 static void period_bounds(const struct convp_period *p, long *start, long *end)
 {
-    int m0 = 1, m1 = 12;
-    switch (p->kind) {
-    case 'Q':
-        m0 = 3 * p->part - 2;
-        m1 = 3 * p->part;
-        break;
-    case 'H':
-        m0 = 6 * p->part - 5;
-        m1 = 6 * p->part;
-        break;
-    case 'N':
-        m1 = 9;
-        break;
-    case 'M':
-        m0 = m1 = p->part;
-        break;
-    default:
-        break;
-    }
-    *start = (long)p->year * 10000 + m0 * 100 + 1;
-    *end = (long)p->year * 10000 + m1 * 100 + 31;
+    *start = (long)p->year * 10000 + p->first * 100 + 1;
+    *end = (long)p->year * 10000 + p->last * 100 + 31;
 }
 
 /* The payload of a sort item. */
@@ -618,7 +599,7 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
     }
 
     int ok_region = 0, ok_code = 0, ok_period = 0, ok_value = 0, ok_change = 0;
-    struct convp_period per = {0, 0, 0};
+    struct convp_period per = {0, 0, 0, 0, 0};
     for (size_t i = 0; i < p->n; i++) {
         const struct convp_pfield *f = &p->fields[i];
         const struct convp_slot *s = at[i];
@@ -720,7 +701,8 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
     int has_parent = sp && sp->value.type != CONV_NULL && sp->value.len > 0;
     if (has_parent && ok_code && sp->value.len == sc->value.len &&
         !memcmp(sp->value.text, sc->value.text, sc->value.len)) {
-        struct where pw = {rec->index, sp->line, sp->column, "parent_code", sheet};
+        struct where pw = {rec->index, sp->line, sp->column,
+                           convp_indicator_field(CONVP_IND_PARENT_CODE), sheet};
         emit(c, CONV_SEVERITY_ERROR, "parent", &pw, "indicator %s is its own parent",
              sc->value.text);
         has_parent = 0;
@@ -731,7 +713,8 @@ int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
             const struct region_info *info = &c->rinfo[ri];
             long start, end;
             period_bounds(&per, &start, &end);
-            struct where rw = {rec->index, sr->line, sr->column, "region_code", sheet};
+            struct where rw = {rec->index, sr->line, sr->column,
+                               convp_indicator_field(CONVP_IND_REGION_CODE), sheet};
             if (info->to && start > info->to)
                 emit(c, CONV_SEVERITY_WARNING, "region-period", &rw,
                      "region code %s (%s) ended on %s, before period %.20s: later periods use "
@@ -897,8 +880,8 @@ static void sum_finish(struct conv_checker *c, struct sum_group *g, const char *
     if (g->n == 0)
         return;
     if (!g->has_total) {
-        struct where w = {g->first.it.record, g->first.it.line, 0, "parent_code",
-                          sheet_of(c, &g->first.it)};
+        struct where w = {g->first.it.record, g->first.it.line, 0,
+                          convp_indicator_field(CONVP_IND_PARENT_CODE), sheet_of(c, &g->first.it)};
         emit(c, CONV_SEVERITY_WARNING, "parent", &w,
              "parent indicator %s has no record for region %s in this period", code, region);
         return;
@@ -995,7 +978,8 @@ static void history_step(struct conv_checker *c, struct history *h, const struct
             double gmin = ((v - hv) / phi - 1) * 100, gmax = ((v + hv) / plo - 1) * 100;
             double c0 = e->it.change - hc - c->growth_tol, c1 = e->it.change + hc + c->growth_tol;
             if (c1 < gmin || c0 > gmax) {
-                struct where w = {e->it.record, e->it.line, e->it.ccol, "change_pct", sheet};
+                struct where w = {e->it.record, e->it.line, e->it.ccol,
+                                  convp_indicator_field(CONVP_IND_CHANGE_PCT), sheet};
                 emit(c, CONV_SEVERITY_ERROR, "growth", &w,
                      "change %s %% contradicts the value %s against %s the year before "
                      "(%.1f %%)",

@@ -13,37 +13,46 @@ extern const size_t convp_codes_indicators_regions_size;
 
 const char *const convp_status_values[] = {"official", "preliminary", "estimate", NULL};
 
-static const struct convp_pfield indicator_fields[] = {
-    {"region_code", CONV_STRING, 1, "Mã địa bàn", "Region code", NULL, CONVP_SHAPE_REGION,
-     "regions", "Administrative unit code from the national list: 2 digits for a province, 3 "
-                "for a district, 5 for a commune."},
-    {"region_name", CONV_STRING, 0, "Tên địa bàn", "Region name", NULL, CONVP_SHAPE_TEXT, NULL,
-     "Name of the administrative unit."},
-    {"indicator_code", CONV_STRING, 1, "Mã chỉ tiêu", "Indicator code", NULL,
-     CONVP_SHAPE_INDICATOR, NULL,
-     "Indicator code, two digits per level: 01, 0101, 010101."},
-    {"indicator_name", CONV_STRING, 0, "Tên chỉ tiêu", "Indicator name", NULL, CONVP_SHAPE_TEXT,
-     NULL, "Name of the indicator."},
-    {"parent_code", CONV_STRING, 0, "Mã chỉ tiêu cha", "Parent indicator code", NULL,
-     CONVP_SHAPE_INDICATOR, NULL,
-     "Code of the total this indicator is a component of; components add up to it."},
-    {"period", CONV_STRING, 1, "Kỳ báo cáo", "Period", NULL, CONVP_SHAPE_PERIOD, NULL,
-     "A year (2021), quarter (2021-Q3), half (2021-H1), first nine months (2021-9M) or month "
-     "(2021-06)."},
-    {"value", CONV_DECIMAL, 1, "Giá trị", "Value", NULL, CONVP_SHAPE_NUMBER, NULL,
-     "The figure, an exact decimal in the unit."},
-    {"unit", CONV_STRING, 1, "Đơn vị tính", "Unit", NULL, CONVP_SHAPE_TEXT, "units",
-     "Unit of measure, from the profile's list of units."},
-    {"change_pct", CONV_DECIMAL, 0, "Tăng so với cùng kỳ năm trước (%)",
-     "Change on the same period a year before (%)", "%", CONVP_SHAPE_NUMBER, NULL,
-     "Change in percent against the same period of the year before: 16.5 for +16.5 %."},
-    {"plan_value", CONV_DECIMAL, 0, "Kế hoạch", "Plan value", NULL, CONVP_SHAPE_NUMBER, NULL,
-     "The planned figure for the period, in the same unit."},
-    {"status", CONV_STRING, 0, "Tình trạng số liệu", "Status", NULL, CONVP_SHAPE_STATUS, NULL,
-     "official, preliminary or estimate."},
-    {"source", CONV_STRING, 0, "Nguồn số liệu", "Source", NULL, CONVP_SHAPE_TEXT, NULL,
-     "Where the figure comes from."},
-    {"note", CONV_STRING, 0, "Ghi chú", "Note", NULL, CONVP_SHAPE_TEXT, NULL, "Free text."},
+/* Laid out by enum convp_indicator_field (profile.h). */
+static const struct convp_pfield indicator_fields[CONVP_IND_FIELDS] = {
+    [CONVP_IND_REGION_CODE] =
+        {"region_code", CONV_STRING, 1, "Mã địa bàn", "Region code", NULL, CONVP_SHAPE_REGION,
+         "regions",
+         "Administrative unit code from the national list: 2 digits for a province, 3 "
+         "for a district, 5 for a commune."},
+    [CONVP_IND_REGION_NAME] = {"region_name", CONV_STRING, 0, "Tên địa bàn", "Region name", NULL,
+                               CONVP_SHAPE_TEXT, NULL, "Name of the administrative unit."},
+    [CONVP_IND_INDICATOR_CODE] = {"indicator_code", CONV_STRING, 1, "Mã chỉ tiêu", "Indicator code",
+                                  NULL, CONVP_SHAPE_INDICATOR, NULL,
+                                  "Indicator code, two digits per level: 01, 0101, 010101."},
+    [CONVP_IND_INDICATOR_NAME] = {"indicator_name", CONV_STRING, 0, "Tên chỉ tiêu",
+                                  "Indicator name", NULL, CONVP_SHAPE_TEXT, NULL,
+                                  "Name of the indicator."},
+    [CONVP_IND_PARENT_CODE] =
+        {"parent_code", CONV_STRING, 0, "Mã chỉ tiêu cha", "Parent indicator code", NULL,
+         CONVP_SHAPE_INDICATOR, NULL,
+         "Code of the total this indicator is a component of; components add up to it."},
+    [CONVP_IND_PERIOD] =
+        {"period", CONV_STRING, 1, "Kỳ báo cáo", "Period", NULL, CONVP_SHAPE_PERIOD, NULL,
+         "A year (2021), quarter (2021-Q3), half (2021-H1), first nine months (2021-9M) or month "
+         "(2021-06)."},
+    [CONVP_IND_VALUE] = {"value", CONV_DECIMAL, 1, "Giá trị", "Value", NULL, CONVP_SHAPE_NUMBER,
+                         NULL, "The figure, an exact decimal in the unit."},
+    [CONVP_IND_UNIT] = {"unit", CONV_STRING, 1, "Đơn vị tính", "Unit", NULL, CONVP_SHAPE_TEXT,
+                        "units", "Unit of measure, from the profile's list of units."},
+    [CONVP_IND_CHANGE_PCT] =
+        {"change_pct", CONV_DECIMAL, 0, "Tăng so với cùng kỳ năm trước (%)",
+         "Change on the same period a year before (%)", "%", CONVP_SHAPE_NUMBER, NULL,
+         "Change in percent against the same period of the year before: 16.5 for +16.5 %."},
+    [CONVP_IND_PLAN_VALUE] = {"plan_value", CONV_DECIMAL, 0, "Kế hoạch", "Plan value", NULL,
+                              CONVP_SHAPE_NUMBER, NULL,
+                              "The planned figure for the period, in the same unit."},
+    [CONVP_IND_STATUS] = {"status", CONV_STRING, 0, "Tình trạng số liệu", "Status", NULL,
+                          CONVP_SHAPE_STATUS, NULL, "official, preliminary or estimate."},
+    [CONVP_IND_SOURCE] = {"source", CONV_STRING, 0, "Nguồn số liệu", "Source", NULL,
+                          CONVP_SHAPE_TEXT, NULL, "Where the figure comes from."},
+    [CONVP_IND_NOTE] = {"note", CONV_STRING, 0, "Ghi chú", "Note", NULL, CONVP_SHAPE_TEXT, NULL,
+                        "Free text."},
 };
 
 static const struct convp_code_list indicator_lists[] = {
@@ -89,6 +98,16 @@ long convp_profile_field(const struct convp_profile *p, const char *name)
     return -1;
 }
 
+const struct convp_profile *convp_profile_indicators(void)
+{
+    return &profiles[0];
+}
+
+const char *convp_indicator_field(enum convp_indicator_field f)
+{
+    return indicator_fields[f].name;
+}
+
 const unsigned char *convp_profile_codes(const struct convp_profile *p, const char *list,
                                          size_t *size)
 {
@@ -128,31 +147,53 @@ int convp_period_parse(const char *s, size_t n, struct convp_period *out)
             return -1;
         year = year * 10 + (s[i] - '0');
     }
-    out->year = year;
-    out->kind = 'Y';
-    out->part = 0;
-    if (n == 4)
-        return 0;
-    if (s[4] != '-' || n != 7)
-        return -1;
-    char a = s[5], b = s[6];
-    if (a == 'Q' && b >= '1' && b <= '4') {
-        out->kind = 'Q';
-        out->part = b - '0';
-    } else if (a == 'H' && (b == '1' || b == '2')) {
-        out->kind = 'H';
-        out->part = b - '0';
-    } else if (a == '9' && b == 'M') {
-        out->kind = 'N';
-        out->part = 9;
-    } else if (a >= '0' && a <= '1' && b >= '0' && b <= '9' && (a - '0') * 10 + (b - '0') >= 1 &&
-               (a - '0') * 10 + (b - '0') <= 12) {
-        out->kind = 'M';
-        out->part = (a - '0') * 10 + (b - '0');
-    } else {
-        return -1;
+    struct convp_period p = {year, 'Y', 0, 1, 12};
+    if (n != 4) {
+        if (s[4] != '-' || n != 7)
+            return -1;
+        char a = s[5], b = s[6];
+        int month = a >= '0' && a <= '1' && b >= '0' && b <= '9' ? (a - '0') * 10 + (b - '0') : 0;
+        if (a == 'Q' && b >= '1' && b <= '4') {
+            p.kind = 'Q';
+            p.part = b - '0';
+            p.first = 3 * p.part - 2;
+            p.last = 3 * p.part;
+        } else if (a == 'H' && (b == '1' || b == '2')) {
+            p.kind = 'H';
+            p.part = b - '0';
+            p.first = 6 * p.part - 5;
+            p.last = 6 * p.part;
+        } else if (a == '9' && b == 'M') {
+            p.kind = 'N';
+            p.part = p.last = 9;
+        } else if (month >= 1 && month <= 12) {
+            p.kind = 'M';
+            p.part = p.first = p.last = month;
+        } else {
+            return -1;
+        }
     }
+    *out = p;
     return 0;
+}
+
+void convp_period_format(const struct convp_period *p, char *buf, size_t size)
+{
+    switch (p->kind) {
+    case 'Q':
+    case 'H':
+        snprintf(buf, size, "%04d-%c%d", p->year, p->kind, p->part);
+        break;
+    case 'N':
+        snprintf(buf, size, "%04d-%dM", p->year, p->part);
+        break;
+    case 'M':
+        snprintf(buf, size, "%04d-%02d", p->year, p->part);
+        break;
+    default:
+        snprintf(buf, size, "%04d", p->year);
+        break;
+    }
 }
 
 /* ---- documents derived from the profile ------------------------------------------------- */

@@ -55,6 +55,33 @@ const char *convp_shape_pattern(enum convp_shape shape);
 extern const char *const convp_status_values[];
 /* Field index by name, or -1. */
 long convp_profile_field(const struct convp_profile *p, const char *name);
+
+/*
+ * The fields of the indicators profile, in the order of its table (which
+ * profile.c lays out by these indices).  Code that reads indicator records
+ * (the checker, the XLSX report) names fields by these, never by their
+ * text, so that a field renamed in profile.c is renamed everywhere.
+ */
+enum convp_indicator_field {
+    CONVP_IND_REGION_CODE,
+    CONVP_IND_REGION_NAME,
+    CONVP_IND_INDICATOR_CODE,
+    CONVP_IND_INDICATOR_NAME,
+    CONVP_IND_PARENT_CODE,
+    CONVP_IND_PERIOD,
+    CONVP_IND_VALUE,
+    CONVP_IND_UNIT,
+    CONVP_IND_CHANGE_PCT,
+    CONVP_IND_PLAN_VALUE,
+    CONVP_IND_STATUS,
+    CONVP_IND_SOURCE,
+    CONVP_IND_NOTE,
+    CONVP_IND_FIELDS /* how many */
+};
+/* The indicators profile (never NULL). */
+const struct convp_profile *convp_profile_indicators(void);
+/* The name of one of its fields: "region_code" for CONVP_IND_REGION_CODE. */
+const char *convp_indicator_field(enum convp_indicator_field f);
 /* A code list's bytes (CSV), or NULL. */
 const unsigned char *convp_profile_codes(const struct convp_profile *p, const char *list,
                                          size_t *size);
@@ -62,15 +89,20 @@ const unsigned char *convp_profile_codes(const struct convp_profile *p, const ch
 struct conv_schema *convp_profile_schema(struct conv_context *ctx, const struct convp_profile *p);
 
 /*
- * Period parsing shared by the checker and the report: year, kind and
- * part.  kind is 'Y' (year), 'Q' (quarter, part 1-4), 'H' (half, 1-2),
- * 'N' (first nine months), 'M' (month, 1-12).  0 or -1 when malformed.
+ * The profile's periods, for the checker and the XLSX report alike:
+ * 2021, 2021-Q3, 2021-H1, 2021-9M, 2021-06.  kind is 'Y' (year, part 0),
+ * 'Q' (quarter, part 1-4), 'H' (half, 1-2), 'N' (the first nine months,
+ * part 9) or 'M' (month, 1-12); first and last are the months it covers.
  */
 struct convp_period {
     int year;
     char kind;
     int part;
+    int first, last;
 };
+/* Parse s (n bytes): 0, or -1 when it is not one of the profile's periods. */
 int convp_period_parse(const char *s, size_t n, struct convp_period *out);
+/* A period's text (as convp_period_parse reads it) into buf. */
+void convp_period_format(const struct convp_period *p, char *buf, size_t size);
 
 #endif /* CONV_PROFILE_H */
