@@ -491,6 +491,9 @@ struct conv_format {
 struct conv_reader {
     struct conv_context *ctx;
     const struct conv_format *fmt;
+    const struct convp_reader_ops *ops; /* fmt->reader, unless its open() handed
+                                           the reading to a shared layer's table
+                                           (a CSV read as a table) */
     const struct conv_options *opts;
     struct convp_input *in;
     const char *source;        /* input name for errors */

@@ -350,7 +350,7 @@ static int driver_next(struct conv_reader *rd, struct conv_record *rec)
 {
     convp_record_clear(rec);
     rec->schema = rd->fields;
-    int rc = rd->fmt->reader->next(rd, rec);
+    int rc = rd->ops->next(rd, rec);
     if (rc == CONV_OK) {
         rec->index = ++rd->count;
         rec->source = rd->source;
@@ -768,7 +768,8 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
         goto fail;
     }
     rd->typed = (rd->fmt->flags & CONV_FORMAT_TYPED) != 0;
-    if (rd->fmt->reader->open(rd) != CONV_OK) {
+    rd->ops = rd->fmt->reader;
+    if (rd->ops->open(rd) != CONV_OK) {
         if (rd->err.code == CONV_E_NONE)
             convp_error_set(&rd->err, CONV_E_SYNTAX, rd->source, 0, 0, "cannot open reader");
         if (err)
@@ -902,8 +903,8 @@ void conv_reader_close(struct conv_reader *rd)
     if (!rd)
         return;
     conv_options_free(rd->info);
-    if (rd->fmt && rd->drv && rd->fmt->reader->close)
-        rd->fmt->reader->close(rd);
+    if (rd->ops && rd->drv && rd->ops->close)
+        rd->ops->close(rd);
     drop_pending(rd);
     convp_record_fini(&rd->raw);
     conv_schema_free(rd->fields);
