@@ -56,6 +56,7 @@ struct batch {
     const char *merge;    /* --merge OUT, or NULL */
     struct conv_merge *m; /* its inputs: the jobs still pending after planning */
     struct job **of_input; /* the job of each input of the merge */
+    double merge_shown;    /* when the merge's progress was last drawn */
 };
 
 double batch_now(void);

@@ -235,9 +235,8 @@ int batch_merge_progress(void *user, uint64_t done, uint64_t total, uint64_t rec
 {
     (void)records;
     struct batch *b = user;
-    static double shown; /* the tool's own: one merge per run */
-    if (b->show && batch_now() - shown >= 0.25) {
-        shown = batch_now();
+    if (b->show && batch_now() - b->merge_shown >= 0.25) {
+        b->merge_shown = batch_now();
         fprintf(stderr, "\r%s: merging: %llu of %llu records \033[K", batch_prog,
                 (unsigned long long)done, (unsigned long long)total);
         b->progress->shown = 1;
