@@ -131,6 +131,9 @@ static int keep_scan(struct conv_merge *m, struct input *in, const struct conv_s
 {
     pthread_mutex_lock(&m->lock);
     int rc = CONV_OK;
+    conv_schema_free(in->fields); /* a scan again replaces the last one's */
+    convp_free(m->ctx, (char *)in->pub.sheet);
+    in->pub.sheet = NULL;
     in->fields = conv_schema_new(m->ctx);
     for (size_t i = 0; in->fields && i < conv_schema_count(s) && rc == CONV_OK; i++)
         rc = conv_schema_add(in->fields, conv_schema_field(s, i));
