@@ -416,6 +416,11 @@ int convp_record_copy(struct conv_record *dst, const struct conv_record *src);
 
 /* ---- options -------------------------------------------------------------- */
 
+/* How a checker names another record in a message ("record 4"); a merge
+ * names its input too ("record 4 of in/a.csv"). */
+typedef void (*convp_record_namer)(void *user, uint64_t record, char *buf, size_t size);
+void convp_checker_set_namer(struct conv_checker *c, convp_record_namer fn, void *user);
+
 struct conv_options {
     struct conv_context *ctx;
     char **names;
@@ -426,7 +431,12 @@ struct conv_options {
     void *progress_user;
     conv_diag_fn diag;
     void *diag_user;
+    struct conv_error err; /* why the last conv_options_set() failed */
 };
+
+/* conv_options_set() without the check of the name: options used as a
+ * list of any keys (a reader's info). */
+int convp_options_put(struct conv_options *o, const char *name, const char *value);
 
 /* Typed getters for drivers.  A bad value sets err (CONV_E_USAGE). */
 const char *convp_opt_str(const struct conv_options *o, const char *name, const char *dflt);

@@ -28,11 +28,82 @@ void conv_options_free(struct conv_options *o)
     convp_free(o->ctx, o);
 }
 
+/* Edit distance between a and b (at most 63 bytes each counted; longer
+ * names are never "close"), with '_' and '-' alike: the Python binding
+ * and habit from other tools write no_header for no-header. */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return (size_t)-1;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            char x = a[i - 1] == '_' ? '-' : a[i - 1], y = b[j - 1] == '_' ? '-' : b[j - 1];
+            size_t best = diag + (x != y);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = row[j];
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+/* The known option closest to name, or NULL when none is close (within a
+ * third of the name's length, at least 2). */
+static const char *closest(const char *name)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1, limit = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2;
+    const struct conv_option_desc *d;
+    for (size_t i = 0; (d = conv_core_option(i)) != NULL; i++)
+        if (distance(name, d->name) < best_d)
+            best_d = distance(name, d->name), best = d->name;
+    for (size_t f = 0; f < conv_format_count(); f++)
+        for (size_t i = 0; (d = conv_format_option(conv_format_at(f), i)) != NULL; i++)
+            if (distance(name, d->name) < best_d)
+                best_d = distance(name, d->name), best = d->name;
+    for (size_t i = 0; (d = conv_checker_option(i)) != NULL; i++)
+        if (distance(name, d->name) < best_d)
+            best_d = distance(name, d->name), best = d->name;
+    return best_d <= limit ? best : NULL;
+}
+
+const struct conv_error *conv_options_error(const struct conv_options *o)
+{
+    return &o->err;
+}
+
 int conv_options_set(struct conv_options *o, const char *name, const char *value)
 {
-    char *v = convp_strdup(o->ctx, value ? value : "1");
-    if (!v)
+    conv_error_clear(&o->err);
+    if (!name || !conv_option_find(name)) {
+        const char *near = name ? closest(name) : NULL;
+        if (near)
+            convp_error_set(&o->err, CONV_E_USAGE, NULL, 0, 0,
+                            "unknown option '%.100s' (did you mean '%s'?)", name, near);
+        else
+            convp_error_set(&o->err, CONV_E_USAGE, NULL, 0, 0, "unknown option '%.100s'",
+                            name ? name : "(null)");
         return CONV_ERR;
+    }
+    return convp_options_put(o, name, value);
+}
+
+int convp_options_put(struct conv_options *o, const char *name, const char *value)
+{
+    char *v = convp_strdup(o->ctx, value ? value : "1");
+    if (!v) {
+        convp_error_set(&o->err, CONV_E_NOMEM, NULL, 0, 0, "out of memory");
+        return CONV_ERR;
+    }
     for (size_t i = 0; i < o->n; i++)
         if (!strcmp(o->names[i], name)) {
             convp_free(o->ctx, o->values[i]);
@@ -57,6 +128,7 @@ int conv_options_set(struct conv_options *o, const char *name, const char *value
     return CONV_OK;
 nomem:
     convp_free(o->ctx, v);
+    convp_error_set(&o->err, CONV_E_NOMEM, NULL, 0, 0, "out of memory");
     return CONV_ERR;
 }
 

@@ -289,3 +289,56 @@ void convp_output_close(struct convp_output *out)
     convp_free(out->ctx, out->tmp_path);
     convp_free(out->ctx, out);
 }
+
+/* ---- the public face: any bytes, written whole or not at all ---------------------------- */
+
+struct conv_output {
+    struct conv_context *ctx;
+    struct convp_output *out;
+    struct conv_error err;
+};
+
+struct conv_output *conv_output_open(struct conv_context *ctx, const char *path,
+                                     struct conv_error *err)
+{
+    conv_error_clear(err); /* an out-parameter: never read */
+    struct conv_output *o = convp_calloc(ctx, 1, sizeof *o);
+    if (!o) {
+        convp_error_set(err, CONV_E_NOMEM, path, 0, 0, "out of memory");
+        return NULL;
+    }
+    o->ctx = ctx;
+    o->out = convp_output_open_file(ctx, path, err);
+    if (!o->out) {
+        convp_free(ctx, o);
+        return NULL;
+    }
+    return o;
+}
+
+int conv_output_write(struct conv_output *o, const void *buf, size_t size)
+{
+    if (o->err.code != CONV_E_NONE)
+        return CONV_ERR;
+    return convp_output_write(o->out, buf, size, &o->err) == 0 ? CONV_OK : CONV_ERR;
+}
+
+int conv_output_finish(struct conv_output *o)
+{
+    if (o->err.code != CONV_E_NONE)
+        return CONV_ERR;
+    return convp_output_commit(o->out, &o->err) == 0 ? CONV_OK : CONV_ERR;
+}
+
+const struct conv_error *conv_output_error(const struct conv_output *o)
+{
+    return &o->err;
+}
+
+void conv_output_close(struct conv_output *o)
+{
+    if (!o)
+        return;
+    convp_output_close(o->out);
+    convp_free(o->ctx, o);
+}

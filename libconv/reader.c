@@ -886,7 +886,7 @@ int convp_reader_set_info(struct conv_reader *rd, const char *key, const char *v
 {
     if (!rd->info && !(rd->info = conv_options_new(rd->ctx)))
         goto nomem;
-    if (conv_options_set(rd->info, key, value) == CONV_OK)
+    if (convp_options_put(rd->info, key, value) == CONV_OK)
         return 0;
 nomem:
     convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");

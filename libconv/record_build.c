@@ -41,7 +41,7 @@ static long field_of(struct conv_record *rec, const char *name, size_t len)
     return f >= 0 ? f : convp_schema_add_name(rec->own_schema, name, len);
 }
 
-int conv_record_append(struct conv_record *rec, const char *name, const struct conv_value *value,
+int conv_record_add(struct conv_record *rec, const char *name, const struct conv_value *value,
                        uint64_t line, uint64_t column)
 {
     if (!rec || !name || !*name || !value)
@@ -58,7 +58,7 @@ int conv_record_append(struct conv_record *rec, const char *name, const struct c
                             column > UINT32_MAX ? UINT32_MAX : (uint32_t)column);
 }
 
-int conv_record_append_record(struct conv_record *rec, const struct conv_record *src)
+int conv_record_add_record(struct conv_record *rec, const struct conv_record *src)
 {
     if (!rec || !src || rec == src)
         return CONV_ERR;

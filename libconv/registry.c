@@ -62,6 +62,18 @@ static const struct conv_option_desc core_options[] = {
     {NULL, NULL, NULL, 0},
 };
 
+/* The indicator checks' settings (conv_checker_new() reads them). */
+static const struct conv_option_desc checker_options[] = {
+    {"growth-tolerance", "PP",
+     "percentage points a change may differ from its values' (default 0.5)", CONV_OPT_CHECK},
+    {"outlier-factor", "F", "a value this many times its history's median, or 1/F of it, is "
+     "an outlier (default 10)", CONV_OPT_CHECK},
+    {"units", "FILE", "CSV list of units replacing the profile's", CONV_OPT_CHECK},
+    {"regions", "FILE", "CSV list of region codes replacing the profile's", CONV_OPT_CHECK},
+    {"sort-memory", "MIB", "memory of the checks across records (default 32)", CONV_OPT_CHECK},
+    {NULL, NULL, NULL, 0},
+};
+
 size_t conv_format_count(void)
 {
     return NFORMATS;
@@ -160,4 +172,40 @@ const struct conv_option_desc *conv_core_option(size_t i)
         if (!core_options[k].name)
             return NULL;
     return &core_options[i];
+}
+
+const struct conv_option_desc *conv_checker_option(size_t i)
+{
+    for (size_t k = 0; k <= i; k++)
+        if (!checker_options[k].name)
+            return NULL;
+    return &checker_options[i];
+}
+
+/* Options the tests give drivers to reach their limits with small data;
+ * known, so that setting them is not an error, but never listed. */
+static const struct conv_option_desc test_hooks[] = {
+    {"xlsx-test-max-rows", "N", "rows per sheet before a continuation sheet", CONV_OPT_WRITE},
+    {"xlsx-test-report-max", "N", "records a report table holds", CONV_OPT_WRITE},
+};
+
+const struct conv_option_desc *conv_option_find(const char *name)
+{
+    const struct conv_option_desc *d;
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof test_hooks / sizeof test_hooks[0]; i++)
+        if (!strcmp(test_hooks[i].name, name))
+            return &test_hooks[i];
+    for (size_t i = 0; (d = conv_core_option(i)) != NULL; i++)
+        if (!strcmp(d->name, name))
+            return d;
+    for (size_t f = 0; f < NFORMATS; f++)
+        for (size_t i = 0; (d = conv_format_option(formats[f], i)) != NULL; i++)
+            if (!strcmp(d->name, name))
+                return d;
+    for (size_t i = 0; (d = conv_checker_option(i)) != NULL; i++)
+        if (!strcmp(d->name, name))
+            return d;
+    return NULL;
 }

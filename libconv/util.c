@@ -13,6 +13,21 @@ const char *conv_version(void)
     return CONV_VERSION_STRING;
 }
 
+unsigned long conv_version_number(void)
+{
+    return CONV_VERSION_NUMBER;
+}
+
+/* Callers allocate these: their sizes stay fixed, a new field takes
+ * reserved words (see "Structs the caller allocates" in conv.h).  These
+ * are the LP64 sizes; other ABIs are not checked. */
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(struct conv_error) == 744, "struct conv_error changed size");
+_Static_assert(sizeof(struct conv_stats) == 96, "struct conv_stats changed size");
+_Static_assert(sizeof(struct conv_finding) == 872, "struct conv_finding changed size");
+_Static_assert(sizeof(struct conv_journal_stamp) == 64, "struct conv_journal_stamp changed size");
+#endif
+
 /* ---- context ------------------------------------------------------------ */
 
 static void *std_malloc(void *user, size_t size)

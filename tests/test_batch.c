@@ -804,12 +804,12 @@ static void test_record_builder(void **state)
     uint64_t n = 0;
     while (conv_reader_next(rd, &in) == CONV_OK) {
         conv_record_reset(rec, ++n + 100, conv_record_line(in));
-        assert_int_equal(conv_record_append_record(rec, in), CONV_OK);
+        assert_int_equal(conv_record_add_record(rec, in), CONV_OK);
         struct conv_value v = {CONV_STRING, 0, 3, "src"};
-        assert_int_equal(conv_record_append(rec, "from", &v, 0, 0), CONV_OK);
+        assert_int_equal(conv_record_add(rec, "from", &v, 0, 0), CONV_OK);
         /* a name holds one value */
-        assert_int_equal(conv_record_append(rec, "a", &v, 0, 0), CONV_ERR);
-        assert_int_equal(conv_record_append_record(rec, in), CONV_ERR);
+        assert_int_equal(conv_record_add(rec, "a", &v, 0, 0), CONV_ERR);
+        assert_int_equal(conv_record_add_record(rec, in), CONV_ERR);
         assert_int_equal(conv_record_index(rec), n + 100);
         assert_int_equal(conv_record_line(rec), n + 1);
         assert_int_equal(conv_record_count(rec), 3);
@@ -823,8 +823,8 @@ static void test_record_builder(void **state)
     assert_memory_equal(text, "a,b,from\r\n1,x,src\r\n2,y,src\r\n", len);
     /* a reader's record is not a builder's */
     struct conv_value v = {CONV_NULL, 0, 0, ""};
-    assert_int_equal(conv_record_append(NULL, "z", &v, 0, 0), CONV_ERR);
-    assert_int_equal(conv_record_append(rec, "", &v, 0, 0), CONV_ERR);
+    assert_int_equal(conv_record_add(NULL, "z", &v, 0, 0), CONV_ERR);
+    assert_int_equal(conv_record_add(rec, "", &v, 0, 0), CONV_ERR);
     assert_null(conv_record_new(NULL));
     conv_record_free(rec);
     conv_writer_close(w);

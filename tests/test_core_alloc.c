@@ -362,6 +362,121 @@ static const char inline_json[] =
     "]\n";
 
 /* JSON Lines whose fields differ: conv_convert spools them for CSV. */
+/* Findings of a merge's checks, as text in the job's output. */
+static void merge_finding(void *user, const struct conv_finding *f)
+{
+    struct tu_sbuf *b = user;
+    char line[700];
+    snprintf(line, sizeof line, "%s %s %llu %llu %s %llu\n", f->rule, f->where.source,
+             (unsigned long long)f->where.record, (unsigned long long)f->merged_record,
+             f->related_source ? f->related_source : "-",
+             (unsigned long long)f->related_record);
+    tu_sb_str(b, line);
+}
+
+/* Two inputs merged into one file, checked as one set (every record of
+ * the second repeats one of the first). */
+static void job_merge(const struct job *job, struct conv_context *ctx, struct job_result *res)
+{
+    char *dir = tu_tempdir();
+    char *a = tu_path(dir, "a.csv"), *b = tu_path(dir, "b.json"), *out = tu_path(dir, "all.csv");
+    size_t len;
+    char *doc = job_input(job, &len);
+    tu_write_file(a, doc, len);
+    char *json = tu_src("samples/indicators.json");
+    char *jdoc = tu_read_file(json, &len);
+    tu_write_file(b, jdoc, len);
+    struct tu_sbuf found = {0};
+    tu_sb_str(&found, "");
+    struct conv_merge *m = NULL;
+    res->reported = 1;
+    m = conv_merge_new(ctx, NULL, &res->err);
+    if (!m)
+        goto done;
+    if (conv_merge_add(m, a, "a.csv") != CONV_OK || conv_merge_add(m, b, NULL) != CONV_OK) {
+        res->err = *conv_merge_error(m);
+        goto done;
+    }
+    if (conv_merge_scan(m, 0, NULL, NULL) != CONV_OK) {
+        res->err = conv_merge_input(m, 0)->error;
+        goto done;
+    }
+    int rc = conv_merge_write(m, out, merge_finding, &found, &res->err);
+    if (rc != CONV_OK && tu_exists(out))
+        fail_msg("%s: failed merge left its output (error: %s)", job->what, res->err.message);
+    /* An input left out for want of memory fails the job: the sweep wants
+     * the whole merge or a reported failure. */
+    for (size_t i = 0; i < conv_merge_count(m); i++)
+        if (conv_merge_input(m, i)->status != CONV_MERGE_OK && res->err.code == CONV_E_NONE) {
+            res->err = conv_merge_input(m, i)->error;
+            rc = CONV_ERR;
+        }
+    if (rc == CONV_OK) {
+        size_t n;
+        char *merged = tu_read_file(out, &n);
+        if (!merged)
+            fail_msg("%s: success without an output file", job->what);
+        struct tu_sbuf all = {0};
+        tu_sb_add(&all, merged, n);
+        tu_sb_str(&all, found.p);
+        free(merged);
+        res->out = all.p;
+        res->out_len = all.n;
+        res->rc = CONV_OK;
+    }
+done:
+    conv_merge_free(m);
+    free(found.p);
+    free(jdoc);
+    free(json);
+    free(doc);
+    free(a);
+    free(b);
+    free(out);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* A journal with a line already, looked up, a new line, read again. */
+static void job_journal(const struct job *job, struct conv_context *ctx, struct job_result *res)
+{
+    char *dir = tu_tempdir();
+    char *in = tu_path(dir, "in.csv"), *out = tu_path(dir, "out.json");
+    char *jpath = tu_path(dir, CONV_JOURNAL_NAME);
+    size_t len;
+    char *doc = job_input(job, &len);
+    tu_write_file(in, doc, len);
+    tu_write_file(out, "[]", 2);
+    tu_write_file(jpath, "v1\t0\t1\t2\t3\tother.csv\tother.json\n", 33);
+    struct conv_journal *j = NULL;
+    struct conv_journal_stamp st;
+    char text[64];
+    res->reported = 1;
+    if (!(j = conv_journal_open(ctx, jpath, NULL, &res->err)))
+        goto done;
+    int before = conv_journal_lookup(j, in, out, &st, &res->err);
+    if (before < 0 || conv_journal_record(j, in, out, &st, &res->err) != CONV_OK)
+        goto done;
+    conv_journal_close(j);
+    if (!(j = conv_journal_open(ctx, jpath, NULL, &res->err)))
+        goto done;
+    int after = conv_journal_lookup(j, in, out, &st, &res->err);
+    if (after < 0)
+        goto done;
+    snprintf(text, sizeof text, "%d %d", before, after);
+    res->out = copy_bytes(text, strlen(text));
+    res->out_len = strlen(text);
+    res->rc = CONV_OK;
+done:
+    conv_journal_close(j);
+    free(doc);
+    free(in);
+    free(out);
+    free(jpath);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static const char inline_jsonl[] = "{\"a\":1,\"b\":\"x\"}\n"
                                    "{\"c\":true,\"a\":2}\n"
                                    "{\"b\":\"Sông Công\",\"d\":null,\"e\":[1,2]}\n";
@@ -387,6 +502,10 @@ static const struct job jobs[] = {
      0},
     {"clones outliving the reader", job_clones, "csv", "json", NULL, "samples/indicators.csv", NULL,
      0},
+    {"merge of CSV and JSON, checked", job_merge, "csv", "csv", NULL, "samples/indicators.csv",
+     NULL, 0},
+    {"journal open, lookup, record", job_journal, "csv", "json", NULL, "samples/indicators.csv",
+     NULL, 0},
 };
 
 /* One run: fresh context on the chaos allocator, the job, teardown. */

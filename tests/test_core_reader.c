@@ -1234,7 +1234,7 @@ static void test_convert_round_trip(void **state)
     char *back2 = tu_path(dir, "back2.csv");
     struct conv_error err;
     conv_error_clear(&err);
-    struct conv_stats st = {99, 99, "x", "y"};
+    struct conv_stats st = {.records = 99, .bytes_in = 99, .input_format = "x", .output_format = "y"};
     if (conv_convert(ctx, csv, json, NULL, &st, &err) != CONV_OK)
         fail_msg("csv -> json: %s", err.message);
     size_t csv_len;
@@ -1445,7 +1445,8 @@ static void test_convert_stats_on_failure(void **state)
         struct conv_options *o = make_opts(ctx, kv);
         struct conv_error err;
         conv_error_clear(&err);
-        struct conv_stats st = {12345, 12345, "x", "y"};
+        struct conv_stats st = {.records = 12345, .bytes_in = 12345, .input_format = "x",
+                                .output_format = "y"};
         assert_int_equal(conv_convert(ctx, src, out, o, &st, &err), CONV_ERR);
         if (st.records == 12345 || st.bytes_in == 12345) {
             print_message("row %zu (%s): stats left unset\n", i, r->what);

@@ -909,12 +909,32 @@ static void test_options(void **state)
     /* Setting again replaces. */
     assert_int_equal(conv_options_set(o, "from", "jsonl"), CONV_OK);
     assert_string_equal(conv_options_get(o, "from"), "jsonl");
-    /* Many options: the list grows. */
+    /* An unknown name is refused, naming the closest known one. */
+    assert_int_equal(conv_options_set(o, "no_heder", "1"), CONV_ERR);
+    assert_int_equal(conv_options_error(o)->code, CONV_E_USAGE);
+    assert_string_equal(conv_options_error(o)->message,
+                        "unknown option 'no_heder' (did you mean 'no-header'?)");
+    assert_null(conv_options_get(o, "no_heder"));
+    assert_int_equal(conv_options_set(o, "growth-tolerence", "1"), CONV_ERR);
+    assert_string_equal(conv_options_error(o)->message,
+                        "unknown option 'growth-tolerence' (did you mean 'growth-tolerance'?)");
+    assert_int_equal(conv_options_set(o, "zzzzzzzz", "1"), CONV_ERR);
+    assert_string_equal(conv_options_error(o)->message, "unknown option 'zzzzzzzz'");
+    /* The checker's options are known; a success clears the error. */
+    assert_int_equal(conv_options_set(o, "sort-memory", "8"), CONV_OK);
+    assert_int_equal(conv_options_error(o)->code, CONV_E_NONE);
+    assert_non_null(conv_option_find("sheet-by"));
+    assert_non_null(conv_option_find("outlier-factor"));
+    assert_int_equal(conv_option_find("outlier-factor")->dir, CONV_OPT_CHECK);
+    assert_null(conv_option_find("opt1"));
+    assert_string_equal(conv_checker_option(0)->name, "growth-tolerance");
+    assert_null(conv_checker_option(5));
+    /* Many options: the list grows (any keys, as a reader's info keeps). */
     char name[32];
     for (int i = 0; i < 100; i++) {
         snprintf(name, sizeof name, "opt%d", i);
         snprintf(value, sizeof value, "%d", i * 3);
-        assert_int_equal(conv_options_set(o, name, value), CONV_OK);
+        assert_int_equal(convp_options_put(o, name, value), CONV_OK);
     }
     for (int i = 0; i < 100; i++) {
         snprintf(name, sizeof name, "opt%d", i);

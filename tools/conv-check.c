@@ -82,7 +82,7 @@ static void json_finding(FILE *f, const struct conv_finding *x, int *first)
 {
     fprintf(f, "%s\n    ", *first ? "" : ",");
     *first = 0;
-    tool_finding_json(f, x, NULL, NULL, 0);
+    tool_finding_json(f, x);
 }
 
 static void on_finding(void *user, const struct conv_finding *x)
@@ -98,7 +98,7 @@ static void on_finding(void *user, const struct conv_finding *x)
         json_finding(stdout, x, &st->first_finding);
         return;
     }
-    tool_finding_text(stdout, x, NULL, NULL);
+    tool_finding_text(stdout, x);
 }
 
 static void json_file(FILE *f, const char *path, const char *status,
@@ -243,22 +243,22 @@ int main(int argc, char **argv)
     tool_catch_signals();
 
     struct state st = {json, NULL, max, 0, 1, 1, &progress};
-    char *report_tmp = NULL;
+    struct tool_output *rep = NULL;
     if (report_path) {
-        st.report = tool_atomic_open(report_path, &report_tmp);
-        if (!st.report) {
+        if (!(rep = tool_output_open(report_path, &err))) {
             fprintf(stderr, "%s: %s: cannot write the report: %s\n", prog, report_path,
-                    strerror(errno));
+                    err.message);
             status = TOOL_EXIT_IO;
             goto out;
         }
+        st.report = rep->f;
     }
     struct conv_checker *chk = conv_checker_new(ctx, profile, copts, on_finding, &st, &err);
     if (!chk) {
         tool_print_error(prog, &err);
         status = tool_exit_code(&err);
-        if (st.report)
-            tool_atomic_close(st.report, report_tmp, report_path, 0);
+        if (rep)
+            tool_output_close(rep, 0, NULL);
         goto out;
     }
     /* The reports: findings first, then one entry per file. */
@@ -322,9 +322,9 @@ int main(int argc, char **argv)
     if (!json && !report_path && nfiles > 1)
         fprintf(stderr, "%s: %zu files, %llu errors, %llu warnings\n", prog, nfiles,
                 (unsigned long long)errors, (unsigned long long)warnings);
-    if (st.report && tool_atomic_close(st.report, report_tmp, report_path, !interrupted) != 0) {
+    if (rep && tool_output_close(rep, !interrupted, &err) != 0) {
         fprintf(stderr, "%s: %s: cannot write the report: %s\n", prog, report_path,
-                strerror(errno));
+                err.message);
         io_failed = TOOL_EXIT_IO;
     }
     if (fflush(stdout) != 0) {

@@ -321,7 +321,7 @@ static int describe(struct conv_context *ctx, const char *path, struct conv_opti
             if (k >= 0)
                 stats[k].count[conv_record_value(rec, i)->type & 7]++;
         }
-        if (chk && conv_checker_add(chk, rec) != CONV_OK) {
+        if (chk && conv_checker_put(chk, rec) != CONV_OK) {
             tool_print_error(prog, conv_checker_error(chk));
             status = TOOL_EXIT_IO;
             goto out;

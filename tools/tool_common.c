@@ -74,18 +74,17 @@ int tool_usage_error(const char *prog, const char *fmt, ...)
     return TOOL_EXIT_USAGE;
 }
 
-/* The option named name, from the core table or any format's table. */
+/* The option named name (len bytes) of the core or a format: the
+ * checker's are conv-check's and conv-batch's own options. */
 static const struct conv_option_desc *find_option(const char *name, size_t len)
 {
-    const struct conv_option_desc *d;
-    for (size_t i = 0; (d = conv_core_option(i)) != NULL; i++)
-        if (strlen(d->name) == len && !strncmp(d->name, name, len))
-            return d;
-    for (size_t f = 0; f < conv_format_count(); f++)
-        for (size_t i = 0; (d = conv_format_option(conv_format_at(f), i)) != NULL; i++)
-            if (strlen(d->name) == len && !strncmp(d->name, name, len))
-                return d;
-    return NULL;
+    char key[128];
+    if (len >= sizeof key)
+        return NULL;
+    memcpy(key, name, len);
+    key[len] = '\0';
+    const struct conv_option_desc *d = conv_option_find(key);
+    return d && d->dir != CONV_OPT_CHECK ? d : NULL;
 }
 
 int tool_format_option(const char *prog, int argc, char **argv, int *i,
@@ -114,7 +113,7 @@ int tool_format_option(const char *prog, int argc, char **argv, int *i,
     char key[128];
     snprintf(key, sizeof key, "%.*s", (int)len, name);
     if (conv_options_set(opts, key, value) != CONV_OK) {
-        fprintf(stderr, "%s: out of memory\n", prog);
+        fprintf(stderr, "%s: %s\n", prog, conv_options_error(opts)->message);
         return -1;
     }
     return 1;
@@ -227,53 +226,50 @@ void tool_diag_cb(void *user, const struct conv_error *diag)
     fprintf(stderr, "%s: %s\n", p->prog, line);
 }
 
-FILE *tool_atomic_open(const char *path, char **tmp)
+static ssize_t output_cookie_write(void *cookie, const char *buf, size_t size)
 {
-    *tmp = NULL;
-    if (!strcmp(path, "-"))
-        return stdout;
-    size_t n = strlen(path) + 16;
-    char *t = malloc(n);
-    if (!t)
-        return NULL;
-    snprintf(t, n, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(t);
-    if (fd < 0) {
-        free(t);
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(t);
-        free(t);
-        return NULL;
-    }
-    *tmp = t;
-    return f;
+    struct tool_output *o = cookie;
+    return conv_output_write(o->out, buf, size) == CONV_OK ? (ssize_t)size : -1;
 }
 
-int tool_atomic_close(FILE *f, char *tmp, const char *path, int commit)
+struct tool_output *tool_output_open(const char *path, struct conv_error *err)
 {
-    int ok = 1;
-    if (f == stdout)
-        return fflush(stdout) == 0 ? 0 : -1;
-    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
-        ok = 0;
-    /* mkstemp makes 0600: a report is as readable as other new files. */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fileno(f), 0666 & ~mask) != 0)
-        ok = 0;
-    if (fclose(f) != 0)
-        ok = 0;
-    if (ok && commit && rename(tmp, path) == 0) {
-        free(tmp);
-        return 0;
+    struct tool_output *o = calloc(1, sizeof *o);
+    if (!o || !(o->ctx = conv_context_new(NULL))) {
+        free(o);
+        conv_error_clear(err);
+        if (err) {
+            err->code = CONV_E_NOMEM;
+            snprintf(err->message, sizeof err->message, "out of memory");
+        }
+        return NULL;
     }
-    unlink(tmp);
-    free(tmp);
-    return commit ? -1 : 0;
+    o->out = conv_output_open(o->ctx, path, err);
+    cookie_io_functions_t io = {NULL, output_cookie_write, NULL, NULL};
+    if (o->out && !(o->f = fopencookie(o, "w", io))) {
+        conv_output_close(o->out);
+        o->out = NULL;
+    }
+    if (!o->out) {
+        conv_context_free(o->ctx);
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+int tool_output_close(struct tool_output *o, int commit, struct conv_error *err)
+{
+    int rc = fflush(o->f) == 0 && !ferror(o->f) ? CONV_OK : CONV_ERR;
+    if (rc == CONV_OK && commit)
+        rc = conv_output_finish(o->out);
+    if (err)
+        *err = *conv_output_error(o->out);
+    fclose(o->f);
+    conv_output_close(o->out); /* unfinished: nothing left */
+    conv_context_free(o->ctx);
+    free(o);
+    return rc == CONV_OK || !commit ? 0 : -1;
 }
 
 void tool_json_string(FILE *f, const char *s)
@@ -301,35 +297,33 @@ static const char *severity_name(enum conv_severity s)
     return s == CONV_SEVERITY_ERROR ? "error" : "warning";
 }
 
-void tool_finding_text(FILE *f, const struct conv_finding *x, const char *source,
-                       const char *message)
+void tool_finding_text(FILE *f, const struct conv_finding *x)
 {
     const struct conv_error *w = &x->where;
-    const char *src = source ? source : w->source;
     if (x->cell)
-        fprintf(f, "%s:%s%s%s: ", src, x->sheet ? x->sheet : "", x->sheet ? "!" : "", x->cell);
+        fprintf(f, "%s:%s%s%s: ", w->source, x->sheet ? x->sheet : "", x->sheet ? "!" : "",
+                x->cell);
     else if (w->line)
-        fprintf(f, "%s:%llu: ", src, (unsigned long long)w->line);
+        fprintf(f, "%s:%llu: ", w->source, (unsigned long long)w->line);
     else
-        fprintf(f, "%s: ", src);
+        fprintf(f, "%s: ", w->source);
     fprintf(f, "%s: %s: ", severity_name(x->severity), x->rule);
     if (w->record)
         fprintf(f, "record %llu%s%s%s: ", (unsigned long long)w->record, w->field[0] ? " (" : "",
                 w->field, w->field[0] ? ")" : "");
-    for (const char *p = message ? message : w->message; *p; p++)
+    for (const char *p = w->message; *p; p++)
         fputc(*p == '\n' ? ' ' : *p, f);
     fputc('\n', f);
 }
 
-void tool_finding_json(FILE *f, const struct conv_finding *x, const char *source,
-                       const char *message, uint64_t merged_record)
+void tool_finding_json(FILE *f, const struct conv_finding *x)
 {
     const struct conv_error *w = &x->where;
     fputs("{\"file\": ", f);
-    tool_json_string(f, source ? source : w->source);
+    tool_json_string(f, w->source);
     fprintf(f, ", \"record\": %llu", (unsigned long long)w->record);
-    if (merged_record)
-        fprintf(f, ", \"merged_record\": %llu", (unsigned long long)merged_record);
+    if (x->merged_record)
+        fprintf(f, ", \"merged_record\": %llu", (unsigned long long)x->merged_record);
     if (x->sheet || x->cell) {
         fputs(", \"sheet\": ", f);
         if (x->sheet)
@@ -350,6 +344,6 @@ void tool_finding_json(FILE *f, const struct conv_finding *x, const char *source
     fputs(", \"rule\": ", f);
     tool_json_string(f, x->rule);
     fprintf(f, ", \"severity\": \"%s\", \"message\": ", severity_name(x->severity));
-    tool_json_string(f, message ? message : w->message);
+    tool_json_string(f, w->message);
     fputc('}', f);
 }

@@ -58,26 +58,29 @@ void tool_catch_signals(void);
 int tool_interrupted(void);
 
 /*
- * A file written whole or not at all: a temporary file beside path ("-":
- * standard output, written directly), renamed over path by
- * tool_atomic_close(commit = 1), removed with commit = 0.  NULL on error
- * (errno set).  Close returns 0 or -1.
+ * A report written whole or not at all, through the library's
+ * conv_output (a temporary file beside path, renamed when finished; "-":
+ * standard output): print to ->f, then tool_output_close() with commit 1
+ * to put it in place or 0 to discard it.  Open gives NULL and close -1
+ * with err set (may be NULL).
  */
-FILE *tool_atomic_open(const char *path, char **tmp);
-int tool_atomic_close(FILE *f, char *tmp, const char *path, int commit);
+struct tool_output {
+    FILE *f;
+    struct conv_context *ctx;
+    struct conv_output *out;
+};
+struct tool_output *tool_output_open(const char *path, struct conv_error *err);
+int tool_output_close(struct tool_output *o, int commit, struct conv_error *err);
 /* A JSON string literal of s (UTF-8 passed through). */
 void tool_json_string(FILE *f, const char *s);
 
 /*
  * A checker's finding as conv-check prints it: the text line
  * "file:line: severity: rule: record N (field): message\n" (file:Sheet!G5
- * for workbooks), or the JSON object of its reports (no newline).  source
- * and message, when not NULL, stand for the finding's own (conv-batch names
- * each input of a merge); merged_record, when not 0, is added to the JSON.
+ * for workbooks), or the JSON object of its reports (no newline), with
+ * "merged_record" for a finding of a merge.
  */
-void tool_finding_text(FILE *f, const struct conv_finding *x, const char *source,
-                       const char *message);
-void tool_finding_json(FILE *f, const struct conv_finding *x, const char *source,
-                       const char *message, uint64_t merged_record);
+void tool_finding_text(FILE *f, const struct conv_finding *x);
+void tool_finding_json(FILE *f, const struct conv_finding *x);
 
 #endif

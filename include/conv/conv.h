@@ -45,6 +45,11 @@ extern "C" {
 #define CONV_VERSION_PATCH 0
 /** The version as text, of the header compiled against. */
 #define CONV_VERSION_STRING "0.1.0"
+/** The version as one number, 0xMMmmpp: major, minor and patch one byte
+ * each (0.1.0 is 0x000100), so versions compare as numbers:
+ * `#if CONV_VERSION_NUMBER >= 0x000200`. */
+#define CONV_VERSION_NUMBER \
+    ((CONV_VERSION_MAJOR << 16) | (CONV_VERSION_MINOR << 8) | CONV_VERSION_PATCH)
 
 /**
  * @brief The version string of the library actually loaded ("0.1.0"),
@@ -52,6 +57,29 @@ extern "C" {
  * @return a static string.  Errors: none.
  */
 CONV_API const char *conv_version(void);
+/**
+ * @brief The version number of the library actually loaded, encoded as
+ * CONV_VERSION_NUMBER (0x000100 for 0.1.0).
+ * @return the number.  Errors: none.
+ * @code
+ * if (conv_version_number() < CONV_VERSION_NUMBER)
+ *     fprintf(stderr, "libconv %s is older than the header\n", conv_version());
+ * @endcode
+ */
+CONV_API unsigned long conv_version_number(void);
+
+/**
+ * @page growth Structs the caller allocates
+ * The structs a caller allocates or copies (struct conv_error, struct
+ * conv_stats, struct conv_finding, struct conv_journal_stamp) end with
+ * reserved words (`reserved_`) that the library keeps zero.  A later
+ * version adds its fields in their place, so the size and every offset
+ * known today stay the same: a program compiled against an older header
+ * keeps working with a newer library (which writes the whole struct), and
+ * nothing is asked of callers beyond allocating the struct as declared
+ * (`struct conv_error err;` on the stack is fine; no size field to set).
+ * The library checks the sizes when it is built.
+ */
 
 /* ------------------------------------------------------------------------ */
 /* Status and errors                                                         */
@@ -96,6 +124,7 @@ struct conv_error {
     char source[256];       /**< file name, "-" for stdin, or a label */
     char field[128];        /**< field name involved, or "" */
     char message[256];      /**< one line, no trailing period */
+    uint64_t reserved_[8];  /**< zero; room for later fields (see @ref growth) */
 };
 
 /**
@@ -314,16 +343,16 @@ CONV_API void conv_record_free(struct conv_record *rec);
 
 /**
  * @brief A new empty record with field names of its own, to fill with
- * conv_record_append() and conv_record_append_record() and hand to a
+ * conv_record_add() and conv_record_add_record() and hand to a
  * writer (which places values by field name).
  * @return the record, or NULL when out of memory.
  * Ownership: caller frees with conv_record_free().
  * Example: a record's values plus the file it came from:
  * @code
  * conv_record_reset(out, n, conv_record_line(in));
- * conv_record_append_record(out, in);
+ * conv_record_add_record(out, in);
  * struct conv_value v = {CONV_STRING, 0, strlen(path), path};
- * conv_record_append(out, "source_file", &v, 0, 0);
+ * conv_record_add(out, "source_file", &v, 0, 0);
  * conv_writer_put(w, out);
  * @endcode
  */
@@ -342,15 +371,15 @@ CONV_API void conv_record_reset(struct conv_record *rec, uint64_t index, uint64_
  * @return CONV_OK, or CONV_ERR when out of memory, the name is empty or
  * already holds a value in this record, or rec is not of conv_record_new().
  */
-CONV_API int conv_record_append(struct conv_record *rec, const char *name,
+CONV_API int conv_record_add(struct conv_record *rec, const char *name,
                                 const struct conv_value *value, uint64_t line,
                                 uint64_t column);
 /**
  * @brief Append every value of @p src (a reader's record, say) under its
  * name, with its position.  The record number and line stay rec's own.
- * @return CONV_OK, or CONV_ERR as conv_record_append().
+ * @return CONV_OK, or CONV_ERR as conv_record_add().
  */
-CONV_API int conv_record_append_record(struct conv_record *rec,
+CONV_API int conv_record_add_record(struct conv_record *rec,
                                        const struct conv_record *src);
 
 /* ------------------------------------------------------------------------ */
@@ -376,22 +405,35 @@ CONV_API struct conv_options *conv_options_new(struct conv_context *ctx);
 CONV_API void conv_options_free(struct conv_options *opts);
 /**
  * @brief Set an option by name ("from", "to", "schema", "delimiter", ...);
- * see conv_core_option() and conv_format_option() for the lists (the
- * tools' long options are the same names).  Setting a name again replaces
- * its value.  A bad value is found when the options are used (a reader or
- * writer fails to open with CONV_E_USAGE), not here.
+ * the known names are those of conv_core_option(), conv_format_option()
+ * and conv_checker_option() (the tools' long options are the same names).
+ * Setting a name again replaces its value.  A bad value is found when the
+ * options are used (a reader or writer fails to open with CONV_E_USAGE),
+ * not here; an unknown name is refused here.
  * @param opts the options.
  * @param name the option's name (copied).
  * @param value its value (copied); a flag takes "1"/"0"; NULL means "1".
- * @return CONV_OK, or CONV_ERR when out of memory.
+ * @return CONV_OK, or CONV_ERR: see conv_options_error().
+ * Errors: CONV_E_USAGE for an unknown name ("unknown option 'no_heder'
+ * (did you mean 'no-header'?)", naming the closest known one when one is
+ * close), CONV_E_NOMEM.
+ * Ownership: the options copy both strings.
  * @code
  * conv_options_set(opts, "schema", "indicators.schema.json");
  * conv_options_set(opts, "out-delimiter", ";");
- * conv_options_set(opts, "plain", "1");
+ * if (conv_options_set(opts, "plain", "1") != CONV_OK)
+ *     fprintf(stderr, "%s\n", conv_options_error(opts)->message);
  * @endcode
  */
 CONV_API int conv_options_set(struct conv_options *opts, const char *name,
                               const char *value);
+/**
+ * @brief Why the last conv_options_set() failed.
+ * @param opts the options.
+ * @return the error (borrowed until the options are freed or set again),
+ * code CONV_E_NONE after a call that succeeded.  Errors: none.
+ */
+CONV_API const struct conv_error *conv_options_error(const struct conv_options *opts);
 /** @brief The value of an option, or NULL when unset (borrowed). */
 CONV_API const char *conv_options_get(const struct conv_options *opts,
                                       const char *name);
@@ -442,7 +484,8 @@ struct conv_format;
 enum conv_option_dir {
     CONV_OPT_READ = 1,  /**< used by the reader */
     CONV_OPT_WRITE = 2, /**< used by the writer */
-    CONV_OPT_BOTH = 3
+    CONV_OPT_BOTH = 3,  /**< used by both */
+    CONV_OPT_CHECK = 4  /**< used by the checker (conv_checker_option()) */
 };
 
 /** Description of an option a format (or the core) understands. */
@@ -503,6 +546,20 @@ CONV_API const struct conv_option_desc *conv_format_option(const struct conv_for
 /** @brief Option @p i, 0-based, of the core, which every format takes
  * (from, to, schema, infer-rows, ...; static), NULL past the end. */
 CONV_API const struct conv_option_desc *conv_core_option(size_t i);
+/** @brief Option @p i, 0-based, of the indicator checks (growth-tolerance,
+ * outlier-factor, units, regions, sort-memory; static), NULL past the end.
+ * conv_checker_new() reads them. */
+CONV_API const struct conv_option_desc *conv_checker_option(size_t i);
+/**
+ * @brief Any known option by name: the core's, a format's or the
+ * checker's (static), or NULL when no table has it.
+ * @code
+ * const struct conv_option_desc *d = conv_option_find("sheet-by");
+ * if (d && d->arg)
+ *     printf("--%s %s: %s\n", d->name, d->arg, d->help);
+ * @endcode
+ */
+CONV_API const struct conv_option_desc *conv_option_find(const char *name);
 
 /* ------------------------------------------------------------------------ */
 /* Readers                                                                   */
@@ -722,6 +779,7 @@ struct conv_stats {
     uint64_t bytes_in;         /**< bytes of input read */
     const char *input_format;  /**< the format read ("csv"...), NULL if none */
     const char *output_format; /**< the format written, NULL if none */
+    uint64_t reserved_[8];     /**< zero; room for later fields (see @ref growth) */
 };
 
 /**
@@ -785,13 +843,30 @@ enum conv_severity {
     CONV_SEVERITY_WARNING = 1 /**< the data is suspicious */
 };
 
-/** One finding of the checker. */
+/**
+ * One finding of the checker.  Its fields say everything a program needs
+ * (which rule, which input and record, which other record); the message
+ * is for people and may change wording between versions.
+ */
 struct conv_finding {
     const char *rule;           /**< rule id: "required", "sum", "growth"... */
     enum conv_severity severity; /**< error or warning */
     const char *sheet;          /**< spreadsheet input: the sheet, else NULL */
     const char *cell;           /**< spreadsheet input: the cell ("G5"), else NULL */
-    struct conv_error where;    /**< source, line, column, record, field and message */
+    struct conv_error where;    /**< the input (source), its record, line, column,
+                                     field and the message */
+    uint64_t related_record;    /**< the other record of a finding that compares two
+                                     ("duplicate": the earlier record; "growth": the
+                                     year before; "sum": the first component), 1-based
+                                     in related_source; 0 when none */
+    uint64_t related_line;      /**< the line (spreadsheets: row) of related_record,
+                                     0 if unknown */
+    const char *related_source; /**< the input of related_record: where.source's
+                                     text unless a merge says otherwise; NULL when
+                                     there is no related record */
+    uint64_t merged_record;     /**< findings of a merge (conv_merge_write()): the
+                                     record's number in the merged dataset; else 0 */
+    uint64_t reserved_[8];      /**< zero; room for later fields (see @ref growth) */
 };
 
 /** Receives each finding; the pointers live until it returns. */
@@ -840,7 +915,7 @@ CONV_API struct conv_checker *conv_checker_new(struct conv_context *ctx, const c
 CONV_API int conv_checker_check_file(struct conv_checker *c, const char *path,
                                      const struct conv_options *opts, struct conv_error *err);
 /** @brief Start an input of one's own records, to feed with
- * conv_checker_add() and end with conv_checker_finish().
+ * conv_checker_put() and end with conv_checker_finish().
  * @param c the checker.
  * @param source the input's name, for findings.
  * @param spreadsheet nonzero when it is a spreadsheet (findings then name
@@ -850,10 +925,11 @@ CONV_API int conv_checker_check_file(struct conv_checker *c, const char *path,
 CONV_API int conv_checker_begin(struct conv_checker *c, const char *source, int spreadsheet,
                                 const char *sheet);
 /** @brief Check one record (borrowed for the call): the rules on one
- * record now, the others at finish.
+ * record now, the others at finish.  `_put`, as conv_writer_put(): one
+ * record handed to a consumer.
  * @return CONV_OK, or CONV_ERR (conv_checker_error()): out of memory, I/O
  * of the sort's temporary files. */
-CONV_API int conv_checker_add(struct conv_checker *c, const struct conv_record *rec);
+CONV_API int conv_checker_put(struct conv_checker *c, const struct conv_record *rec);
 /** @brief Run the rules across the records added since begin.
  * @return CONV_OK (findings or not), or CONV_ERR (conv_checker_error()). */
 CONV_API int conv_checker_finish(struct conv_checker *c);
@@ -863,6 +939,315 @@ CONV_API const struct conv_check_counts *conv_checker_counts(const struct conv_c
 CONV_API const struct conv_error *conv_checker_error(const struct conv_checker *c);
 /** @brief Free a checker.  NULL is a no-op. */
 CONV_API void conv_checker_free(struct conv_checker *c);
+
+/* ------------------------------------------------------------------------ */
+/* Many inputs as one dataset                                                */
+/* ------------------------------------------------------------------------ */
+
+/** What became of one input of a merge. */
+enum conv_merge_status {
+    CONV_MERGE_PENDING = 0, /**< not scanned yet */
+    CONV_MERGE_OK = 1,      /**< read whole by its scan: it goes into the merge */
+    CONV_MERGE_FAILED = 2,  /**< cannot be read: left out whole (see its error) */
+    CONV_MERGE_CANCELED = 3 /**< the progress callback stopped its scan */
+};
+
+/** One input of a merge, as conv_merge_input() lends it. */
+struct conv_merge_input {
+    const char *path;              /**< the file, as given to conv_merge_add() */
+    const char *label;             /**< its value of the source field */
+    enum conv_merge_status status; /**< what its scan found */
+    const char *format;            /**< the format read (static), or NULL */
+    uint64_t records;              /**< records found by its scan */
+    uint64_t first;                /**< merged number of its first record, less
+                                        one (set by conv_merge_write()) */
+    int spreadsheet;               /**< 1 when read from a workbook */
+    const char *sheet;             /**< a workbook's sheet read, or NULL */
+    struct conv_error error;       /**< why it failed, code CONV_E_NONE if it did not */
+};
+
+/** A merge: many inputs read as one dataset and written through one
+ * writer. */
+struct conv_merge;
+
+/**
+ * @brief A merge of inputs into one dataset, in the order they are added.
+ *
+ * The dataset's fields are every input's fields merged by name, first seen
+ * first (a field keeps its type when every input agrees, else it is
+ * untyped), then a source field naming each record's input: "source_file",
+ * or "source_file_2", "_3"... when an input has a field of that name.
+ * Memory stays that of one reader and one writer whatever the number and
+ * size of the inputs: each input is read twice, never held (a scan for its
+ * fields and records, then the write in input order).
+ * @param ctx the context (the merge's allocations, and its reading and
+ * writing unless a scan is given another).
+ * @param opts reading, writing and checking options (borrowed until
+ * conv_merge_free()), or NULL.  Their progress callback is called while
+ * writing with (records written, records in all, records written);
+ * nonzero cancels (CONV_E_CANCELED).
+ * @param err set on failure (may be NULL).
+ * @return the merge, or NULL with @p err set.
+ * Errors: CONV_E_NOMEM.
+ * Ownership: caller frees with conv_merge_free().
+ * @code
+ * struct conv_merge *m = conv_merge_new(ctx, NULL, &err);
+ * conv_merge_add(m, "in/ward1.csv", "ward1.csv");
+ * conv_merge_add(m, "in/ward2.xlsx", "ward2.xlsx");
+ * if (conv_merge_write(m, "all.csv", NULL, NULL, &err) != CONV_OK)
+ *     ...                       // no all.csv; err says why
+ * for (size_t i = 0; i < conv_merge_count(m); i++)
+ *     if (conv_merge_input(m, i)->status != CONV_MERGE_OK)
+ *         ...                   // left out: conv_merge_input(m, i)->error
+ * conv_merge_free(m);
+ * @endcode
+ */
+CONV_API struct conv_merge *conv_merge_new(struct conv_context *ctx,
+                                           const struct conv_options *opts,
+                                           struct conv_error *err);
+/**
+ * @brief Add an input at the end.
+ * @param m the merge.
+ * @param path the file (copied).
+ * @param label its value of the source field (copied); NULL: @p path.
+ * @return CONV_OK, or CONV_ERR when out of memory or after a write began.
+ * Errors: CONV_E_NOMEM, CONV_E_USAGE (see conv_merge_error()).
+ * Ownership: the merge copies both strings.
+ * Example: `conv_merge_add(m, "in/w1/a.csv", "w1/a.csv");`
+ */
+CONV_API int conv_merge_add(struct conv_merge *m, const char *path, const char *label);
+/** @brief Number of inputs added. */
+CONV_API size_t conv_merge_count(const struct conv_merge *m);
+/**
+ * @brief Input @p i, 0-based, in the order added (borrowed until the
+ * next conv_merge_add() or the merge is freed; read it when no scan of it
+ * is running), or NULL past the end.
+ * Errors: none.  Ownership: lent.
+ * Example: `uint64_t n = conv_merge_input(m, 0)->records;`
+ */
+CONV_API const struct conv_merge_input *conv_merge_input(const struct conv_merge *m, size_t i);
+/**
+ * @brief The first pass over input @p i: read it whole to learn its fields
+ * and count its records.  An input that cannot be read is left out of
+ * the merge whole (status CONV_MERGE_FAILED, its error set).
+ *
+ * Threads: scans of different inputs may run at once in different
+ * threads, each with a context of its own (@p ctx) and options of its own
+ * (@p opts); what a scan keeps is copied into the merge under its lock.
+ * Inputs left pending are scanned by conv_merge_write(), one at a time.
+ * @param m the merge.
+ * @param i the input, 0-based.
+ * @param ctx the context to read with; NULL: the merge's (then no other
+ * thread may use the merge meanwhile).
+ * @param opts the reading options of this scan (its progress callback is
+ * the reader's: bytes read, nonzero cancels); NULL: the merge's.
+ * @return CONV_OK when the input reads whole, CONV_ERR when it does not
+ * (see conv_merge_input()) or @p i is out of range.
+ * Errors: those of conv_reader_open_file() and conv_reader_next(), in the
+ * input's error.
+ * @code
+ * // in each worker thread, with its own context and options:
+ * while ((i = next_input()) < conv_merge_count(m))
+ *     conv_merge_scan(m, i, my_ctx, my_opts);
+ * @endcode
+ */
+CONV_API int conv_merge_scan(struct conv_merge *m, size_t i, struct conv_context *ctx,
+                             const struct conv_options *opts);
+/**
+ * @brief The second pass: every record of the inputs that scanned whole,
+ * in input order, with its source field, through one writer to @p path
+ * (its format from the option "to", else its extension).  A workbook
+ * format gets a first sheet counting the records per input (the writer's
+ * "summary-by" on the source field) unless the options set "summary-by"
+ * or the report layout.  With @p check, the indicator checks run on the
+ * merged records as one set (so a record repeated in two inputs is a
+ * duplicate) and each finding names the input, the record and line in
+ * it, the related record and its input, and its merged record number.
+ *
+ * The output is written under a temporary name and renamed when complete:
+ * when this fails or is canceled there is no output.  An input that no
+ * longer reads as its scan found (changed meanwhile) fails the write.
+ * @param m the merge.
+ * @param path the output file.
+ * @param check receives each finding of the checks (pointers lent for the
+ * call); NULL: no checks.
+ * @param user passed to @p check.
+ * @param err set on failure (may be NULL).
+ * @return CONV_OK, or CONV_ERR with @p err set.
+ * Errors: CONV_E_STRUCTURE (no input could be read; an input changed
+ * meanwhile), CONV_E_CANCELED, those of conv_writer_open_file(),
+ * conv_writer_put(), conv_reader_next() and conv_checker_new().
+ * @code
+ * if (conv_merge_write(m, "all.xlsx", on_finding, &report, &err) != CONV_OK)
+ *     ...
+ * printf("%llu records\n", (unsigned long long)conv_merge_records(m));
+ * @endcode
+ */
+CONV_API int conv_merge_write(struct conv_merge *m, const char *path, conv_finding_fn check,
+                              void *user, struct conv_error *err);
+/** @brief The name of the source field ("source_file"), decided by
+ * conv_merge_write() (before it: "source_file"); borrowed until the merge
+ * is freed.  Errors: none. */
+CONV_API const char *conv_merge_source_field(const struct conv_merge *m);
+/** @brief Records written by the last successful conv_merge_write(), else 0.
+ * Errors: none. */
+CONV_API uint64_t conv_merge_records(const struct conv_merge *m);
+/**
+ * @brief The input holding a record of the merged dataset.
+ * @param m the merge (after conv_merge_write() began).
+ * @param merged_record the record's 1-based number in the merged dataset.
+ * @param record set to its 1-based number in its input (may be NULL).
+ * @return the input's index, or (size_t)-1 when no input holds it.
+ * Errors: none.
+ * Example: `size_t i = conv_merge_input_of(m, f->merged_record, NULL);`
+ */
+CONV_API size_t conv_merge_input_of(const struct conv_merge *m, uint64_t merged_record,
+                                    uint64_t *record);
+/** @brief The error of the last conv_merge_add() that failed (borrowed).
+ * Errors: none. */
+CONV_API const struct conv_error *conv_merge_error(const struct conv_merge *m);
+/** @brief Free a merge.  NULL is a no-op.  Ownership: frees what it owns. */
+CONV_API void conv_merge_free(struct conv_merge *m);
+
+/* ------------------------------------------------------------------------ */
+/* The up-to-date journal                                                    */
+/* ------------------------------------------------------------------------ */
+
+/** The journal's usual file name in an output directory (conv-batch's). */
+#define CONV_JOURNAL_NAME ".conv-batch.journal"
+
+/** An input file as a journal records it. */
+struct conv_journal_stamp {
+    uint64_t size;         /**< bytes */
+    int64_t mtime_ns;      /**< modification time, nanoseconds since the epoch */
+    uint64_t hash;         /**< content hash (CRC-32 and Adler-32), when hashed */
+    int hashed;            /**< 1 when hash is set */
+    uint64_t reserved_[4]; /**< zero; room for later fields (see @ref growth) */
+};
+
+/**
+ * A journal of conversions done: one line per output, appended with one
+ * write() each, so a killed run leaves whole lines.  A line holds "v1",
+ * a hash of the options (the library's version, every option's name and
+ * value), the input's size, modification time and content hash, the input
+ * and the output, tab-separated.
+ */
+struct conv_journal;
+
+/**
+ * @brief Open a journal: read the lines it has (a missing file has none)
+ * and open it for appending (created if needed).
+ * @param ctx the context.
+ * @param path the journal file (usually DIR/CONV_JOURNAL_NAME).
+ * @param opts the options the outputs are made with: their hash goes into
+ * every line, and a line of other options is not up to date; NULL: none.
+ * @param err set on failure (may be NULL).
+ * @return the journal, or NULL with @p err set.
+ * Errors: CONV_E_IO (cannot be read or created), CONV_E_NOMEM.
+ * Ownership: caller closes with conv_journal_close().
+ * @code
+ * struct conv_journal *j = conv_journal_open(ctx, "out/" CONV_JOURNAL_NAME, opts, &err);
+ * struct conv_journal_stamp st;
+ * if (conv_journal_lookup(j, "in/a.csv", "out/a.json", &st, &err) == 0 &&
+ *     conv_convert(ctx, "in/a.csv", "out/a.json", opts, NULL, &err) == CONV_OK)
+ *     conv_journal_record(j, "in/a.csv", "out/a.json", &st, &err);
+ * conv_journal_close(j);
+ * @endcode
+ */
+CONV_API struct conv_journal *conv_journal_open(struct conv_context *ctx, const char *path,
+                                                const struct conv_options *opts,
+                                                struct conv_error *err);
+/**
+ * @brief Is @p output up to date for @p input?  It is when the newest
+ * line for the pair has the journal's options hash, @p output exists, and
+ * the input's size and modification time are unchanged, or its size and
+ * content hash are (a touched but unchanged file: a fresh line is then
+ * appended).  May be called from several threads at once.
+ * @param j the journal.
+ * @param input the input file.
+ * @param output the output file.
+ * @param stamp set to the input's stamp (hashed unless up to date by size
+ * and time), for conv_journal_record() after the conversion.
+ * @param err set on failure (may be NULL).
+ * @return 1 up to date, 0 not, CONV_ERR when the input cannot be stat'ed.
+ * Errors: CONV_E_IO ("in.csv: No such file or directory").
+ * Example: `if (conv_journal_lookup(j, in, out, &st, &err) == 1) skip();`
+ */
+CONV_API int conv_journal_lookup(struct conv_journal *j, const char *input, const char *output,
+                                 struct conv_journal_stamp *stamp, struct conv_error *err);
+/**
+ * @brief The stamp of a file: its size, time and content hash.
+ * @param path the file.
+ * @param stamp set; `hashed` is 0 when the content could not be read.
+ * @param err set on failure (may be NULL).
+ * @return CONV_OK, or CONV_ERR when it cannot be stat'ed (CONV_E_IO).
+ * Example: `conv_journal_stamp_file("in/a.csv", &st, &err);`
+ */
+CONV_API int conv_journal_stamp_file(const char *path, struct conv_journal_stamp *stamp,
+                                     struct conv_error *err);
+/**
+ * @brief Append the line of a conversion done.  A stamp not hashed, or a
+ * path with a tab or newline, is not recorded (the next run converts
+ * again).  May be called from several threads at once.
+ * @param j the journal.
+ * @param input the input file.
+ * @param output the output made.
+ * @param stamp the input's stamp taken before converting.
+ * @param err set on failure (may be NULL).
+ * @return CONV_OK, or CONV_ERR when the line cannot be written (then no
+ * later line is).
+ * Errors: CONV_E_IO.
+ * Example: `conv_journal_record(j, in, out, &st, NULL);`
+ */
+CONV_API int conv_journal_record(struct conv_journal *j, const char *input, const char *output,
+                                 const struct conv_journal_stamp *stamp, struct conv_error *err);
+/** @brief Close a journal.  NULL is a no-op.  Errors: none. */
+CONV_API void conv_journal_close(struct conv_journal *j);
+
+/* ------------------------------------------------------------------------ */
+/* A file written whole or not at all                                        */
+/* ------------------------------------------------------------------------ */
+
+/** Bytes written to a file atomically: under a temporary name beside it,
+ * renamed over it by conv_output_finish(). */
+struct conv_output;
+
+/**
+ * @brief Open a file to write whole or not at all (reports, any text).
+ * The library's safe output: a temporary file beside @p path, renamed
+ * when finished; closed unfinished or on failure, nothing is left and an
+ * existing file is untouched.  "-" is standard output, written directly.
+ * @param ctx the context.
+ * @param path the file.
+ * @param err set on failure (may be NULL).
+ * @return the output, or NULL with @p err set.
+ * Errors: CONV_E_IO, CONV_E_NOMEM.
+ * Ownership: caller closes with conv_output_close().
+ * @code
+ * struct conv_output *o = conv_output_open(ctx, "report.json", &err);
+ * conv_output_write(o, "{}\n", 3);
+ * if (conv_output_finish(o) != CONV_OK)
+ *     ... conv_output_error(o)
+ * conv_output_close(o);
+ * @endcode
+ */
+CONV_API struct conv_output *conv_output_open(struct conv_context *ctx, const char *path,
+                                              struct conv_error *err);
+/** @brief Write @p size bytes.  @return CONV_OK, or CONV_ERR (see
+ * conv_output_error()); a failed output stays failed.
+ * Errors: CONV_E_IO, CONV_E_NOMEM.
+ * Example: `conv_output_write(o, buf, n);` */
+CONV_API int conv_output_write(struct conv_output *o, const void *buf, size_t size);
+/** @brief Flush and rename into place.  @return CONV_OK, or CONV_ERR (see
+ * conv_output_error()): then no file is left.
+ * Errors: CONV_E_IO.  Example: `rc = conv_output_finish(o);` */
+CONV_API int conv_output_finish(struct conv_output *o);
+/** @brief The output's error, code CONV_E_NONE when none (borrowed until
+ * close).  Errors: none. */
+CONV_API const struct conv_error *conv_output_error(const struct conv_output *o);
+/** @brief Close; discards the file unless finished.  NULL is a no-op.
+ * Errors: none. */
+CONV_API void conv_output_close(struct conv_output *o);
 
 #ifdef __cplusplus
 }

@@ -70,6 +70,9 @@ struct conv_checker {
     struct conv_schema *own_schema;
     char what[300]; /* "the indicators profile", "the schema file x" */
     const struct convp_slot **at; /* per profile field, for one record */
+    convp_record_namer namer; /* names another record in messages (a merge) */
+    uint64_t rel_record, rel_line; /* the other record of the next finding, 0 if none */
+    void *namer_user;
     /* the profile fields the rules across records use, or -1 */
     long fi_region, fi_code, fi_parent, fi_period, fi_value, fi_change, fi_unit;
 };
@@ -97,6 +100,12 @@ static void emit(struct conv_checker *c, enum conv_severity sev, const char *rul
                      fmt, ap);
     va_end(ap);
     f.where.record = w->record;
+    if (c->rel_record) {
+        f.related_record = c->rel_record;
+        f.related_line = c->rel_line;
+        f.related_source = c->source;
+        c->rel_record = c->rel_line = 0;
+    }
     if (w->field)
         snprintf(f.where.field, sizeof f.where.field, "%s", w->field);
     char cell[24] = "";
@@ -556,7 +565,7 @@ static size_t clip(size_t n)
     return n > TEXT_MAX ? TEXT_MAX : n;
 }
 
-int conv_checker_add(struct conv_checker *c, const struct conv_record *rec)
+int conv_checker_put(struct conv_checker *c, const struct conv_record *rec)
 {
     if (c->err.code != CONV_E_NONE)
         return CONV_ERR;
@@ -888,6 +897,8 @@ static void sum_finish(struct conv_checker *c, struct sum_group *g, const char *
     }
     struct where w = {g->total.it.record, g->total.it.line, g->total.it.vcol, "value",
                       sheet_of(c, &g->total.it)};
+    c->rel_record = g->first.it.record;
+    c->rel_line = g->first.it.line;
     if (g->unit_mismatch) {
         emit(c, CONV_SEVERITY_WARNING, "sum-unit", &w,
              "components of %s are not all in its unit (%s): their sum is not checked", code,
@@ -904,6 +915,7 @@ static void sum_finish(struct conv_checker *c, struct sum_group *g, const char *
              "components of %s add up to %s (%s), not %s %s", code, sum, g->list,
              g->total.value, g->total.unit);
     }
+    c->rel_record = c->rel_line = 0; /* no finding: nothing related */
 }
 
 static void sum_add(struct sum_group *g, const struct entry *e, int role)
@@ -964,9 +976,16 @@ static void history_step(struct conv_checker *c, struct history *h, const struct
     const char *sheet = sheet_of(c, &e->it);
     if (last && last->it.year == e->it.year) {
         struct where w = {e->it.record, e->it.line, 0, NULL, sheet};
+        c->rel_record = last->it.record;
+        c->rel_line = last->it.line;
+        char other[300];
+        if (c->namer)
+            c->namer(c->namer_user, last->it.record, other, sizeof other);
+        else
+            snprintf(other, sizeof other, "record %llu", (unsigned long long)last->it.record);
         emit(c, CONV_SEVERITY_ERROR, "duplicate", &w,
-             "same region, indicator and period as record %llu (line %llu)",
-             (unsigned long long)last->it.record, (unsigned long long)last->it.line);
+             "same region, indicator and period as %s (line %llu)", other,
+             (unsigned long long)last->it.line);
         return;
     }
     if (e->it.has_change && last && last->it.year == e->it.year - 1) {
@@ -980,6 +999,8 @@ static void history_step(struct conv_checker *c, struct history *h, const struct
             if (c1 < gmin || c0 > gmax) {
                 struct where w = {e->it.record, e->it.line, e->it.ccol,
                                   convp_indicator_field(CONVP_IND_CHANGE_PCT), sheet};
+                c->rel_record = last->it.record;
+                c->rel_line = last->it.line;
                 emit(c, CONV_SEVERITY_ERROR, "growth", &w,
                      "change %s %% contradicts the value %s against %s the year before "
                      "(%.1f %%)",
@@ -1036,7 +1057,7 @@ int conv_checker_finish(struct conv_checker *c)
         /* A sum group is the key less its role; a history, less the year
          * too. */
         if (si.klen < KEY_TAIL + 4 || si.klen > sizeof group)
-            continue; /* not made by conv_checker_add */
+            continue; /* not made by conv_checker_put */
         size_t ns = si.klen - 1, nh = si.klen - 3;
         if (!have_sum || ns != glen || memcmp(group, si.key, ns) != 0) {
             if (have_sum)
@@ -1067,6 +1088,12 @@ int conv_checker_finish(struct conv_checker *c)
     convp_sorter_free(c->sorter);
     c->sorter = NULL;
     return r < 0 ? CONV_ERR : CONV_OK;
+}
+
+void convp_checker_set_namer(struct conv_checker *c, convp_record_namer fn, void *user)
+{
+    c->namer = fn;
+    c->namer_user = user;
 }
 
 const struct conv_check_counts *conv_checker_counts(const struct conv_checker *c)
@@ -1113,7 +1140,7 @@ int conv_checker_check_file(struct conv_checker *c, const char *path,
     const struct conv_record *rec;
     int r;
     while ((r = conv_reader_next(rd, &rec)) == CONV_OK)
-        if (conv_checker_add(c, rec) != CONV_OK)
+        if (conv_checker_put(c, rec) != CONV_OK)
             break;
     if (c->err.code != CONV_E_NONE) {
         if (err)
