@@ -173,9 +173,45 @@ static void test_walk_again(void **state)
     conv_context_free(ctx);
 }
 
+/* --layout cells: one record per non-empty cell, as the golden files have
+ * them (styles.<fmt>.cells.csv; .ods keeps no default font and reads no
+ * number styles). */
+static void test_layout_cells(void **state)
+{
+    (void)state;
+    static const char *const fmts[] = {"xlsx", "xls", "ods"};
+    for (size_t f = 0; f < 3; f++) {
+        char rel[64], gold[80];
+        snprintf(rel, sizeof rel, "tests/data/sheet/styles.%s", fmts[f]);
+        snprintf(gold, sizeof gold, "tests/data/sheet/styles.%s.cells.csv", fmts[f]);
+        char *in = tu_src(rel), *want_path = tu_src(gold), *dir = tu_tempdir();
+        char *out = tu_path(dir, "cells.csv");
+        struct conv_context *ctx = conv_context_new(NULL);
+        struct conv_options *o = conv_options_new(ctx);
+        assert_int_equal(conv_options_set(o, "layout", "cells"), CONV_OK);
+        struct conv_error err;
+        if (conv_convert(ctx, in, out, o, NULL, &err) != CONV_OK)
+            fail_msg("%s: %s", rel, err.message);
+        char *got = tu_read_file(out, NULL), *want = tu_read_file(want_path, NULL);
+        assert_non_null(want);
+        if (strcmp(got, want) != 0)
+            fail_msg("%s --layout cells:\n--- expected\n%s--- got\n%s", rel, want, got);
+        free(got);
+        free(want);
+        conv_options_free(o);
+        conv_context_free(ctx);
+        tu_rmtree(dir);
+        free(dir);
+        free(out);
+        free(in);
+        free(want_path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_cells),
         cmocka_unit_test(test_styles_everywhere),
         cmocka_unit_test(test_report_workbook),
         cmocka_unit_test(test_walk_again),

@@ -10,6 +10,7 @@ static const char *const ods_extensions[] = {"ods", NULL};
 
 static const struct conv_option_desc ods_options[] = {
     CONVP_SHEET_READ_OPTIONS,
+    CONVP_SHEET_LAYOUT_OPTION,
     {"max-part-size", "BYTES",
      "largest inflated size of one part of the document (default "
      "1 GiB): against zip bombs",

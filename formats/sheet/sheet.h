@@ -109,7 +109,8 @@ void convp_book_close(struct conv_reader *rd);
     }
 
 /* The reading options every spreadsheet format has, for its option table
- * (each adds its own max-part-size). */
+ * (each adds its own max-part-size, and the layout: CONVP_SHEET_LAYOUT_OPTION
+ * for a reader, its own words for a format that writes too). */
 #define CONVP_SHEET_READ_OPTIONS                                                                   \
     {"sheet", "NAME|INDEX",                                                                        \
      "read only this sheet (a name, or 1 for the first); "                                         \
@@ -126,6 +127,14 @@ void convp_book_close(struct conv_reader *rd);
     {                                                                                              \
         "duplicate-names", "error|rename",                                                         \
             "duplicate header names: error (default) or rename to x_2, column_N", CONV_OPT_READ    \
+    }
+
+#define CONVP_SHEET_LAYOUT_HELP                                                                    \
+    "reading: records (default: a header row and a record per row) or cells (a record per "       \
+    "non-empty cell with its type, number format, merged range, bold, indent, font)"
+#define CONVP_SHEET_LAYOUT_OPTION                                                                  \
+    {                                                                                              \
+        "layout", "records|cells", CONVP_SHEET_LAYOUT_HELP, CONV_OPT_READ              \
     }
 
 /* ---- for drivers ---------------------------------------------------------------------------- */

@@ -4,67 +4,11 @@
  * each sheet, column names, and one record per row.  The formats give
  * rows of valued cells through their book driver (sheet.h).
  */
-#include "sheet.h"
+#include "sheet_book.h"
 
 #include <locale.h>
 #include <math.h>
 #include <stdlib.h>
-
-#define BOOK_MAX_SHEETS 10000
-#define BOOK_AUTO_ROWS 20 /* rows looked at for the header, from the first non-empty one */
-#define BOOK_MAX_STYLES 1000000
-#define BOOK_MAX_FONTS 100000
-#define BOOK_MAX_MERGES 1000000
-
-struct book_sheet {
-    char *name;
-    int kind;
-    uint64_t pos;
-    int take;
-    /* the table, once its header is known */
-    uint32_t header_row; /* 0: no header (an empty sheet) */
-    uint32_t first_col, ncols;
-    uint32_t *field; /* per table column */
-    /* what was found reading it to its end */
-    struct convp_range *merges;
-    size_t nmerges, capmerges;
-    struct convp_range *hidden; /* hidden columns: col1..col2 of each */
-    size_t nhidden, caphidden;
-};
-
-struct convp_book {
-    struct conv_reader *rd;
-    struct conv_context *ctx;
-    const struct convp_book_ops *ops;
-    void *drv;
-    locale_t cloc;
-    /* options */
-    int raw_numbers;
-    int rename;
-    long header_row;
-    const char *want; /* --sheet */
-    /* the book */
-    int date1904;
-    struct book_sheet *sheets;
-    size_t nsheets, capsheets;
-    struct convp_style *styles;
-    size_t nstyles, capstyles;
-    char **fonts;
-    size_t nfonts, capfonts;
-    char **codes; /* number format codes, each its own allocation */
-    size_t ncodes, capcodes;
-    struct conv_schema *meta; /* from our field sheet, or NULL */
-    char *summary_sheet;      /* a sheet of counts our writer made (--summary-by) */
-    /* reading */
-    size_t *order; /* the sheets read, in order */
-    size_t norder;
-    size_t cur;    /* in order */
-    int started;   /* sheet order[cur] is being read */
-    int multi;     /* several sheets: a 'sheet' field */
-    uint32_t sheet_field;
-    struct convp_row row;
-    struct convp_buf tmp;
-};
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
@@ -944,6 +888,24 @@ int convp_book_open(struct conv_reader *rd)
         convp_opt_enum(rd->opts, "duplicate-names", dup_words, 0, &rd->err, &b->rename) != CONV_OK)
         return CONV_ERR;
     b->want = convp_opt_str(rd->opts, "sheet", NULL);
+    /* --layout: how to read; the values a writer takes (people, plain) are
+     * not this reader's and leave it reading records. */
+    const char *layout = convp_opt_str(rd->opts, "layout", "records");
+    static const char *const modes[] = {"records", "cells", NULL};
+    static const char *const writer_modes[] = {"people", "plain", NULL};
+    int known = 0;
+    for (int i = 0; modes[i]; i++)
+        if (!strcmp(layout, modes[i]))
+            b->mode = i, known = 1;
+    for (int i = 0; writer_modes[i]; i++)
+        known |= !strcmp(layout, writer_modes[i]);
+    if (!known) {
+        convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
+                        "option layout: expected records or cells to read a %s, "
+                        "got '%.40s'",
+                        ops->what, layout);
+        return CONV_ERR;
+    }
     b->cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
     if (b->cloc == (locale_t)0 || !(b->drv = convp_calloc(b->ctx, 1, ops->drv_size)))
         return convp_book_nomem(b);
@@ -951,6 +913,8 @@ int convp_book_open(struct conv_reader *rd)
         return CONV_ERR;
     if (b->meta && ops->props && ops->props(b, b->drv) != CONV_OK)
         return CONV_ERR;
+    if (b->mode != BOOK_RECORDS)
+        return convp_layout_open(b);
     for (size_t i = 0; i < b->norder; i++)
         if (read_header(b, b->order[i]) != CONV_OK)
             return CONV_ERR;
@@ -1028,6 +992,8 @@ static int row_record(struct convp_book *b, const struct book_sheet *sh, struct 
 int convp_book_next(struct conv_reader *rd, struct conv_record *rec)
 {
     struct convp_book *b = rd->drv;
+    if (b->mode != BOOK_RECORDS)
+        return convp_layout_next(b, rec);
     for (;;) {
         if (b->cur >= b->norder)
             return CONV_EOF;
@@ -1066,6 +1032,7 @@ void convp_book_close(struct conv_reader *rd)
     struct convp_book *b = rd->drv;
     if (!b)
         return;
+    convp_layout_free(b);
     if (b->drv && b->ops->close)
         b->ops->close(b, b->drv);
     convp_free(b->ctx, b->drv);

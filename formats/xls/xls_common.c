@@ -10,6 +10,7 @@ static const char *const xls_extensions[] = {"xls", NULL};
 
 static const struct conv_option_desc xls_options[] = {
     CONVP_SHEET_READ_OPTIONS,
+    CONVP_SHEET_LAYOUT_OPTION,
     {"max-part-size", "BYTES",
      "largest workbook stream of an .xls (default 256 MiB; its shared strings "
      "the same): against hostile files",

@@ -18,11 +18,11 @@ static const struct conv_option_desc xlsx_options[] = {
     {"plain", NULL, "write the field names and the data, for machines: no title, labels, "
                     "styles, widths, print setup or field sheet (--layout plain)",
      CONV_OPT_WRITE},
-    {"layout", "people|plain|report",
-     "the workbook written: people (default: the records, styled for reading and printing), "
-     "plain (--plain) or report (indicators by period, the table officials print; records of "
-     "the indicators profile, at most 100,000)",
-     CONV_OPT_WRITE},
+    {"layout", "people|plain|report|records|cells",
+     "writing: people (default: the records, styled for reading and printing), plain (--plain) "
+     "or report (indicators by period, the table officials print; records of the indicators "
+     "profile, at most 100,000); " CONVP_SHEET_LAYOUT_HELP,
+     CONV_OPT_BOTH},
     {"issuer", "TEXT", "report: the issuing body heading the page, lines split by '|' "
                        "(default: UBND and the region's name in capitals)",
      CONV_OPT_WRITE},

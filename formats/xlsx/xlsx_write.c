@@ -153,10 +153,18 @@ static const struct convp_xlsx_layout *choose_layout(struct conv_writer *w)
     for (size_t i = 0; i < NLAYOUTS; i++)
         names[i] = layouts[i]->name;
     names[NLAYOUTS] = NULL;
-    if (convp_opt_flag(w->opts, "plain", 0, &w->err, &plain) != CONV_OK ||
-        convp_opt_enum(w->opts, "layout", names, plain ? LAYOUT_PLAIN : LAYOUT_PEOPLE, &w->err,
-                       &k) != CONV_OK)
+    if (convp_opt_flag(w->opts, "plain", 0, &w->err, &plain) != CONV_OK)
         return NULL;
+    /* The layouts a reader takes (records, cells) say how the input
+     * is read: the workbook written is the default one. */
+    const char *asked = convp_opt_str(w->opts, "layout", NULL);
+    int reading = asked && (!strcmp(asked, "records") || !strcmp(asked, "cells"));
+    if (reading) {
+        k = plain ? LAYOUT_PLAIN : LAYOUT_PEOPLE;
+    } else if (convp_opt_enum(w->opts, "layout", names, plain ? LAYOUT_PLAIN : LAYOUT_PEOPLE,
+                              &w->err, &k) != CONV_OK) {
+        return NULL;
+    }
     if (plain && k != LAYOUT_PLAIN) {
         convp_error_set(&w->err, CONV_E_USAGE, NULL, 0, 0,
                         "option plain: means --layout plain, not --layout %s", names[k]);
