@@ -274,7 +274,7 @@ static int style_token(struct od *o, const struct convp_xscan_tok *t, struct con
         const struct convp_xscan_attr *name = attr(t, "style:name");
         if (!attr_is(fam, "table-cell") || !name || *style_depth)
             return CONV_OK;
-        *cur = (struct convp_style){{CONVP_NF_GENERAL, 0}, NULL, 0, 0, 0, CONVP_NO_FONT};
+        *cur = (struct convp_style){{CONVP_NF_GENERAL, 0}, NULL, 0, 0, 0, 0, CONVP_NO_FONT};
         if (!(*cur_name = convp_strndup(o->ctx, name->value, name->value_len)))
             return nomem(o);
         *style_depth = t->depth;
@@ -337,7 +337,7 @@ static int style_end(struct od *o, struct convp_style *cur, char **cur_name)
  */
 static int list_tables(struct od *o)
 {
-    static const struct convp_style dflt = {{CONVP_NF_GENERAL, 0}, NULL, 0, 0, 0, CONVP_NO_FONT};
+    static const struct convp_style dflt = {{CONVP_NF_GENERAL, 0}, NULL, 0, 0, 0, 0, CONVP_NO_FONT};
     if (convp_book_add_style(o->b, &dflt) != CONV_OK || stream_open(o) != CONV_OK)
         return CONV_ERR;
     struct convp_xscan_tok t;

@@ -57,6 +57,7 @@ struct convp_style {
     uint8_t bold;
     uint8_t italic;
     uint8_t indent; /* indent level */
+    uint8_t legacy; /* set by the book: the font's legacy encoding (sheet_legacy.h) */
     uint32_t font;  /* index of the font's name (convp_book_font), CONVP_NO_FONT */
 };
 #define CONVP_NO_FONT UINT32_MAX

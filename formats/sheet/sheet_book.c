@@ -5,6 +5,7 @@
  * rows of valued cells through their book driver (sheet.h).
  */
 #include "sheet_book.h"
+#include "sheet_legacy.h"
 
 #include <locale.h>
 #include <math.h>
@@ -95,7 +96,10 @@ int convp_book_add_style(struct convp_book *b, const struct convp_style *s)
     }
     if (grow(b, (void **)&b->styles, b->nstyles, &b->capstyles, sizeof *b->styles) != CONV_OK)
         return CONV_ERR;
-    b->styles[b->nstyles++] = *s;
+    struct convp_style *t = &b->styles[b->nstyles++];
+    *t = *s;
+    t->legacy = (uint8_t)convp_legacy_of_font(convp_book_font(b, s->font));
+    b->legacy |= t->legacy != CONVP_LEGACY_NONE;
     return CONV_OK;
 }
 
@@ -153,7 +157,7 @@ int convp_book_hide_cols(struct convp_book *b, size_t sheet, uint32_t col1, uint
 
 const struct convp_style *convp_book_style(const struct convp_book *b, uint32_t i)
 {
-    static const struct convp_style dflt = {{CONVP_NF_GENERAL, 0}, NULL, 0, 0, 0, CONVP_NO_FONT};
+    static const struct convp_style dflt = {{CONVP_NF_GENERAL, 0}, NULL, 0, 0, 0, 0, CONVP_NO_FONT};
     return i < b->nstyles ? &b->styles[i] : &dflt;
 }
 
@@ -372,6 +376,30 @@ static int nonempty(const struct convp_cell *c)
     return c->type != CONV_NULL && c->len > 0;
 }
 
+/* The text of the row's cells in a legacy font (TCVN3, VNI), in Unicode. */
+static int legacy_text(struct convp_book *b, struct convp_row *row)
+{
+    for (size_t i = 0; i < row->n; i++) {
+        struct convp_cell *c = &row->cells[i];
+        int kind = convp_book_style(b, c->style)->legacy;
+        if (!kind || c->type != CONV_STRING || !c->len)
+            continue;
+        const char *text = c->text ? c->text : row->text.data + c->off;
+        b->tmp.len = 0;
+        if (convp_buf_append(&b->tmp, text, c->len) != 0)
+            return convp_book_nomem(b);
+        c->off = row->text.len;
+        if (convp_legacy_decode(kind, b->tmp.data, b->tmp.len, &b->legacy_scratch, &row->text) !=
+                0 ||
+            convp_buf_putc(&row->text, '\0') != 0)
+            return convp_book_nomem(b);
+        c->len = row->text.len - 1 - c->off;
+        c->text = NULL;
+        c->flags &= ~CONVP_CELL_LASTING;
+    }
+    return CONV_OK;
+}
+
 /* Start reading sheet i. */
 static int sheet_start(struct convp_book *b, size_t i)
 {
@@ -386,6 +414,8 @@ static int sheet_row(struct convp_book *b)
     int rc = b->ops->next_row(b, b->drv, row);
     if (rc <= 0)
         return rc;
+    if (b->legacy && legacy_text(b, row) != CONV_OK)
+        return -1;
     for (size_t i = 0; i < row->n; i++)
         if (!row->cells[i].text)
             row->cells[i].text = row->text.data + row->cells[i].off;
@@ -882,6 +912,7 @@ int convp_book_open(struct conv_reader *rd)
     b->ops = ops;
     convp_buf_init(&b->row.text, rd->ctx);
     convp_buf_init(&b->tmp, rd->ctx);
+    convp_buf_init(&b->legacy_scratch, rd->ctx);
     if (convp_opt_flag(rd->opts, "raw-numbers", 0, &rd->err, &b->raw_numbers) != CONV_OK ||
         convp_opt_long(rd->opts, "header-row", 0, 1, ops->max_rows, &rd->err, &b->header_row) !=
             CONV_OK ||
@@ -1057,6 +1088,7 @@ void convp_book_close(struct conv_reader *rd)
     convp_free(b->ctx, b->order);
     row_free(b, &b->row);
     convp_buf_free(&b->tmp);
+    convp_buf_free(&b->legacy_scratch);
     convp_free(b->ctx, b);
     rd->drv = NULL;
 }

@@ -68,6 +68,8 @@ struct convp_book {
     uint32_t sheet_field;
     struct convp_row row;
     struct convp_buf tmp;
+    int legacy;   /* a style's font is in a legacy encoding (TCVN3, VNI) */
+    struct convp_buf legacy_scratch;
     int mode;     /* BOOK_RECORDS... */
     void *layout; /* the layout's state (sheet_layout.c) */
 };

@@ -4,7 +4,11 @@
 # by LibreOffice from the flat ODS styles.fods, which holds what a table
 # made for people has besides values: bold and italic, fonts (a TCVN3
 # .VnTime among them), an indent of two levels, merged cells across and
-# down, a hidden row and a hidden column, a number format.  Needs soffice.
+# down, a hidden row and a hidden column, a number format; and a sheet of
+# text in legacy fonts: TCVN3 in the capital font .VnTimeH, VNI in
+# VNI-Times (the bytes as Windows-1252 characters, as Windows kept them).
+# The golden files styles.<fmt>.cells.csv are what conv --layout cells
+# gives, checked by eye.  Needs soffice.
 set -eu
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
