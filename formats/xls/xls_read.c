@@ -55,6 +55,7 @@ struct xls_rec {
 };
 
 struct xls_cell {
+    uint32_t row; /* 1-based; kept in a gathered sheet */
     uint32_t col; /* 1-based */
     uint16_t xf;
     uint8_t kind;
@@ -120,6 +121,14 @@ struct xls {
     long pending; /* the row's cell whose STRING record is to come, or -1 */
     unsigned char *hidden_rows; /* a bit per row of the sheet (ROW records) */
     struct xls_row row;
+    /* A sheet whose cells do not come row by row (written column by
+     * column): all of them, sorted by row and column, given from memory. */
+    int gathered;
+    unsigned char *order_known; /* per sheet: 0 not yet, 1 row by row, 2 gathered */
+    struct xls_row all;
+    size_t all_pos;
+    struct xls_row *store; /* where cell records go: row, or all while gathering */
+    uint32_t gather_row;
     struct convp_buf tmp;
 };
 
@@ -576,53 +585,36 @@ static int read_globals(struct xls *x, struct xls_bsheet **out, size_t *nout)
 
 /* ---- rows ---------------------------------------------------------------------------------- */
 
-static int xls_start(struct convp_book *b, void *drv, size_t i)
+/* The row of the cell record being read. */
+static uint32_t cur_row(const struct xls *x)
 {
-    struct xls *x = drv;
-    x->sname = convp_book_sheet_name(b, i);
-    x->sindex = i;
-    x->pos = convp_book_sheet_pos(b, i);
-    int rc = rec_next(x);
-    if (rc <= 0)
-        return rc < 0 ? CONV_ERR
-                      : damaged(x, "sheet '%.60s' starts past the end of the stream", x->sname);
-    if (check_bof(x, 0x0010) != 0)
-        return CONV_ERR;
-    x->depth = 1;
-    x->sheet_done = 0;
-    x->prev_row = 0;
-    x->pending = -1;
-    x->row.n = 0;
-    x->row.num = 0;
-    memset(x->hidden_rows, 0, XLS_MAX_ROWS / 8);
-    return CONV_OK;
+    return x->store == &x->all ? x->gather_row : x->row.num;
 }
 
-/* A new cell of the row at column col (1-based), kept in column order. */
+/* A new cell of the row at column col (1-based), kept in column order;
+ * while a sheet is gathered, of its row gather_row, at the end. */
 static struct xls_cell *add_cell(struct xls *x, uint32_t col)
 {
-    struct xls_row *row = &x->row;
+    struct xls_row *row = x->store;
+    uint32_t rnum = cur_row(x);
     if (col > XLS_MAX_COLS) {
-        convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, 0, "a cell in column %u (at most %u)",
-                   (unsigned)col, XLS_MAX_COLS);
+        convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, rnum, 0,
+                              "a cell in column %u (at most %u)", (unsigned)col, XLS_MAX_COLS);
         return NULL;
     }
     size_t at = row->n;
-    while (at > 0 && row->cells[at - 1].col > col)
-        at--;
-    if (at > 0 && row->cells[at - 1].col == col) {
-        convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, col, "the cell is given twice");
-        return NULL;
-    }
-    if (row->n == row->cap) {
-        size_t ncap = row->cap ? row->cap * 2 : 32;
-        struct xls_cell *q = convp_realloc(x->ctx, row->cells, ncap * sizeof *q);
-        if (!q) {
-            nomem(x);
+    if (x->store == &x->row) {
+        while (at > 0 && row->cells[at - 1].col > col)
+            at--;
+        if (at > 0 && row->cells[at - 1].col == col) {
+            convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, rnum, col,
+                                  "the cell is given twice");
             return NULL;
         }
-        row->cells = q;
-        row->cap = ncap;
+    }
+    if (convp_array_grow(x->ctx, (void **)&row->cells, row->n, &row->cap, sizeof *row->cells)) {
+        nomem(x);
+        return NULL;
     }
     memmove(row->cells + at + 1, row->cells + at, (row->n - at) * sizeof *row->cells);
     row->n++;
@@ -630,6 +622,7 @@ static struct xls_cell *add_cell(struct xls *x, uint32_t col)
         x->pending++;
     struct xls_cell *c = &row->cells[at];
     memset(c, 0, sizeof *c);
+    c->row = rnum;
     c->col = col;
     return c;
 }
@@ -709,12 +702,12 @@ static int cell_record(struct xls *x)
             return CONV_ERR;
         c->kind = K_TEXT;
         c->xf = xf;
-        size_t off = x->row.text.len, i = 6;
-        size_t idx = (size_t)(c - x->row.cells);
-        if (read_ustr(x, &i, 0, &x->row.text) != CONV_OK)
+        size_t off = x->store->text.len, i = 6;
+        size_t idx = (size_t)(c - x->store->cells);
+        if (read_ustr(x, &i, 0, &x->store->text) != CONV_OK)
             return CONV_ERR;
-        x->row.cells[idx].off = off;
-        x->row.cells[idx].len = x->row.text.len - off;
+        x->store->cells[idx].off = off;
+        x->store->cells[idx].len = x->store->text.len - off;
         return CONV_OK;
     }
     case R_BOOLERR:
@@ -730,7 +723,7 @@ static int cell_record(struct xls *x)
         if (r->len < 20)
             break;
         if (x->pending >= 0)
-            return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, x->row.num, x->row.cells[x->pending].col,
+            return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, cur_row(x), x->store->cells[x->pending].col,
                               "a formula's text result (STRING record) is missing");
         if (!(c = add_cell(x, col)))
             return CONV_ERR;
@@ -744,7 +737,7 @@ static int cell_record(struct xls *x)
         switch (d[6]) {
         case 0: /* a text: in the STRING record that follows */
             c->kind = K_STRPENDING;
-            x->pending = (long)(c - x->row.cells);
+            x->pending = (long)(c - x->store->cells);
             return CONV_OK;
         case 1:
             c->kind = K_BOOL;
@@ -756,17 +749,17 @@ static int cell_record(struct xls *x)
             return CONV_OK;
         case 3: /* an empty text */
             c->kind = K_TEXT;
-            c->off = x->row.text.len;
+            c->off = x->store->text.len;
             c->len = 0;
             return CONV_OK;
         default:
-            return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, x->row.num, col,
+            return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, cur_row(x), col,
                               "a formula result of unknown type %u", (unsigned)d[6]);
         }
     default:
         break;
     }
-    return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, x->row.num, col,
+    return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, cur_row(x), col,
                       "a cell record (type 0x%04x) of %u bytes is too short", (unsigned)r->type,
                       (unsigned)r->len);
 }
@@ -774,13 +767,13 @@ static int cell_record(struct xls *x)
 /* The STRING record after a formula: its text result. */
 static int string_record(struct xls *x)
 {
-    struct xls_row *row = &x->row;
+    struct xls_row *row = x->store;
     if (x->pending < 0)
         return CONV_OK; /* not after a text formula: nothing to fill */
     struct xls_cell *c = &row->cells[x->pending];
     size_t off = row->text.len, i = 0;
     if (x->rec.len < 3)
-        return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, row->num, c->col,
+        return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, c->row, c->col,
                           "a formula's text result of %u bytes", (unsigned)x->rec.len);
     if (read_ustr(x, &i, 0, &row->text) != CONV_OK)
         return CONV_ERR;
@@ -821,12 +814,196 @@ static int sheet_facts(struct xls *x)
 }
 
 /*
+ * Whether the sheet's cells come row by row, as Excel writes them: a look
+ * at the row of each cell record (its first two bytes) from here to the
+ * sheet's EOF, nothing else read.  1, 0 (some writers go column by
+ * column), -1.
+ */
+static int rows_in_order(struct xls *x)
+{
+    unsigned char *buf = x->rec.data; /* free until the next record is read */
+    const size_t cap = sizeof x->rec.data;
+    uint64_t pos = x->pos, base = pos;
+    size_t have = 0;
+    uint32_t prev = 0;
+    int depth = 1;
+    while (pos + 4 <= x->ssize) {
+        /* The record's header and first two bytes, from a chunk of the stream. */
+        if (pos + 6 > base + have) {
+            base = pos;
+            have = x->ssize - pos < cap ? (size_t)(x->ssize - pos) : cap;
+            if (convp_cfb_read(x->cfb, base, buf, have, &x->rd->err) != CONV_OK)
+                return -1;
+        }
+        const unsigned char *h = buf + (pos - base);
+        uint16_t type = le16(h), len = le16(h + 2);
+        if (len > XLS_MAX_REC || x->ssize - pos - 4 < len)
+            return 1; /* damaged: the reading says where */
+        if (type == R_BOF) {
+            depth++;
+        } else if (type == R_EOF) {
+            if (--depth == 0)
+                return 1;
+        } else if (depth == 1 && len >= 2 && is_cell_record(type)) {
+            if (pos + 6 > base + have)
+                continue; /* read again from pos */
+            uint32_t r = le16(h + 4);
+            if (r < prev)
+                return 0;
+            prev = r;
+        }
+        pos += 4 + (uint64_t)len;
+    }
+    return 1;
+}
+
+static int cmp_cell(const void *a, const void *b)
+{
+    const struct xls_cell *x = a, *y = b;
+    if (x->row != y->row)
+        return x->row < y->row ? -1 : 1;
+    return x->col < y->col ? -1 : x->col > y->col;
+}
+
+/*
+ * Read all the cells of a sheet whose cells are not row by row into
+ * x->all, sorted by row and column: as Excel shows such a sheet.  Memory
+ * holds the sheet, as the file forces (at most 65,536 rows of 256 cells).
+ */
+static int gather(struct xls *x)
+{
+    x->all.n = 0;
+    x->all.text.len = 0;
+    x->store = &x->all;
+    x->pending = -1;
+    for (;;) {
+        int rc = rec_next(x);
+        if (rc < 0)
+            return CONV_ERR;
+        if (rc == 0)
+            return damaged(x, "sheet '%.60s' has no EOF record", x->sname);
+        uint16_t t = x->rec.type;
+        if (t == R_BOF) {
+            if (++x->depth > 16)
+                return damaged(x, "substreams nested deeper than 16");
+            continue;
+        }
+        if (t == R_EOF) {
+            if (--x->depth > 0)
+                continue;
+            break;
+        }
+        if (x->depth != 1)
+            continue;
+        if (t == R_STRING) {
+            if (string_record(x) != CONV_OK)
+                return CONV_ERR;
+            continue;
+        }
+        if (t == R_ROW || t == R_COLINFO || t == R_MERGEDCELLS) {
+            if (sheet_facts(x) != CONV_OK)
+                return CONV_ERR;
+            continue;
+        }
+        if (!is_cell_record(t))
+            continue;
+        if (x->rec.len < 6)
+            return damaged(x, "a cell record of %u bytes", (unsigned)x->rec.len);
+        if (x->pending >= 0)
+            return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname,
+                                         x->all.cells[x->pending].row,
+                                         x->all.cells[x->pending].col,
+                                         "a formula's text result (STRING record) is missing");
+        x->gather_row = (uint32_t)le16(x->rec.data) + 1;
+        if (cell_record(x) != CONV_OK)
+            return CONV_ERR;
+        if (x->all.text.len > x->max)
+            return convp_book_cell_error(x->b, CONV_E_LIMIT, x->sname, x->gather_row, 0,
+                                         "the sheet's text takes more than %llu bytes "
+                                         "(max-part-size)",
+                                         (unsigned long long)x->max);
+    }
+    if (x->pending >= 0)
+        return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, x->all.cells[x->pending].row,
+                                     x->all.cells[x->pending].col,
+                                     "a formula's text result (STRING record) is missing");
+    if (x->all.n > 1)
+        qsort(x->all.cells, x->all.n, sizeof *x->all.cells, cmp_cell);
+    for (size_t i = 1; i < x->all.n; i++)
+        if (!cmp_cell(&x->all.cells[i - 1], &x->all.cells[i]))
+            return convp_book_cell_error(x->b, CONV_E_SYNTAX, x->sname, x->all.cells[i].row,
+                                         x->all.cells[i].col, "the cell is given twice");
+    x->sheet_done = 1;
+    x->gathered = 1;
+    x->all_pos = 0;
+    x->store = &x->row;
+    return CONV_OK;
+}
+
+/* The next row of a gathered sheet into x->row: 1, or 0 at its end. */
+static int gathered_row(struct xls *x)
+{
+    struct xls_row *row = &x->row;
+    row->n = 0;
+    row->text.len = 0;
+    if (x->all_pos >= x->all.n)
+        return 0;
+    row->num = x->all.cells[x->all_pos].row;
+    while (x->all_pos < x->all.n && x->all.cells[x->all_pos].row == row->num) {
+        const struct xls_cell *g = &x->all.cells[x->all_pos++];
+        if (convp_array_grow(x->ctx, (void **)&row->cells, row->n, &row->cap, sizeof *row->cells))
+            return nomem(x), -1;
+        struct xls_cell *c = &row->cells[row->n++];
+        *c = *g;
+        if (g->kind == K_TEXT) {
+            c->off = row->text.len;
+            if (g->len && convp_buf_append(&row->text, x->all.text.data + g->off, g->len) != 0)
+                return nomem(x), -1;
+        }
+    }
+    return 1;
+}
+
+static int xls_start(struct convp_book *b, void *drv, size_t i)
+{
+    struct xls *x = drv;
+    x->sname = convp_book_sheet_name(b, i);
+    x->sindex = i;
+    x->pos = convp_book_sheet_pos(b, i);
+    int rc = rec_next(x);
+    if (rc <= 0)
+        return rc < 0 ? CONV_ERR
+                      : damaged(x, "sheet '%.60s' starts past the end of the stream", x->sname);
+    if (check_bof(x, 0x0010) != 0)
+        return CONV_ERR;
+    x->depth = 1;
+    x->sheet_done = 0;
+    x->prev_row = 0;
+    x->pending = -1;
+    x->row.n = 0;
+    x->row.num = 0;
+    x->store = &x->row;
+    x->gathered = 0;
+    memset(x->hidden_rows, 0, XLS_MAX_ROWS / 8);
+    /* Whether its cells come row by row, found once per sheet. */
+    if (!x->order_known[i]) {
+        int in_order = rows_in_order(x);
+        if (in_order < 0)
+            return CONV_ERR;
+        x->order_known[i] = in_order ? 1 : 2;
+    }
+    return x->order_known[i] == 1 ? CONV_OK : gather(x);
+}
+
+/*
  * The next row of the open sheet into x->row: 1, 0 when the sheet has no
  * more, -1.  Cells come row by row; the record that starts the next row
  * is read again by the next call.
  */
 static int next_row(struct xls *x)
 {
+    if (x->gathered)
+        return gathered_row(x);
     struct xls_row *row = &x->row;
     int have = 0;
     row->n = 0;
@@ -1051,7 +1228,9 @@ static int xls_open_book(struct convp_book *b, void *drv)
     x->pending = -1;
     convp_buf_init(&x->sst, rd->ctx);
     convp_buf_init(&x->row.text, rd->ctx);
+    convp_buf_init(&x->all.text, rd->ctx);
     convp_buf_init(&x->tmp, rd->ctx);
+    x->store = &x->row;
     long maxp;
     if (convp_opt_long(rd->opts, "max-part-size", (long)CONVP_XLS_DEFAULT_MAX, 4096,
                        (long)((uint64_t)1 << 60), &rd->err, &maxp) != CONV_OK)
@@ -1070,6 +1249,8 @@ static int xls_open_book(struct convp_book *b, void *drv)
     for (size_t i = 0; i < nbs; i++)
         convp_free(x->ctx, bs[i].name);
     convp_free(x->ctx, bs);
+    if (rc == CONV_OK && !(x->order_known = convp_calloc(x->ctx, nbs ? nbs : 1, 1)))
+        return nomem(x);
     return rc;
 }
 
@@ -1088,6 +1269,9 @@ static void xls_close_book(struct convp_book *b, void *drv)
     convp_free(x->ctx, x->hidden_rows);
     convp_free(x->ctx, x->row.cells);
     convp_buf_free(&x->row.text);
+    convp_free(x->ctx, x->order_known);
+    convp_free(x->ctx, x->all.cells);
+    convp_buf_free(&x->all.text);
     convp_buf_free(&x->tmp);
 }
 
