@@ -269,7 +269,7 @@ static void test_libreoffice(void **state)
     CHECK(read_fixture("basic.ods", OPTS("sheet=2")),
           "#key|at|text\nkey=s:a|at=s:10:30:05|text=s:line one\nx   yz\n");
     CHECK_ERR(read_fixture("basic.ods", OPTS("sheet=Nope")), CONV_E_USAGE,
-              "no sheet 'Nope' in the document (its sheets: Data, Notes)");
+              "no sheet 'Nope' in the document (its sheets: 'Data', 'Notes')");
     /* The title row as the header, by option: the table is wider than it. */
     CHECK_ERR(read_fixture("basic.ods", OPTS("sheet=1", "header-row=1")), CONV_E_STRUCTURE,
               "Data!B2: a value outside the header's columns (A to A)");

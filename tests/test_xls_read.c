@@ -788,8 +788,11 @@ static void test_sheet_option(void **state)
     assert_true(strncmp(got, want, strlen(want)) == 0);
     free(got);
     expect_fixture_err("basic.xls", OPTS("sheet=Nope"),
-                       "ERR 1 0:0 option sheet: no sheet 'Nope' in the workbook (its sheets: Data, "
-                       "Năm 2)");
+                       "ERR 1 0:0 option sheet: no sheet 'Nope' in the workbook (its sheets: 'Data', "
+                       "'Năm 2')");
+    /* A name but for white space around it, or but for case. */
+    expect_fixture("basic.xls", OPTS("sheet= năm 2 "),
+                   "#province|population\nprovince=str:Huế|population=int:1160200\n");
     expect_fixture_err("basic.xls", OPTS("sheet=3"), "ERR 1 0:0 option sheet: no sheet '3'");
 }
 

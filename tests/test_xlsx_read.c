@@ -1050,8 +1050,8 @@ static void test_sheets_one(void **state)
     expect_book(&two_sheets, OPTS("sheet=1"), "#a|b\na=int:1|b=int:2\n");
     expect_book(&two_sheets, OPTS("sheet=3"), "#\n");
     expect_book_err(&two_sheets, OPTS("sheet=4"),
-                    "ERR 1 0:0 option sheet: no sheet '4' in the workbook (its sheets: Một, Hai "
-                    "& ba, Trống)");
+                    "ERR 1 0:0 option sheet: no sheet '4' in the workbook (its sheets: 'Một', "
+                    "'Hai & ba', 'Trống')");
     expect_book_err(&two_sheets, OPTS("sheet=Ba"), "ERR 1 0:0 option sheet: no sheet 'Ba'");
     /* A sheet named like a number is found by its name first. */
     struct book bk = two_sheets;

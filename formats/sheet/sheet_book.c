@@ -517,8 +517,58 @@ static int all_digits(const char *s)
     return 1;
 }
 
+/* Whether a sheet's name is what --sheet asked for, at a level of
+ * leniency: 1 exactly, 2 but for white space around either (GSO names
+ * sheets "Danso "), 3 also but for ASCII case. */
+static int name_is(const char *name, const char *want, int level)
+{
+    if (level == 1)
+        return !strcmp(name, want);
+    while (*name == ' ' || *name == '\t')
+        name++;
+    while (*want == ' ' || *want == '\t')
+        want++;
+    size_t n = strlen(name), w = strlen(want);
+    while (n && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+        n--;
+    while (w && (want[w - 1] == ' ' || want[w - 1] == '\t'))
+        w--;
+    if (n != w)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int a = (unsigned char)name[i], c = (unsigned char)want[i];
+        if (level == 3) {
+            a = a >= 'A' && a <= 'Z' ? a + 32 : a;
+            c = c >= 'A' && c <= 'Z' ? c + 32 : c;
+        }
+        if (a != c)
+            return 0;
+    }
+    return 1;
+}
+
+/* The sheets of the book quoted for a message: 'Data', 'Năm 2 '. */
+static int quoted_names(struct convp_book *b, long meta, struct convp_buf *t)
+{
+    t->len = 0;
+    for (size_t i = 0; i < b->nsheets; i++) {
+        const struct book_sheet *sh = &b->sheets[i];
+        if (sh->kind != CONVP_SHEET_WORK || (long)i == meta)
+            continue;
+        if ((t->len && convp_buf_append(t, ", ", 2) != 0) || convp_buf_putc(t, '\'') != 0 ||
+            convp_buf_append(t, sh->name, strlen(sh->name)) != 0 || convp_buf_putc(t, '\'') != 0)
+            return convp_book_nomem(b);
+    }
+    if (!t->len && convp_buf_append(t, "none", 4) != 0)
+        return convp_book_nomem(b);
+    return convp_buf_cstr(t) ? CONV_OK : convp_book_nomem(b);
+}
+
 /* The sheets to read (--sheet, else every worksheet but ours), the
- * reader's info about them, and our field sheet read. */
+ * reader's info about them, and our field sheet read.  --sheet is a name
+ * (exact, else but for white space around it, else but for ASCII case),
+ * which wins over an index (GSO names sheets "1", "9", "13"), else the
+ * index of a worksheet from 1. */
 static int pick_sheets(struct convp_book *b)
 {
     const char *want = b->want;
@@ -526,16 +576,19 @@ static int pick_sheets(struct convp_book *b)
     int by_name = 0, found = 0;
     long meta = -1;
     size_t nwork = 0;
-    for (size_t i = 0; want && i < b->nsheets; i++)
-        by_name |= !strcmp(b->sheets[i].name, want);
+    for (int level = 1; want && level <= 3 && !by_name; level++)
+        for (size_t i = 0; i < b->nsheets && !by_name; i++)
+            if (name_is(b->sheets[i].name, want, level) &&
+                strcmp(b->sheets[i].name, CONVP_META_SHEET) != 0)
+                by_name = level;
     for (size_t i = 0; i < b->nsheets; i++) {
         struct book_sheet *sh = &b->sheets[i];
         int is_meta = !strcmp(sh->name, CONVP_META_SHEET);
         if (sh->kind != CONVP_SHEET_WORK) {
-            if (!is_meta && want && by_name && !strcmp(sh->name, want)) {
+            if (!is_meta && want && by_name && name_is(sh->name, want, by_name)) {
                 convp_error_set(&b->rd->err, CONV_E_USAGE, b->rd->source, 0, 0,
                                 "option sheet: '%.100s' is not a worksheet (a chart sheet?)",
-                                want);
+                                sh->name);
                 return CONV_ERR;
             }
             continue;
@@ -549,25 +602,25 @@ static int pick_sheets(struct convp_book *b)
         snprintf(key, sizeof key, "sheet.%zu", nwork - 1);
         if (convp_reader_set_info(b->rd, key, sh->name) != 0)
             return CONV_ERR;
-        sh->take = !want || (by_name ? !strcmp(sh->name, want) : (long)nwork == want_index);
+        sh->take =
+            !want || (by_name ? name_is(sh->name, want, by_name) : (long)nwork == want_index);
+        if (want && sh->take && found) {
+            if (quoted_names(b, meta, &b->tmp) != CONV_OK)
+                return CONV_ERR;
+            convp_error_set(&b->rd->err, CONV_E_USAGE, b->rd->source, 0, 0,
+                            "option sheet: '%.60s' names more than one sheet (its sheets: "
+                            "%.160s); give one exactly",
+                            want, b->tmp.data);
+            return CONV_ERR;
+        }
         found |= sh->take;
     }
     if (want && !found) {
-        struct convp_buf *t = &b->tmp;
-        t->len = 0;
-        for (size_t i = 0; i < b->nsheets; i++) {
-            const struct book_sheet *sh = &b->sheets[i];
-            if (sh->kind != CONVP_SHEET_WORK || (long)i == meta)
-                continue;
-            if ((t->len && convp_buf_append(t, ", ", 2) != 0) ||
-                convp_buf_append(t, sh->name, strlen(sh->name)) != 0)
-                return convp_book_nomem(b);
-        }
-        if (!convp_buf_cstr(t))
-            return convp_book_nomem(b);
+        if (quoted_names(b, meta, &b->tmp) != CONV_OK)
+            return CONV_ERR;
         convp_error_set(&b->rd->err, CONV_E_USAGE, b->rd->source, 0, 0,
-                        "option sheet: no sheet '%.60s' in the %s (its sheets: %.120s)", want,
-                        b->ops->what, t->len ? t->data : "none");
+                        "option sheet: no sheet '%.60s' in the %s (its sheets: %.160s)", want,
+                        b->ops->what, b->tmp.data);
         return CONV_ERR;
     }
     char count[32];
