@@ -148,9 +148,42 @@ static void test_problems(void **state)
     free(dir);
 }
 
+/* A workbook whose header cannot be read still tells its format and
+ * sheets, then the error; Vietnamese names line up by their width on a
+ * terminal, whatever their bytes. */
+static void test_unreadable_workbook(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir(), *csv = tu_path(dir, "in.csv"), *xlsx = tu_path(dir, "dup.xlsx");
+    tu_write_file(csv, "Tỉnh,Tỉnh\nHà Nội,01\n", strlen("Tỉnh,Tỉnh\nHà Nội,01\n"));
+    struct tu_run r;
+    tu_run_tool(&r, "conv", NULL, 0, ARGV(csv, "--duplicate-names", "rename", "-o", xlsx));
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV(xlsx));
+    assert_int_equal(r.status, 0);
+    expect_in(r.out, "  Tỉnh    string      0 empty\n"); /* 4 characters, padded to 6 */
+    expect_in(r.out, "  Tỉnh_2  string      0 empty\n");
+    tu_run_free(&r);
+    char *bad = tu_src("tests/data/sheet/styles.xlsx");
+    tu_run_tool(&r, "conv-info", NULL, 0, ARGV(bad, "--sheet", "Bảng 1", "--header-row", "2"));
+    assert_int_equal(r.status, 1);
+    expect_in(r.out, "format: xlsx (");
+    expect_in(r.out, "sheets: 2: Bảng 1, Cũ\n");
+    expect_in(r.out, "error: ");
+    expect_in(r.out, "a value outside the header's columns");
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+    free(csv);
+    free(xlsx);
+    free(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unreadable_workbook),
         cmocka_unit_test(test_samples),
         cmocka_unit_test(test_vietnamese_samples),
         cmocka_unit_test(test_problems),

@@ -135,6 +135,22 @@ struct info {
     struct problems probs;
 };
 
+/* Text's width on a terminal: its characters, combining marks (which
+ * Vietnamese decomposed text has) not counted. */
+static size_t display_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) == 0x80)
+            continue;
+        /* U+0300..U+036F: CC 80 .. CD AF */
+        if ((p[0] == 0xCC && p[1] >= 0x80) || (p[0] == 0xCD && p[1] >= 0x80 && p[1] <= 0xAF))
+            continue;
+        w++;
+    }
+    return w;
+}
+
 static void print_text(const struct info *in)
 {
     printf("file: %s\n", in->path);
@@ -162,10 +178,11 @@ static void print_text(const struct info *in)
     printf("fields: %zu\n", in->nfields);
     size_t w = 4;
     for (size_t i = 0; i < in->nfields; i++)
-        if (strlen(in->names[i]) > w)
-            w = strlen(in->names[i]);
+        if (display_width(in->names[i]) > w)
+            w = display_width(in->names[i]);
     for (size_t i = 0; i < in->nfields; i++)
-        printf("  %-*s  %-10s  %llu empty\n", (int)w, in->names[i], in->types[i],
+        printf("  %s%*s  %-10s  %llu empty\n", in->names[i],
+               (int)(w - display_width(in->names[i])), "", in->types[i],
                (unsigned long long)in->nulls[i]);
     if (!in->read_ok)
         printf("error: %s\n", in->read_error);
@@ -235,6 +252,56 @@ static void print_json(const struct info *in, int first)
     printf("]}");
 }
 
+/*
+ * A file the reader refuses to open may still say what it is: a workbook
+ * whose header cannot be found is opened again cell by cell, which needs
+ * no header, for its format and sheets; then the error.
+ */
+static int describe_unreadable(struct conv_context *ctx, const char *path,
+                               const struct conv_options *opts, const struct conv_error *err,
+                               struct info *in, int json, int *printed)
+{
+    int code = tool_exit_code(err);
+    struct conv_options *o = conv_options_new(ctx);
+    for (size_t i = 0; o && i < conv_options_count(opts); i++)
+        if (strcmp(conv_options_name(opts, i), "layout") != 0)
+            conv_options_set(o, conv_options_name(opts, i), conv_options_value(opts, i));
+    struct conv_error err2;
+    struct conv_reader *rd = NULL;
+    if (o && conv_options_set(o, "layout", "cells") == CONV_OK)
+        rd = conv_reader_open_file(ctx, path, o, &err2);
+    if (!rd || !(conv_format_caps(conv_reader_format(rd)) & CONV_FORMAT_SHEETS)) {
+        conv_reader_close(rd);
+        conv_options_free(o);
+        tool_print_error(prog, err);
+        return code;
+    }
+    const struct conv_format *fmt = conv_reader_format(rd);
+    in->format = conv_format_name(fmt);
+    in->description = conv_format_description(fmt);
+    const char *sheets = conv_reader_info(rd, "sheets");
+    in->nsheets = sheets ? atol(sheets) : -1;
+    in->sheets = in->nsheets > 0 ? calloc((size_t)in->nsheets, sizeof *in->sheets) : NULL;
+    for (long i = 0; in->sheets && i < in->nsheets; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "sheet.%ld", i);
+        in->sheets[i] = conv_reader_info(rd, key) ? conv_reader_info(rd, key) : "?";
+    }
+    if (!in->sheets && in->nsheets > 0)
+        in->nsheets = -1;
+    in->read_ok = 0;
+    conv_error_format(err, in->read_error, sizeof in->read_error);
+    if (json)
+        print_json(in, !*printed);
+    else
+        print_text(in);
+    *printed = 1;
+    free(in->sheets);
+    conv_reader_close(rd);
+    conv_options_free(o);
+    return code;
+}
+
 /* Describe one file; returns an exit code. */
 static int describe(struct conv_context *ctx, const char *path, struct conv_options *opts,
                     int check_mode, long max_problems, int json, int *printed)
@@ -251,10 +318,8 @@ static int describe(struct conv_context *ctx, const char *path, struct conv_opti
     struct conv_error err;
     conv_error_clear(&err);
     struct conv_reader *rd = conv_reader_open_file(ctx, path, opts, &err);
-    if (!rd) {
-        tool_print_error(prog, &err);
-        return tool_exit_code(&err);
-    }
+    if (!rd)
+        return describe_unreadable(ctx, path, opts, &err, &in, json, printed);
     const struct conv_format *fmt = conv_reader_format(rd);
     in.format = conv_format_name(fmt);
     in.description = conv_format_description(fmt);
