@@ -5,6 +5,7 @@
  * path, progress and cancellation.
  */
 #include "testutil.h"
+#include "trickle.h"
 
 #include "conv_private.h"
 
@@ -1731,21 +1732,6 @@ static void test_cancel_while_waiting(void **state)
 
 /* ---- other sources ------------------------------------------------------------------------- */
 
-struct trickle {
-    const char *data;
-    size_t len, pos;
-};
-
-static long trickle_read(void *user, void *buf, size_t size)
-{
-    struct trickle *t = user;
-    if (t->pos == t->len || size == 0)
-        return 0;
-    memcpy(buf, t->data + t->pos, 1);
-    t->pos++;
-    return 1;
-}
-
 /* A callback reader handing one byte at a time; a UTF-16 file. */
 static void test_other_sources(void **state)
 {
@@ -1754,10 +1740,11 @@ static void test_other_sources(void **state)
     char *csv = sample("samples/indicators.csv");
     size_t len;
     char *doc = tu_read_file(csv, &len);
-    struct trickle t = {doc, len, 0};
+    struct tu_trickle t = {.data = doc, .len = len, .step = 1};
     struct conv_error err;
     conv_error_clear(&err);
-    struct conv_reader *rd = conv_reader_open_callback(ctx, trickle_read, &t, "stdin", NULL, &err);
+    struct conv_reader *rd =
+        conv_reader_open_callback(ctx, tu_trickle_read, &t, "stdin", NULL, &err);
     assert_non_null(rd);
     assert_string_equal(fmt_name(rd), "csv");
     const struct conv_record *rec = nth(rd, 6);
