@@ -138,6 +138,43 @@ char *tu_read_dump(const void *data, size_t len, const char *name, const struct 
     return dump;
 }
 
+long tu_alloc_sweep(const void *doc, size_t len, const char *name, const char *const *opts,
+                    enum conv_errcode also, struct tu_outcome *last)
+{
+    long at;
+    for (at = 1; at < 100000; at++) {
+        struct tu_counting cnt = {0};
+        struct conv_allocator alloc = tu_counting_allocator(&cnt);
+        struct conv_context *ctx = conv_context_new(&alloc);
+        struct conv_options *o = conv_options_new(ctx);
+        tu_options_add(o, opts);
+        struct tu_trickle t = {.seed = 3};
+        struct tu_outcome *out = last;
+        memset(out, 0, sizeof *out);
+        conv_error_clear(&out->err);
+        out->rc = CONV_ERR;
+        cnt.fail_at = at;
+        struct conv_reader *rd = tu_reader_open(ctx, doc, len, name, o, &t, &out->err);
+        if (rd) {
+            const struct conv_record *rec;
+            while ((out->rc = conv_reader_next(rd, &rec)) == CONV_OK)
+                out->records++;
+            out->err = *conv_reader_error(rd);
+        }
+        conv_reader_close(rd);
+        cnt.fail_at = 0;
+        conv_options_free(o);
+        conv_context_free(ctx);
+        assert_int_equal(cnt.now, 0);
+        if (!cnt.failed)
+            break; /* past the last allocation: the normal result */
+        if (out->err.code != CONV_E_NOMEM && out->err.code != also)
+            fail_msg("%s (%s), failing allocation %ld: %s", name, opts && opts[0] ? opts[0] : "",
+                     at, tu_error_line(&out->err));
+    }
+    return at;
+}
+
 /* ---- the spreadsheet readers' dump -------------------------------------------- */
 
 static const char *type_code(enum conv_type t)
@@ -162,6 +199,8 @@ static void dump_cells(struct tu_sbuf *b, const struct conv_record *rec)
         assert_int_equal(strlen(v->text), v->len);
         if (!conv_text_is(v->type, v->text, v->len))
             fail_msg("not a canonical %s: '%s'", type_code(v->type), v->text);
+        /* the same value by name */
+        assert_ptr_equal(conv_record_get(rec, conv_record_name(rec, i)), v);
     }
     tu_sb_str(b, "\n");
 }
@@ -194,6 +233,30 @@ char *tu_dump_sheet(struct conv_reader *rd, struct conv_error *err)
         b.p = strdup(line);
     }
     return b.p;
+}
+
+char *tu_read_sheet(const struct tu_sheet_read *how, const char *const *opts)
+{
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    if (how->from)
+        assert_int_equal(conv_options_set(o, "from", how->from), CONV_OK);
+    tu_options_add(o, opts);
+    struct conv_error err;
+    conv_error_clear(&err);
+    struct conv_reader *rd =
+        how->path ? conv_reader_open_file(ctx, how->path, o, &err)
+                  : tu_reader_open(ctx, how->data, how->len, how->name, o, how->trickle, &err);
+    if (rd && how->format)
+        assert_string_equal(conv_format_name(conv_reader_format(rd)), how->format);
+    char *dump = tu_dump_sheet(rd, &err);
+    /* Errors name the source (usage errors come before it is open). */
+    if (err.code != CONV_E_NONE && err.code != CONV_E_USAGE && !how->path)
+        assert_string_equal(err.source, how->name);
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+    return dump;
 }
 
 /* ---- case folders --------------------------------------------------------------- */
@@ -283,33 +346,16 @@ char *tu_case_input(const char *dir)
     return found;
 }
 
-/* A reader case: its input, and its options (from = the input's
- * extension, then the defaults, then its "options" file). */
-struct reader_case {
-    const char *dir;
-    char *input;
-    size_t len;
-    struct conv_context *ctx;
-    struct conv_options *o;
-    int trickle;
-};
-
-static void reader_case_open(struct reader_case *rc, void **state)
+/* A reader case's options: from (the input's extension), then the
+ * defaults, then the name=value lines of its "options" file. */
+static struct conv_options *case_options(struct conv_context *ctx, const char *dir,
+                                         const char *from, const char *const *defaults)
 {
-    const struct tu_case *k = *state;
-    const struct tu_reader_cases *how = k->arg;
-    rc->dir = k->dir;
-    rc->trickle = how->trickle;
-    char *path = tu_case_input(k->dir);
-    rc->input = tu_read_file(path, &rc->len);
-    assert_non_null(rc->input);
-    rc->ctx = conv_context_new(NULL);
-    rc->o = conv_options_new(rc->ctx);
-    assert_non_null(rc->o);
-    assert_int_equal(conv_options_set(rc->o, "from", strrchr(path, '.') + 1), CONV_OK);
-    free(path);
-    tu_options_add(rc->o, how->options);
-    path = tu_path(k->dir, "options");
+    struct conv_options *o = conv_options_new(ctx);
+    assert_non_null(o);
+    assert_int_equal(conv_options_set(o, "from", from), CONV_OK);
+    tu_options_add(o, defaults);
+    char *path = tu_path(dir, "options");
     char *text = tu_read_file(path, NULL);
     free(path);
     if (text) {
@@ -318,64 +364,65 @@ static void reader_case_open(struct reader_case *rc, void **state)
             char *eq = strchr(l, '=');
             assert_non_null(eq);
             *eq = '\0';
-            assert_int_equal(conv_options_set(rc->o, l, eq + 1), CONV_OK);
+            assert_int_equal(conv_options_set(o, l, eq + 1), CONV_OK);
         }
         free(text);
     }
+    return o;
 }
 
-static void reader_case_close(struct reader_case *rc)
+/* Read a case's input from memory (and trickled, when asked) and compare
+ * the dump with expected.txt (valid) or the error line with the first
+ * line of "error" (invalid). */
+static void run_reader_case(void **state, int valid)
 {
-    free(rc->input);
-    conv_options_free(rc->o);
-    conv_context_free(rc->ctx);
+    const struct tu_case *k = *state;
+    const struct tu_reader_cases *how = k->arg;
+    char *path = tu_case_input(k->dir);
+    size_t len;
+    char *input = tu_read_file(path, &len);
+    assert_non_null(input);
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = case_options(ctx, k->dir, strrchr(path, '.') + 1, how->options);
+    free(path);
+    const char *want_file = valid ? "expected.txt" : "error";
+    path = tu_path(k->dir, want_file);
+    char *expected = tu_read_file(path, NULL);
+    free(path);
+    if (expected && !valid)
+        expected[strcspn(expected, "\n")] = '\0';
+    for (int trickle = 0; trickle <= how->trickle; trickle++) {
+        struct conv_error err;
+        char *got = tu_read_dump(input, len, "input", o, trickle, &err);
+        char *msg = got ? NULL : tu_error_line(&err);
+        if (valid && !got)
+            fail_msg("%s (trickle=%d): unexpected error: %s", k->dir, trickle, msg);
+        if (!valid && got)
+            fail_msg("%s (trickle=%d): read without error:\n%s", k->dir, trickle, got);
+        const char *result = valid ? got : msg;
+        if (!expected)
+            fail_msg("%s: no %s; the reader gives:\n%s", k->dir, want_file, result);
+        if (strcmp(result, expected) != 0 && valid)
+            fail_msg("%s (trickle=%d):\n--- expected\n%s--- got\n%s", k->dir, trickle, expected,
+                     result);
+        if (strcmp(result, expected) != 0)
+            fail_msg("%s (trickle=%d):\n  expected: %s\n  got:      %s", k->dir, trickle, expected,
+                     result);
+        free(got);
+        free(msg);
+    }
+    free(expected);
+    free(input);
+    conv_options_free(o);
+    conv_context_free(ctx);
 }
 
 void tu_reader_case_valid(void **state)
 {
-    struct reader_case rc;
-    reader_case_open(&rc, state);
-    char *path = tu_path(rc.dir, "expected.txt");
-    char *expected = tu_read_file(path, NULL);
-    free(path);
-    for (int trickle = 0; trickle <= rc.trickle; trickle++) {
-        struct conv_error err;
-        char *got = tu_read_dump(rc.input, rc.len, "input", rc.o, trickle, &err);
-        if (!got)
-            fail_msg("%s (trickle=%d): unexpected error: %s", rc.dir, trickle, tu_error_line(&err));
-        if (!expected)
-            fail_msg("%s: no expected.txt; the reader gives:\n%s", rc.dir, got);
-        if (strcmp(got, expected) != 0)
-            fail_msg("%s (trickle=%d):\n--- expected\n%s--- got\n%s", rc.dir, trickle, expected,
-                     got);
-        free(got);
-    }
-    free(expected);
-    reader_case_close(&rc);
+    run_reader_case(state, 1);
 }
 
 void tu_reader_case_invalid(void **state)
 {
-    struct reader_case rc;
-    reader_case_open(&rc, state);
-    char *path = tu_path(rc.dir, "error");
-    char *expected = tu_read_file(path, NULL);
-    free(path);
-    if (expected)
-        expected[strcspn(expected, "\n")] = '\0';
-    for (int trickle = 0; trickle <= rc.trickle; trickle++) {
-        struct conv_error err;
-        char *got = tu_read_dump(rc.input, rc.len, "input", rc.o, trickle, &err);
-        if (got)
-            fail_msg("%s (trickle=%d): read without error:\n%s", rc.dir, trickle, got);
-        char *msg = tu_error_line(&err);
-        if (!expected)
-            fail_msg("%s: no error file; the reader says:\n%s", rc.dir, msg);
-        if (strcmp(msg, expected) != 0)
-            fail_msg("%s (trickle=%d):\n  expected: %s\n  got:      %s", rc.dir, trickle, expected,
-                     msg);
-        free(msg);
-    }
-    free(expected);
-    reader_case_close(&rc);
+    run_reader_case(state, 0);
 }

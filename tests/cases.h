@@ -1,14 +1,14 @@
 /*
  * Reading documents in the tests, and the case folders that drive the
  * readers' tables: options from name=value strings, a reader on memory or
- * trickled (trickle.h), the two dumps of records that expected results are
+ * trickled (sources.h), the two dumps of records that expected results are
  * written in, and one cmocka test per folder of tests/data/<fmt>/<kind>/.
  */
 #ifndef CONV_TESTS_CASES_H
 #define CONV_TESTS_CASES_H
 
 #include "testutil.h"
-#include "trickle.h"
+#include "sources.h"
 
 /* Set each "name=value" of list (a bare "name" means "1"); list is
  * NULL-terminated and may be NULL. */
@@ -44,14 +44,48 @@ char *tu_dump_reader(struct conv_reader *rd, struct conv_error *err);
 char *tu_read_dump(const void *data, size_t len, const char *name, const struct conv_options *o,
                    int trickle, struct conv_error *err);
 
+/* How a reading ended: the records read, the last status, the error. */
+struct tu_outcome {
+    unsigned records;
+    int rc;
+    struct conv_error err;
+};
+
+/*
+ * Read doc (named name, with the "name=value" options opts) trickled, in a
+ * context whose allocator fails its 1st, 2nd, ... allocation, until a run
+ * in which none failed; its outcome goes to *last.  Every run must free
+ * all it allocated, and each with a failed allocation end in
+ * CONV_E_NOMEM (or in the error code also).  Returns that last run's
+ * number: the allocations made plus one.
+ */
+long tu_alloc_sweep(const void *doc, size_t len, const char *name, const char *const *opts,
+                    enum conv_errcode also, struct tu_outcome *last);
+
 /*
  * The spreadsheet readers' dump: "#" and the field names joined by '|',
  * then one line per record, "name=code:text" per value joined by '|'
  * (codes null str int dec bool date dt; a null has no ":text"), each value
- * canonical.  On an error (rd NULL when the open failed) the whole result
- * is "ERR code line:col message".  *err gets the error, if any; malloc'd.
+ * canonical and found again by its name.  On an error (rd NULL when the
+ * open failed) the whole result is "ERR code line:col message".  *err gets
+ * the error, if any; malloc'd.
  */
 char *tu_dump_sheet(struct conv_reader *rd, struct conv_error *err);
+
+/* How tu_read_sheet() reads a workbook. */
+struct tu_sheet_read {
+    const char *path;           /* the file, or else: */
+    const void *data;           /* the bytes in memory, */
+    size_t len;                 /* as many, */
+    const char *name;           /* named so, */
+    struct tu_trickle *trickle; /* through this callback if set */
+    const char *from;           /* the "from" option, if set */
+    const char *format;         /* the format the reader must choose, if set */
+};
+
+/* A workbook read whole with the "name=value" options opts, in a context
+ * of its own: its tu_dump_sheet() text. */
+char *tu_read_sheet(const struct tu_sheet_read *how, const char *const *opts);
 
 /* ---- case folders ------------------------------------------------------------ */
 

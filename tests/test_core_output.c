@@ -6,7 +6,7 @@
  * trickle.  Also the writer's header-column mapping (convp_writer_row).
  */
 #include "testutil.h"
-#include "trickle.h"
+#include "sources.h"
 
 #include "conv_private.h"
 

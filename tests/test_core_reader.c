@@ -4,8 +4,7 @@
  * record accessors and clones, round trips, the union header of the spool
  * path, progress and cancellation.
  */
-#include "testutil.h"
-#include "trickle.h"
+#include "cases.h"
 
 #include "conv_private.h"
 
@@ -27,13 +26,7 @@ static struct conv_options *make_opts(struct conv_context *ctx, const char *cons
 {
     struct conv_options *o = conv_options_new(ctx);
     assert_non_null(o);
-    for (size_t i = 0; kv && kv[i]; i++) {
-        char name[128];
-        const char *eq = strchr(kv[i], '=');
-        size_t n = eq ? (size_t)(eq - kv[i]) : strlen(kv[i]);
-        snprintf(name, sizeof name, "%.*s", (int)n, kv[i]);
-        assert_int_equal(conv_options_set(o, name, eq ? eq + 1 : "1"), CONV_OK);
-    }
+    tu_options_add(o, kv);
     return o;
 }
 

@@ -23,23 +23,12 @@ enum { VIA_FILE, VIA_MEMORY, VIA_CALLBACK };
 static char *read_one(const char *path, const void *data, size_t n, const char *const *opts,
                       int via, int from)
 {
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct conv_options *o = conv_options_new(ctx);
-    if (from)
-        conv_options_set(o, "from", "xls");
-    tu_options_add(o, opts);
-    struct conv_error err;
-    conv_error_clear(&err);
     struct tu_trickle t = {.step = 777};
-    struct conv_reader *rd =
-        via == VIA_FILE
-            ? conv_reader_open_file(ctx, path, o, &err)
-            : tu_reader_open(ctx, data, n, "book.xls", o, via == VIA_CALLBACK ? &t : NULL, &err);
-    char *dump = tu_dump_sheet(rd, &err);
-    conv_reader_close(rd);
-    conv_options_free(o);
-    conv_context_free(ctx);
-    return dump;
+    struct tu_sheet_read how = {.data = data, .len = n, .name = "book.xls"};
+    how.path = via == VIA_FILE ? path : NULL;
+    how.trickle = via == VIA_CALLBACK ? &t : NULL;
+    how.from = from ? "xls" : NULL;
+    return tu_read_sheet(&how, opts);
 }
 
 /* A fixture read the three ways (by content, no "from" for the file); they must agree. */

@@ -33,18 +33,6 @@ struct zb {
     size_t n;
 };
 
-static uint32_t crc32_of(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    }
-    return ~c;
-}
-
 static void put16(struct tu_sbuf *b, uint32_t v)
 {
     char s[2] = {(char)(v & 0xFF), (char)(v >> 8 & 0xFF)};
@@ -88,7 +76,7 @@ static void zb_raw(struct zb *z, const char *name, const void *comp, size_t clen
 static void zb_add(struct zb *z, const char *name, const char *data)
 {
     size_t n = strlen(data);
-    zb_raw(z, name, data, n, (uint32_t)n, crc32_of(data, n), 0, 0);
+    zb_raw(z, name, data, n, (uint32_t)n, tu_crc32(data, n), 0, 0);
 }
 
 /* A second directory entry for the bytes of entry i (an overlap). */
@@ -279,22 +267,10 @@ static struct tu_sbuf make_book(const struct book *bk)
  * checked too), or "ERR code line:col message". */
 static char *read_one(const void *data, size_t n, const char *const *opts, int via_callback)
 {
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct conv_options *o = conv_options_new(ctx);
-    conv_options_set(o, "from", "xlsx");
-    tu_options_add(o, opts);
-    struct conv_error err;
-    conv_error_clear(&err);
     struct tu_trickle t = {.step = 777};
-    struct conv_reader *rd =
-        tu_reader_open(ctx, data, n, "book.xlsx", o, via_callback ? &t : NULL, &err);
-    char *dump = tu_dump_sheet(rd, &err);
-    if (err.code != CONV_E_NONE && err.code != CONV_E_USAGE)
-        assert_string_equal(err.source, "book.xlsx");
-    conv_reader_close(rd);
-    conv_options_free(o);
-    conv_context_free(ctx);
-    return dump;
+    struct tu_sheet_read how = {.data = data, .len = n, .name = "book.xlsx", .from = "xlsx"};
+    how.trickle = via_callback ? &t : NULL;
+    return tu_read_sheet(&how, opts);
 }
 
 /* Both ways; they must agree. */
@@ -1434,7 +1410,7 @@ static void test_sheet_xml_malformed(void **state)
             struct book b2 = small;
             b2.targets[0] = "worksheets/u16.xml";
             add_book(&zz, &b2);
-            zb_raw(&zz, "xl/worksheets/u16.xml", cases[i].xml, 10, 10, crc32_of(cases[i].xml, 10),
+            zb_raw(&zz, "xl/worksheets/u16.xml", cases[i].xml, 10, 10, tu_crc32(cases[i].xml, 10),
                    0, 0);
             zb_finish(&zz);
             z = zz.b;

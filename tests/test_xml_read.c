@@ -1292,46 +1292,6 @@ static void test_long_values_across_chunks(void **state)
     free(big.p);
 }
 
-/* A generated stream: head, `size` bytes of a repeated pattern, tail. */
-struct gen {
-    const char *head;
-    const char *pat;
-    uint64_t size;
-    const char *tail;
-    uint64_t pos;
-};
-
-static long gen_read(void *user, void *buf, size_t size)
-{
-    struct gen *g = user;
-    size_t hl = strlen(g->head), pl = strlen(g->pat), tl = strlen(g->tail);
-    char *out = buf;
-    size_t k = 0;
-    while (k < size) {
-        uint64_t p = g->pos;
-        if (p < hl) {
-            out[k++] = g->head[p];
-            g->pos++;
-        } else if (p < hl + g->size) {
-            size_t off = (size_t)((p - hl) % pl);
-            size_t run = pl - off;
-            if (run > hl + g->size - p)
-                run = (size_t)(hl + g->size - p);
-            if (run > size - k)
-                run = size - k;
-            memcpy(out + k, g->pat + off, run);
-            k += run;
-            g->pos += run;
-        } else if (p < hl + g->size + tl) {
-            out[k++] = g->tail[p - hl - g->size];
-            g->pos++;
-        } else {
-            break;
-        }
-    }
-    return (long)k;
-}
-
 /* 300,000 records (about 70 MB) through the callback: the library's own
  * memory stays flat (libxml2's is measured by the tool tests). */
 static void test_memory_stays_flat(void **state)
@@ -1348,14 +1308,14 @@ static void test_memory_stays_flat(void **state)
         struct conv_allocator alloc = tu_counting_allocator(&cnt);
         struct conv_context *ctx = conv_context_new(&alloc);
         const char *pat = vocab ? vocab_rec : generic_rec;
-        struct gen g = {vocab ? VOCAB_HEAD : "<items>\n", pat, (uint64_t)strlen(pat) * 300000,
-                        vocab ? "</dataset>\n" : "</items>\n", 0};
+        struct tu_gen g = {vocab ? VOCAB_HEAD : "<items>\n", pat, (uint64_t)strlen(pat) * 300000,
+                           vocab ? "</dataset>\n" : "</items>\n", 0};
         /* infer-rows 0: the core's inference holds back its first records,
          * whatever the format (about 18 KiB each); that is not measured here. */
         struct conv_options *o = xml_options(ctx, OPTS("infer-rows=0"));
         struct conv_error err;
         conv_error_clear(&err);
-        struct conv_reader *rd = conv_reader_open_callback(ctx, gen_read, &g, "gen", o, &err);
+        struct conv_reader *rd = conv_reader_open_callback(ctx, tu_gen_read, &g, "gen", o, &err);
         assert_non_null(rd);
         const struct conv_record *rec;
         unsigned n = 0;
@@ -1388,39 +1348,11 @@ static void test_allocation_failures(void **state)
                    "<record><value>2.5</value><change__ xsi:nil=\"true\"/></record></dataset>\n"};
     const unsigned want[2] = {3, 2};
     for (int k = 0; k < 2; k++) {
-        long at;
-        for (at = 1; at < 100000; at++) {
-            struct tu_counting cnt = {0};
-            struct conv_allocator alloc = tu_counting_allocator(&cnt);
-            struct conv_context *ctx = conv_context_new(&alloc);
-            struct conv_options *o = xml_options(ctx, NULL);
-            struct tu_trickle t = {.seed = 3};
-            struct conv_error err;
-            conv_error_clear(&err);
-            cnt.fail_at = at;
-            struct conv_reader *rd =
-                tu_reader_open(ctx, docs[k], strlen(docs[k]), "in.xml", o, &t, &err);
-            unsigned n = 0;
-            int rc = CONV_ERR;
-            if (rd) {
-                const struct conv_record *rec;
-                while ((rc = conv_reader_next(rd, &rec)) == CONV_OK)
-                    n++;
-                err = *conv_reader_error(rd);
-            }
-            conv_reader_close(rd);
-            cnt.fail_at = 0;
-            conv_options_free(o);
-            conv_context_free(ctx);
-            assert_int_equal(cnt.now, 0);
-            if (!cnt.failed) {
-                assert_int_equal(rc, CONV_EOF);
-                assert_int_equal(n, want[k]);
-                break;
-            }
-            if (err.code != CONV_E_NOMEM)
-                fail_msg("doc %d, failing allocation %ld: %s", k, at, tu_error_line(&err));
-        }
+        struct tu_outcome last;
+        long at = tu_alloc_sweep(docs[k], strlen(docs[k]), "in.xml", OPTS("from=xml"), CONV_E_NOMEM,
+                                 &last);
+        assert_int_equal(last.rc, CONV_EOF);
+        assert_int_equal(last.records, want[k]);
         assert_true(at > 5);
     }
 }

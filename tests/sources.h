@@ -1,10 +1,12 @@
 /*
- * A document handed to a reader through its read callback a few bytes at
- * a time, so that tokens, records and characters straddle reads.  Plain C
+ * Documents handed to a reader through its read callback: a given one a
+ * few bytes at a time, so that tokens, records and characters straddle
+ * reads (tu_trickle), and a large one made up while it is read (tu_gen);
+ * and the CRC-32 of the zips built for the spreadsheet readers.  Plain C
  * with no test framework: the cmocka tests and the fuzz targets share it.
  */
-#ifndef CONV_TESTS_TRICKLE_H
-#define CONV_TESTS_TRICKLE_H
+#ifndef CONV_TESTS_SOURCES_H
+#define CONV_TESTS_SOURCES_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -29,5 +31,21 @@ struct tu_trickle {
 
 /* A conv_read_fn over a struct tu_trickle (user). */
 long tu_trickle_read(void *user, void *buf, size_t size);
+
+/* A generated document: head, then size bytes of pat repeated (the last
+ * copy cut short), then tail; pos counts what was handed out. */
+struct tu_gen {
+    const char *head;
+    const char *pat;
+    uint64_t size;
+    const char *tail;
+    uint64_t pos;
+};
+
+/* A conv_read_fn over a struct tu_gen (user), as much as asked for. */
+long tu_gen_read(void *user, void *buf, size_t size);
+
+/* The CRC-32 of n bytes (zip's, IEEE 802.3). */
+uint32_t tu_crc32(const void *data, size_t n);
 
 #endif
