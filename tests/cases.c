@@ -244,9 +244,10 @@ char *tu_read_sheet(const struct tu_sheet_read *how, const char *const *opts)
     tu_options_add(o, opts);
     struct conv_error err;
     conv_error_clear(&err);
-    struct conv_reader *rd =
-        how->path ? conv_reader_open_file(ctx, how->path, o, &err)
-                  : tu_reader_open(ctx, how->data, how->len, how->name, o, how->trickle, &err);
+    struct tu_trickle t = {.step = 777};
+    struct conv_reader *rd = how->path ? conv_reader_open_file(ctx, how->path, o, &err)
+                                       : tu_reader_open(ctx, how->data, how->len, how->name, o,
+                                                        how->trickle ? &t : NULL, &err);
     if (rd && how->format)
         assert_string_equal(conv_format_name(conv_reader_format(rd)), how->format);
     char *dump = tu_dump_sheet(rd, &err);

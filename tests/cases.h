@@ -74,13 +74,13 @@ char *tu_dump_sheet(struct conv_reader *rd, struct conv_error *err);
 
 /* How tu_read_sheet() reads a workbook. */
 struct tu_sheet_read {
-    const char *path;           /* the file, or else: */
-    const void *data;           /* the bytes in memory, */
-    size_t len;                 /* as many, */
-    const char *name;           /* named so, */
-    struct tu_trickle *trickle; /* through this callback if set */
-    const char *from;           /* the "from" option, if set */
-    const char *format;         /* the format the reader must choose, if set */
+    const char *path;   /* the file, or else: */
+    const void *data;   /* the bytes in memory, */
+    size_t len;         /* as many, */
+    const char *name;   /* named so, */
+    int trickle;        /* through a callback in 777-byte pieces if set */
+    const char *from;   /* the "from" option, if set */
+    const char *format; /* the format the reader must choose, if set */
 };
 
 /* A workbook read whole with the "name=value" options opts, in a context

@@ -18,8 +18,8 @@
  * line:col message": tu_dump_sheet(); the reader must be the ODS one. */
 static char *read_doc(const char *path, const void *data, size_t n, const char *const *opts)
 {
-    struct tu_sheet_read how = {.path = path, .data = data, .len = n, .name = "doc.ods"};
-    how.format = "ods";
+    struct tu_sheet_read how = {
+        .path = path, .data = data, .len = n, .name = "doc.ods", .format = "ods"};
     return tu_read_sheet(&how, opts);
 }
 

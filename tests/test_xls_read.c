@@ -23,11 +23,12 @@ enum { VIA_FILE, VIA_MEMORY, VIA_CALLBACK };
 static char *read_one(const char *path, const void *data, size_t n, const char *const *opts,
                       int via, int from)
 {
-    struct tu_trickle t = {.step = 777};
-    struct tu_sheet_read how = {.data = data, .len = n, .name = "book.xls"};
-    how.path = via == VIA_FILE ? path : NULL;
-    how.trickle = via == VIA_CALLBACK ? &t : NULL;
-    how.from = from ? "xls" : NULL;
+    struct tu_sheet_read how = {.path = via == VIA_FILE ? path : NULL,
+                                .data = data,
+                                .len = n,
+                                .name = "book.xls",
+                                .trickle = via == VIA_CALLBACK,
+                                .from = from ? "xls" : NULL};
     return tu_read_sheet(&how, opts);
 }
 

@@ -267,9 +267,8 @@ static struct tu_sbuf make_book(const struct book *bk)
  * checked too), or "ERR code line:col message". */
 static char *read_one(const void *data, size_t n, const char *const *opts, int via_callback)
 {
-    struct tu_trickle t = {.step = 777};
-    struct tu_sheet_read how = {.data = data, .len = n, .name = "book.xlsx", .from = "xlsx"};
-    how.trickle = via_callback ? &t : NULL;
+    struct tu_sheet_read how = {
+        .data = data, .len = n, .name = "book.xlsx", .trickle = via_callback, .from = "xlsx"};
     return tu_read_sheet(&how, opts);
 }
 
