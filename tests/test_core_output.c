@@ -6,6 +6,7 @@
  * trickle.  Also the writer's header-column mapping (convp_writer_row).
  */
 #include "testutil.h"
+#include "sources.h"
 
 #include "conv_private.h"
 
@@ -848,40 +849,12 @@ static char *long_text(size_t n, size_t *len)
     return t;
 }
 
-struct trickle {
-    const unsigned char *data;
-    size_t len;
-    size_t pos;
-    size_t step; /* most bytes per call */
-    int fail_at; /* call that returns -1, 0: never */
-    int calls;
-    long lie; /* return this many more than asked, once */
-};
-
-static long trickle_read(void *user, void *buf, size_t size)
-{
-    struct trickle *t = user;
-    t->calls++;
-    if (t->fail_at && t->calls >= t->fail_at)
-        return -1;
-    if (t->lie)
-        return (long)size + t->lie;
-    size_t k = t->len - t->pos;
-    if (k > t->step)
-        k = t->step;
-    if (k > size)
-        k = size;
-    memcpy(buf, t->data + t->pos, k);
-    t->pos += k;
-    return (long)k;
-}
-
 enum source { SRC_MEMORY, SRC_FILE, SRC_CALLBACK1, SRC_CALLBACK7 };
 
 /* Open an input on raw bytes from the given kind of source. */
 static struct convp_input *open_input(struct conv_context *ctx, enum source src,
                                       const unsigned char *raw, size_t raw_len, const char *dir,
-                                      struct trickle *t, struct conv_error *err)
+                                      struct tu_trickle *t, struct conv_error *err)
 {
     switch (src) {
     case SRC_MEMORY:
@@ -895,11 +868,9 @@ static struct convp_input *open_input(struct conv_context *ctx, enum source src,
     }
     case SRC_CALLBACK1:
     case SRC_CALLBACK7:
-        memset(t, 0, sizeof *t);
-        t->data = raw;
-        t->len = raw_len;
+        *t = (struct tu_trickle){.data = raw, .len = raw_len};
         t->step = src == SRC_CALLBACK1 ? 1 : 7;
-        return convp_input_open_callback(ctx, trickle_read, t, "cb", err);
+        return convp_input_open_callback(ctx, tu_trickle_read, t, "cb", err);
     }
     return NULL;
 }
@@ -999,7 +970,7 @@ static void test_input_encodings(void **state)
                     continue;
                 long live = 0;
                 struct conv_context *ctx = tu_live_context(&live);
-                struct trickle t;
+                struct tu_trickle t;
                 struct conv_error err;
                 conv_error_clear(&err);
                 struct convp_input *in =
@@ -1144,7 +1115,7 @@ static void test_input_peek(void **state)
         size_t raw_len;
         unsigned char *raw = encode(row->enc, text, text_len, &raw_len);
         struct conv_context *ctx = conv_context_new(NULL);
-        struct trickle t;
+        struct tu_trickle t;
         struct conv_error err;
         conv_error_clear(&err);
         struct convp_input *in = open_input(ctx, row->src, raw, raw_len, dir, &t, &err);
@@ -1215,7 +1186,7 @@ static void test_input_short(void **state)
         for (size_t s = 0; s < N_ELEMS(all_sources); s++) {
             long live = 0;
             struct conv_context *ctx = tu_live_context(&live);
-            struct trickle t;
+            struct tu_trickle t;
             struct conv_error err;
             conv_error_clear(&err);
             struct convp_input *in = open_input(
@@ -1287,9 +1258,9 @@ static void test_input_errors(void **state)
     char *text = long_text(200000, &text_len);
     int fails[] = {1, 2, 5};
     for (size_t i = 0; i < N_ELEMS(fails); i++) {
-        struct trickle t = {(const unsigned char *)text, text_len, 0, 50000, fails[i], 0, 0};
+        struct tu_trickle t = {.data = text, .len = text_len, .step = 50000, .fail_at = fails[i]};
         conv_error_clear(&err);
-        in = convp_input_open_callback(ctx, trickle_read, &t, "callback input", &err);
+        in = convp_input_open_callback(ctx, tu_trickle_read, &t, "callback input", &err);
         int rc = convp_input_start(in, &err);
         long n = rc == CONV_OK ? read_all(in, 4096, &got, &err) : -1;
         assert_int_equal(n, -1);
@@ -1298,9 +1269,9 @@ static void test_input_errors(void **state)
         convp_input_close(in);
     }
     /* A callback that claims more bytes than asked for. */
-    struct trickle liar = {(const unsigned char *)text, text_len, 0, 10, 0, 0, 5};
+    struct tu_trickle liar = {.data = text, .len = text_len, .step = 10, .lie = 5};
     conv_error_clear(&err);
-    in = convp_input_open_callback(ctx, trickle_read, &liar, NULL, &err);
+    in = convp_input_open_callback(ctx, tu_trickle_read, &liar, NULL, &err);
     assert_string_equal(convp_input_name(in), "-");
     assert_int_equal(convp_input_start(in, &err), CONV_ERR);
     assert_int_equal(err.code, CONV_E_IO);

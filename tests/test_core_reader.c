@@ -4,7 +4,7 @@
  * record accessors and clones, round trips, the union header of the spool
  * path, progress and cancellation.
  */
-#include "testutil.h"
+#include "cases.h"
 
 #include "conv_private.h"
 
@@ -26,13 +26,7 @@ static struct conv_options *make_opts(struct conv_context *ctx, const char *cons
 {
     struct conv_options *o = conv_options_new(ctx);
     assert_non_null(o);
-    for (size_t i = 0; kv && kv[i]; i++) {
-        char name[128];
-        const char *eq = strchr(kv[i], '=');
-        size_t n = eq ? (size_t)(eq - kv[i]) : strlen(kv[i]);
-        snprintf(name, sizeof name, "%.*s", (int)n, kv[i]);
-        assert_int_equal(conv_options_set(o, name, eq ? eq + 1 : "1"), CONV_OK);
-    }
+    tu_options_add(o, kv);
     return o;
 }
 
@@ -1732,21 +1726,6 @@ static void test_cancel_while_waiting(void **state)
 
 /* ---- other sources ------------------------------------------------------------------------- */
 
-struct trickle {
-    const char *data;
-    size_t len, pos;
-};
-
-static long trickle_read(void *user, void *buf, size_t size)
-{
-    struct trickle *t = user;
-    if (t->pos == t->len || size == 0)
-        return 0;
-    memcpy(buf, t->data + t->pos, 1);
-    t->pos++;
-    return 1;
-}
-
 /* A callback reader handing one byte at a time; a UTF-16 file. */
 static void test_other_sources(void **state)
 {
@@ -1755,10 +1734,11 @@ static void test_other_sources(void **state)
     char *csv = sample("samples/indicators.csv");
     size_t len;
     char *doc = tu_read_file(csv, &len);
-    struct trickle t = {doc, len, 0};
+    struct tu_trickle t = {.data = doc, .len = len, .step = 1};
     struct conv_error err;
     conv_error_clear(&err);
-    struct conv_reader *rd = conv_reader_open_callback(ctx, trickle_read, &t, "stdin", NULL, &err);
+    struct conv_reader *rd =
+        conv_reader_open_callback(ctx, tu_trickle_read, &t, "stdin", NULL, &err);
     assert_non_null(rd);
     assert_string_equal(fmt_name(rd), "csv");
     const struct conv_record *rec = nth(rd, 6);

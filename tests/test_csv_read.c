@@ -4,145 +4,20 @@
  * callback that hands out 1..7 bytes at a time), then chunk boundaries,
  * limits, bounded memory, probing and the format descriptor.
  */
-#include "testutil.h"
+#include "cases.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "conv_private.h" /* slot columns, the probe, CONVP_MAX_RECORD_BYTES */
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-/* A growing string. */
-
-
-
-/* Text with \ TAB LF CR escaped so a record stays on one line. */
-static void sb_esc(struct tu_sbuf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '\\': tu_sb_str(b, "\\\\"); break;
-        case '\t': tu_sb_str(b, "\\t"); break;
-        case '\n': tu_sb_str(b, "\\n"); break;
-        case '\r': tu_sb_str(b, "\\r"); break;
-        default: tu_sb_add(b, s + i, 1);
-        }
-    }
-}
-
-/* One line per record: @LINE then name:type=text per value, TAB-separated. */
-static void dump_record(struct tu_sbuf *b, const struct conv_record *rec)
-{
-    char line[32];
-    snprintf(line, sizeof line, "@%llu", (unsigned long long)conv_record_line(rec));
-    tu_sb_str(b, line);
-    for (size_t i = 0; i < conv_record_count(rec); i++) {
-        const char *name = conv_record_name(rec, i);
-        const struct conv_value *v = conv_record_value(rec, i);
-        assert_non_null(name);
-        assert_non_null(v);
-        assert_int_equal(strlen(v->text), v->len);
-        tu_sb_str(b, "\t");
-        sb_esc(b, name, strlen(name));
-        tu_sb_str(b, ":");
-        tu_sb_str(b, conv_type_name(v->type));
-        tu_sb_str(b, "=");
-        sb_esc(b, v->text, v->len);
-    }
-    tu_sb_str(b, "\n");
-}
-
-/* Hands out the document 1..7 bytes at a time. */
-struct trickle {
-    const unsigned char *p;
-    size_t n, pos;
-    uint32_t seed;
-};
-
-static long trickle_read(void *user, void *buf, size_t size)
-{
-    struct trickle *t = user;
-    t->seed = t->seed * 1103515245u + 12345u;
-    size_t k = 1 + (t->seed >> 16) % 7;
-    if (k > size)
-        k = size;
-    if (k > t->n - t->pos)
-        k = t->n - t->pos;
-    memcpy(buf, t->p + t->pos, k);
-    t->pos += k;
-    return (long)k;
-}
-
-/* Options from a case's "options" file (name=value lines) over defaults:
- * from=csv, and infer-rows=0 so values keep the driver's own types. */
-static struct conv_options *case_options(struct conv_context *ctx, const char *dir)
-{
-    struct conv_options *o = conv_options_new(ctx);
-    assert_non_null(o);
-    conv_options_set(o, "from", "csv");
-    conv_options_set(o, "infer-rows", "0");
-    char *path = tu_path(dir, "options");
-    char *text = tu_read_file(path, NULL);
-    free(path);
-    if (text) {
-        char *save = NULL;
-        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-            char *eq = strchr(l, '=');
-            assert_non_null(eq);
-            *eq = '\0';
-            conv_options_set(o, l, eq + 1);
-        }
-        free(text);
-    }
-    return o;
-}
-
-/*
- * Read a whole document; returns the dump of its records, or NULL with
- * *err set on the first error (from open or from next).  trickle != 0
- * reads it through the 1..7-byte callback.
- */
-static char *read_dump(const void *data, size_t len, const struct conv_options *opts,
-                       int trickle, struct conv_error *err)
-{
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct trickle t = {data, len, 0, 7};
-    struct conv_reader *rd =
-        trickle ? conv_reader_open_callback(ctx, trickle_read, &t, "input", opts, err)
-                : conv_reader_open_memory(ctx, data, len, "input", opts, err);
-    struct tu_sbuf b = {0};
-    tu_sb_str(&b, "");
-    int rc = CONV_ERR;
-    if (rd) {
-        const struct conv_record *rec;
-        while ((rc = conv_reader_next(rd, &rec)) == CONV_OK)
-            dump_record(&b, rec);
-        if (rc == CONV_ERR) {
-            *err = *conv_reader_error(rd);
-            /* A failed reader stays failed. */
-            assert_int_equal(conv_reader_next(rd, &rec), CONV_ERR);
-        }
-    }
-    conv_reader_close(rd);
-    conv_context_free(ctx);
-    if (rc != CONV_EOF) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
-}
-
-static char *error_line(const struct conv_error *err)
-{
-    size_t n = conv_error_format(err, NULL, 0);
-    char *s = malloc(n + 1);
-    conv_error_format(err, s, n + 1);
-    return s;
-}
+/* What every case folder starts from: from=csv (the input's extension), and
+ * infer-rows=0 so values keep the driver's own types. */
+static const char *const csv_defaults[] = {"infer-rows=0", NULL};
+static const struct tu_reader_cases csv_cases = {csv_defaults, 1};
 
 /* Read a string with default options (from=csv, infer-rows=0) plus extra
  * name=value pairs. */
@@ -154,105 +29,10 @@ static char *dump_str(const char *csv, const char *const *extra, struct conv_err
     conv_options_set(o, "infer-rows", "0");
     for (size_t i = 0; extra && extra[i]; i += 2)
         conv_options_set(o, extra[i], extra[i + 1]);
-    char *d = read_dump(csv, strlen(csv), o, 0, err);
+    char *d = tu_read_dump(csv, strlen(csv), "input", o, 0, err);
     conv_options_free(o);
     conv_context_free(ctx);
     return d;
-}
-
-/* ---- case folders ------------------------------------------------------------ */
-
-static void run_valid_case(void **state)
-{
-    const char *dir = *state;
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct conv_options *o = case_options(ctx, dir);
-    char *in_path = tu_path(dir, "input.csv"), *exp_path = tu_path(dir, "expected.txt");
-    size_t len;
-    char *input = tu_read_file(in_path, &len);
-    char *expected = tu_read_file(exp_path, NULL);
-    assert_non_null(input);
-    assert_non_null(expected);
-    for (int trickle = 0; trickle <= 1; trickle++) {
-        struct conv_error err;
-        conv_error_clear(&err);
-        char *got = read_dump(input, len, o, trickle, &err);
-        if (!got)
-            fail_msg("%s (trickle=%d): unexpected error: %s", dir, trickle, error_line(&err));
-        if (strcmp(got, expected) != 0)
-            fail_msg("%s (trickle=%d):\n--- expected\n%s--- got\n%s", dir, trickle, expected,
-                     got);
-        free(got);
-    }
-    free(input);
-    free(expected);
-    free(in_path);
-    free(exp_path);
-    conv_options_free(o);
-    conv_context_free(ctx);
-}
-
-static void run_invalid_case(void **state)
-{
-    const char *dir = *state;
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct conv_options *o = case_options(ctx, dir);
-    char *in_path = tu_path(dir, "input.csv"), *err_path = tu_path(dir, "error");
-    size_t len;
-    char *input = tu_read_file(in_path, &len);
-    char *expected = tu_read_file(err_path, NULL);
-    assert_non_null(input);
-    assert_non_null(expected);
-    expected[strcspn(expected, "\n")] = '\0';
-    for (int trickle = 0; trickle <= 1; trickle++) {
-        struct conv_error err;
-        conv_error_clear(&err);
-        char *got = read_dump(input, len, o, trickle, &err);
-        if (got)
-            fail_msg("%s (trickle=%d): read without error:\n%s", dir, trickle, got);
-        char *msg = error_line(&err);
-        if (strcmp(msg, expected) != 0)
-            fail_msg("%s (trickle=%d):\n  expected: %s\n  got:      %s", dir, trickle,
-                     expected, msg);
-        free(msg);
-    }
-    free(input);
-    free(expected);
-    free(in_path);
-    free(err_path);
-    conv_options_free(o);
-    conv_context_free(ctx);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Case directories under tests/data/csv/<kind>, sorted; NULL-terminated. */
-static char **list_cases(const char *kind, size_t *count)
-{
-    char rel[64];
-    snprintf(rel, sizeof rel, "tests/data/csv/%s", kind);
-    const char *src = getenv("CONV_SRC");
-    char *root = src ? tu_path(src, rel) : tu_src(rel);
-    DIR *d = opendir(root);
-    if (!d)
-        fail_msg("no case folder %s", root);
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        names = realloc(names, (n + 2) * sizeof *names);
-        names[n++] = tu_path(root, e->d_name);
-    }
-    closedir(d);
-    free(root);
-    qsort(names, n, sizeof *names, cmp_str);
-    *count = n;
-    return names;
 }
 
 /* ---- chunk boundaries -------------------------------------------------------- */
@@ -324,10 +104,8 @@ static void check_big(int trickle)
     conv_options_set(o, "from", "csv");
     conv_options_set(o, "infer-rows", "0");
     struct conv_error err;
-    struct trickle t = {(const unsigned char *)doc.p, doc.n, 0, 99};
-    struct conv_reader *rd =
-        trickle ? conv_reader_open_callback(ctx, trickle_read, &t, "big", o, &err)
-                : conv_reader_open_memory(ctx, doc.p, doc.n, "big", o, &err);
+    struct tu_trickle t = {.seed = 99};
+    struct conv_reader *rd = tu_reader_open(ctx, doc.p, doc.n, "big", o, trickle ? &t : NULL, &err);
     assert_non_null(rd);
     const struct conv_record *rec;
     unsigned r = 0;
@@ -389,7 +167,7 @@ static void test_error_column_after_long_field(void **state)
         struct conv_context *ctx = conv_context_new(NULL);
         struct conv_options *o = conv_options_new(ctx);
         conv_options_set(o, "from", "csv");
-        assert_null(read_dump(doc.p, doc.n, o, trickle, &err));
+        assert_null(tu_read_dump(doc.p, doc.n, "input", o, trickle, &err));
         assert_int_equal(err.code, CONV_E_SYNTAX);
         assert_int_equal(err.line, 2);
         assert_int_equal(err.column, 3 + n + 2); /* x , " ă... " ! */
@@ -401,57 +179,17 @@ static void test_error_column_after_long_field(void **state)
 
 /* ---- limits and memory ---------------------------------------------------------- */
 
-/* A source of `size` generated bytes: a header, then rows from a pattern. */
-struct gen {
-    const char *head;
-    size_t head_len;
-    const char *pat; /* repeated */
-    size_t pat_len;
-    uint64_t size, pos;
-    const char *tail; /* after size bytes of pattern */
-    size_t tail_len, tail_pos;
-};
-
-static long gen_read(void *user, void *buf, size_t size)
-{
-    struct gen *g = user;
-    size_t k = 0;
-    char *out = buf;
-    while (k < size) {
-        if (g->pos < g->head_len) {
-            out[k++] = g->head[g->pos++];
-        } else if (g->pos < g->head_len + g->size) {
-            size_t off = (size_t)((g->pos - g->head_len) % g->pat_len);
-            size_t run = g->pat_len - off;
-            uint64_t left = g->head_len + g->size - g->pos;
-            if (run > left)
-                run = (size_t)left;
-            if (run > size - k)
-                run = size - k;
-            memcpy(out + k, g->pat + off, run);
-            k += run;
-            g->pos += run;
-        } else if (g->tail_pos < g->tail_len) {
-            out[k++] = g->tail[g->tail_pos++];
-        } else {
-            break;
-        }
-    }
-    return (long)k;
-}
-
 static void test_record_limit(void **state)
 {
     (void)state;
     /* One unquoted field longer than the record limit on line 3. */
-    struct gen g = {"a,b\r\n1,2\r\nx,", 12, "abcdefgh", 8,
-                    CONVP_MAX_RECORD_BYTES + 16, 0, "\r\n", 2, 0};
+    struct tu_gen g = {"a,b\r\n1,2\r\nx,", "abcdefgh", CONVP_MAX_RECORD_BYTES + 16, "\r\n", 0};
     struct conv_context *ctx = conv_context_new(NULL);
     struct conv_options *o = conv_options_new(ctx);
     conv_options_set(o, "from", "csv");
     conv_options_set(o, "infer-rows", "0");
     struct conv_error err;
-    struct conv_reader *rd = conv_reader_open_callback(ctx, gen_read, &g, "huge", o, &err);
+    struct conv_reader *rd = conv_reader_open_callback(ctx, tu_gen_read, &g, "huge", o, &err);
     assert_non_null(rd);
     const struct conv_record *rec;
     assert_int_equal(conv_reader_next(rd, &rec), CONV_OK);
@@ -497,10 +235,10 @@ static void test_memory_stays_flat(void **state)
     conv_options_set(o, "from", "csv");
     conv_options_set(o, "infer-rows", "0");
     /* 32 MiB of rows through the callback. */
-    struct gen g = {"code,name,note,value,ratio\r\n", 28, row, sizeof row - 1,
-                    (uint64_t)(sizeof row - 1) * 500000, 0, "", 0, 0};
+    struct tu_gen g = {"code,name,note,value,ratio\r\n", row, (uint64_t)(sizeof row - 1) * 500000,
+                       "", 0};
     struct conv_error err;
-    struct conv_reader *rd = conv_reader_open_callback(ctx, gen_read, &g, "flat", o, &err);
+    struct conv_reader *rd = conv_reader_open_callback(ctx, tu_gen_read, &g, "flat", o, &err);
     assert_non_null(rd);
     const struct conv_record *rec;
     size_t n = 0;
@@ -636,20 +374,9 @@ static void test_error_offset(void **state)
 
 int main(void)
 {
-    size_t nv, ni;
-    char **valid = list_cases("valid", &nv);
-    char **invalid = list_cases("invalid", &ni);
-    struct CMUnitTest *cases = calloc(nv + ni, sizeof *cases);
-    for (size_t i = 0; i < nv; i++) {
-        cases[i].name = strrchr(valid[i], '/') + 1;
-        cases[i].test_func = run_valid_case;
-        cases[i].initial_state = valid[i];
-    }
-    for (size_t i = 0; i < ni; i++) {
-        cases[nv + i].name = strrchr(invalid[i], '/') + 1;
-        cases[nv + i].test_func = run_invalid_case;
-        cases[nv + i].initial_state = invalid[i];
-    }
+    struct tu_cases cases = {0};
+    tu_cases_add(&cases, "tests/data/csv/valid", tu_reader_case_valid, &csv_cases);
+    tu_cases_add(&cases, "tests/data/csv/invalid", tu_reader_case_invalid, &csv_cases);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_big_from_memory),
         cmocka_unit_test(test_big_trickled),
@@ -664,14 +391,7 @@ int main(void)
         cmocka_unit_test(test_descriptor),
         cmocka_unit_test(test_error_offset),
     };
-    int failed = _cmocka_run_group_tests("csv_read_cases", cases, nv + ni, NULL, NULL);
+    int failed = tu_cases_run(&cases, "csv_read_cases");
     failed += cmocka_run_group_tests_name("csv_read", tests, NULL, NULL);
-    for (size_t i = 0; i < nv; i++)
-        free(valid[i]);
-    for (size_t i = 0; i < ni; i++)
-        free(invalid[i]);
-    free(valid);
-    free(invalid);
-    free(cases);
     return failed ? 1 : 0;
 }

@@ -6,9 +6,8 @@
  * position checked, limits, flat memory, an allocation-failure sweep,
  * probing and the format descriptors.
  */
-#include "testutil.h"
+#include "cases.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,76 +16,8 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* A growing string. */
-
-
-
-/* Text with \ TAB LF CR and other controls escaped, so a record stays on
- * one line of the dump. */
-static void sb_esc(struct tu_sbuf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char hex[8];
-        switch (c) {
-        case '\\': tu_sb_str(b, "\\\\"); break;
-        case '\t': tu_sb_str(b, "\\t"); break;
-        case '\n': tu_sb_str(b, "\\n"); break;
-        case '\r': tu_sb_str(b, "\\r"); break;
-        default:
-            if (c < 0x20) {
-                snprintf(hex, sizeof hex, "\\x%02x", c);
-                tu_sb_str(b, hex);
-            } else {
-                tu_sb_add(b, s + i, 1);
-            }
-        }
-    }
-}
-
-/* One line per record: @LINE, then name:type=text per value, TAB-joined. */
-static void dump_record(struct tu_sbuf *b, const struct conv_record *rec)
-{
-    char line[32];
-    snprintf(line, sizeof line, "@%llu", (unsigned long long)conv_record_line(rec));
-    tu_sb_str(b, line);
-    for (size_t i = 0; i < conv_record_count(rec); i++) {
-        const char *name = conv_record_name(rec, i);
-        const struct conv_value *v = conv_record_value(rec, i);
-        assert_non_null(name);
-        assert_non_null(v);
-        assert_int_equal(strlen(v->text), v->len);
-        assert_int_equal(v->flags, 0);
-        tu_sb_str(b, "\t");
-        sb_esc(b, name, strlen(name));
-        tu_sb_str(b, ":");
-        tu_sb_str(b, conv_type_name(v->type));
-        tu_sb_str(b, "=");
-        sb_esc(b, v->text, v->len);
-    }
-    tu_sb_str(b, "\n");
-}
-
-/* Hands out a document 1..7 bytes at a time. */
-struct trickle {
-    const unsigned char *p;
-    size_t n, pos;
-    uint32_t seed;
-};
-
-static long trickle_read(void *user, void *buf, size_t size)
-{
-    struct trickle *t = user;
-    t->seed = t->seed * 1103515245u + 12345u;
-    size_t k = 1 + (t->seed >> 16) % 7;
-    if (k > size)
-        k = size;
-    if (k > t->n - t->pos)
-        k = t->n - t->pos;
-    memcpy(buf, t->p + t->pos, k);
-    t->pos += k;
-    return (long)k;
-}
+/* Case folders: "from" is the input's extension (json or jsonl). */
+static const struct tu_reader_cases json_cases = {NULL, 1};
 
 static struct conv_options *new_options(struct conv_context *ctx, const char *from)
 {
@@ -96,206 +27,15 @@ static struct conv_options *new_options(struct conv_context *ctx, const char *fr
     return o;
 }
 
-/* Open a reader on memory, or on the trickling callback t. */
-static struct conv_reader *open_doc(struct conv_context *ctx, const void *data, size_t len,
-                                    const struct conv_options *o, struct trickle *t,
-                                    struct conv_error *err)
-{
-    if (t) {
-        t->p = data;
-        t->n = len;
-        t->pos = 0;
-        return conv_reader_open_callback(ctx, trickle_read, t, "input", o, err);
-    }
-    return conv_reader_open_memory(ctx, data, len, "input", o, err);
-}
-
-/*
- * Read a whole document; returns the dump of its records, or NULL with
- * *err set at the first error (from open or from next).
- */
-static char *read_dump(const void *data, size_t len, const struct conv_options *opts,
-                       int trickle, struct conv_error *err)
-{
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct trickle t = {NULL, 0, 0, 7};
-    struct conv_reader *rd = open_doc(ctx, data, len, opts, trickle ? &t : NULL, err);
-    struct tu_sbuf b = {0};
-    tu_sb_str(&b, "");
-    int rc = CONV_ERR;
-    if (rd) {
-        const struct conv_record *rec;
-        while ((rc = conv_reader_next(rd, &rec)) == CONV_OK)
-            dump_record(&b, rec);
-        if (rc == CONV_ERR) {
-            *err = *conv_reader_error(rd);
-            /* A failed reader stays failed. */
-            assert_int_equal(conv_reader_next(rd, &rec), CONV_ERR);
-        } else {
-            assert_int_equal(conv_reader_next(rd, &rec), CONV_EOF);
-        }
-    }
-    conv_reader_close(rd);
-    conv_context_free(ctx);
-    if (rc != CONV_EOF) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
-}
-
-static char *error_line(const struct conv_error *err)
-{
-    size_t n = conv_error_format(err, NULL, 0);
-    char *s = malloc(n + 1);
-    conv_error_format(err, s, n + 1);
-    return s;
-}
-
 /* Read a string in format from; NULL with *err on error. */
 static char *dump_str(const char *doc, const char *from, struct conv_error *err)
 {
     struct conv_context *ctx = conv_context_new(NULL);
     struct conv_options *o = new_options(ctx, from);
-    char *d = read_dump(doc, strlen(doc), o, 0, err);
+    char *d = tu_read_dump(doc, strlen(doc), "input", o, 0, err);
     conv_options_free(o);
     conv_context_free(ctx);
     return d;
-}
-
-/* ---- case folders ----------------------------------------------------------------- */
-
-/* A case's input file (input.json or input.jsonl) and the format it names. */
-static char *case_input(const char *dir, const char **from, size_t *len)
-{
-    char *path = tu_path(dir, "input.json");
-    char *text = tu_read_file(path, len);
-    *from = "json";
-    free(path);
-    if (!text) {
-        path = tu_path(dir, "input.jsonl");
-        text = tu_read_file(path, len);
-        *from = "jsonl";
-        free(path);
-    }
-    if (!text)
-        fail_msg("%s: no input.json or input.jsonl", dir);
-    return text;
-}
-
-/* The format plus the name=value lines of a case's "options" file. */
-static struct conv_options *case_options(struct conv_context *ctx, const char *dir,
-                                         const char *from)
-{
-    struct conv_options *o = new_options(ctx, from);
-    char *path = tu_path(dir, "options");
-    char *text = tu_read_file(path, NULL);
-    free(path);
-    if (text) {
-        char *save = NULL;
-        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-            char *eq = strchr(l, '=');
-            assert_non_null(eq);
-            *eq = '\0';
-            conv_options_set(o, l, eq + 1);
-        }
-        free(text);
-    }
-    return o;
-}
-
-static void run_valid_case(void **state)
-{
-    const char *dir = *state;
-    const char *from;
-    size_t len;
-    char *input = case_input(dir, &from, &len);
-    char *exp_path = tu_path(dir, "expected.txt");
-    char *expected = tu_read_file(exp_path, NULL);
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct conv_options *o = case_options(ctx, dir, from);
-    for (int trickle = 0; trickle <= 1; trickle++) {
-        struct conv_error err = {0};
-        conv_error_clear(&err);
-        char *got = read_dump(input, len, o, trickle, &err);
-        if (!got)
-            fail_msg("%s (trickle=%d): unexpected error: %s", dir, trickle, error_line(&err));
-        if (!expected)
-            fail_msg("%s: no expected.txt; the reader gives:\n%s", dir, got);
-        if (strcmp(got, expected) != 0)
-            fail_msg("%s (trickle=%d):\n--- expected\n%s--- got\n%s", dir, trickle, expected,
-                     got);
-        free(got);
-    }
-    free(input);
-    free(expected);
-    free(exp_path);
-    conv_options_free(o);
-    conv_context_free(ctx);
-}
-
-static void run_invalid_case(void **state)
-{
-    const char *dir = *state;
-    const char *from;
-    size_t len;
-    char *input = case_input(dir, &from, &len);
-    char *err_path = tu_path(dir, "error");
-    char *expected = tu_read_file(err_path, NULL);
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct conv_options *o = case_options(ctx, dir, from);
-    if (expected)
-        expected[strcspn(expected, "\n")] = '\0';
-    for (int trickle = 0; trickle <= 1; trickle++) {
-        struct conv_error err = {0};
-        conv_error_clear(&err);
-        char *got = read_dump(input, len, o, trickle, &err);
-        if (got)
-            fail_msg("%s (trickle=%d): read without error:\n%s", dir, trickle, got);
-        char *msg = error_line(&err);
-        if (!expected)
-            fail_msg("%s: no error file; the reader says:\n%s", dir, msg);
-        if (strcmp(msg, expected) != 0)
-            fail_msg("%s (trickle=%d):\n  expected: %s\n  got:      %s", dir, trickle,
-                     expected, msg);
-        free(msg);
-    }
-    free(input);
-    free(expected);
-    free(err_path);
-    conv_options_free(o);
-    conv_context_free(ctx);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Case directories under tests/data/json/<kind>, sorted. */
-static char **list_cases(const char *kind, size_t *count)
-{
-    char rel[64];
-    snprintf(rel, sizeof rel, "tests/data/json/%s", kind);
-    const char *src = getenv("CONV_SRC");
-    char *root = src ? tu_path(src, rel) : tu_src(rel);
-    DIR *d = opendir(root);
-    if (!d)
-        fail_msg("no case folder %s", root);
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        names = realloc(names, (n + 1) * sizeof *names);
-        names[n++] = tu_path(root, e->d_name);
-    }
-    closedir(d);
-    free(root);
-    qsort(names, n, sizeof *names, cmp_str);
-    *count = n;
-    return names;
 }
 
 /* ---- documents built here, with every value's position ----------------------------- */
@@ -473,8 +213,9 @@ static void check_doc(const struct doc *d, const char *from, int trickle)
     struct conv_context *ctx = conv_context_new(NULL);
     struct conv_options *o = new_options(ctx, from);
     struct conv_error err = {0};
-    struct trickle t = {NULL, 0, 0, 99};
-    struct conv_reader *rd = open_doc(ctx, d->b.p, d->b.n, o, trickle ? &t : NULL, &err);
+    struct tu_trickle t = {.seed = 99};
+    struct conv_reader *rd =
+        tu_reader_open(ctx, d->b.p, d->b.n, "input", o, trickle ? &t : NULL, &err);
     assert_non_null(rd);
     const struct conv_record *rec;
     size_t r = 0;
@@ -500,7 +241,7 @@ static void check_doc(const struct doc *d, const char *from, int trickle)
         r++;
     }
     if (conv_reader_error(rd)->code != CONV_E_NONE)
-        fail_msg("%s", error_line(conv_reader_error(rd)));
+        fail_msg("%s", tu_error_line(conv_reader_error(rd)));
     assert_int_equal(r, d->nrec);
     conv_reader_close(rd);
     conv_options_free(o);
@@ -545,8 +286,9 @@ static void test_big_then_error(void **state)
         struct conv_context *ctx = conv_context_new(NULL);
         struct conv_options *o = new_options(ctx, "jsonl");
         struct conv_error err = {0};
-        struct trickle t = {NULL, 0, 0, 5};
-        struct conv_reader *rd = open_doc(ctx, d.b.p, d.b.n, o, trickle ? &t : NULL, &err);
+        struct tu_trickle t = {.seed = 5};
+        struct conv_reader *rd =
+            tu_reader_open(ctx, d.b.p, d.b.n, "input", o, trickle ? &t : NULL, &err);
         assert_non_null(rd);
         const struct conv_record *rec;
         unsigned got = 0;
@@ -582,7 +324,7 @@ static void test_error_column_after_long_string(void **state)
         struct conv_error err = {0};
         struct conv_context *ctx = conv_context_new(NULL);
         struct conv_options *o = new_options(ctx, "json");
-        assert_null(read_dump(doc.p, doc.n, o, trickle, &err));
+        assert_null(tu_read_dump(doc.p, doc.n, "input", o, trickle, &err));
         assert_int_equal(err.code, CONV_E_SYNTAX);
         assert_int_equal(err.line, 2);
         /* { " a " : SP " ă... " , SP " b " : SP n */
@@ -608,7 +350,7 @@ static void test_invalid_utf8_in_long_string(void **state)
         struct conv_error err = {0};
         struct conv_context *ctx = conv_context_new(NULL);
         struct conv_options *o = new_options(ctx, "jsonl");
-        assert_null(read_dump(doc.p, doc.n, o, trickle, &err));
+        assert_null(tu_read_dump(doc.p, doc.n, "input", o, trickle, &err));
         assert_int_equal(err.code, CONV_E_ENCODING);
         assert_int_equal(err.line, 2);
         /* { " a " : SP " then n/2 six-char escapes and n/2 letters, x */
@@ -651,10 +393,10 @@ static void test_utf8_sequences(void **state)
                 struct conv_context *ctx = conv_context_new(NULL);
                 struct conv_options *o = new_options(ctx, "jsonl");
                 struct conv_error err = {0};
-                char *d = read_dump(doc.p, doc.n, o, trickle, &err);
+                char *d = tu_read_dump(doc.p, doc.n, "input", o, trickle, &err);
                 if (ok == content.n) {
                     if (!d)
-                        fail_msg("seq %zu pad %u: %s", k, pad, error_line(&err));
+                        fail_msg("seq %zu pad %u: %s", k, pad, tu_error_line(&err));
                     assert_true(strstr(d, content.p) != NULL);
                 } else {
                     if (d)
@@ -801,53 +543,13 @@ static void test_values(void **state)
 
 /* ---- limits and memory ----------------------------------------------------------------- */
 
-/* A source of generated bytes: head, `size` bytes of a repeated pattern, tail. */
-struct gen {
-    const char *head;
-    const char *pat;
-    uint64_t size;
-    const char *tail;
-    uint64_t pos; /* over head + size + tail */
-};
-
-static long gen_read(void *user, void *buf, size_t size)
-{
-    struct gen *g = user;
-    size_t hl = strlen(g->head), pl = strlen(g->pat), tl = strlen(g->tail);
-    char *out = buf;
-    size_t k = 0;
-    while (k < size) {
-        uint64_t p = g->pos;
-        if (p < hl) {
-            out[k++] = g->head[p];
-            g->pos++;
-        } else if (p < hl + g->size) {
-            size_t off = (size_t)((p - hl) % pl);
-            size_t run = pl - off;
-            if (run > hl + g->size - p)
-                run = (size_t)(hl + g->size - p);
-            if (run > size - k)
-                run = size - k;
-            memcpy(out + k, g->pat + off, run);
-            k += run;
-            g->pos += run;
-        } else if (p < hl + g->size + tl) {
-            out[k++] = g->tail[p - hl - g->size];
-            g->pos++;
-        } else {
-            break;
-        }
-    }
-    return (long)k;
-}
-
-static const struct conv_error *read_gen(struct conv_context *ctx, struct gen *g,
+static const struct conv_error *read_gen(struct conv_context *ctx, struct tu_gen *g,
                                          const char *from, struct conv_reader **rdp,
                                          unsigned *records)
 {
     struct conv_options *o = new_options(ctx, from);
     struct conv_error err = {0};
-    struct conv_reader *rd = conv_reader_open_callback(ctx, gen_read, g, "gen", o, &err);
+    struct conv_reader *rd = conv_reader_open_callback(ctx, tu_gen_read, g, "gen", o, &err);
     assert_non_null(rd);
     const struct conv_record *rec;
     *records = 0;
@@ -866,7 +568,7 @@ static void test_record_limit(void **state)
     struct conv_context *ctx = conv_context_new(NULL);
     struct conv_reader *rd;
     unsigned n;
-    struct gen g = {"{\"a\":1}\n{\"a\":\"", "abcdefgh", CONVP_MAX_RECORD_BYTES + 16, "\"}\n", 0};
+    struct tu_gen g = {"{\"a\":1}\n{\"a\":\"", "abcdefgh", CONVP_MAX_RECORD_BYTES + 16, "\"}\n", 0};
     const struct conv_error *e = read_gen(ctx, &g, "jsonl", &rd, &n);
     assert_int_equal(n, 1);
     assert_int_equal(e->code, CONV_E_LIMIT);
@@ -877,7 +579,7 @@ static void test_record_limit(void **state)
     conv_reader_close(rd);
 
     /* yajl buffers a token whole: one outside any record is bounded too. */
-    struct gen g2 = {"[\"", "abcdefgh", CONVP_MAX_RECORD_BYTES + ((size_t)2 << 20), "\"]", 0};
+    struct tu_gen g2 = {"[\"", "abcdefgh", CONVP_MAX_RECORD_BYTES + ((size_t)2 << 20), "\"]", 0};
     e = read_gen(ctx, &g2, "json", &rd, &n);
     assert_int_equal(e->code, CONV_E_LIMIT);
     assert_int_equal(e->line, 1);
@@ -925,7 +627,7 @@ static void test_memory_stays_flat(void **state)
     struct conv_allocator alloc = tu_counting_allocator(&cnt);
     struct conv_context *ctx = conv_context_new(&alloc);
     /* 400000 records, about 90 MB, through the callback. */
-    struct gen g = {"[{}", rec, (uint64_t)(sizeof rec - 1) * 400000, "\n]\n", 0};
+    struct tu_gen g = {"[{}", rec, (uint64_t)(sizeof rec - 1) * 400000, "\n]\n", 0};
     struct conv_reader *rd;
     unsigned n;
     const struct conv_error *e = read_gen(ctx, &g, "json", &rd, &n);
@@ -951,44 +653,17 @@ static void test_allocation_failures(void **state)
         "[{\"a\":{\"b\":[1,\"x\\u00e9\\ud83d\\ude00\"]},\"c\":\"Thái Nguyên\",\"d\":{}},\n"
         " {\"a\":2.5,\"e\":[true,null,\"dài dài dài dài dài dài dài dài dài dài\"]}]\n",
         "{\"a\":1}\n{\"b\":{\"c\":[\"\\\"q\\\"\"]}}\n{\"a\":3,\"a\":4}\n"};
-    const char *froms[2] = {"json", "jsonl"};
+    const char *const opts[2][2] = {{"from=json", NULL}, {"from=jsonl", NULL}};
     const unsigned want[2] = {2, 2};
     for (int k = 0; k < 2; k++) {
-        long at;
-        for (at = 1; at < 100000; at++) {
-            struct tu_counting cnt = {0};
-            struct conv_allocator alloc = tu_counting_allocator(&cnt);
-            struct conv_context *ctx = conv_context_new(&alloc);
-            struct conv_options *o = new_options(ctx, froms[k]);
-            struct trickle t = {NULL, 0, 0, 3};
-            struct conv_error err = {0};
-            cnt.fail_at = at;
-            struct conv_reader *rd = open_doc(ctx, docs[k], strlen(docs[k]), o, &t, &err);
-            unsigned n = 0;
-            int rc = CONV_ERR;
-            if (rd) {
-                const struct conv_record *rec;
-                while ((rc = conv_reader_next(rd, &rec)) == CONV_OK)
-                    n++;
-                err = *conv_reader_error(rd);
-            }
-            conv_reader_close(rd);
-            cnt.fail_at = 0;
-            conv_options_free(o);
-            conv_context_free(ctx);
-            assert_int_equal(cnt.now, 0);
-            if (!cnt.failed) {
-                /* Past the last allocation: the normal result. */
-                assert_int_equal(n, want[k]);
-                if (k == 0)
-                    assert_int_equal(rc, CONV_EOF);
-                else
-                    assert_int_equal(err.code, CONV_E_STRUCTURE);
-                break;
-            }
-            if (err.code != CONV_E_NOMEM && !(k == 1 && err.code == CONV_E_STRUCTURE))
-                fail_msg("%s, failing allocation %ld: %s", froms[k], at, error_line(&err));
-        }
+        struct tu_outcome last;
+        long at = tu_alloc_sweep(docs[k], strlen(docs[k]), "input", opts[k],
+                                 k == 1 ? CONV_E_STRUCTURE : CONV_E_NOMEM, &last);
+        assert_int_equal(last.records, want[k]);
+        if (k == 0)
+            assert_int_equal(last.rc, CONV_EOF);
+        else
+            assert_int_equal(last.err.code, CONV_E_STRUCTURE);
         assert_true(at > 5);
     }
 }
@@ -1045,20 +720,9 @@ static void test_descriptors(void **state)
 
 int main(void)
 {
-    size_t nv, ni;
-    char **valid = list_cases("valid", &nv);
-    char **invalid = list_cases("invalid", &ni);
-    struct CMUnitTest *cases = calloc(nv + ni, sizeof *cases);
-    for (size_t i = 0; i < nv; i++) {
-        cases[i].name = strrchr(valid[i], '/') + 1;
-        cases[i].test_func = run_valid_case;
-        cases[i].initial_state = valid[i];
-    }
-    for (size_t i = 0; i < ni; i++) {
-        cases[nv + i].name = strrchr(invalid[i], '/') + 1;
-        cases[nv + i].test_func = run_invalid_case;
-        cases[nv + i].initial_state = invalid[i];
-    }
+    struct tu_cases cases = {0};
+    tu_cases_add(&cases, "tests/data/json/valid", tu_reader_case_valid, &json_cases);
+    tu_cases_add(&cases, "tests/data/json/invalid", tu_reader_case_invalid, &json_cases);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_big_json),
         cmocka_unit_test(test_big_jsonl),
@@ -1077,14 +741,7 @@ int main(void)
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_descriptors),
     };
-    int failed = _cmocka_run_group_tests("json cases", cases, nv + ni, NULL, NULL);
+    int failed = tu_cases_run(&cases, "json cases");
     failed += cmocka_run_group_tests_name("json reader", tests, NULL, NULL);
-    for (size_t i = 0; i < nv; i++)
-        free(valid[i]);
-    for (size_t i = 0; i < ni; i++)
-        free(invalid[i]);
-    free(valid);
-    free(invalid);
-    free(cases);
     return failed ? 1 : 0;
 }

@@ -6,7 +6,7 @@
  * non-empty ones expanded and bounded), header rule, sheet choice, and
  * errors (not a zip, truncated, DOCTYPE, no content.xml, bad values).
  */
-#include "testutil.h"
+#include "cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,89 +14,13 @@
 
 #define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static const char *type_code(enum conv_type t)
-{
-    switch (t) {
-    case CONV_NULL:
-        return "null";
-    case CONV_STRING:
-        return "s";
-    case CONV_INTEGER:
-        return "i";
-    case CONV_DECIMAL:
-        return "d";
-    case CONV_BOOLEAN:
-        return "b";
-    case CONV_DATE:
-        return "date";
-    case CONV_DATETIME:
-        return "dt";
-    default:
-        return "?";
-    }
-}
-
-/* "#names\n" then one line per record (name=type:text|...), or "ERR code message". */
+/* "#names\n" then one line per record (name=type:text|...), or "ERR code
+ * line:col message": tu_dump_sheet(); the reader must be the ODS one. */
 static char *read_doc(const char *path, const void *data, size_t n, const char *const *opts)
 {
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct conv_options *o = conv_options_new(ctx);
-    for (size_t i = 0; opts && opts[i]; i++) {
-        const char *eq = strchr(opts[i], '=');
-        char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)(eq - opts[i]), opts[i]);
-        conv_options_set(o, name, eq + 1);
-    }
-    struct conv_error err;
-    conv_error_clear(&err);
-    struct conv_reader *rd = path ? conv_reader_open_file(ctx, path, o, &err)
-                                  : conv_reader_open_memory(ctx, data, n, "doc.ods", o, &err);
-    struct tu_sbuf b = {0};
-    tu_sb_str(&b, "");
-    if (rd) {
-        assert_string_equal(conv_format_name(conv_reader_format(rd)), "ods");
-        const struct conv_schema *s = conv_reader_schema(rd);
-        tu_sb_str(&b, "#");
-        for (size_t i = 0; i < conv_schema_count(s); i++) {
-            if (i)
-                tu_sb_str(&b, "|");
-            tu_sb_str(&b, conv_schema_field(s, i)->name);
-        }
-        tu_sb_str(&b, "\n");
-        const struct conv_record *rec;
-        int rc;
-        while ((rc = conv_reader_next(rd, &rec)) == CONV_OK) {
-            for (size_t i = 0; i < conv_record_count(rec); i++) {
-                const struct conv_value *v = conv_record_value(rec, i);
-                if (i)
-                    tu_sb_str(&b, "|");
-                tu_sb_str(&b, conv_record_name(rec, i));
-                tu_sb_str(&b, "=");
-                tu_sb_str(&b, type_code(v->type));
-                if (v->type != CONV_NULL) {
-                    tu_sb_str(&b, ":");
-                    tu_sb_add(&b, v->text, v->len);
-                }
-                /* the same value by name */
-                assert_ptr_equal(conv_record_get(rec, conv_record_name(rec, i)), v);
-                if (!conv_text_is(v->type, v->text, v->len))
-                    fail_msg("not a canonical %s: '%s'", type_code(v->type), v->text);
-            }
-            tu_sb_str(&b, "\n");
-        }
-        if (rc == CONV_ERR)
-            err = *conv_reader_error(rd);
-    }
-    if (err.code != CONV_E_NONE) {
-        char line[400];
-        snprintf(line, sizeof line, "ERR %d %s", (int)err.code, err.message);
-        free(b.p);
-        b.p = strdup(line);
-    }
-    conv_reader_close(rd);
-    conv_options_free(o);
-    conv_context_free(ctx);
-    return b.p;
+    struct tu_sheet_read how = {
+        .path = path, .data = data, .len = n, .name = "doc.ods", .format = "ods"};
+    return tu_read_sheet(&how, opts);
 }
 
 static char *read_fixture(const char *name, const char *const *opts)
@@ -139,18 +63,6 @@ struct zb {
     size_t n;
 };
 
-static uint32_t crc32_of(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    }
-    return ~c;
-}
-
 static void put16(struct tu_sbuf *b, uint32_t v)
 {
     char s[2] = {(char)(v & 0xFF), (char)(v >> 8 & 0xFF)};
@@ -168,7 +80,7 @@ static void zb_add(struct zb *z, const char *name, const char *data)
     size_t n = strlen(data);
     struct zentry *e = &z->e[z->n++];
     snprintf(e->name, sizeof e->name, "%s", name);
-    e->crc = crc32_of(data, n);
+    e->crc = tu_crc32(data, n);
     e->size = (uint32_t)n;
     e->off = (uint32_t)z->b.n;
     put32(&z->b, 0x04034b50u);
@@ -254,20 +166,21 @@ static char *read_content(const char *tables, const char *const *opts)
 static void test_libreoffice(void **state)
 {
     (void)state;
-    CHECK(read_fixture("basic.ods", NULL),
-          "#sheet|id|tỉnh|value|pct|day|when|ok|key|at|text\n"
-          "sheet=s:Data|id=i:1|tỉnh=s:Hà Nội|value=d:1234.5|pct=d:0.25|day=date:2024-03-15|"
-          "when=dt:2024-03-15T10:30:00|ok=b:true\n"
-          "sheet=s:Data|id=i:2|tỉnh=s:Thành phố Hồ Chí Minh|value=null|pct=d:0.1|"
-          "day=i:123456789012|when=d:0.3|ok=b:false\n"
-          "sheet=s:Data|id=i:7|tỉnh=i:7|value=null|pct=null|day=null|when=null|ok=null\n"
-          "sheet=s:Data|id=i:7|tỉnh=i:7|value=null|pct=null|day=null|when=null|ok=null\n"
-          "sheet=s:Notes|key=s:a|at=s:10:30:05|text=s:line one\nx   yz\n");
+    CHECK(
+        read_fixture("basic.ods", NULL),
+        "#sheet|id|tỉnh|value|pct|day|when|ok|key|at|text\n"
+        "sheet=str:Data|id=int:1|tỉnh=str:Hà Nội|value=dec:1234.5|pct=dec:0.25|day=date:2024-03-15|"
+        "when=dt:2024-03-15T10:30:00|ok=bool:true\n"
+        "sheet=str:Data|id=int:2|tỉnh=str:Thành phố Hồ Chí Minh|value=null|pct=dec:0.1|"
+        "day=int:123456789012|when=dec:0.3|ok=bool:false\n"
+        "sheet=str:Data|id=int:7|tỉnh=int:7|value=null|pct=null|day=null|when=null|ok=null\n"
+        "sheet=str:Data|id=int:7|tỉnh=int:7|value=null|pct=null|day=null|when=null|ok=null\n"
+        "sheet=str:Notes|key=str:a|at=str:10:30:05|text=str:line one\nx   yz\n");
     /* One sheet: no 'sheet' field; by name or by position. */
     CHECK(read_fixture("basic.ods", OPTS("sheet=Notes")),
-          "#key|at|text\nkey=s:a|at=s:10:30:05|text=s:line one\nx   yz\n");
+          "#key|at|text\nkey=str:a|at=str:10:30:05|text=str:line one\nx   yz\n");
     CHECK(read_fixture("basic.ods", OPTS("sheet=2")),
-          "#key|at|text\nkey=s:a|at=s:10:30:05|text=s:line one\nx   yz\n");
+          "#key|at|text\nkey=str:a|at=str:10:30:05|text=str:line one\nx   yz\n");
     CHECK_ERR(read_fixture("basic.ods", OPTS("sheet=Nope")), CONV_E_USAGE,
               "no sheet 'Nope' in the document (its sheets: 'Data', 'Notes')");
     /* The title row as the header, by option: the table is wider than it. */
@@ -278,7 +191,7 @@ static void test_libreoffice(void **state)
 static void test_gnumeric(void **state)
 {
     (void)state;
-    CHECK(read_fixture("gnumeric.ods", NULL), "#a|b\na=i:1|b=d:2.5\na=s:x|b=b:true\n");
+    CHECK(read_fixture("gnumeric.ods", NULL), "#a|b\na=int:1|b=dec:2.5\na=str:x|b=bool:true\n");
 }
 
 static void test_bad_files(void **state)
@@ -318,7 +231,8 @@ static void test_text(void **state)
                           ROW("<table:table-cell><text:p>no type</text:p></table:table-cell>" S(
                               "&amp;&lt;&#x1F600;"))),
             NULL),
-        "#a|b\na=s:x  y z|b=s:1\t2\n3\na=s:p1\np2|b=s:attr\na=null|b=s:&<\xF0\x9F\x98\x80\n");
+        "#a|b\na=str:x  y "
+        "z|b=str:1\t2\n3\na=str:p1\np2|b=str:attr\na=null|b=str:&<\xF0\x9F\x98\x80\n");
 }
 
 static void test_values(void **state)
@@ -337,9 +251,9 @@ static void test_values(void **state)
                               "<table:table-cell office:value-type=\"boolean\" "
                               "office:boolean-value=\"false\"/>")),
             NULL),
-        "#n|m\nn=i:1|m=d:-0.5\nn=i:1000|m=d:0.123456789012346\n"
-        "n=i:123456789012346000|m=d:1e-9\nn=d:9.99|m=s:25:00:01.5\n"
-        "n=dt:2024-02-29T23:59:59.25|m=b:false\n");
+        "#n|m\nn=int:1|m=dec:-0.5\nn=int:1000|m=dec:0.123456789012346\n"
+        "n=int:123456789012346000|m=dec:1e-9\nn=dec:9.99|m=str:25:00:01.5\n"
+        "n=dt:2024-02-29T23:59:59.25|m=bool:false\n");
     CHECK_ERR(read_content(TABLE("T", ROW(S("n") S("m")) ROW(F("x1") F("2"))), NULL), CONV_E_SYNTAX,
               "T!A2: 'x1' is not a number");
     CHECK_ERR(read_content(TABLE("My T", ROW(S("n") S("m")) ROW(
@@ -356,25 +270,24 @@ static void test_repeats(void **state)
     CHECK(read_content(TABLE("T", "<table:table-row table:number-rows-repeated=\"3\">"
                                   "<table:table-cell table:number-columns-repeated=\"16384\"/>"
                                   "</table:table-row>" ROW(
-                                      S(
-                                          "a") E S("c") "<table:table-cell "
-                                                        "table:number-columns-repeated=\"100000\"/"
-                                                        ">") "<table:table-row "
-                                                             "table:number-rows-repeated=\"2\">"
-                                                             "<table:table-cell "
-                                                             "office:value-type=\"float\" "
-                                                             "office:value=\"5\""
-                                                             " table:number-columns-repeated=\"3\"/"
-                                                             "></table:table-row>"
-                                                             "<table:table-row "
-                                                             "table:number-rows-repeated="
-                                                             "\"4000000000\">"
-                                                             "<table:table-cell "
-                                                             "table:number-columns-repeated="
-                                                             "\"4000000000\"/>"
-                                                             "</table:table-row>"),
+                                      S("a") E S("c") "<table:table-cell "
+                                                      "table:number-columns-repeated=\"100000\"/"
+                                                      ">") "<table:table-row "
+                                                           "table:number-rows-repeated=\"2\">"
+                                                           "<table:table-cell "
+                                                           "office:value-type=\"float\" "
+                                                           "office:value=\"5\""
+                                                           " table:number-columns-repeated=\"3\"/"
+                                                           "></table:table-row>"
+                                                           "<table:table-row "
+                                                           "table:number-rows-repeated="
+                                                           "\"4000000000\">"
+                                                           "<table:table-cell "
+                                                           "table:number-columns-repeated="
+                                                           "\"4000000000\"/>"
+                                                           "</table:table-row>"),
                        NULL),
-          "#a|column_2|c\na=i:5|column_2=i:5|c=i:5\na=i:5|column_2=i:5|c=i:5\n");
+          "#a|column_2|c\na=int:5|column_2=int:5|c=int:5\na=int:5|column_2=int:5|c=int:5\n");
     /* A value past the last column or row Excel has. */
     CHECK_ERR(
         read_content(TABLE("T", ROW(S("a") S("b")) ROW(
@@ -413,12 +326,13 @@ static void test_headers(void **state)
     CHECK(read_content(TABLE("A", ROW(S("Title")) ROW(E) ROW(S("x") S("y")) ROW(F("1") E))
                            TABLE("Empty", "") TABLE("B", ROW(S("y") E S("z")) ROW(S("v"))),
                        NULL),
-          "#sheet|x|y|column_2|z\nsheet=s:A|x=i:1|y=null\nsheet=s:B|y=s:v|column_2=null|z=null\n");
+          "#sheet|x|y|column_2|z\nsheet=str:A|x=int:1|y=null\nsheet=str:B|y=str:v|column_2=null|z="
+          "null\n");
     CHECK_ERR(read_content(TABLE("A", ROW(S("x") S("x"))), NULL), CONV_E_STRUCTURE,
               "A!B1: duplicate column name 'x'");
     CHECK(read_content(TABLE("A", ROW(S("x") S("x")) ROW(F("1") F("2"))),
                        OPTS("duplicate-names=rename")),
-          "#x|x_2\nx=i:1|x_2=i:2\n");
+          "#x|x_2\nx=int:1|x_2=int:2\n");
     CHECK_ERR(read_content(TABLE("A", ROW(S("x") S("y")) ROW(E)), OPTS("header-row=3")),
               CONV_E_STRUCTURE, "header row 3 is empty");
 }

@@ -4,9 +4,8 @@
  * tests/data/tool/ (exit code, one exact stderr line, nothing left behind),
  * safe output, interruption, the union of JSON fields and writer options.
  */
-#include "testutil.h"
+#include "cases.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -551,24 +550,6 @@ static char *substitute(const char *s, const char *input, const char *output, co
     return r;
 }
 
-/* The case's input.* file, malloc'd. */
-static char *find_input(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
-    char *found = NULL;
-    while ((e = readdir(d)) != NULL)
-        if (!strncmp(e->d_name, "input.", 6)) {
-            assert_null(found);
-            found = tu_path(dir, e->d_name);
-        }
-    closedir(d);
-    if (!found)
-        fail_msg("%s: no input.* file", dir);
-    return found;
-}
-
 /* A case: its folder and a fresh temporary directory for the output. */
 struct case_state {
     const char *dir;
@@ -578,7 +559,7 @@ struct case_state {
 static int setup_case(void **state)
 {
     struct case_state *cs = calloc(1, sizeof *cs);
-    cs->dir = *state;
+    cs->dir = ((const struct tu_case *)*state)->dir;
     cs->tmp = tu_tempdir();
     *state = cs;
     return 0;
@@ -598,7 +579,7 @@ static void run_case(void **state)
     const struct case_state *cs = *state;
     const char *dir = cs->dir;
     const char *tmp = cs->tmp;
-    char *input = find_input(dir);
+    char *input = tu_case_input(dir);
     char *schema = tu_path(dir, "schema.json");
     char *args_path = tu_path(dir, "args");
     char *expect_path = tu_path(dir, "expect");
@@ -657,44 +638,6 @@ static void run_case(void **state)
     free(expect_path);
     free(schema);
     free(input);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted case folders under tests/data/tool. */
-static char **list_cases(size_t *n)
-{
-    char *root = tu_src("tests/data/tool");
-    DIR *d = opendir(root);
-    char **list = NULL;
-    size_t cap = 0;
-    *n = 0;
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char *p = tu_path(root, e->d_name);
-            struct stat st;
-            if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
-                free(p);
-                continue;
-            }
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 32;
-                list = realloc(list, cap * sizeof *list);
-            }
-            list[(*n)++] = p;
-        }
-        closedir(d);
-    }
-    if (*n)
-        qsort(list, *n, sizeof *list, cmp_str);
-    free(root);
-    return list;
 }
 
 /* ---- 5. safe output ------------------------------------------------------------ */
@@ -1114,16 +1057,8 @@ static void test_exact_numbers(void **state)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    size_t nc;
-    char **dirs = list_cases(&nc);
-    struct CMUnitTest *cases = calloc(nc ? nc : 1, sizeof *cases);
-    for (size_t i = 0; i < nc; i++) {
-        cases[i].name = strrchr(dirs[i], '/') + 1;
-        cases[i].test_func = run_case;
-        cases[i].initial_state = dirs[i];
-        cases[i].setup_func = setup_case;
-        cases[i].teardown_func = teardown_case;
-    }
+    struct tu_cases cases = {.setup = setup_case, .teardown = teardown_case};
+    size_t nc = tu_cases_add(&cases, "tests/data/tool", run_case, NULL);
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
     const struct CMUnitTest tests[] = {
         T(test_help),
@@ -1161,11 +1096,7 @@ int main(void)
         fprintf(stderr, "tests/data/tool: only %zu case folders\n", nc);
         return 1;
     }
-    int failed = _cmocka_run_group_tests("tool_conv_cases", cases, nc, NULL, NULL);
+    int failed = tu_cases_run(&cases, "tool_conv_cases");
     failed += cmocka_run_group_tests_name("tool_conv", tests, NULL, NULL);
-    for (size_t i = 0; i < nc; i++)
-        free(dirs[i]);
-    free(dirs);
-    free(cases);
     return failed ? 1 : 0;
 }

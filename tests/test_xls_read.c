@@ -8,7 +8,7 @@
  * files built here: a compound file made around a hand-written workbook
  * stream, then broken in one place at a time.
  */
-#include "testutil.h"
+#include "cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,103 +16,20 @@
 
 #define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static const char *type_code(enum conv_type t)
-{
-    static const char *const codes[] = {"null", "str", "int", "dec", "bool", "date", "dt", "any"};
-    return codes[t];
-}
-
-/* One line per record: name=type:text joined by '|'. */
-static void dump_record(struct tu_sbuf *b, const struct conv_record *rec)
-{
-    for (size_t i = 0; i < conv_record_count(rec); i++) {
-        const struct conv_value *v = conv_record_value(rec, i);
-        if (i)
-            tu_sb_str(b, "|");
-        tu_sb_str(b, conv_record_name(rec, i));
-        tu_sb_str(b, "=");
-        tu_sb_str(b, type_code(v->type));
-        if (v->type != CONV_NULL) {
-            tu_sb_str(b, ":");
-            tu_sb_add(b, v->text, v->len);
-        }
-        assert_int_equal(strlen(v->text), v->len);
-        if (!conv_text_is(v->type, v->text, v->len))
-            fail_msg("not a canonical %s: '%s'", type_code(v->type), v->text);
-    }
-    tu_sb_str(b, "\n");
-}
-
-struct trickle {
-    const char *p;
-    size_t n, pos;
-};
-
-static long trickle_read(void *user, void *buf, size_t size)
-{
-    struct trickle *t = user;
-    size_t k = size < 777 ? size : 777;
-    if (k > t->n - t->pos)
-        k = t->n - t->pos;
-    memcpy(buf, t->p + t->pos, k);
-    t->pos += k;
-    return (long)k;
-}
-
 enum { VIA_FILE, VIA_MEMORY, VIA_CALLBACK };
 
-/* Records, or "ERR code line:col message"; the field names line first. */
+/* Records in tu_dump_sheet() lines, the field names first, or "ERR code
+ * line:col message". */
 static char *read_one(const char *path, const void *data, size_t n, const char *const *opts,
                       int via, int from)
 {
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct conv_options *o = conv_options_new(ctx);
-    if (from)
-        conv_options_set(o, "from", "xls");
-    for (size_t i = 0; opts && opts[i]; i++) {
-        const char *eq = strchr(opts[i], '=');
-        char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)(eq ? (size_t)(eq - opts[i]) : strlen(opts[i])),
-                 opts[i]);
-        conv_options_set(o, name, eq ? eq + 1 : "1");
-    }
-    struct conv_error err;
-    conv_error_clear(&err);
-    struct trickle t = {data, n, 0};
-    struct conv_reader *rd =
-        via == VIA_FILE ? conv_reader_open_file(ctx, path, o, &err)
-        : via == VIA_CALLBACK
-            ? conv_reader_open_callback(ctx, trickle_read, &t, "book.xls", o, &err)
-            : conv_reader_open_memory(ctx, data, n, "book.xls", o, &err);
-    struct tu_sbuf b = {0};
-    tu_sb_str(&b, "");
-    if (rd) {
-        const struct conv_schema *s = conv_reader_schema(rd);
-        tu_sb_str(&b, "#");
-        for (size_t i = 0; i < conv_schema_count(s); i++) {
-            if (i)
-                tu_sb_str(&b, "|");
-            tu_sb_str(&b, conv_schema_field(s, i)->name);
-        }
-        tu_sb_str(&b, "\n");
-        const struct conv_record *rec;
-        int rc;
-        while ((rc = conv_reader_next(rd, &rec)) == CONV_OK)
-            dump_record(&b, rec);
-        if (rc == CONV_ERR)
-            err = *conv_reader_error(rd);
-    }
-    if (err.code != CONV_E_NONE) {
-        char line[400];
-        snprintf(line, sizeof line, "ERR %d %llu:%llu %s", (int)err.code,
-                 (unsigned long long)err.line, (unsigned long long)err.column, err.message);
-        free(b.p);
-        b.p = strdup(line);
-    }
-    conv_reader_close(rd);
-    conv_options_free(o);
-    conv_context_free(ctx);
-    return b.p;
+    struct tu_sheet_read how = {.path = via == VIA_FILE ? path : NULL,
+                                .data = data,
+                                .len = n,
+                                .name = "book.xls",
+                                .trickle = via == VIA_CALLBACK,
+                                .from = from ? "xls" : NULL};
+    return tu_read_sheet(&how, opts);
 }
 
 /* A fixture read the three ways (by content, no "from" for the file); they must agree. */

@@ -10,7 +10,7 @@
  * Every workbook is read from memory and again through a callback (which
  * the reader spools to a temporary file): both must agree.
  */
-#include "testutil.h"
+#include "cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,18 +32,6 @@ struct zb {
     struct zentry e[40];
     size_t n;
 };
-
-static uint32_t crc32_of(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    }
-    return ~c;
-}
 
 static void put16(struct tu_sbuf *b, uint32_t v)
 {
@@ -88,7 +76,7 @@ static void zb_raw(struct zb *z, const char *name, const void *comp, size_t clen
 static void zb_add(struct zb *z, const char *name, const char *data)
 {
     size_t n = strlen(data);
-    zb_raw(z, name, data, n, (uint32_t)n, crc32_of(data, n), 0, 0);
+    zb_raw(z, name, data, n, (uint32_t)n, tu_crc32(data, n), 0, 0);
 }
 
 /* A second directory entry for the bytes of entry i (an overlap). */
@@ -275,100 +263,13 @@ static struct tu_sbuf make_book(const struct book *bk)
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
-static const char *type_code(enum conv_type t)
-{
-    static const char *const codes[] = {"null", "str", "int", "dec", "bool", "date", "dt", "any"};
-    return codes[t];
-}
-
-/* One line per record: name=type:text joined by '|'. */
-static void dump_record(struct tu_sbuf *b, const struct conv_record *rec)
-{
-    for (size_t i = 0; i < conv_record_count(rec); i++) {
-        const struct conv_value *v = conv_record_value(rec, i);
-        if (i)
-            tu_sb_str(b, "|");
-        tu_sb_str(b, conv_record_name(rec, i));
-        tu_sb_str(b, "=");
-        tu_sb_str(b, type_code(v->type));
-        if (v->type != CONV_NULL) {
-            tu_sb_str(b, ":");
-            tu_sb_add(b, v->text, v->len);
-        }
-        assert_int_equal(strlen(v->text), v->len);
-        if (!conv_text_is(v->type, v->text, v->len))
-            fail_msg("not a canonical %s: '%s'", type_code(v->type), v->text);
-    }
-    tu_sb_str(b, "\n");
-}
-
-struct trickle {
-    const char *p;
-    size_t n, pos;
-};
-
-static long trickle_read(void *user, void *buf, size_t size)
-{
-    struct trickle *t = user;
-    size_t k = size < 777 ? size : 777;
-    if (k > t->n - t->pos)
-        k = t->n - t->pos;
-    memcpy(buf, t->p + t->pos, k);
-    t->pos += k;
-    return (long)k;
-}
-
-/* Records, or "ERR code line:col message"; also the field names line
- * first ("#a|b|c") so headers are checked too. */
+/* Records in tu_dump_sheet() lines (the field names first, so headers are
+ * checked too), or "ERR code line:col message". */
 static char *read_one(const void *data, size_t n, const char *const *opts, int via_callback)
 {
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct conv_options *o = conv_options_new(ctx);
-    conv_options_set(o, "from", "xlsx");
-    for (size_t i = 0; opts && opts[i]; i++) {
-        const char *eq = strchr(opts[i], '=');
-        char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)(eq ? (size_t)(eq - opts[i]) : strlen(opts[i])),
-                 opts[i]);
-        conv_options_set(o, name, eq ? eq + 1 : "1");
-    }
-    struct conv_error err;
-    conv_error_clear(&err);
-    struct trickle t = {data, n, 0};
-    struct conv_reader *rd =
-        via_callback ? conv_reader_open_callback(ctx, trickle_read, &t, "book.xlsx", o, &err)
-                     : conv_reader_open_memory(ctx, data, n, "book.xlsx", o, &err);
-    struct tu_sbuf b = {0};
-    tu_sb_str(&b, "");
-    if (rd) {
-        const struct conv_schema *s = conv_reader_schema(rd);
-        tu_sb_str(&b, "#");
-        for (size_t i = 0; i < conv_schema_count(s); i++) {
-            if (i)
-                tu_sb_str(&b, "|");
-            tu_sb_str(&b, conv_schema_field(s, i)->name);
-        }
-        tu_sb_str(&b, "\n");
-        const struct conv_record *rec;
-        int rc;
-        while ((rc = conv_reader_next(rd, &rec)) == CONV_OK)
-            dump_record(&b, rec);
-        if (rc == CONV_ERR)
-            err = *conv_reader_error(rd);
-    }
-    if (err.code != CONV_E_NONE) {
-        char line[400];
-        snprintf(line, sizeof line, "ERR %d %llu:%llu %s", (int)err.code,
-                 (unsigned long long)err.line, (unsigned long long)err.column, err.message);
-        free(b.p);
-        b.p = strdup(line);
-        if (err.code != CONV_E_USAGE)
-            assert_string_equal(err.source, "book.xlsx");
-    }
-    conv_reader_close(rd);
-    conv_options_free(o);
-    conv_context_free(ctx);
-    return b.p;
+    struct tu_sheet_read how = {
+        .data = data, .len = n, .name = "book.xlsx", .trickle = via_callback, .from = "xlsx"};
+    return tu_read_sheet(&how, opts);
 }
 
 /* Both ways; they must agree. */
@@ -1508,7 +1409,7 @@ static void test_sheet_xml_malformed(void **state)
             struct book b2 = small;
             b2.targets[0] = "worksheets/u16.xml";
             add_book(&zz, &b2);
-            zb_raw(&zz, "xl/worksheets/u16.xml", cases[i].xml, 10, 10, crc32_of(cases[i].xml, 10),
+            zb_raw(&zz, "xl/worksheets/u16.xml", cases[i].xml, 10, 10, tu_crc32(cases[i].xml, 10),
                    0, 0);
             zb_finish(&zz);
             z = zz.b;

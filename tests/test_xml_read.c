@@ -10,7 +10,7 @@
  * memory and again through a callback handing out 1..7 bytes at a time;
  * both must give the same records or the same error.
  */
-#include "testutil.h"
+#include "cases.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,108 +23,14 @@
 
 #define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-/* Text with \ TAB LF CR and other controls escaped, so a record stays on
- * one line of the dump. */
-static void sb_esc(struct tu_sbuf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char hex[8];
-        switch (c) {
-        case '\\':
-            tu_sb_str(b, "\\\\");
-            break;
-        case '\t':
-            tu_sb_str(b, "\\t");
-            break;
-        case '\n':
-            tu_sb_str(b, "\\n");
-            break;
-        case '\r':
-            tu_sb_str(b, "\\r");
-            break;
-        default:
-            if (c < 0x20) {
-                snprintf(hex, sizeof hex, "\\x%02x", c);
-                tu_sb_str(b, hex);
-            } else {
-                tu_sb_add(b, s + i, 1);
-            }
-        }
-    }
-}
-
-/* One line per record: @LINE, then name:type=text per value, TAB-joined. */
-static void dump_record(struct tu_sbuf *b, const struct conv_record *rec)
-{
-    char line[32];
-    snprintf(line, sizeof line, "@%llu", (unsigned long long)conv_record_line(rec));
-    tu_sb_str(b, line);
-    for (size_t i = 0; i < conv_record_count(rec); i++) {
-        const char *name = conv_record_name(rec, i);
-        const struct conv_value *v = conv_record_value(rec, i);
-        assert_non_null(name);
-        assert_non_null(v);
-        assert_int_equal(strlen(v->text), v->len);
-        assert_true(conv_text_is(v->type, v->text, v->len));
-        tu_sb_str(b, "\t");
-        sb_esc(b, name, strlen(name));
-        tu_sb_str(b, ":");
-        tu_sb_str(b, conv_type_name(v->type));
-        tu_sb_str(b, "=");
-        sb_esc(b, v->text, v->len);
-    }
-    tu_sb_str(b, "\n");
-}
-
-/* Hands out a document 1..7 bytes at a time. */
-struct trickle {
-    const unsigned char *p;
-    size_t n, pos;
-    uint32_t seed;
-};
-
-static long trickle_read(void *user, void *buf, size_t size)
-{
-    struct trickle *t = user;
-    t->seed = t->seed * 1103515245u + 12345u;
-    size_t k = 1 + (t->seed >> 16) % 7;
-    if (k > size)
-        k = size;
-    if (k > t->n - t->pos)
-        k = t->n - t->pos;
-    memcpy(buf, t->p + t->pos, k);
-    t->pos += k;
-    return (long)k;
-}
-
 /* from=xml plus "name=value" options. */
 static struct conv_options *xml_options(struct conv_context *ctx, const char *const *opts)
 {
     struct conv_options *o = conv_options_new(ctx);
     assert_non_null(o);
     assert_int_equal(conv_options_set(o, "from", "xml"), CONV_OK);
-    for (size_t i = 0; opts && opts[i]; i++) {
-        char name[128];
-        const char *eq = strchr(opts[i], '=');
-        size_t n = eq ? (size_t)(eq - opts[i]) : strlen(opts[i]);
-        snprintf(name, sizeof name, "%.*s", (int)n, opts[i]);
-        assert_int_equal(conv_options_set(o, name, eq ? eq + 1 : "1"), CONV_OK);
-    }
+    tu_options_add(o, opts);
     return o;
-}
-
-static struct conv_reader *open_doc(struct conv_context *ctx, const void *data, size_t len,
-                                    const struct conv_options *o, struct trickle *t,
-                                    struct conv_error *err)
-{
-    if (t) {
-        t->p = data;
-        t->n = len;
-        t->pos = 0;
-        return conv_reader_open_callback(ctx, trickle_read, t, "in.xml", o, err);
-    }
-    return conv_reader_open_memory(ctx, data, len, "in.xml", o, err);
 }
 
 /* Read a whole document: the dump of its records, or NULL with *err set at
@@ -134,43 +40,10 @@ static char *read_dump_n(const void *data, size_t len, const char *const *opts, 
 {
     struct conv_context *ctx = conv_context_new(NULL);
     struct conv_options *o = xml_options(ctx, opts);
-    struct trickle t = {NULL, 0, 0, 7};
-    conv_error_clear(err);
-    struct conv_reader *rd = open_doc(ctx, data, len, o, trickle ? &t : NULL, err);
-    struct tu_sbuf b = {0};
-    tu_sb_str(&b, "");
-    int rc = CONV_ERR;
-    if (rd) {
-        const struct conv_record *rec;
-        while ((rc = conv_reader_next(rd, &rec)) == CONV_OK)
-            dump_record(&b, rec);
-        if (rc == CONV_ERR) {
-            *err = *conv_reader_error(rd);
-            assert_int_not_equal(err->code, CONV_E_NONE);
-            /* A failed reader stays failed. */
-            assert_int_equal(conv_reader_next(rd, &rec), CONV_ERR);
-        } else {
-            assert_int_equal(conv_reader_next(rd, &rec), CONV_EOF);
-        }
-    } else {
-        assert_int_not_equal(err->code, CONV_E_NONE);
-    }
-    conv_reader_close(rd);
+    char *dump = tu_read_dump(data, len, "in.xml", o, trickle, err);
     conv_options_free(o);
     conv_context_free(ctx);
-    if (rc != CONV_EOF) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
-}
-
-static char *error_line(const struct conv_error *err)
-{
-    size_t n = conv_error_format(err, NULL, 0);
-    char *s = malloc(n + 1);
-    conv_error_format(err, s, n + 1);
-    return s;
+    return dump;
 }
 
 /* The document reads, from memory and trickled, as exactly want. */
@@ -180,7 +53,7 @@ static void expect_dump_n(const char *doc, size_t len, const char *const *opts, 
         struct conv_error err;
         char *got = read_dump_n(doc, len, opts, trickle, &err);
         if (!got)
-            fail_msg("trickle=%d: unexpected error: %s", trickle, error_line(&err));
+            fail_msg("trickle=%d: unexpected error: %s", trickle, tu_error_line(&err));
         if (strcmp(got, want) != 0) {
             /* Say where, with both sides around it (long dumps are cut). */
             size_t i = 0;
@@ -214,7 +87,7 @@ static struct conv_error expect_error_n(const char *doc, size_t len, const char 
         char *got = read_dump_n(doc, len, opts, trickle, &err);
         if (got)
             fail_msg("trickle=%d: read without error:\n%s", trickle, got);
-        char *s = error_line(&err);
+        char *s = tu_error_line(&err);
         if (err.code != code || err.line != line || (col && err.column != col) ||
             !strstr(err.message, msg))
             fail_msg("trickle=%d: want code %d at %llu:%llu with '%s'; got code %d: %s", trickle,
@@ -251,7 +124,7 @@ static void one_open(struct one *x, const char *doc, const char *const *opts)
     conv_error_clear(&x->err);
     x->rd = conv_reader_open_memory(x->ctx, doc, strlen(doc), "in.xml", x->o, &x->err);
     if (!x->rd)
-        fail_msg("open: %s", error_line(&x->err));
+        fail_msg("open: %s", tu_error_line(&x->err));
 }
 
 static const struct conv_record *one_next(struct one *x)
@@ -259,7 +132,7 @@ static const struct conv_record *one_next(struct one *x)
     const struct conv_record *rec;
     int rc = conv_reader_next(x->rd, &rec);
     if (rc == CONV_ERR)
-        fail_msg("next: %s", error_line(conv_reader_error(x->rd)));
+        fail_msg("next: %s", tu_error_line(conv_reader_error(x->rd)));
     return rc == CONV_OK ? rec : NULL;
 }
 
@@ -1044,7 +917,7 @@ static void test_limits(void **state)
             struct conv_error err;
             char *d = read_dump_n(doc.p, doc.n, NULL, 0, &err);
             if (!d)
-                fail_msg("depth 64: %s", error_line(&err));
+                fail_msg("depth 64: %s", tu_error_line(&err));
             free(d);
         } else {
             expect_error(doc.p, NULL, CONV_E_LIMIT, 1, 0, "elements nested deeper than 64");
@@ -1064,7 +937,7 @@ static void test_limits(void **state)
             struct conv_error err;
             char *d = read_dump_n(doc.p, doc.n, NULL, 0, &err);
             if (!d)
-                fail_msg("text of 10,000,000 bytes: %s", error_line(&err));
+                fail_msg("text of 10,000,000 bytes: %s", tu_error_line(&err));
             free(d);
         } else {
             /* At the value's element, not somewhere in the text. */
@@ -1299,10 +1172,11 @@ static void test_xsd_diagnostics(void **state)
         struct conv_options *o = xml_options(ctx, OPTS(opt));
         struct diags dg = {0};
         conv_options_set_diag(o, collect_diag, &dg);
-        struct trickle t = {NULL, 0, 0, 3};
+        struct tu_trickle t = {.seed = 3};
         struct conv_error err;
         conv_error_clear(&err);
-        struct conv_reader *rd = open_doc(ctx, good, strlen(good), o, trickle ? &t : NULL, &err);
+        struct conv_reader *rd =
+            tu_reader_open(ctx, good, strlen(good), "in.xml", o, trickle ? &t : NULL, &err);
         assert_non_null(rd);
         const struct conv_record *rec;
         int n = 0, rc;
@@ -1313,7 +1187,7 @@ static void test_xsd_diagnostics(void **state)
         assert_int_equal(dg.n, 0);
         conv_reader_close(rd);
 
-        rd = open_doc(ctx, bad, strlen(bad), o, trickle ? &t : NULL, &err);
+        rd = tu_reader_open(ctx, bad, strlen(bad), "in.xml", o, trickle ? &t : NULL, &err);
         assert_non_null(rd);
         while ((rc = conv_reader_next(rd, &rec)) == CONV_OK)
             ;
@@ -1418,46 +1292,6 @@ static void test_long_values_across_chunks(void **state)
     free(big.p);
 }
 
-/* A generated stream: head, `size` bytes of a repeated pattern, tail. */
-struct gen {
-    const char *head;
-    const char *pat;
-    uint64_t size;
-    const char *tail;
-    uint64_t pos;
-};
-
-static long gen_read(void *user, void *buf, size_t size)
-{
-    struct gen *g = user;
-    size_t hl = strlen(g->head), pl = strlen(g->pat), tl = strlen(g->tail);
-    char *out = buf;
-    size_t k = 0;
-    while (k < size) {
-        uint64_t p = g->pos;
-        if (p < hl) {
-            out[k++] = g->head[p];
-            g->pos++;
-        } else if (p < hl + g->size) {
-            size_t off = (size_t)((p - hl) % pl);
-            size_t run = pl - off;
-            if (run > hl + g->size - p)
-                run = (size_t)(hl + g->size - p);
-            if (run > size - k)
-                run = size - k;
-            memcpy(out + k, g->pat + off, run);
-            k += run;
-            g->pos += run;
-        } else if (p < hl + g->size + tl) {
-            out[k++] = g->tail[p - hl - g->size];
-            g->pos++;
-        } else {
-            break;
-        }
-    }
-    return (long)k;
-}
-
 /* 300,000 records (about 70 MB) through the callback: the library's own
  * memory stays flat (libxml2's is measured by the tool tests). */
 static void test_memory_stays_flat(void **state)
@@ -1474,21 +1308,21 @@ static void test_memory_stays_flat(void **state)
         struct conv_allocator alloc = tu_counting_allocator(&cnt);
         struct conv_context *ctx = conv_context_new(&alloc);
         const char *pat = vocab ? vocab_rec : generic_rec;
-        struct gen g = {vocab ? VOCAB_HEAD : "<items>\n", pat, (uint64_t)strlen(pat) * 300000,
-                        vocab ? "</dataset>\n" : "</items>\n", 0};
+        struct tu_gen g = {vocab ? VOCAB_HEAD : "<items>\n", pat, (uint64_t)strlen(pat) * 300000,
+                           vocab ? "</dataset>\n" : "</items>\n", 0};
         /* infer-rows 0: the core's inference holds back its first records,
          * whatever the format (about 18 KiB each); that is not measured here. */
         struct conv_options *o = xml_options(ctx, OPTS("infer-rows=0"));
         struct conv_error err;
         conv_error_clear(&err);
-        struct conv_reader *rd = conv_reader_open_callback(ctx, gen_read, &g, "gen", o, &err);
+        struct conv_reader *rd = conv_reader_open_callback(ctx, tu_gen_read, &g, "gen", o, &err);
         assert_non_null(rd);
         const struct conv_record *rec;
         unsigned n = 0;
         while (conv_reader_next(rd, &rec) == CONV_OK)
             n++;
         if (conv_reader_error(rd)->code != CONV_E_NONE)
-            fail_msg("%s", error_line(conv_reader_error(rd)));
+            fail_msg("%s", tu_error_line(conv_reader_error(rd)));
         assert_int_equal(n, 300000);
         conv_reader_close(rd);
         conv_options_free(o);
@@ -1514,38 +1348,11 @@ static void test_allocation_failures(void **state)
                    "<record><value>2.5</value><change__ xsi:nil=\"true\"/></record></dataset>\n"};
     const unsigned want[2] = {3, 2};
     for (int k = 0; k < 2; k++) {
-        long at;
-        for (at = 1; at < 100000; at++) {
-            struct tu_counting cnt = {0};
-            struct conv_allocator alloc = tu_counting_allocator(&cnt);
-            struct conv_context *ctx = conv_context_new(&alloc);
-            struct conv_options *o = xml_options(ctx, NULL);
-            struct trickle t = {NULL, 0, 0, 3};
-            struct conv_error err;
-            conv_error_clear(&err);
-            cnt.fail_at = at;
-            struct conv_reader *rd = open_doc(ctx, docs[k], strlen(docs[k]), o, &t, &err);
-            unsigned n = 0;
-            int rc = CONV_ERR;
-            if (rd) {
-                const struct conv_record *rec;
-                while ((rc = conv_reader_next(rd, &rec)) == CONV_OK)
-                    n++;
-                err = *conv_reader_error(rd);
-            }
-            conv_reader_close(rd);
-            cnt.fail_at = 0;
-            conv_options_free(o);
-            conv_context_free(ctx);
-            assert_int_equal(cnt.now, 0);
-            if (!cnt.failed) {
-                assert_int_equal(rc, CONV_EOF);
-                assert_int_equal(n, want[k]);
-                break;
-            }
-            if (err.code != CONV_E_NOMEM)
-                fail_msg("doc %d, failing allocation %ld: %s", k, at, error_line(&err));
-        }
+        struct tu_outcome last;
+        long at = tu_alloc_sweep(docs[k], strlen(docs[k]), "in.xml", OPTS("from=xml"), CONV_E_NOMEM,
+                                 &last);
+        assert_int_equal(last.rc, CONV_EOF);
+        assert_int_equal(last.records, want[k]);
         assert_true(at > 5);
     }
 }

@@ -2,17 +2,13 @@
  * libFuzzer target for the XLS reader.  The first byte picks the mode: bit 0
  * set wraps the rest as the Workbook stream of a well-formed OLE compound
  * file, so the fuzzer works on the BIFF records; clear reads the rest as the
- * file itself (compound file layer included).  Bit 1 sets
- * duplicate-names=rename, bit 2 header-row=2, bit 3 raw-numbers.  Every
- * record is read; the reader must fail cleanly.
+ * file itself (compound file layer included).  Bits 1-3 pick the reading
+ * options (fuzz_book_options): duplicate-names=rename, header-row=2,
+ * raw-numbers.  Every record is read, from memory and again through a
+ * callback (both must agree); the reader must fail cleanly.
  */
 #include "conv/conv.h"
-
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_common.h"
 
 static void put16(uint8_t *p, uint32_t v)
 {
@@ -43,20 +39,17 @@ static void dirent(uint8_t *e, const char *name, uint8_t type, uint32_t child, u
 }
 
 /* A version 3 compound file (512-byte sectors) holding one stream, at
- * least 4096 bytes long so that it is not in the mini stream.  NULL when
- * the stream is too large for the header's 109 FAT sectors. */
-static uint8_t *wrap(const uint8_t *s, size_t n, size_t *out)
+ * least 4096 bytes long so that it is not in the mini stream.  Nothing
+ * when the stream is too large for the header's 109 FAT sectors. */
+static void wrap(struct fuzz_buf *out, const uint8_t *s, size_t n)
 {
     size_t len = n < 4096 ? 4096 : n;
     size_t nsec = (len + 511) / 512, nfat = 1;
     while (nfat * 128 < nfat + 1 + nsec)
         nfat++;
     if (nfat > 109)
-        return NULL;
-    size_t total = 512 * (1 + nfat + 1 + nsec);
-    uint8_t *f = calloc(1, total);
-    if (!f)
-        abort();
+        return;
+    uint8_t *f = fuzz_buf_grow(out, 512 * (1 + nfat + 1 + nsec));
     static const uint8_t sig[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
     memcpy(f, sig, 8);
     put16(f + 0x18, 0x3E);
@@ -92,51 +85,10 @@ static uint8_t *wrap(const uint8_t *s, size_t n, size_t *out)
     }
     if (n)
         memcpy(dir + 512, s, n);
-    *out = total;
-    return f;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
-        return 0;
-    uint8_t mode = data[0];
-    uint8_t *wrapped = NULL;
-    const uint8_t *doc = data + 1;
-    size_t n = size - 1;
-    if (mode & 1) {
-        wrapped = wrap(doc, n, &n);
-        if (!wrapped)
-            return 0;
-        doc = wrapped;
-    }
-    struct conv_context *ctx = conv_context_new(NULL);
-    struct conv_options *opts = conv_options_new(ctx);
-    if (!ctx || !opts)
-        abort();
-    conv_options_set(opts, "from", "xls");
-    conv_options_set(opts, "max-part-size", "16777216");
-    if (mode & 2)
-        conv_options_set(opts, "duplicate-names", "rename");
-    if (mode & 4)
-        conv_options_set(opts, "header-row", "2");
-    if (mode & 8)
-        conv_options_set(opts, "raw-numbers", "1");
-    struct conv_error err;
-    conv_error_clear(&err);
-    struct conv_reader *rd = conv_reader_open_memory(ctx, doc, n, "fuzz.xls", opts, &err);
-    if (rd) {
-        const struct conv_record *rec;
-        while (conv_reader_next(rd, &rec) == CONV_OK)
-            for (size_t i = 0; i < conv_record_count(rec); i++) {
-                const struct conv_value *v = conv_record_value(rec, i);
-                if (!v || strlen(v->text) != v->len)
-                    abort();
-            }
-        conv_reader_close(rd);
-    }
-    conv_options_free(opts);
-    conv_context_free(ctx);
-    free(wrapped);
+    fuzz_read_wrapped("xls", data, size, fuzz_book_options, wrap, 4093);
     return 0;
 }
