@@ -5,7 +5,7 @@
 
 The pages are committed; run this again after changing a tool's --help
 (its options, or the formats of the registry it lists).  The test
-tests/test_man_options.sh makes the pages again into a temporary folder and
+tests/tools/test_man_options.sh makes the pages again into a temporary folder and
 fails when they differ from the committed ones, which is the reminder.
 
 --help is laid out the same way in every tool: "Usage:" lines, paragraphs,

@@ -148,6 +148,16 @@ for file in "$src"/tools/*.[ch] "$src"/formats/*/fuzz_*.c; do
     done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$file")
 done
 
+# The tests of the public API and of the tools: the public header and the
+# tests' own helpers (tests/*.h) only; the internals are for tests/unit/.
+for file in "$src"/tests/api/*.c "$src"/tests/tools/*.c; do
+    while IFS= read -r inc; do
+        [ "$inc" = conv/conv.h ] && continue
+        [[ $inc != */* && -f "$src/tests/$inc" ]] && continue
+        fail "$file: #include \"$inc\" (a test of the public API or the tools; internals are for tests/unit/)"
+    done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$file")
+done
+
 if [ $status -eq 0 ]; then
     echo "layers: core, ${#layers[@]} shared layer(s) (${layers[*]}), ${#formats[@]} formats" \
         "(${formats[*]}): no include crosses them"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Read an .xlsx with openpyxl (Debian python3-openpyxl), independently of
 libconv, and print what a spreadsheet would show, one fact per line, in a
-stable text form that tests/test_xlsx_write.c compares with expectations.
+stable text form that tests/unit/test_xlsx_write.c compares with expectations.
 
 usage: xlsx_readback.py [--values] [--styles] [--details] [--sheet=N] FILE
 

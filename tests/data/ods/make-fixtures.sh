@@ -1,5 +1,5 @@
 #!/bin/sh
-# Rebuild the .ods fixtures of tests/test_ods_read.c: basic.ods by LibreOffice
+# Rebuild the .ods fixtures of tests/api/test_ods_read.c: basic.ods by LibreOffice
 # from the flat ODS basic.fods, gnumeric.ods by Gnumeric from gnumeric.csv.
 # Needs soffice and ssconvert.  Run from this directory.
 set -eu

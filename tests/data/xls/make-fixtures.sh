@@ -1,5 +1,5 @@
 #!/bin/sh
-# Makes the .xls fixtures of tests/test_xls_read.c: flat OpenDocument
+# Makes the .xls fixtures of tests/api/test_xls_read.c: flat OpenDocument
 # spreadsheets (typed cells) saved as Excel 97-2003 (BIFF8) by LibreOffice
 # headless, one workbook saved by Gnumeric (ssconvert) from a CSV, and one
 # of our XLSX writer's saved as .xls by LibreOffice.  Needs soffice,

@@ -4,7 +4,7 @@
 # naming it and each of its extensions, as "`name`: `.ext`, `.ext`", and no
 # heading names a format the registry lacks.  The README's formats line
 # names each one too.
-#   tests/test_docs_formats.sh BINDIR SRCDIR
+#   tests/tools/test_docs_formats.sh BINDIR SRCDIR
 set -euo pipefail
 bindir=$1
 src=$2

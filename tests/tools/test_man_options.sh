@@ -2,7 +2,7 @@
 # Every tool's --help and its man page name the same long options: an
 # option added to a tool without regenerating its page (man/gen-man.py),
 # or one left in the page after it went, fails here.
-#   tests/test_man_options.sh BINDIR MANDIR [TOOL...]
+#   tests/tools/test_man_options.sh BINDIR MANDIR [TOOL...]
 # Without TOOLs: every tool built, BINDIR/conv and BINDIR/conv-*, so a new
 # tool without a page fails too.
 set -euo pipefail

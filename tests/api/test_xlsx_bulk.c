@@ -2,7 +2,7 @@
  * XLSX writer tests on bulk data, apart because they take a while: Excel's
  * real row limit (1,048,577 records make a second sheet) and 100,000
  * records from bench-gen read back by openpyxl and compared with the input
- * cell by cell.  tests/test_xlsx_write.c has the rest.
+ * cell by cell.  tests/unit/test_xlsx_write.c has the rest.
  */
 #include "xlsx_check.h"
 
