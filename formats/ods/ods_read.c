@@ -747,9 +747,12 @@ static int od_start(struct convp_book *b, void *drv, size_t i)
     return CONV_ERR;
 }
 
-/* The row (a copy of a repeated one numbered num) into the book's row. */
-static int emit_row(struct od *o, uint32_t num, struct convp_row *out)
+/* The row read (a copy of a repeated one) into the book's row. */
+static int od_values(struct convp_book *b, void *drv, struct convp_row *out)
 {
+    struct od *o = drv;
+    (void)b;
+    uint32_t num = o->row.num + (o->row.repeat - o->rep_left);
     const struct od_row *row = &o->row;
     convp_row_clear(out, num);
     out->hidden = row->hidden;
@@ -772,19 +775,18 @@ static int emit_row(struct od *o, uint32_t num, struct convp_row *out)
     return CONV_OK;
 }
 
-static int od_next_row(struct convp_book *b, void *drv, struct convp_row *out)
+/* The next row, or the next copy of a repeated one. */
+static int od_read_row(struct convp_book *b, void *drv)
 {
     struct od *o = drv;
     (void)b;
-    if (!o->rep_left) {
-        int rc = next_row(o);
-        if (rc <= 0)
-            return rc;
-        o->rep_left = o->row.repeat;
+    if (o->rep_left > 1) {
+        o->rep_left--;
+        return 1;
     }
-    uint32_t num = o->row.num + (o->row.repeat - o->rep_left);
-    o->rep_left--;
-    return emit_row(o, num, out) == CONV_OK ? 1 : -1;
+    int rc = next_row(o);
+    o->rep_left = rc > 0 ? o->row.repeat : 0;
+    return rc;
 }
 
 static int od_open(struct convp_book *b, void *drv)
@@ -836,7 +838,8 @@ static const struct convp_book_ops ods_book = {
     .drv_size = sizeof(struct od),
     .open = od_open,
     .start = od_start,
-    .next_row = od_next_row,
+    .read_row = od_read_row,
+    .values = od_values,
     .close = od_close,
 };
 

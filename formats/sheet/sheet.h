@@ -71,10 +71,11 @@ struct convp_book;
 
 /*
  * A spreadsheet reader's driver.  The book calls open() once, then reads
- * sheets with start() and next_row(): each sheet from its first row, in
- * the order of the book's list (a driver over one stream may scan
- * forward), any sheet again from its start.  Errors go to the reader's
- * error (convp_book_reader(b)->err) with CONV_ERR or -1.
+ * sheets with start(), and row by row with read_row() and values():
+ * each sheet from its first row, in the order of the book's list (a
+ * driver over one stream may scan forward), any sheet again from its
+ * start.  Errors go to the reader's error (convp_book_reader(b)->err)
+ * with CONV_ERR or -1.
  */
 struct convp_book_ops {
     const char *what;  /* "workbook", "document": in messages */
@@ -82,16 +83,15 @@ struct convp_book_ops {
     size_t drv_size;   /* the driver's state, allocated zeroed by the book */
     /* List the sheets (convp_book_add_sheet), styles and fonts. */
     int (*open)(struct convp_book *b, void *drv);
-    /* Make sheet i of the list the one next_row() reads, from its start. */
+    /* Make sheet i of the list the one read_row() reads, from its start. */
     int (*start)(struct convp_book *b, void *drv, size_t i);
-    /*
-     * The next row of the sheet with at least one cell: 1 with row filled
-     * (convp_row_clear(), then its cells by convp_row_cell()), 0 once the
-     * sheet has ended and was read to its end (its merged ranges and
-     * hidden columns given), -1.  The row is as the driver left it at the
-     * last call, so a repeated row can be given again by its number alone.
-     */
-    int (*next_row)(struct convp_book *b, void *drv, struct convp_row *row);
+    /* The next row of the sheet with at least one cell, as the file has it:
+     * 1, 0 once the sheet has ended and was read to its end (its merged
+     * ranges and hidden columns given), -1. */
+    int (*read_row)(struct convp_book *b, void *drv);
+    /* The row read, with each cell's value, into row: convp_row_clear(),
+     * then its cells by convp_row_cell().  CONV_OK or CONV_ERR. */
+    int (*values)(struct convp_book *b, void *drv, struct convp_row *row);
     /* Optional: the dataset's title, source and created (into the reader's
      * fields), read when the book is one of ours (it has our field sheet). */
     int (*props)(struct convp_book *b, void *drv);

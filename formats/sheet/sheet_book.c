@@ -411,9 +411,11 @@ static int sheet_start(struct convp_book *b, size_t i)
 static int sheet_row(struct convp_book *b)
 {
     struct convp_row *row = &b->row;
-    int rc = b->ops->next_row(b, b->drv, row);
+    int rc = b->ops->read_row(b, b->drv);
     if (rc <= 0)
         return rc;
+    if (b->ops->values(b, b->drv, row) != CONV_OK)
+        return -1;
     if (b->legacy && legacy_text(b, row) != CONV_OK)
         return -1;
     for (size_t i = 0; i < row->n; i++)

@@ -1115,8 +1115,10 @@ static const char *error_text(unsigned code)
  * least 128 bytes), the row's text or the shared strings. */
 
 /* The row just read, with each cell's value, into the book's row. */
-static int emit_row(struct xls *x, struct convp_row *out)
+static int xls_values(struct convp_book *b, void *drv, struct convp_row *out)
 {
+    struct xls *x = drv;
+    (void)b;
     const struct xls_row *row = &x->row;
     convp_row_clear(out, row->num);
     out->hidden = (x->hidden_rows[(row->num - 1) / 8] >> ((row->num - 1) % 8)) & 1;
@@ -1175,14 +1177,10 @@ static int emit_row(struct xls *x, struct convp_row *out)
     return CONV_OK;
 }
 
-static int xls_next_row(struct convp_book *b, void *drv, struct convp_row *out)
+static int xls_read_row(struct convp_book *b, void *drv)
 {
-    struct xls *x = drv;
     (void)b;
-    int rc = next_row(x);
-    if (rc <= 0)
-        return rc;
-    return emit_row(x, out) == CONV_OK ? 1 : -1;
+    return next_row(drv);
 }
 
 /* The compound file and its workbook stream, or an error saying what the
@@ -1281,7 +1279,8 @@ static const struct convp_book_ops xls_book = {
     .drv_size = sizeof(struct xls),
     .open = xls_open_book,
     .start = xls_start,
-    .next_row = xls_next_row,
+    .read_row = xls_read_row,
+    .values = xls_values,
     .close = xls_close_book,
 };
 

@@ -1475,8 +1475,10 @@ static int next_row(struct xr *r)
 /* ---- cell values --------------------------------------------------------------------------- */
 
 /* The row just read, with each cell's value, into the book's row. */
-static int emit_row(struct xr *r, struct convp_row *out)
+static int xr_values(struct convp_book *b, void *drv, struct convp_row *out)
 {
+    struct xr *r = drv;
+    (void)b;
     const struct xr_row *row = &r->row;
     const char *sheet = r->st.sheet;
     convp_row_clear(out, row->num);
@@ -1555,14 +1557,10 @@ static int emit_row(struct xr *r, struct convp_row *out)
     return CONV_OK;
 }
 
-static int xr_next_row(struct convp_book *b, void *drv, struct convp_row *out)
+static int xr_read_row(struct convp_book *b, void *drv)
 {
-    struct xr *r = drv;
     (void)b;
-    int rc = next_row(r);
-    if (rc <= 0)
-        return rc;
-    return emit_row(r, out) == CONV_OK ? 1 : -1;
+    return next_row(drv);
 }
 
 /* ---- driver -------------------------------------------------------------------------------- */
@@ -1667,7 +1665,8 @@ static const struct convp_book_ops xlsx_book = {
     .drv_size = sizeof(struct xr),
     .open = xr_open,
     .start = xr_start,
-    .next_row = xr_next_row,
+    .read_row = xr_read_row,
+    .values = xr_values,
     .props = xr_props,
     .close = xr_close,
 };
