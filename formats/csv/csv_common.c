@@ -231,7 +231,7 @@ static const struct conv_option_desc csv_options[] = {
     {"ragged", "error|pad", "short rows: error (default) or pad with nulls",
      CONV_OPT_READ},
     {"duplicate-names", "error|rename",
-     "duplicate or empty column names: error (default) or rename to x_2, column_N",
+     "duplicate column names: error (default) or rename to x_2, x_3 (a column without a name is column_N)",
      CONV_OPT_READ},
     {"out-delimiter", "CHAR", "field delimiter to write (default ',')",
      CONV_OPT_WRITE},

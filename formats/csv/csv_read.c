@@ -533,11 +533,7 @@ static int csv_take_header(struct csv_reader *r, const struct conv_record *row)
         size_t len = sl->value.len;
         char gen[32];
         if (len == 0) {
-            if (!r->rename) {
-                rc = csv_fail(r, CONV_E_STRUCTURE, sl->line, sl->column, 0,
-                              "empty column name (column %zu)", i + 1);
-                break;
-            }
+            /* A column without a name is named by its place, as in a sheet. */
             len = (size_t)snprintf(gen, sizeof gen, "column_%zu", i + 1);
             name = gen;
         }
@@ -545,7 +541,8 @@ static int csv_take_header(struct csv_reader *r, const struct conv_record *row)
         if (dup >= 0) {
             if (!r->rename) {
                 rc = csv_fail(r, CONV_E_STRUCTURE, sl->line, sl->column, 0,
-                              "duplicate column name '%s'",
+                              "duplicate column name '%s' (--duplicate-names rename makes "
+                              "x_2)",
                               csv_show(name, len, shown, sizeof shown));
                 break;
             }
