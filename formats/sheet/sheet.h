@@ -29,6 +29,7 @@ enum {
 #define CONVP_CELL_LASTING 0x1u /* text lives as long as the book (a shared string) */
 #define CONVP_CELL_ERROR 0x2u   /* an error value (#N/A, #DIV/0!) given as its text */
 #define CONVP_CELL_FORMULA 0x4u /* the cached result of a formula */
+#define CONVP_CELL_TEXT_INPUT 0x8u /* from text input (CSV): every value is text */
 
 /* One cell of a row. */
 struct convp_cell {

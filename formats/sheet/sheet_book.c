@@ -766,7 +766,7 @@ static const char *meta_name(const struct conv_schema *meta, const char *text, s
 }
 
 /* Copy a row: its cells, and their texts into dst's text. */
-static int row_copy(struct convp_book *b, struct convp_row *dst, const struct convp_row *src)
+int convp_row_copy(struct convp_book *b, struct convp_row *dst, const struct convp_row *src)
 {
     dst->num = src->num;
     dst->hidden = src->hidden;
@@ -794,7 +794,7 @@ static void row_swap(struct convp_row *x, struct convp_row *y)
     *y = t;
 }
 
-static void row_free(struct convp_book *b, struct convp_row *row)
+void convp_row_free(struct convp_book *b, struct convp_row *row)
 {
     convp_free(b->ctx, row->cells);
     convp_buf_free(&row->text);
@@ -841,7 +841,7 @@ static int find_header(struct convp_book *b, const struct book_sheet *sh)
             break;
         }
         if (!keep.num) {
-            if (row_copy(b, &keep, &b->row) != CONV_OK) {
+            if (convp_row_copy(b, &keep, &b->row) != CONV_OK) {
                 rc = -1;
                 break;
             }
@@ -853,7 +853,7 @@ static int find_header(struct convp_book *b, const struct book_sheet *sh)
         row_swap(&b->row, &keep); /* a one-column table: its first non-empty row */
         found = 1;
     }
-    row_free(b, &keep);
+    convp_row_free(b, &keep);
     if (rc < 0)
         return -1;
     if (!found && b->header_row > 0 && any)
@@ -977,7 +977,7 @@ int convp_book_open(struct conv_reader *rd)
     /* --layout: how to read; the values a writer takes (people, plain) are
      * not this reader's and leave it reading records. */
     const char *layout = convp_opt_str(rd->opts, "layout", "records");
-    static const char *const modes[] = {"records", "cells", NULL};
+    static const char *const modes[] = {"records", "cells", "table", NULL};
     static const char *const writer_modes[] = {"people", "plain", NULL};
     int known = 0;
     for (int i = 0; modes[i]; i++)
@@ -987,7 +987,7 @@ int convp_book_open(struct conv_reader *rd)
         known |= !strcmp(layout, writer_modes[i]);
     if (!known) {
         convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
-                        "option layout: expected records or cells to read a %s, "
+                        "option layout: expected records, table or cells to read a %s, "
                         "got '%.40s'",
                         ops->what, layout);
         return CONV_ERR;
@@ -1141,7 +1141,7 @@ void convp_book_close(struct conv_reader *rd)
     conv_schema_free(b->meta);
     convp_free(b->ctx, b->summary_sheet);
     convp_free(b->ctx, b->order);
-    row_free(b, &b->row);
+    convp_row_free(b, &b->row);
     convp_buf_free(&b->tmp);
     convp_buf_free(&b->legacy_scratch);
     convp_free(b->ctx, b);
@@ -1151,6 +1151,16 @@ void convp_book_close(struct conv_reader *rd)
 int convp_book_start(struct convp_book *b, size_t i)
 {
     return sheet_start(b, i);
+}
+
+int convp_book_skim(struct convp_book *b, size_t i)
+{
+    if (sheet_start(b, i) != CONV_OK)
+        return CONV_ERR;
+    int rc;
+    while ((rc = b->ops->read_row(b, b->drv)) == 1) {
+    }
+    return rc == 0 ? CONV_OK : CONV_ERR;
 }
 
 int convp_book_row(struct convp_book *b, const struct convp_row **row)

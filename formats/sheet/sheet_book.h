@@ -74,6 +74,13 @@ struct convp_book {
     void *layout; /* the layout's state (sheet_layout.c) */
 };
 
+/* Copy a row (cells, and their texts into dst's own); free one. */
+int convp_row_copy(struct convp_book *b, struct convp_row *dst, const struct convp_row *src);
+void convp_row_free(struct convp_book *b, struct convp_row *row);
+/* Read sheet i to its end without making values: its merged ranges and
+ * hidden columns are then known.  CONV_OK or CONV_ERR. */
+int convp_book_skim(struct convp_book *b, size_t i);
+
 /* The layouts of sheet_layout.c: set up at open (after the sheets are
  * picked), one record per call, freed with the book. */
 int convp_layout_open(struct convp_book *b);

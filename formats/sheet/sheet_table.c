@@ -1,20 +1,1348 @@
-/* Tables made for people: see sheet_table.h. */
+/*
+ * Tables made for people (--layout table): a sheet's title rows, unit
+ * line, header block, stub columns, body and notes found from what a
+ * reader sees (values, bold, indent, merged cells), then one record per
+ * body cell that holds a number or a missing-value mark, labelled by its
+ * row (code, label, the path of labels above it) and its column (the
+ * header cells above it).  Each sheet is first read to its end for its
+ * merged ranges (the formats keep them after the cells), then row by row:
+ * the rows above the body and the text rows between body rows are held
+ * until what follows says what they are, so memory holds a table's head,
+ * not its body.  Rules: docs/tables.md.
+ */
 #include "sheet_table.h"
+
+#include <stdlib.h>
+
+#define T_MAX_HEAD 400    /* rows looked at for a table's head before giving up */
+#define T_MAX_PENDING 400 /* text rows held between body rows */
+#define T_SAMPLE 5        /* body rows that settle the columns */
+#define T_MAX_TEXT 4096   /* a label or column label, bytes */
+
+/* The fields of --layout table. */
+enum {
+    TF_SHEET,
+    TF_CELL,
+    TF_TITLE,
+    TF_UNIT,
+    TF_ROW_CODE,
+    TF_ROW_LABEL,
+    TF_ROW_PATH,
+    TF_COLUMN_LABEL,
+    TF_VALUE,
+    TF_NOTE,
+    TF_COUNT
+};
+static const char *const table_fields[TF_COUNT] = {
+    "sheet",    "cell",      "title",    "unit",         "row_code",
+    "row_label", "row_path", "column_label", "value",    "note",
+};
+static const enum conv_type table_types[TF_COUNT] = {
+    CONV_STRING, CONV_STRING, CONV_STRING, CONV_STRING, CONV_STRING,
+    CONV_STRING, CONV_STRING, CONV_STRING, CONV_ANY,    CONV_STRING,
+};
+
+/* What a cell is to a table. */
+enum { K_EMPTY, K_TEXT, K_NUMBER, K_MISSING };
+
+/* A cell read as a table's cell: its kind, and for a number its value. */
+struct tcell {
+    int kind;
+    enum conv_type type; /* K_NUMBER: integer or decimal */
+    const char *text;    /* K_TEXT: the text; K_NUMBER: the value; K_MISSING: the mark */
+    size_t len;
+    const char *mark; /* a footnote mark after it, or NULL */
+    size_t mark_len;
+};
+
+/* A level of the row hierarchy. */
+struct level {
+    double depth;
+    char *label;
+};
+
+/* The description of the table being read. */
+struct table {
+    int have;
+    char *title;
+    char *unit;      /* the unit line's, or "" */
+    char *cur_unit;  /* a caption's inside the body, else NULL */
+    uint32_t head_top, head_bottom; /* header rows, 0 when none */
+    uint32_t first_value; /* the first column of values */
+    uint32_t unit_col, note_col; /* 0 when none */
+    char *last_unit;             /* the unit column's last unit (for ditto marks) */
+    char **labels;               /* column labels by column (0..ncols), NULL when unknown */
+    char **units;                /* a column's own unit ("%" from "(%)"), or NULL */
+    uint32_t ncols;
+    struct level *stack;
+    size_t nstack, capstack;
+    uint32_t body_first, body_last;
+    char parts[320]; /* for the reader's info */
+};
+
+struct tstate {
+    size_t cur; /* in b->order */
+    int phase;  /* 0: sheet not started; 1: head; 2: body */
+    struct convp_row *held; /* head or pending rows */
+    size_t nheld, capheld;
+    size_t body_seen; /* body rows among the held head rows */
+    struct table t;
+    size_t tables; /* tables found on the sheet */
+    uint64_t skipped_hidden;
+    /* the records of one row, given one by one */
+    struct conv_record *out;
+    size_t nout, capout, outpos;
+    struct convp_buf tmp, tmp2;
+    char info_key[64];
+    size_t ninfo;
+};
+
+/* ---- text ------------------------------------------------------------------------------------ */
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Text with its white space collapsed (NBSP too) and trimmed, into b. */
+static int clean(struct convp_buf *b, const char *s, size_t n)
+{
+    b->len = 0;
+    int space = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int sp = is_space(c) || (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0);
+        if (sp) {
+            if (c == 0xC2)
+                i++;
+            space = b->len > 0;
+            continue;
+        }
+        if (space && convp_buf_putc(b, ' ') != 0)
+            return -1;
+        space = 0;
+        if (convp_buf_putc(b, (char)c) != 0)
+            return -1;
+    }
+    return convp_buf_cstr(b) ? 0 : -1;
+}
+
+static char *dup_clean(struct convp_book *b, struct convp_buf *tmp, const char *s, size_t n)
+{
+    if (clean(tmp, s, n) != 0)
+        return convp_book_nomem(b), NULL;
+    char *d = convp_strndup(b->ctx, tmp->data, tmp->len);
+    if (!d)
+        convp_book_nomem(b);
+    return d;
+}
+
+/* Lower-case ASCII and the Vietnamese letters a comparison meets, enough
+ * to match words such as "Đơn vị tính" in any case. */
+static int starts_word(const char *s, size_t n, const char *w)
+{
+    size_t k = strlen(w);
+    if (n < k)
+        return 0;
+    for (size_t i = 0; i < k; i++) {
+        unsigned char a = (unsigned char)s[i], c = (unsigned char)w[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (unsigned char)(a + 32);
+        if (a != c)
+            return 0;
+    }
+    return 1;
+}
+
+/* A footnote mark at the end of text: "(*)", "(1)", "(a)", "*", "**"; its
+ * length, the text before it trimmed into *keep. */
+static size_t footnote(const char *s, size_t n, size_t *keep)
+{
+    size_t e = n;
+    while (e && is_space((unsigned char)s[e - 1]))
+        e--;
+    size_t m = 0;
+    if (e >= 3 && s[e - 1] == ')') {
+        size_t i = e - 2, k = 0;
+        while (i > 0 && s[i] != '(' && k < 3) {
+            unsigned char c = (unsigned char)s[i];
+            if (!(c == '*' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')))
+                break;
+            i--;
+            k++;
+        }
+        if (s[i] == '(' && k >= 1 && k <= 3 && i + 1 < e - 1)
+            m = e - i;
+    } else {
+        while (m < e && m < 3 && s[e - 1 - m] == '*')
+            m++;
+    }
+    if (!m || m >= e)
+        return 0;
+    size_t k = e - m;
+    while (k && is_space((unsigned char)s[k - 1]))
+        k--;
+    if (!k)
+        return 0;
+    *keep = k;
+    return m;
+}
+
+/* ---- cells ------------------------------------------------------------------------------------ */
+
+static int is_missing_mark(const char *s, size_t n)
+{
+    static const char *const marks[] = {"-", "\xE2\x80\x93", "\xE2\x80\x94", "..", "...",
+                                        "\xE2\x80\xA6", "x", "X", "--", NULL};
+    for (int i = 0; marks[i]; i++)
+        if (strlen(marks[i]) == n && !memcmp(marks[i], s, n))
+            return 1;
+    return 0;
+}
+
+/* What a cell is: empty, text, a number (a number cell, or text that is a
+ * number in C or Vietnamese notation, with or without a footnote mark
+ * after it), or a missing-value mark.  A number's text lands in out. */
+static struct tcell read_cell(const struct convp_cell *c, char *out, size_t size)
+{
+    int text_numbers = c && (c->flags & CONVP_CELL_TEXT_INPUT);
+    struct tcell t = {K_EMPTY, CONV_NULL, "", 0, NULL, 0};
+    if (!c || c->type == CONV_NULL || !c->len)
+        return t;
+    const char *s = c->text;
+    size_t n = c->len, a = 0;
+    if (c->type == CONV_INTEGER || c->type == CONV_DECIMAL) {
+        t.kind = K_NUMBER;
+        t.type = c->type;
+        t.text = s;
+        t.len = n;
+        return t;
+    }
+    while (a < n && is_space((unsigned char)s[a]))
+        a++;
+    while (n > a && is_space((unsigned char)s[n - 1]))
+        n--;
+    if (a == n)
+        return t;
+    s += a;
+    n -= a;
+    if (c->type != CONV_STRING) {
+        t.kind = K_TEXT;
+        t.text = s;
+        t.len = n;
+        return t;
+    }
+    if (is_missing_mark(s, n)) {
+        t.kind = K_MISSING;
+        t.text = s;
+        t.len = n;
+        return t;
+    }
+    /* Numbers typed as text, perhaps with a footnote mark.  Digits alone
+     * typed as text in a workbook are a code (Mã 01, 250), in text input
+     * (CSV) a number unless a leading zero makes them a code. */
+    size_t keep = n, m = footnote(s, n, &keep);
+    size_t digits = 0;
+    while (digits < keep && s[digits] >= '0' && s[digits] <= '9')
+        digits++;
+    if (digits == keep && (!text_numbers || (s[0] == '0' && keep > 1))) {
+        t.kind = K_TEXT;
+        t.text = s;
+        t.len = n;
+        return t;
+    }
+    if (keep + 16 < size && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9'))) {
+        int cls = convp_loc_classify(s, keep);
+        size_t len = 0;
+        enum conv_type ty = CONV_STRING;
+        if (cls == CONVP_LOC_C || (cls == CONVP_LOC_NONE && convp_is_integer(s, keep))) {
+            ty = convp_is_integer(s, keep) ? CONV_INTEGER : CONV_DECIMAL;
+            memcpy(out, s, keep);
+            len = keep;
+        } else if (cls == CONVP_LOC_VI || cls == CONVP_LOC_VI_COMMA) {
+            ty = convp_vi_canon(s, keep, out, &len);
+        }
+        if (ty == CONV_INTEGER || ty == CONV_DECIMAL) {
+            out[len] = '\0';
+            t.kind = K_NUMBER;
+            t.type = ty;
+            t.text = out;
+            t.len = len;
+            if (m) {
+                t.mark = s + n - m;
+                t.mark_len = m;
+            }
+            return t;
+        }
+    }
+    t.kind = K_TEXT;
+    t.text = s;
+    t.len = n;
+    return t;
+}
+
+static const struct convp_cell *cell_at(const struct convp_row *row, uint32_t col)
+{
+    for (size_t i = 0; i < row->n; i++)
+        if (row->cells[i].col == col)
+            return &row->cells[i];
+    return NULL;
+}
+
+/* The merged range whose first cell is (r, c), or NULL. */
+static const struct convp_range *merge_at(struct convp_book *b, size_t si, uint32_t r, uint32_t c)
+{
+    size_t n;
+    const struct convp_range *m = convp_book_merges(b, si, &n);
+    for (size_t i = 0; i < n; i++)
+        if (m[i].row1 == r && m[i].col1 == c)
+            return &m[i];
+    return NULL;
+}
+
+/* The merged range covering (r, c) without starting there, or NULL. */
+static const struct convp_range *merge_over(struct convp_book *b, size_t si, uint32_t r, uint32_t c)
+{
+    size_t n;
+    const struct convp_range *m = convp_book_merges(b, si, &n);
+    for (size_t i = 0; i < n; i++)
+        if (m[i].row1 <= r && r <= m[i].row2 && m[i].col1 <= c && c <= m[i].col2 &&
+            !(m[i].row1 == r && m[i].col1 == c))
+            return &m[i];
+    return NULL;
+}
+
+/* ---- rows ------------------------------------------------------------------------------------- */
+
+/* A unit line: "Đơn vị tính: Nghìn người", "ĐVT: %", "Đơn vị: tỷ đồng",
+ * "(Tỷ đồng)", or a known unit alone ("Tỷ đồng", "%", "Nghìn ha").  The
+ * unit's own text into *u, *ulen; 1 when it is one. */
+static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
+{
+    static const char *const lead[] = {"đơn vị tính", "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B t\xC3\xADnh",
+                                       "đvt", "\xC4\x90VT", "đơn vị", "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B",
+                                       "unit", NULL};
+    while (n && is_space((unsigned char)*s))
+        s++, n--;
+    while (n && is_space((unsigned char)s[n - 1]))
+        n--;
+    for (int i = 0; lead[i]; i++) {
+        size_t k = strlen(lead[i]);
+        if (starts_word(s, n, lead[i])) {
+            size_t j = k;
+            while (j < n && (is_space((unsigned char)s[j]) || s[j] == ':' || s[j] == '.'))
+                j++;
+            if (j == n || (j == k && (s[j] & 0x80) == 0 && s[j] != ' '))
+                continue;
+            *u = s + j;
+            *ulen = n - j;
+            if (*ulen >= 2 && (*u)[0] == '(' && (*u)[*ulen - 1] == ')') {
+                (*u)++;
+                *ulen -= 2;
+            }
+            return 1;
+        }
+    }
+    if (n >= 2 && s[0] == '(' && s[n - 1] == ')') {
+        s++;
+        n -= 2;
+    }
+    static const char *const units[] = {
+        "%", "tỷ đồng", "t\xE1\xBB\xB7 \xC4\x91\xE1\xBB\x93ng", "triệu đồng", "nghìn đồng",
+        "triệu usd", "nghìn usd", "tỷ usd", "nghìn người", "người", "nghìn ha", "ha", "tấn",
+        "nghìn tấn", "triệu tấn", "nghìn con", "con", "nghìn hộ", "hộ", "lượt người",
+        "nghìn lượt người", "triệu lượt người", "triệu kwh", "triệu m3", "nghìn m3", "km",
+        "triệu tấn.km", "triệu hk.km", "nghìn tỷ đồng", "usd", "vnd", "billion vnd",
+        "million usd", "thousand persons", "persons", NULL};
+    for (int i = 0; units[i]; i++)
+        if (strlen(units[i]) == n && starts_word(s, n, units[i])) {
+            *u = s;
+            *ulen = n;
+            return 1;
+        }
+    /* Vietnamese capitals of the same words: compare case-insensitively
+     * through utf8proc would be exact; the words above in their usual
+     * capitalisation cover the files seen. */
+    static const char *const cap_units[] = {"Tỷ đồng", "Triệu đồng", "Nghìn đồng", "Triệu USD",
+                                            "Nghìn USD", "Tỷ USD", "Nghìn người", "Người",
+                                            "Nghìn ha", "Tấn", "Nghìn tấn", "Triệu tấn",
+                                            "Nghìn con", "Nghìn hộ", "Hộ", "Lượt người",
+                                            "Nghìn lượt người", "Triệu lượt người", "Nghìn tỷ đồng",
+                                            NULL};
+    for (int i = 0; cap_units[i]; i++)
+        if (strlen(cap_units[i]) == n && !memcmp(cap_units[i], s, n)) {
+            *u = s;
+            *ulen = n;
+            return 1;
+        }
+    return 0;
+}
+
+/* Whether a cell is a code: 01, 1.1, I, IV, a, A, 1., a), (1). */
+static int code_like(const char *s, size_t n)
+{
+    while (n && (s[n - 1] == '.' || s[n - 1] == ')' || is_space((unsigned char)s[n - 1])))
+        n--;
+    if (n && s[0] == '(')
+        s++, n--;
+    if (!n || n > 12)
+        return 0;
+    int digits = 1, roman = 1;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || c == '.'))
+            digits = 0;
+        if (!strchr("IVXLivxl", c))
+            roman = 0;
+    }
+    if (digits && s[0] != '.')
+        return 1;
+    if (roman && n <= 5)
+        return 1;
+    if (n == 1 && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return 1;
+    return 0;
+}
+
+/* The depth a row's label stands at: its column, indent, leading spaces,
+ * numbering and boldness (smaller is higher up). */
+static double label_depth(struct convp_book *b, const struct table *t, const struct convp_cell *c,
+                          const char *code, size_t code_len)
+{
+    const struct convp_style *st = convp_book_style(b, c->style);
+    const char *s = c->text;
+    size_t n = c->len, lead = 0;
+    while (lead < n && s[lead] == ' ')
+        lead++;
+    double d = (double)(c->col - 1) * 10 + (double)st->indent * 3 + (double)(lead / 2) * 3;
+    size_t i = lead;
+    const char *num = code_len ? code : s + i;
+    size_t nn = code_len ? code_len : n - i;
+    /* Numbering: I. II (roman) 0, 1. 1, 1.1 2, 1.1.1 3, a) 4, - or + 5. */
+    if (nn && (num[0] == '-' || num[0] == '+' || (unsigned char)num[0] == 0xE2))
+        d += 5;
+    else if (nn && ((num[0] >= 'a' && num[0] <= 'z') && nn > 1 && (num[1] == ')' || num[1] == '.')))
+        d += 4;
+    else if (nn && num[0] >= '0' && num[0] <= '9') {
+        int dots = 0;
+        size_t k = 0;
+        while (k < nn && ((num[k] >= '0' && num[k] <= '9') || num[k] == '.')) {
+            if (num[k] == '.' && k + 1 < nn && num[k + 1] >= '0' && num[k + 1] <= '9')
+                dots++;
+            k++;
+        }
+        d += 1 + dots;
+    }
+    if (!st->bold)
+        d += 0.5;
+    (void)t;
+    return d;
+}
+
+/* ---- the table's head ----------------------------------------------------------------------- */
+
+static void table_free(struct convp_book *b, struct table *t)
+{
+    convp_free(b->ctx, t->title);
+    convp_free(b->ctx, t->unit);
+    convp_free(b->ctx, t->cur_unit);
+    convp_free(b->ctx, t->last_unit);
+    for (uint32_t i = 0; i <= t->ncols; i++) {
+        if (t->labels)
+            convp_free(b->ctx, t->labels[i]);
+        if (t->units)
+            convp_free(b->ctx, t->units[i]);
+    }
+    convp_free(b->ctx, t->labels);
+    convp_free(b->ctx, t->units);
+    for (size_t i = 0; i < t->nstack; i++)
+        convp_free(b->ctx, t->stack[i].label);
+    convp_free(b->ctx, t->stack);
+    memset(t, 0, sizeof *t);
+}
+
+/* What a row says to a table: it has values (numbers or marks) at or
+ * right of column from, texts, a year-row or numbering-row shape. */
+struct rowsum {
+    int values, numbers, texts, texts_right;
+    uint32_t first_value, first_text;
+    int years_only, numbering;
+};
+
+static struct rowsum row_sum(const struct convp_row *row, uint32_t from)
+{
+    struct rowsum r = {0, 0, 0, 0, 0, 0, 1, 1};
+    char out[128];
+    long expect = 1;
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        struct tcell t = read_cell(c, out, sizeof out);
+        if (t.kind == K_EMPTY)
+            continue;
+        if (t.kind == K_TEXT) {
+            r.texts++;
+            if (!r.first_text)
+                r.first_text = c->col;
+            if (c->col >= from && from)
+                r.texts_right++;
+            if (t.len > 3 || !(t.len == 1 || (t.text[0] == '(' && t.text[t.len - 1] == ')')))
+                r.numbering = 0;
+            continue;
+        }
+        if (c->col < from)
+            continue;
+        r.values++;
+        r.numbers += t.kind == K_NUMBER;
+        if (!r.first_value)
+            r.first_value = c->col;
+        long v = t.kind == K_NUMBER && t.type == CONV_INTEGER && t.len <= 4 ? atol(t.text) : -1;
+        if (v < 1900 || v > 2100)
+            r.years_only = 0;
+        if (v != expect)
+            r.numbering = 0;
+        expect++;
+    }
+    if (!r.values)
+        r.years_only = r.numbering = 0;
+    return r;
+}
+
+/* A body row: values, and not the years or the column numbers a header
+ * block ends with. */
+static int is_body(const struct rowsum *r)
+{
+    /* Marks alone make a body row only beside a label (a row with no data). */
+    if (!r->numbers && !(r->values && r->first_text && r->first_text < r->first_value))
+        return 0;
+    if (r->years_only && (!r->first_text || r->first_text > r->first_value))
+        return 0;
+    if (r->numbering)
+        return 0;
+    return 1;
+}
+
+/* Join part to the text in buf with sep. */
+static int join(struct convp_buf *buf, const char *sep, const char *part, size_t n)
+{
+    if (!n)
+        return 0;
+    if (buf->len && convp_buf_append(buf, sep, strlen(sep)) != 0)
+        return -1;
+    return convp_buf_append(buf, part, n);
+}
+
+/*
+ * Make the table's description from the held rows: rows 0..nheld-1 are
+ * above and at the body, body_at the first body row.  Title rows, the
+ * unit line, the header block, the column labels.
+ */
+static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_t body_at)
+{
+    struct table *t = &s->t;
+    char *keep_title = t->title;
+    t->title = NULL;
+    table_free(b, t);
+    t->title = keep_title;
+    t->have = 1;
+    /* The first column of values: the leftmost value over the sampled body rows. */
+    uint32_t first = 0, maxcol = 0;
+    for (size_t i = body_at; i < s->nheld; i++) {
+        struct rowsum r = row_sum(&s->held[i], 1);
+        if (is_body(&r) && (!first || r.first_value < first))
+            first = r.first_value;
+    }
+    for (size_t i = 0; i < s->nheld; i++)
+        if (s->held[i].n && s->held[i].cells[s->held[i].n - 1].col > maxcol)
+            maxcol = s->held[i].cells[s->held[i].n - 1].col;
+    /* A stub column of text left of the values: the body rows' texts. */
+    t->first_value = first ? first : 1;
+    /* The rows above the body, from the bottom: header rows, then the
+     * unit line and title rows. */
+    size_t top = body_at; /* the first header row */
+    int in_header = 1;
+    const char *unit = NULL;
+    size_t unit_len = 0;
+    size_t title_to = 0; /* title rows are held[title_from .. title_to) */
+    for (size_t k = body_at; k-- > 0;) {
+        const struct convp_row *row = &s->held[k];
+        size_t nonempty = 0;
+        const struct convp_cell *only = NULL;
+        int value_side = 0;
+        char out[128];
+        for (size_t i = 0; i < row->n; i++) {
+            struct tcell c = read_cell(&row->cells[i], out, sizeof out);
+            if (c.kind == K_EMPTY)
+                continue;
+            nonempty++;
+            only = &row->cells[i];
+            const struct convp_range *m = merge_at(b, si, row->num, row->cells[i].col);
+            if (row->cells[i].col >= t->first_value ||
+                (m && m->col2 >= t->first_value && m->col1 >= t->first_value))
+                value_side = 1;
+        }
+        /* A row under a header cell merged down from above is header too. */
+        for (uint32_t c = t->first_value; !value_side && c <= maxcol; c++) {
+            const struct convp_range *m = merge_over(b, si, row->num, c);
+            if (m && m->row1 < row->num)
+                value_side = 1;
+        }
+        if (!nonempty) {
+            if (in_header)
+                top = k;
+            continue;
+        }
+        const char *u;
+        size_t ul;
+        char ob[128];
+        struct tcell oc = read_cell(only, ob, sizeof ob);
+        if (nonempty == 1 && oc.kind == K_TEXT && unit_line(oc.text, oc.len, &u, &ul) &&
+            (!unit || !in_header)) {
+            if (!unit) {
+                unit = u;
+                unit_len = ul;
+            }
+            in_header = 0;
+            continue;
+        }
+        if (in_header && value_side) {
+            top = k;
+            continue;
+        }
+        /* Above the header: title rows (the nearest run of them). */
+        in_header = 0;
+        if (!title_to)
+            title_to = k + 1;
+    }
+    if (top < body_at) {
+        t->head_top = s->held[top].num;
+        t->head_bottom = s->held[body_at - 1].num;
+    }
+    /* The title: the text rows above the header (or the unit line), joined. */
+    struct convp_buf *tb = &s->tmp2;
+    tb->len = 0;
+    size_t title_from = title_to;
+    while (title_from > 0) {
+        const struct convp_row *row = &s->held[title_from - 1];
+        struct rowsum r = row_sum(row, 0);
+        if (!r.texts && !r.values) {
+            if (title_from < title_to)
+                break; /* a blank row above the title ends it */
+            title_from--;
+            title_to--;
+            continue;
+        }
+        if (r.values)
+            break;
+        title_from--;
+    }
+    for (size_t k = title_from; k < title_to; k++) {
+        const struct convp_row *row = &s->held[k];
+        for (size_t i = 0; i < row->n; i++) {
+            char out[128];
+            struct tcell c = read_cell(&row->cells[i], out, sizeof out);
+            const char *u;
+            size_t ul;
+            if (c.kind != K_TEXT)
+                continue;
+            if (unit_line(c.text, c.len, &u, &ul)) {
+                if (!unit) {
+                    unit = u;
+                    unit_len = ul;
+                }
+                continue;
+            }
+            if (clean(&s->tmp, c.text, c.len) != 0 || join(tb, " ", s->tmp.data, s->tmp.len) != 0)
+                return convp_book_nomem(b);
+        }
+    }
+    if (tb->len || !t->title) {
+        convp_free(b->ctx, t->title);
+        if (!(t->title = convp_strndup(b->ctx, tb->data ? tb->data : "", tb->len)))
+            return convp_book_nomem(b);
+    }
+    if (!(t->unit = unit ? dup_clean(b, &s->tmp, unit, unit_len) : convp_strdup(b->ctx, "")))
+        return convp_book_nomem(b);
+    /* Column labels: the header cells above each column, top to bottom; a
+     * merged cell gives its text to every column it spans, once. */
+    t->ncols = maxcol;
+    t->labels = convp_calloc(b->ctx, maxcol + 1, sizeof *t->labels);
+    t->units = convp_calloc(b->ctx, maxcol + 1, sizeof *t->units);
+    if (!t->labels || !t->units)
+        return convp_book_nomem(b);
+    for (uint32_t col = 1; col <= maxcol; col++) {
+        tb->len = 0;
+        for (size_t k = top; k < body_at; k++) {
+            const struct convp_row *row = &s->held[k];
+            const struct convp_cell *c = cell_at(row, col);
+            const struct convp_range *over = merge_over(b, si, row->num, col);
+            if (over && over->row1 == row->num) {
+                /* spread from the merged cell's first column */
+                for (size_t i = 0; i < row->n; i++)
+                    if (row->cells[i].col == over->col1)
+                        c = &row->cells[i];
+            } else if (over) {
+                continue; /* the same merged cell, from a row above */
+            }
+            char out[128];
+            struct tcell tc = read_cell(c, out, sizeof out);
+            if (tc.kind == K_EMPTY)
+                continue;
+            if (clean(&s->tmp, tc.text, tc.len) != 0 || join(tb, " / ", s->tmp.data, s->tmp.len) != 0)
+                return convp_book_nomem(b);
+            /* The header names the unit column, the notes column, or a unit. */
+            if (col < t->first_value && !t->unit_col) {
+                const char *u;
+                size_t ul;
+                if (starts_word(s->tmp.data, s->tmp.len, "đơn vị") ||
+                    starts_word(s->tmp.data, s->tmp.len, "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B") ||
+                    starts_word(s->tmp.data, s->tmp.len, "đvt") ||
+                    starts_word(s->tmp.data, s->tmp.len, "\xC4\x90VT") ||
+                    (unit_line(s->tmp.data, s->tmp.len, &u, &ul) && 0))
+                    t->unit_col = col;
+            }
+            if (starts_word(s->tmp.data, s->tmp.len, "ghi chú") ||
+                starts_word(s->tmp.data, s->tmp.len, "note"))
+                t->note_col = col;
+        }
+        if (!convp_buf_cstr(tb) || !(t->labels[col] = convp_strndup(b->ctx, tb->data, tb->len)))
+            return convp_book_nomem(b);
+        if (tb->len >= 3 && strstr(tb->data, "(%)") && !(t->units[col] = convp_strdup(b->ctx, "%")))
+            return convp_book_nomem(b);
+    }
+    /* The unit column, when the header does not name it: a text column
+     * right of the labels whose body cells are units or ditto marks. */
+    return CONV_OK;
+}
+
+/* ---- records ---------------------------------------------------------------------------------- */
+
+static int put(struct convp_book *b, struct conv_record *rec, uint32_t field, enum conv_type t,
+               const char *text, size_t len, uint64_t line, uint32_t col)
+{
+    if (!text || (t == CONV_STRING && !len)) {
+        if (convp_record_add(rec, field, t == CONV_STRING ? CONV_NULL : t, 0, "", 0, line, col) !=
+            0)
+            return convp_book_nomem(b);
+        return CONV_OK;
+    }
+    if (convp_record_add(rec, field, t, 0, text, len, line, col) != 0)
+        return convp_book_nomem(b);
+    return CONV_OK;
+}
+
+/* A record slot of the output queue. */
+static struct conv_record *next_out(struct convp_book *b, struct tstate *s)
+{
+    if (s->nout == s->capout) {
+        size_t nc = s->capout ? s->capout * 2 : 16;
+        struct conv_record *q = convp_realloc(b->ctx, s->out, nc * sizeof *q);
+        if (!q)
+            return convp_book_nomem(b), NULL;
+        for (size_t i = s->capout; i < nc; i++)
+            convp_record_init(&q[i], b->ctx, b->rd->fields);
+        s->out = q;
+        s->capout = nc;
+    }
+    struct conv_record *r = &s->out[s->nout++];
+    convp_record_clear(r);
+    return r;
+}
+
+/* The path of labels: the stack and the row's own. */
+static int path_text(struct tstate *s, const char *own, size_t n)
+{
+    struct convp_buf *p = &s->tmp2;
+    p->len = 0;
+    for (size_t i = 0; i < s->t.nstack; i++)
+        if (join(p, " / ", s->t.stack[i].label, strlen(s->t.stack[i].label)) != 0)
+            return -1;
+    if (join(p, " / ", own, n) != 0)
+        return -1;
+    return convp_buf_cstr(p) ? 0 : -1;
+}
+
+/* The levels at depth d or deeper leave the hierarchy. */
+static void pop_levels(struct convp_book *b, struct table *t, double d)
+{
+    while (t->nstack && t->stack[t->nstack - 1].depth >= d) {
+        convp_free(b->ctx, t->stack[t->nstack - 1].label);
+        t->nstack--;
+    }
+}
+
+/* Push a label on the hierarchy at depth d, after the deeper or equal ones
+ * went. */
+static int push_level(struct convp_book *b, struct table *t, double d, const char *label, size_t n)
+{
+    pop_levels(b, t, d);
+    if (convp_array_grow(b->ctx, (void **)&t->stack, t->nstack, &t->capstack, sizeof *t->stack))
+        return convp_book_nomem(b);
+    char *l = convp_strndup(b->ctx, label, n);
+    if (!l)
+        return convp_book_nomem(b);
+    t->stack[t->nstack].depth = d;
+    t->stack[t->nstack].label = l;
+    t->nstack++;
+    return CONV_OK;
+}
+
+/* A row's stub: its code, label and depth. */
+struct stub {
+    const char *code, *label;
+    size_t code_len, label_len;
+    const struct convp_cell *label_cell;
+    const char *mark; /* a footnote mark after the label */
+    size_t mark_len;
+};
+
+static void row_stub(const struct table *t, const struct convp_row *row, struct stub *st)
+{
+    memset(st, 0, sizeof *st);
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        if (c->col >= t->first_value || c->col == t->unit_col || c->col == t->note_col)
+            continue;
+        char out[128];
+        struct tcell tc = read_cell(c, out, sizeof out);
+        if (tc.kind == K_EMPTY)
+            continue;
+        if (tc.kind != K_TEXT) {
+            if (!st->code && tc.kind == K_NUMBER && c->type == CONV_STRING) {
+                st->code = tc.text == out ? c->text : tc.text;
+                st->code_len = tc.text == out ? c->len : tc.len;
+            } else if (!st->code && tc.kind == K_NUMBER) {
+                st->code = c->text;
+                st->code_len = c->len;
+            }
+            continue;
+        }
+        /* A cell holding only a code is the row's code; the label is the
+         * rightmost other text. */
+        if (code_like(tc.text, tc.len) && !st->code) {
+            st->code = tc.text;
+            st->code_len = tc.len;
+            continue;
+        }
+        st->label = tc.text;
+        st->label_len = tc.len;
+        st->label_cell = c;
+    }
+    if (st->label) {
+        size_t keep;
+        size_t m = footnote(st->label, st->label_len, &keep);
+        if (m) {
+            st->mark = st->label + st->label_len - m;
+            st->mark_len = m;
+            st->label_len = keep;
+        }
+    }
+}
+
+/* The unit of a value in column col of a body row. */
+static const char *value_unit(struct convp_book *b, struct tstate *s, const struct convp_row *row,
+                              uint32_t col, struct convp_buf *ub)
+{
+    struct table *t = &s->t;
+    if (col < t->ncols + 1 && t->units && t->units[col])
+        return t->units[col];
+    if (t->unit_col) {
+        const struct convp_cell *c = cell_at(row, t->unit_col);
+        char out[128];
+        struct tcell tc = read_cell(c, out, sizeof out);
+        int ditto = tc.kind == K_TEXT &&
+                    ((tc.len == 1 && tc.text[0] == '"') || (tc.len == 3 && !memcmp(tc.text, "-\"-", 3)) ||
+                     (tc.len == 2 && !memcmp(tc.text, "''", 2)) ||
+                     (tc.len == 3 && !memcmp(tc.text, "\xE2\x80\x9C", 3)) ||
+                     (tc.len == 3 && !memcmp(tc.text, "\xE2\x80\x9D", 3)));
+        if (tc.kind == K_TEXT && !ditto) {
+            if (clean(ub, tc.text, tc.len) != 0)
+                return convp_book_nomem(b), NULL;
+            char *u = convp_strndup(b->ctx, ub->data, ub->len);
+            if (!u)
+                return convp_book_nomem(b), NULL;
+            convp_free(b->ctx, t->last_unit);
+            t->last_unit = u;
+        }
+        if (t->last_unit && (tc.kind == K_TEXT || ditto))
+            return t->last_unit;
+    }
+    if (t->cur_unit)
+        return t->cur_unit;
+    return t->unit ? t->unit : "";
+}
+
+/* The records of a body row, into the queue. */
+static int body_row(struct convp_book *b, struct tstate *s, size_t si, const struct convp_row *row,
+                    const char *prefix, size_t prefix_len)
+{
+    struct table *t = &s->t;
+    struct stub st;
+    row_stub(t, row, &st);
+    /* The label: the row's own, after a label its first half held. */
+    struct convp_buf *lb = &s->tmp;
+    lb->len = 0;
+    if (prefix_len && convp_buf_append(lb, prefix, prefix_len) != 0)
+        return convp_book_nomem(b);
+    if (st.label && join(lb, " ", st.label, st.label_len) != 0)
+        return convp_book_nomem(b);
+    struct convp_buf label;
+    convp_buf_init(&label, b->ctx);
+    int rc = CONV_ERR;
+    if (clean(&label, lb->data ? lb->data : "", lb->len) != 0) {
+        convp_book_nomem(b);
+        goto out;
+    }
+    double depth = st.label_cell ? label_depth(b, t, st.label_cell, st.code, st.code_len)
+                                 : (st.code ? 1 : 1000);
+    /* Its siblings and their children leave the path. */
+    if (label.len)
+        pop_levels(b, t, depth);
+    if (path_text(s, label.data, label.len) != 0) {
+        convp_book_nomem(b);
+        goto out;
+    }
+    /* The row becomes the parent of deeper rows after it. */
+    char *path = convp_strndup(b->ctx, s->tmp2.data, s->tmp2.len);
+    if (!path) {
+        convp_book_nomem(b);
+        goto out;
+    }
+    const char *sheet = convp_book_sheet_name(b, si);
+    struct convp_buf ub;
+    convp_buf_init(&ub, b->ctx);
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        if (c->col < t->first_value || c->col == t->unit_col || c->col == t->note_col)
+            continue;
+        char out[128];
+        struct tcell v = read_cell(c, out, sizeof out);
+        if (v.kind != K_NUMBER && v.kind != K_MISSING)
+            continue;
+        if (row->hidden || convp_book_col_hidden(b, si, c->col)) {
+            s->skipped_hidden++;
+            continue;
+        }
+        const char *unit = value_unit(b, s, row, c->col, &ub);
+        if (!unit)
+            goto out2;
+        char ref[24], cn[8];
+        convp_col_name(c->col, cn);
+        int rn = snprintf(ref, sizeof ref, "%s%u", cn, (unsigned)row->num);
+        const char *clabel = c->col <= t->ncols && t->labels ? t->labels[c->col] : NULL;
+        struct conv_record *rec = next_out(b, s);
+        if (!rec)
+            goto out2;
+        uint64_t line = row->num;
+        rec->line = line;
+        /* The note: a missing mark, a footnote mark on the value or label. */
+        struct convp_buf *nb = &s->tmp2;
+        nb->len = 0;
+        if (v.kind == K_MISSING && join(nb, " ", v.text, v.len) != 0)
+            goto nomem;
+        if (v.mark && join(nb, " ", v.mark, v.mark_len) != 0)
+            goto nomem;
+        if (st.mark && join(nb, " ", st.mark, st.mark_len) != 0)
+            goto nomem;
+        if (put(b, rec, TF_SHEET, CONV_STRING, sheet, strlen(sheet), line, 0) != CONV_OK ||
+            put(b, rec, TF_CELL, CONV_STRING, ref, (size_t)rn, line, c->col) != CONV_OK ||
+            put(b, rec, TF_TITLE, CONV_STRING, t->title, t->title ? strlen(t->title) : 0, line,
+                c->col) != CONV_OK ||
+            put(b, rec, TF_UNIT, CONV_STRING, unit, strlen(unit), line, c->col) != CONV_OK ||
+            put(b, rec, TF_ROW_CODE, CONV_STRING, st.code, st.code_len, line, c->col) !=
+                CONV_OK ||
+            put(b, rec, TF_ROW_LABEL, CONV_STRING, label.data, label.len, line, c->col) !=
+                CONV_OK ||
+            put(b, rec, TF_ROW_PATH, CONV_STRING, path, strlen(path), line, c->col) != CONV_OK ||
+            put(b, rec, TF_COLUMN_LABEL, CONV_STRING, clabel, clabel ? strlen(clabel) : 0, line,
+                c->col) != CONV_OK ||
+            (v.kind == K_NUMBER ? put(b, rec, TF_VALUE, v.type, v.text, v.len, line, c->col)
+                                : put(b, rec, TF_VALUE, CONV_NULL, "", 0, line, c->col)) !=
+                CONV_OK ||
+            put(b, rec, TF_NOTE, CONV_STRING, nb->data, nb->len, line, c->col) != CONV_OK)
+            goto out2;
+    }
+    if (label.len && push_level(b, t, depth, label.data, label.len) != CONV_OK)
+        goto out2;
+    if (!t->body_first)
+        t->body_first = row->num;
+    t->body_last = row->num;
+    rc = CONV_OK;
+    goto out2;
+nomem:
+    convp_book_nomem(b);
+out2:
+    convp_buf_free(&ub);
+    convp_free(b->ctx, path);
+out:
+    convp_buf_free(&label);
+    return rc;
+}
+
+/* A text row between body rows: a caption that changes the unit, or a
+ * section over the rows after it. */
+static int section_row(struct convp_book *b, struct tstate *s, const struct convp_row *row)
+{
+    struct table *t = &s->t;
+    struct stub st;
+    row_stub(t, row, &st);
+    char out[128];
+    for (size_t i = 0; i < row->n; i++) {
+        struct tcell c = read_cell(&row->cells[i], out, sizeof out);
+        const char *u;
+        size_t ul;
+        if (c.kind == K_TEXT && unit_line(c.text, c.len, &u, &ul) &&
+            (starts_word(c.text, c.len, "đơn vị") || c.text[0] == '(' ||
+             starts_word(c.text, c.len, "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B") ||
+             starts_word(c.text, c.len, "đvt") || starts_word(c.text, c.len, "\xC4\x90VT"))) {
+            convp_free(b->ctx, t->cur_unit);
+            if (!(t->cur_unit = dup_clean(b, &s->tmp, u, ul)))
+                return CONV_ERR;
+            return CONV_OK;
+        }
+    }
+    if (!st.label_cell)
+        return CONV_OK;
+    if (clean(&s->tmp, st.label, st.label_len) != 0)
+        return convp_book_nomem(b);
+    /* A section stands just above the rows like it that follow. */
+    double d = label_depth(b, t, st.label_cell, st.code, st.code_len) - 0.75;
+    return push_level(b, t, d, s->tmp.data, s->tmp.len);
+}
+
+/* ---- the sheet, row by row ---------------------------------------------------------------------- */
+
+static int hold(struct convp_book *b, struct tstate *s, const struct convp_row *row)
+{
+    if (s->nheld == s->capheld) {
+        size_t nc = s->capheld ? s->capheld * 2 : 16;
+        struct convp_row *q = convp_realloc(b->ctx, s->held, nc * sizeof *q);
+        if (!q)
+            return convp_book_nomem(b);
+        memset(q + s->capheld, 0, (nc - s->capheld) * sizeof *q);
+        for (size_t i = s->capheld; i < nc; i++)
+            convp_buf_init(&q[i].text, b->ctx);
+        s->held = q;
+        s->capheld = nc;
+    }
+    return convp_row_copy(b, &s->held[s->nheld++], row);
+}
+
+/* The reader's info about the table just ended. */
+static int table_info(struct convp_book *b, struct tstate *s, size_t si)
+{
+    struct table *t = &s->t;
+    if (!t->have || !t->body_first)
+        return CONV_OK;
+    char a[8], z[8];
+    convp_col_name(t->first_value > 1 ? 1 : t->first_value, a);
+    convp_col_name(t->first_value > 1 ? t->first_value - 1 : t->first_value, z);
+    char v1[8], v2[8];
+    convp_col_name(t->first_value, v1);
+    convp_col_name(t->ncols >= t->first_value ? t->ncols : t->first_value, v2);
+    char key[48];
+    snprintf(key, sizeof key, "table.%zu", s->ninfo++);
+    struct convp_buf *p = &s->tmp;
+    p->len = 0;
+    char line[400];
+    int n = snprintf(line, sizeof line, "%s: ", convp_book_sheet_name(b, si));
+    if (convp_buf_append(p, line, (size_t)n) != 0)
+        return convp_book_nomem(b);
+    if (t->title && t->title[0]) {
+        n = snprintf(line, sizeof line, "title '%.80s%s', ", t->title,
+                     strlen(t->title) > 80 ? "..." : "");
+        if (convp_buf_append(p, line, (size_t)n) != 0)
+            return convp_book_nomem(b);
+    }
+    if (t->unit && t->unit[0]) {
+        n = snprintf(line, sizeof line, "unit '%.40s', ", t->unit);
+        if (convp_buf_append(p, line, (size_t)n) != 0)
+            return convp_book_nomem(b);
+    }
+    if (t->head_top)
+        n = snprintf(line, sizeof line, "header rows %u-%u, ", (unsigned)t->head_top,
+                     (unsigned)t->head_bottom);
+    else
+        n = snprintf(line, sizeof line, "no header, ");
+    if (convp_buf_append(p, line, (size_t)n) != 0)
+        return convp_book_nomem(b);
+    if (t->first_value > 1)
+        n = snprintf(line, sizeof line, "stub %s-%s, ", a, z);
+    else
+        n = snprintf(line, sizeof line, "no stub, ");
+    if (convp_buf_append(p, line, (size_t)n) != 0)
+        return convp_book_nomem(b);
+    n = snprintf(line, sizeof line, "values %s-%s, body rows %u-%u", v1, v2,
+                 (unsigned)t->body_first, (unsigned)t->body_last);
+    if (convp_buf_append(p, line, (size_t)n) != 0 || !convp_buf_cstr(p))
+        return convp_book_nomem(b);
+    if (convp_reader_set_info(b->rd, key, p->data) != 0)
+        return CONV_ERR;
+    char count[24];
+    snprintf(count, sizeof count, "%zu", s->ninfo);
+    return convp_reader_set_info(b->rd, "tables", count) != 0 ? CONV_ERR : CONV_OK;
+}
+
+/* Forget the oldest held row (its buffers kept for reuse). */
+static void drop_oldest(struct tstate *s)
+{
+    if (!s->nheld)
+        return;
+    struct convp_row first = s->held[0];
+    memmove(s->held, s->held + 1, (s->nheld - 1) * sizeof *s->held);
+    s->held[s->nheld - 1] = first;
+    s->nheld--;
+}
+
+/* Whether the held text rows begin a new table: a row of texts among the
+ * value columns that is not a caption, followed by no body row yet. */
+static int starts_table(const struct tstate *s)
+{
+    for (size_t i = 0; i < s->nheld; i++) {
+        struct rowsum r = row_sum(&s->held[i], s->t.first_value);
+        if (r.texts_right >= 1 && !r.values) {
+            char out[128];
+            int caption_only = 1;
+            for (size_t k = 0; k < s->held[i].n; k++) {
+                const struct convp_cell *c = &s->held[i].cells[k];
+                struct tcell tc = read_cell(c, out, sizeof out);
+                const char *u;
+                size_t ul;
+                if (tc.kind == K_TEXT && c->col >= s->t.first_value && c->col != s->t.note_col &&
+                    !unit_line(tc.text, tc.len, &u, &ul))
+                    caption_only = 0;
+            }
+            if (!caption_only)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether a row's label continues the one before (it starts in lower case). */
+static int continues(const struct table *t, const struct convp_row *row)
+{
+    struct stub st;
+    row_stub(t, row, &st);
+    if (!st.label)
+        return 0;
+    unsigned char c = (unsigned char)st.label[0];
+    return (c >= 'a' && c <= 'z') || (c == 0xC4 && (unsigned char)st.label[1] == 0x91) /* đ */ ||
+           c == '(';
+}
+
+/* Settle held text rows when a body row comes: the last one's label may
+ * be the first half of the body row's; the others are captions and
+ * sections.  *prefix gets the half label (in s->tmp2's own buffer). */
+static int settle_held(struct convp_book *b, struct tstate *s, const struct convp_row *body,
+                       struct convp_buf *prefix)
+{
+    prefix->len = 0;
+    size_t n = s->nheld;
+    if (n && continues(&s->t, body)) {
+        struct stub st;
+        row_stub(&s->t, &s->held[n - 1], &st);
+        if (st.label && !st.code) {
+            if (convp_buf_append(prefix, st.label, st.label_len) != 0)
+                return convp_book_nomem(b);
+            n--;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (section_row(b, s, &s->held[i]) != CONV_OK)
+            return CONV_ERR;
+    s->nheld = 0;
+    return CONV_OK;
+}
+
+/* The next row of the sheet into the table's state: records queued, or
+ * held.  1 row taken, 0 at the sheet's end, -1. */
+static int step(struct convp_book *b, struct tstate *s, size_t si)
+{
+    const struct convp_row *row;
+    int rc = convp_book_row(b, &row);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        /* Rows held at the end: notes under the last table, or a table head
+         * without a body. */
+        if (s->phase == 1 && s->body_seen) {
+            if (analyse_head(b, s, si, s->nheld - s->body_seen) != CONV_OK)
+                return -1;
+            size_t start = s->nheld - s->body_seen;
+            struct convp_buf pre;
+            convp_buf_init(&pre, b->ctx);
+            for (size_t i = start; i < s->nheld; i++) {
+                struct rowsum r = row_sum(&s->held[i], s->t.first_value);
+                if (is_body(&r) && body_row(b, s, si, &s->held[i], NULL, 0) != CONV_OK) {
+                    convp_buf_free(&pre);
+                    return -1;
+                }
+            }
+            convp_buf_free(&pre);
+            s->tables++;
+        }
+        if (table_info(b, s, si) != CONV_OK)
+            return -1;
+        s->nheld = 0;
+        return 0;
+    }
+    if (s->phase == 1) {
+        /* The head: rows up to the first body rows. */
+        struct rowsum r = row_sum(row, 1);
+        int body = is_body(&r);
+        if (!body && s->body_seen) {
+            /* the sample ends at a text row */
+        } else if (body || s->nheld < T_MAX_HEAD) {
+            if (hold(b, s, row) != CONV_OK)
+                return -1;
+            if (body)
+                s->body_seen++;
+            if (s->body_seen < T_SAMPLE)
+                return 1;
+        } else {
+            return 1; /* a long text sheet: still looking */
+        }
+        /* Enough of the body: describe the table, give the held body rows. */
+        size_t body_at = 0;
+        for (size_t i = 0; i < s->nheld; i++) {
+            struct rowsum rr = row_sum(&s->held[i], 1);
+            if (is_body(&rr)) {
+                body_at = i;
+                break;
+            }
+        }
+        if (analyse_head(b, s, si, body_at) != CONV_OK)
+            return -1;
+        s->tables++;
+        for (size_t i = body_at; i < s->nheld; i++) {
+            struct rowsum rr = row_sum(&s->held[i], s->t.first_value);
+            if (is_body(&rr)) {
+                if (body_row(b, s, si, &s->held[i], NULL, 0) != CONV_OK)
+                    return -1;
+            } else if (section_row(b, s, &s->held[i]) != CONV_OK) {
+                return -1;
+            }
+        }
+        s->nheld = 0;
+        s->body_seen = 0;
+        s->phase = 2;
+        if (!body) {
+            /* the text row that ended the sample is held as the body's */
+            if (hold(b, s, row) != CONV_OK)
+                return -1;
+        }
+        return 1;
+    }
+    /* The body. */
+    struct rowsum r = row_sum(row, s->t.first_value);
+    if (!is_body(&r)) {
+        if (r.texts || r.values) {
+            if (s->nheld >= T_MAX_PENDING)
+                drop_oldest(s); /* a long run of text: the oldest are notes */
+            if (hold(b, s, row) != CONV_OK)
+                return -1;
+        }
+        return 1;
+    }
+    if (s->nheld && starts_table(s)) {
+        /* The held rows head a new table (or a part under a repeated header). */
+        if (table_info(b, s, si) != CONV_OK)
+            return -1;
+        /* The held rows are its head, this row its first body row. */
+        s->phase = 1;
+        if (hold(b, s, row) != CONV_OK)
+            return -1;
+        s->body_seen = 1;
+        return 1;
+    }
+    struct convp_buf prefix;
+    convp_buf_init(&prefix, b->ctx);
+    int ok = settle_held(b, s, row, &prefix) == CONV_OK &&
+             body_row(b, s, si, row, prefix.data, prefix.len) == CONV_OK;
+    convp_buf_free(&prefix);
+    return ok ? 1 : -1;
+}
+
+/* ---- the layout ------------------------------------------------------------------------------- */
 
 int convp_table_open(struct convp_book *b)
 {
-    convp_error_set(&b->rd->err, CONV_E_UNSUPPORTED, NULL, 0, 0, "--layout table: not yet");
-    return CONV_ERR;
+    struct tstate *s = convp_calloc(b->ctx, 1, sizeof *s);
+    if (!s)
+        return convp_book_nomem(b);
+    b->layout = s;
+    convp_buf_init(&s->tmp, b->ctx);
+    convp_buf_init(&s->tmp2, b->ctx);
+    return convp_layout_fields(b, table_fields, table_types, TF_COUNT);
+}
+
+/* A warning that does not stop the reading, through the options'
+ * diagnostic callback. */
+static void warn(struct convp_book *b, const char *fmt, ...) CONVP_PRINTF(2, 3);
+static void warn(struct convp_book *b, const char *fmt, ...)
+{
+    struct conv_error e;
+    conv_error_clear(&e);
+    va_list ap;
+    va_start(ap, fmt);
+    convp_error_vset(&e, CONV_E_STRUCTURE, b->rd->source, 0, 0, fmt, ap);
+    va_end(ap);
+    convp_diag(b->rd->opts, &e);
 }
 
 int convp_table_next(struct convp_book *b, struct conv_record *rec)
 {
-    (void)b;
-    (void)rec;
-    return CONV_EOF;
+    struct tstate *s = b->layout;
+    for (;;) {
+        if (s->outpos < s->nout) {
+            struct conv_record *q = &s->out[s->outpos++];
+            convp_record_clear(rec);
+            if (convp_record_copy(rec, q) != 0)
+                return convp_book_nomem(b);
+            rec->line = q->line;
+            return CONV_OK;
+        }
+        s->nout = s->outpos = 0;
+        if (s->cur >= b->norder)
+            return CONV_EOF;
+        size_t si = b->order[s->cur];
+        if (s->phase == 0) {
+            /* The merged ranges first: they come after the cells. */
+            if (convp_book_skim(b, si) != CONV_OK || convp_book_start(b, si) != CONV_OK)
+                return CONV_ERR;
+            table_free(b, &s->t);
+            s->phase = 1;
+            s->nheld = s->body_seen = s->tables = 0;
+            s->skipped_hidden = 0;
+        }
+        int rc = step(b, s, si);
+        if (rc < 0)
+            return CONV_ERR;
+        if (rc == 0) {
+            const char *name = convp_book_sheet_name(b, si);
+            if (!s->tables)
+                warn(b, "sheet '%.100s' holds no table (no row of numbers under a header): "
+                        "skipped", name);
+            if (s->skipped_hidden)
+                warn(b, "sheet '%.100s': %llu value%s in hidden rows or columns left out", name,
+                     (unsigned long long)s->skipped_hidden, s->skipped_hidden == 1 ? "" : "s");
+            s->phase = 0;
+            s->cur++;
+        }
+    }
 }
 
 void convp_table_free(struct convp_book *b)
 {
-    (void)b;
+    struct tstate *s = b->layout;
+    table_free(b, &s->t);
+    for (size_t i = 0; i < s->capheld; i++)
+        convp_row_free(b, &s->held[i]);
+    convp_free(b->ctx, s->held);
+    for (size_t i = 0; i < s->capout; i++)
+        convp_record_fini(&s->out[i]);
+    convp_free(b->ctx, s->out);
+    convp_buf_free(&s->tmp);
+    convp_buf_free(&s->tmp2);
+    convp_free(b->ctx, s);
 }
