@@ -81,7 +81,8 @@ struct table {
 };
 
 struct tstate {
-    size_t cur; /* in b->order */
+    size_t cur;  /* in b->order */
+    size_t lead; /* held rows from lead to the body: sections over it */
     int phase;  /* 0: sheet not started; 1: head; 2: body */
     struct convp_row *held; /* head or pending rows */
     size_t nheld, capheld;
@@ -514,7 +515,8 @@ static int is_body(const struct rowsum *r)
     /* Marks alone make a body row only beside a label (a row with no data). */
     if (!r->numbers && !(r->values && r->first_text && r->first_text < r->first_value))
         return 0;
-    if (r->years_only && (!r->first_text || r->first_text > r->first_value))
+    /* Years under a header, or a header row that ends with a year. */
+    if (r->years_only && (!r->first_text || r->first_text > r->first_value || r->texts >= 2))
         return 0;
     if (r->numbering)
         return 0;
@@ -544,25 +546,61 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     table_free(b, t);
     t->title = keep_title;
     t->have = 1;
-    /* The first column of values: the leftmost value over the sampled body rows. */
-    uint32_t first = 0, maxcol = 0;
+    /* The first column of values: the leftmost value over the sampled body
+     * rows, or the first column of the header right of the body's labels
+     * (a column can start with empty cells). */
+    uint32_t first = 0, maxcol = 0, label_max = 0;
     for (size_t i = body_at; i < s->nheld; i++) {
         struct rowsum r = row_sum(&s->held[i], 1);
-        if (is_body(&r) && (!first || r.first_value < first))
+        if (!is_body(&r))
+            continue;
+        if (!first || r.first_value < first)
             first = r.first_value;
+        char out[128];
+        for (size_t k = 0; k < s->held[i].n; k++) {
+            const struct convp_cell *c = &s->held[i].cells[k];
+            struct tcell tc = read_cell(c, out, sizeof out);
+            if (tc.kind == K_TEXT && c->col < r.first_value && c->col > label_max)
+                label_max = c->col;
+        }
     }
     for (size_t i = 0; i < s->nheld; i++)
         if (s->held[i].n && s->held[i].cells[s->held[i].n - 1].col > maxcol)
             maxcol = s->held[i].cells[s->held[i].n - 1].col;
-    /* A stub column of text left of the values: the body rows' texts. */
+    for (size_t i = 0; i < body_at; i++) {
+        const struct convp_row *row = &s->held[i];
+        char out[128];
+        for (size_t k = 0; k < row->n; k++) {
+            const struct convp_cell *c = &row->cells[k];
+            struct tcell tc = read_cell(c, out, sizeof out);
+            if (tc.kind == K_EMPTY || c->col <= label_max || (first && c->col >= first))
+                continue;
+            /* not the unit column's header, nor a title or unit line alone */
+            if (tc.kind == K_TEXT && (starts_word(tc.text, tc.len, "đơn vị") ||
+                                      starts_word(tc.text, tc.len, "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B") ||
+                                      starts_word(tc.text, tc.len, "\xC4\x90VT") ||
+                                      starts_word(tc.text, tc.len, "đvt")))
+                continue;
+            struct rowsum rr = row_sum(row, 0);
+            const char *u;
+            size_t ul;
+            if (rr.texts + rr.values <= 1 &&
+                (tc.kind != K_TEXT || unit_line(tc.text, tc.len, &u, &ul) || c->col == 1))
+                continue;
+            if (!first || c->col < first)
+                first = c->col;
+        }
+    }
     t->first_value = first ? first : 1;
-    /* The rows above the body, from the bottom: header rows, then the
-     * unit line and title rows. */
+    /* The rows above the body, from the bottom: text rows of the stub
+     * alone (sections over the first body rows), the header rows, then the
+     * unit line and the title rows. */
     size_t top = body_at; /* the first header row */
-    int in_header = 1;
+    int phase = 0;        /* 0 sections, 1 header, 2 above it */
     const char *unit = NULL;
-    size_t unit_len = 0;
+    size_t unit_len = 0, unit_at = (size_t)-1;
     size_t title_to = 0; /* title rows are held[title_from .. title_to) */
+    s->lead = body_at;   /* the section rows: held[lead .. body_at) */
     for (size_t k = body_at; k-- > 0;) {
         const struct convp_row *row = &s->held[k];
         size_t nonempty = 0;
@@ -587,7 +625,7 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
                 value_side = 1;
         }
         if (!nonempty) {
-            if (in_header)
+            if (phase == 1)
                 top = k;
             continue;
         }
@@ -595,23 +633,46 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
         size_t ul;
         char ob[128];
         struct tcell oc = read_cell(only, ob, sizeof ob);
-        if (nonempty == 1 && oc.kind == K_TEXT && unit_line(oc.text, oc.len, &u, &ul) &&
-            (!unit || !in_header)) {
+        int unit_row = nonempty == 1 && oc.kind == K_TEXT && unit_line(oc.text, oc.len, &u, &ul);
+        if (phase == 0 && !value_side && !unit_row) {
+            s->lead = k; /* a section over the first body rows */
+            continue;
+        }
+        if (unit_row && (!unit || phase < 2)) {
+            /* A unit line under the header (over the body) keeps the search
+             * for the header going; above the header it ends it. */
             if (!unit) {
                 unit = u;
                 unit_len = ul;
+                unit_at = k;
             }
-            in_header = 0;
+            if (phase == 1)
+                phase = 2;
             continue;
         }
-        if (in_header && value_side) {
+        if (phase <= 1 && value_side) {
+            phase = 1;
             top = k;
             continue;
         }
         /* Above the header: title rows (the nearest run of them). */
-        in_header = 0;
+        phase = 2;
         if (!title_to)
             title_to = k + 1;
+    }
+    /* Without a header, the text rows above the body are the title down to
+     * the first blank row, and sections below it. */
+    if (top == body_at && s->lead < body_at && !title_to) {
+        size_t k = s->lead;
+        while (k < body_at && s->held[k].n)
+            k++;
+        if (k < body_at) {
+            title_to = k;
+            s->lead = k;
+        } else if (s->lead == 0) {
+            title_to = 1;
+            s->lead = 1;
+        }
     }
     if (top < body_at) {
         t->head_top = s->held[top].num;
@@ -671,7 +732,9 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
         return convp_book_nomem(b);
     for (uint32_t col = 1; col <= maxcol; col++) {
         tb->len = 0;
-        for (size_t k = top; k < body_at; k++) {
+        for (size_t k = top; k < body_at && k < s->lead; k++) {
+            if (k == unit_at)
+                continue;
             const struct convp_row *row = &s->held[k];
             const struct convp_cell *c = cell_at(row, col);
             const struct convp_range *over = merge_over(b, si, row->num, col);
@@ -918,10 +981,6 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
         struct tcell v = read_cell(c, out, sizeof out);
         if (v.kind != K_NUMBER && v.kind != K_MISSING)
             continue;
-        if (row->hidden || convp_book_col_hidden(b, si, c->col)) {
-            s->skipped_hidden++;
-            continue;
-        }
         const char *unit = value_unit(b, s, row, c->col, &ub);
         if (!unit)
             goto out2;
@@ -978,35 +1037,108 @@ out:
     return rc;
 }
 
-/* A text row between body rows: a caption that changes the unit, or a
- * section over the rows after it. */
-static int section_row(struct convp_book *b, struct tstate *s, const struct convp_row *row)
+/* A caption: a text row with text only among the value columns (a unit
+ * line, or a line merged over them such as "Cơ cấu - %").  Its unit, if
+ * it names one, into *u. */
+static int caption(const struct table *t, const struct convp_row *row, const char **u,
+                   size_t *ul, const char **text, size_t *len)
 {
-    struct table *t = &s->t;
+    char out[128];
+    int texts = 0;
+    *u = NULL;
+    *ul = 0;
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        struct tcell tc = read_cell(c, out, sizeof out);
+        if (tc.kind == K_EMPTY)
+            continue;
+        if (tc.kind != K_TEXT || c->col < t->first_value || c->col == t->note_col || ++texts > 1)
+            return 0;
+        *text = tc.text;
+        *len = tc.len;
+    }
+    if (!texts)
+        return 0;
+    if (!unit_line(*text, *len, u, ul)) {
+        /* "Cơ cấu - %", "Cơ cấu (%)": a unit at its end */
+        size_t n = *len;
+        while (n && is_space((unsigned char)(*text)[n - 1]))
+            n--;
+        if (n >= 3 && !memcmp(*text + n - 3, "(%)", 3))
+            *u = "%", *ul = 1;
+        else if (n >= 1 && (*text)[n - 1] == '%')
+            *u = "%", *ul = 1;
+    }
+    return 1;
+}
+
+/* The depth of a body row's label, or far down when it has none. */
+static double row_depth(struct convp_book *b, const struct table *t, const struct convp_row *row)
+{
     struct stub st;
     row_stub(t, row, &st);
-    char out[128];
-    for (size_t i = 0; i < row->n; i++) {
-        struct tcell c = read_cell(&row->cells[i], out, sizeof out);
-        const char *u;
-        size_t ul;
-        if (c.kind == K_TEXT && unit_line(c.text, c.len, &u, &ul) &&
-            (starts_word(c.text, c.len, "đơn vị") || c.text[0] == '(' ||
-             starts_word(c.text, c.len, "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B") ||
-             starts_word(c.text, c.len, "đvt") || starts_word(c.text, c.len, "\xC4\x90VT"))) {
-            convp_free(b->ctx, t->cur_unit);
-            if (!(t->cur_unit = dup_clean(b, &s->tmp, u, ul)))
-                return CONV_ERR;
-            return CONV_OK;
-        }
-    }
-    if (!st.label_cell)
-        return CONV_OK;
-    if (clean(&s->tmp, st.label, st.label_len) != 0)
+    return st.label_cell ? label_depth(b, t, st.label_cell, st.code, st.code_len) : 1000;
+}
+
+/*
+ * The text rows held before a body row: captions (the unit, and a new
+ * part of the table: its text heads the rows after it) and sections, each
+ * standing just above what follows it (a section no deeper than the next
+ * row is made its parent).
+ */
+static int sections(struct convp_book *b, struct tstate *s, const struct convp_row *rows,
+                    size_t n, const struct convp_row *body)
+{
+    struct table *t = &s->t;
+    double next = body ? row_depth(b, t, body) : 1000;
+    double *d = n ? convp_malloc(b->ctx, n * sizeof *d) : NULL;
+    if (n && !d)
         return convp_book_nomem(b);
-    /* A section stands just above the rows like it that follow. */
-    double d = label_depth(b, t, st.label_cell, st.code, st.code_len) - 0.75;
-    return push_level(b, t, d, s->tmp.data, s->tmp.len);
+    for (size_t i = n; i-- > 0;) {
+        const char *u, *text;
+        size_t ul, len;
+        struct stub st;
+        row_stub(t, &rows[i], &st);
+        d[i] = -1;
+        if (caption(t, &rows[i], &u, &ul, &text, &len) || !st.label_cell)
+            continue;
+        double own = label_depth(b, t, st.label_cell, st.code, st.code_len);
+        d[i] = own < next - 0.5 ? own : next - 0.5;
+        next = d[i];
+    }
+    int rc = CONV_OK;
+    for (size_t i = 0; i < n && rc == CONV_OK; i++) {
+        const char *u, *text;
+        size_t ul, len;
+        if (caption(t, &rows[i], &u, &ul, &text, &len)) {
+            if (u) {
+                convp_free(b->ctx, t->cur_unit);
+                if (!(t->cur_unit = dup_clean(b, &s->tmp, u, ul)))
+                    rc = CONV_ERR;
+            }
+            /* a line over the columns that is more than a unit heads a part */
+            const char *lu;
+            size_t lul;
+            if (rc == CONV_OK && !unit_line(text, len, &lu, &lul)) {
+                pop_levels(b, t, -1e9);
+                if (clean(&s->tmp, text, len) != 0)
+                    rc = convp_book_nomem(b);
+                else
+                    rc = push_level(b, t, -100, s->tmp.data, s->tmp.len);
+            }
+            continue;
+        }
+        if (d[i] == -1)
+            continue;
+        struct stub st;
+        row_stub(t, &rows[i], &st);
+        if (clean(&s->tmp, st.label, st.label_len) != 0)
+            rc = convp_book_nomem(b);
+        else
+            rc = push_level(b, t, d[i], s->tmp.data, s->tmp.len);
+    }
+    convp_free(b->ctx, d);
+    return rc;
 }
 
 /* ---- the sheet, row by row ---------------------------------------------------------------------- */
@@ -1098,22 +1230,13 @@ static void drop_oldest(struct tstate *s)
 static int starts_table(const struct tstate *s)
 {
     for (size_t i = 0; i < s->nheld; i++) {
+        const char *u, *text;
+        size_t ul, len;
+        if (caption(&s->t, &s->held[i], &u, &ul, &text, &len))
+            continue;
         struct rowsum r = row_sum(&s->held[i], s->t.first_value);
-        if (r.texts_right >= 1 && !r.values) {
-            char out[128];
-            int caption_only = 1;
-            for (size_t k = 0; k < s->held[i].n; k++) {
-                const struct convp_cell *c = &s->held[i].cells[k];
-                struct tcell tc = read_cell(c, out, sizeof out);
-                const char *u;
-                size_t ul;
-                if (tc.kind == K_TEXT && c->col >= s->t.first_value && c->col != s->t.note_col &&
-                    !unit_line(tc.text, tc.len, &u, &ul))
-                    caption_only = 0;
-            }
-            if (!caption_only)
-                return 1;
-        }
+        if (r.texts_right >= 1 && !r.values)
+            return 1;
     }
     return 0;
 }
@@ -1147,38 +1270,82 @@ static int settle_held(struct convp_book *b, struct tstate *s, const struct conv
             n--;
         }
     }
-    for (size_t i = 0; i < n; i++)
-        if (section_row(b, s, &s->held[i]) != CONV_OK)
-            return CONV_ERR;
+    if (sections(b, s, s->held, n, body) != CONV_OK)
+        return CONV_ERR;
     s->nheld = 0;
+    return CONV_OK;
+}
+
+/* The held rows from the table's first sections on: sections and body
+ * rows, in order. */
+static int give_held(struct convp_book *b, struct tstate *s, size_t si)
+{
+    size_t from = s->lead;
+    for (size_t i = s->lead; i < s->nheld; i++) {
+        struct rowsum r = row_sum(&s->held[i], s->t.first_value);
+        if (!is_body(&r))
+            continue;
+        if (sections(b, s, s->held + from, i - from, &s->held[i]) != CONV_OK ||
+            body_row(b, s, si, &s->held[i], NULL, 0) != CONV_OK)
+            return CONV_ERR;
+        from = i + 1;
+    }
+    /* text rows after the last body row stay held for what follows */
+    size_t keep = s->nheld - from;
+    for (size_t i = 0; i < keep; i++) {
+        struct convp_row tmp = s->held[i];
+        s->held[i] = s->held[from + i];
+        s->held[from + i] = tmp;
+    }
+    s->nheld = keep;
     return CONV_OK;
 }
 
 /* The next row of the sheet into the table's state: records queued, or
  * held.  1 row taken, 0 at the sheet's end, -1. */
+/* Leave out what the sheet hides: a hidden row whole, the cells of hidden
+ * columns; the numbers left out are counted.  1 when the row stays. */
+static int visible(struct convp_book *b, struct tstate *s, size_t si, struct convp_row *row)
+{
+    char out[128];
+    size_t k = 0;
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        if (row->hidden || convp_book_col_hidden(b, si, c->col)) {
+            struct tcell tc = read_cell(c, out, sizeof out);
+            s->skipped_hidden += tc.kind == K_NUMBER;
+            continue;
+        }
+        row->cells[k++] = *c;
+    }
+    row->n = k;
+    return !row->hidden;
+}
+
 static int step(struct convp_book *b, struct tstate *s, size_t si)
 {
-    const struct convp_row *row;
-    int rc = convp_book_row(b, &row);
+    const struct convp_row *crow;
+    int rc = convp_book_row(b, &crow);
     if (rc < 0)
         return -1;
+    struct convp_row *row = (struct convp_row *)crow; /* the layer's own row */
+    if (rc > 0 && !visible(b, s, si, row))
+        return 1;
     if (rc == 0) {
         /* Rows held at the end: notes under the last table, or a table head
          * without a body. */
         if (s->phase == 1 && s->body_seen) {
-            if (analyse_head(b, s, si, s->nheld - s->body_seen) != CONV_OK)
-                return -1;
-            size_t start = s->nheld - s->body_seen;
-            struct convp_buf pre;
-            convp_buf_init(&pre, b->ctx);
-            for (size_t i = start; i < s->nheld; i++) {
-                struct rowsum r = row_sum(&s->held[i], s->t.first_value);
-                if (is_body(&r) && body_row(b, s, si, &s->held[i], NULL, 0) != CONV_OK) {
-                    convp_buf_free(&pre);
-                    return -1;
-                }
+            size_t body_at = 0;
+            while (body_at < s->nheld) {
+                struct rowsum rr = row_sum(&s->held[body_at], 1);
+                if (is_body(&rr))
+                    break;
+                body_at++;
             }
-            convp_buf_free(&pre);
+            if (analyse_head(b, s, si, body_at) != CONV_OK)
+                return -1;
+            if (give_held(b, s, si) != CONV_OK)
+                return -1;
             s->tables++;
         }
         if (table_info(b, s, si) != CONV_OK)
@@ -1214,16 +1381,8 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
         if (analyse_head(b, s, si, body_at) != CONV_OK)
             return -1;
         s->tables++;
-        for (size_t i = body_at; i < s->nheld; i++) {
-            struct rowsum rr = row_sum(&s->held[i], s->t.first_value);
-            if (is_body(&rr)) {
-                if (body_row(b, s, si, &s->held[i], NULL, 0) != CONV_OK)
-                    return -1;
-            } else if (section_row(b, s, &s->held[i]) != CONV_OK) {
-                return -1;
-            }
-        }
-        s->nheld = 0;
+        if (give_held(b, s, si) != CONV_OK)
+            return -1;
         s->body_seen = 0;
         s->phase = 2;
         if (!body) {
