@@ -468,11 +468,13 @@ struct rowsum {
     int values, numbers, texts, texts_right;
     uint32_t first_value, first_text;
     int years_only, numbering;
+    int small_ints; /* every value an integer of at most 4 digits (grades, ages, years) */
+    int letters;    /* single letters among its texts (A, B, C of a numbering row) */
 };
 
 static struct rowsum row_sum(const struct convp_row *row, uint32_t from)
 {
-    struct rowsum r = {0, 0, 0, 0, 0, 0, 1, 1};
+    struct rowsum r = {0, 0, 0, 0, 0, 0, 1, 1, 1, 0};
     char out[128];
     long expect = 1;
     for (size_t i = 0; i < row->n; i++) {
@@ -482,12 +484,20 @@ static struct rowsum row_sum(const struct convp_row *row, uint32_t from)
             continue;
         if (t.kind == K_TEXT) {
             r.texts++;
-            if (!r.first_text)
+            /* digits typed as text (a code, or a heading like 0(*)) are
+             * not a label */
+            size_t keep = t.len, d = 0;
+            footnote(t.text, t.len, &keep);
+            while (d < keep && t.text[d] >= '0' && t.text[d] <= '9')
+                d++;
+            if (!r.first_text && d < keep)
                 r.first_text = c->col;
             if (c->col >= from && from)
                 r.texts_right++;
             if (t.len > 3 || !(t.len == 1 || (t.text[0] == '(' && t.text[t.len - 1] == ')')))
                 r.numbering = 0;
+            r.letters += t.len == 1 && ((t.text[0] >= 'A' && t.text[0] <= 'Z') ||
+                                        (t.text[0] >= 'a' && t.text[0] <= 'z'));
             continue;
         }
         if (c->col < from)
@@ -499,13 +509,24 @@ static struct rowsum row_sum(const struct convp_row *row, uint32_t from)
         long v = t.kind == K_NUMBER && t.type == CONV_INTEGER && t.len <= 4 ? atol(t.text) : -1;
         if (v < 1900 || v > 2100)
             r.years_only = 0;
+        if (v < 0)
+            r.small_ints = 0;
         if (v != expect)
             r.numbering = 0;
         expect++;
     }
     if (!r.values)
-        r.years_only = r.numbering = 0;
+        r.years_only = r.numbering = r.small_ints = 0;
+    if (!r.letters && r.texts)
+        r.numbering = 0;
     return r;
+}
+
+/* A row of the head (no body row seen yet) that is still header: small
+ * integers with no label left of them (grades 0 1 2 3, ages, years). */
+static int head_numbers(const struct rowsum *r)
+{
+    return r->small_ints && (!r->first_text || r->first_text > r->first_value);
 }
 
 /* A body row: values, and not the years or the column numbers a header
@@ -567,13 +588,14 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     for (size_t i = 0; i < s->nheld; i++)
         if (s->held[i].n && s->held[i].cells[s->held[i].n - 1].col > maxcol)
             maxcol = s->held[i].cells[s->held[i].n - 1].col;
+    uint32_t head_first = 0;
     for (size_t i = 0; i < body_at; i++) {
         const struct convp_row *row = &s->held[i];
         char out[128];
         for (size_t k = 0; k < row->n; k++) {
             const struct convp_cell *c = &row->cells[k];
             struct tcell tc = read_cell(c, out, sizeof out);
-            if (tc.kind == K_EMPTY || c->col <= label_max || (first && c->col >= first))
+            if (tc.kind == K_EMPTY || c->col <= label_max || (head_first && c->col >= head_first))
                 continue;
             /* not the unit column's header, nor a title or unit line alone */
             if (tc.kind == K_TEXT && (starts_word(tc.text, tc.len, "đơn vị") ||
@@ -587,10 +609,13 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
             if (rr.texts + rr.values <= 1 &&
                 (tc.kind != K_TEXT || unit_line(tc.text, tc.len, &u, &ul) || c->col == 1))
                 continue;
-            if (!first || c->col < first)
-                first = c->col;
+            head_first = c->col;
         }
     }
+    /* A header over the values says where they start: numbers left of it
+     * are the stub's (age groups, codes). */
+    if (head_first)
+        first = head_first;
     t->first_value = first ? first : 1;
     /* The rows above the body, from the bottom: text rows of the stub
      * alone (sections over the first body rows), the header rows, then the
@@ -853,7 +878,7 @@ static int push_level(struct convp_book *b, struct table *t, double d, const cha
 struct stub {
     const char *code, *label;
     size_t code_len, label_len;
-    const struct convp_cell *label_cell;
+    const struct convp_cell *label_cell, *code_cell;
     const char *mark; /* a footnote mark after the label */
     size_t mark_len;
 };
@@ -870,12 +895,16 @@ static void row_stub(const struct table *t, const struct convp_row *row, struct 
         if (tc.kind == K_EMPTY)
             continue;
         if (tc.kind != K_TEXT) {
-            if (!st->code && tc.kind == K_NUMBER && c->type == CONV_STRING) {
-                st->code = tc.text == out ? c->text : tc.text;
-                st->code_len = tc.text == out ? c->len : tc.len;
-            } else if (!st->code && tc.kind == K_NUMBER) {
-                st->code = c->text;
-                st->code_len = c->len;
+            if (!st->code && tc.kind == K_NUMBER) {
+                /* the cell's own text: a number in the stub is a code */
+                size_t a = 0, e = c->len;
+                while (a < e && is_space((unsigned char)c->text[a]))
+                    a++;
+                while (e > a && is_space((unsigned char)c->text[e - 1]))
+                    e--;
+                st->code = c->text + a;
+                st->code_len = e - a;
+                st->code_cell = c;
             }
             continue;
         }
@@ -884,11 +913,21 @@ static void row_stub(const struct table *t, const struct convp_row *row, struct 
         if (code_like(tc.text, tc.len) && !st->code) {
             st->code = tc.text;
             st->code_len = tc.len;
+            st->code_cell = c;
             continue;
         }
         st->label = tc.text;
         st->label_len = tc.len;
         st->label_cell = c;
+    }
+    /* A stub of a number or code alone (age groups 0, 5; grades) is the
+     * row's label. */
+    if (!st->label && st->code) {
+        st->label = st->code;
+        st->label_len = st->code_len;
+        st->label_cell = st->code_cell;
+        st->code = NULL;
+        st->code_len = 0;
     }
     if (st->label) {
         size_t keep;
@@ -1276,6 +1315,17 @@ static int settle_held(struct convp_book *b, struct tstate *s, const struct conv
     return CONV_OK;
 }
 
+/* The first body row among the held head rows. */
+static size_t first_body(const struct tstate *s)
+{
+    for (size_t i = 0; i < s->nheld; i++) {
+        struct rowsum r = row_sum(&s->held[i], 1);
+        if (is_body(&r) && !head_numbers(&r))
+            return i;
+    }
+    return s->nheld;
+}
+
 /* The held rows from the table's first sections on: sections and body
  * rows, in order. */
 static int give_held(struct convp_book *b, struct tstate *s, size_t si)
@@ -1335,13 +1385,7 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
         /* Rows held at the end: notes under the last table, or a table head
          * without a body. */
         if (s->phase == 1 && s->body_seen) {
-            size_t body_at = 0;
-            while (body_at < s->nheld) {
-                struct rowsum rr = row_sum(&s->held[body_at], 1);
-                if (is_body(&rr))
-                    break;
-                body_at++;
-            }
+            size_t body_at = first_body(s);
             if (analyse_head(b, s, si, body_at) != CONV_OK)
                 return -1;
             if (give_held(b, s, si) != CONV_OK)
@@ -1356,7 +1400,7 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
     if (s->phase == 1) {
         /* The head: rows up to the first body rows. */
         struct rowsum r = row_sum(row, 1);
-        int body = is_body(&r);
+        int body = is_body(&r) && (s->body_seen || !head_numbers(&r));
         if (!body && s->body_seen) {
             /* the sample ends at a text row */
         } else if (body || s->nheld < T_MAX_HEAD) {
@@ -1370,14 +1414,7 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
             return 1; /* a long text sheet: still looking */
         }
         /* Enough of the body: describe the table, give the held body rows. */
-        size_t body_at = 0;
-        for (size_t i = 0; i < s->nheld; i++) {
-            struct rowsum rr = row_sum(&s->held[i], 1);
-            if (is_body(&rr)) {
-                body_at = i;
-                break;
-            }
-        }
+        size_t body_at = first_body(s);
         if (analyse_head(b, s, si, body_at) != CONV_OK)
             return -1;
         s->tables++;
