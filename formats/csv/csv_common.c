@@ -228,6 +228,11 @@ static const struct conv_option_desc csv_options[] = {
      "the line holding the field names (default: the first row with two or more values, "
      "skipping title rows above it)",
      CONV_OPT_READ},
+    {"layout", "records|table|cells",
+     "records (default: a header row and a record per row), table (a table made for people: "
+     "a record per value with its row and column labels, docs/tables.md) or cells (a record "
+     "per non-empty field with its row and column)",
+     CONV_OPT_READ},
     {"ragged", "error|pad", "short rows: error (default) or pad with nulls",
      CONV_OPT_READ},
     {"duplicate-names", "error|rename",

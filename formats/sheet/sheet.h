@@ -82,6 +82,8 @@ struct convp_book_ops {
     const char *what;  /* "workbook", "document": in messages */
     uint32_t max_rows; /* rows a sheet can have */
     size_t drv_size;   /* the driver's state, allocated zeroed by the book */
+    int one_pass;      /* a stream of one sheet without merged cells or hidden
+                          columns (CSV): read once, never skimmed first */
     /* List the sheets (convp_book_add_sheet), styles and fonts. */
     int (*open)(struct convp_book *b, void *drv);
     /* Make sheet i of the list the one read_row() reads, from its start. */
@@ -132,11 +134,13 @@ void convp_book_close(struct conv_reader *rd);
     }
 
 #define CONVP_SHEET_LAYOUT_HELP                                                                    \
-    "reading: records (default: a header row and a record per row) or cells (a record per "       \
-    "non-empty cell with its type, number format, merged range, bold, indent, font)"
+    "reading: records (default: a header row and a record per row), table (tables made for "     \
+    "people: a record per value with its title, unit, row and column labels; docs/tables.md) "   \
+    "or cells (a record per non-empty cell with its type, number format, merged range, bold, "   \
+    "indent, font)"
 #define CONVP_SHEET_LAYOUT_OPTION                                                                  \
     {                                                                                              \
-        "layout", "records|cells", CONVP_SHEET_LAYOUT_HELP, CONV_OPT_READ              \
+        "layout", "records|table|cells", CONVP_SHEET_LAYOUT_HELP, CONV_OPT_READ              \
     }
 
 /* ---- for drivers ---------------------------------------------------------------------------- */

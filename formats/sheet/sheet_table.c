@@ -42,6 +42,10 @@ static const enum conv_type table_types[TF_COUNT] = {
     CONV_STRING, CONV_STRING, CONV_STRING, CONV_ANY,    CONV_STRING,
 };
 
+/* A cell of a column of codes in text input (its cells include digits
+ * with a leading zero, 00004): text, even where a cell is 10117. */
+#define T_CELL_CODE 0x100u
+
 /* What a cell is to a table. */
 enum { K_EMPTY, K_TEXT, K_NUMBER, K_MISSING };
 
@@ -77,6 +81,9 @@ struct table {
     struct level *stack;
     size_t nstack, capstack;
     uint32_t body_first, body_last;
+    unsigned char *codecol; /* by column: its header names codes (Mã, STT), not values */
+    int dims;        /* stub columns with a header name each (Country, Code): a
+                        row's label and code are all of them, joined */
     char parts[320]; /* for the reader's info */
 };
 
@@ -89,6 +96,9 @@ struct tstate {
     size_t body_seen; /* body rows among the held head rows */
     struct table t;
     size_t tables; /* tables found on the sheet */
+    uint64_t records; /* records made of the sheet */
+    unsigned char *codes; /* text input: columns of codes (by column, ncodes) */
+    size_t ncodes;
     uint64_t skipped_hidden;
     /* the records of one row, given one by one */
     struct conv_record *out;
@@ -155,6 +165,20 @@ static int starts_word(const char *s, size_t n, const char *w)
     return 1;
 }
 
+/* A header naming codes or row numbers (Mã xã, Mã số, STT, Code, ID):
+ * its column holds no values, however numeric. */
+static int code_header(const char *s, size_t n)
+{
+    static const char *const words[] = {"m\xC3\xA3", "M\xC3\x83", "stt", "tt", "code", "id",
+                                        "s\xE1\xBB\x91 tt", "S\xE1\xBB\x90 TT", NULL};
+    for (int i = 0; words[i]; i++) {
+        size_t k = strlen(words[i]);
+        if (starts_word(s, n, words[i]) && (n == k || s[k] == ' ' || s[k] == '/' || s[k] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
 /* A footnote mark at the end of text: "(*)", "(1)", "(a)", "*", "**"; its
  * length, the text before it trimmed into *keep. */
 static size_t footnote(const char *s, size_t n, size_t *keep)
@@ -212,6 +236,12 @@ static struct tcell read_cell(const struct convp_cell *c, char *out, size_t size
         return t;
     const char *s = c->text;
     size_t n = c->len, a = 0;
+    if (c->flags & T_CELL_CODE) {
+        t.kind = K_TEXT;
+        t.text = c->text;
+        t.len = c->len;
+        return t;
+    }
     if (c->type == CONV_INTEGER || c->type == CONV_DECIMAL) {
         t.kind = K_NUMBER;
         t.type = c->type;
@@ -456,6 +486,7 @@ static void table_free(struct convp_book *b, struct table *t)
     }
     convp_free(b->ctx, t->labels);
     convp_free(b->ctx, t->units);
+    convp_free(b->ctx, t->codecol);
     for (size_t i = 0; i < t->nstack; i++)
         convp_free(b->ctx, t->stack[i].label);
     convp_free(b->ctx, t->stack);
@@ -753,7 +784,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     t->ncols = maxcol;
     t->labels = convp_calloc(b->ctx, maxcol + 1, sizeof *t->labels);
     t->units = convp_calloc(b->ctx, maxcol + 1, sizeof *t->units);
-    if (!t->labels || !t->units)
+    t->codecol = convp_calloc(b->ctx, maxcol + 1, 1);
+    if (!t->labels || !t->units || !t->codecol)
         return convp_book_nomem(b);
     for (uint32_t col = 1; col <= maxcol; col++) {
         tb->len = 0;
@@ -796,9 +828,19 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
             return convp_book_nomem(b);
         if (tb->len >= 3 && strstr(tb->data, "(%)") && !(t->units[col] = convp_strdup(b->ctx, "%")))
             return convp_book_nomem(b);
+        t->codecol[col] = code_header(tb->data, tb->len);
     }
-    /* The unit column, when the header does not name it: a text column
-     * right of the labels whose body cells are units or ditto marks. */
+    /* Stub columns each under a name of its own are dimensions. */
+    int named = 0;
+    for (uint32_t col = 1; col < t->first_value && col <= maxcol; col++) {
+        if (col == t->unit_col || col == t->note_col || !t->labels[col][0])
+            continue;
+        int dup = 0;
+        for (uint32_t k = 1; k < col; k++)
+            dup |= !strcmp(t->labels[k], t->labels[col]);
+        named += !dup;
+    }
+    t->dims = named >= 2;
     return CONV_OK;
 }
 
@@ -833,6 +875,7 @@ static struct conv_record *next_out(struct convp_book *b, struct tstate *s)
     }
     struct conv_record *r = &s->out[s->nout++];
     convp_record_clear(r);
+    s->records++;
     return r;
 }
 
@@ -940,6 +983,49 @@ static void row_stub(const struct table *t, const struct convp_row *row, struct 
     }
 }
 
+/* A code among dimension stubs: one word of capitals, digits, dots,
+ * underscores or dashes (ABW, NY.GDP.MKTP.KD.ZG, 00004). */
+static int dim_code(const char *s, size_t n)
+{
+    if (code_like(s, n))
+        return 1;
+    if (n < 2 || n > 40)
+        return 0;
+    int sign = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return 0;
+        sign |= c == '.' || c == '_' || (c >= '0' && c <= '9');
+    }
+    return sign || n <= 3;
+}
+
+/* The label and code of a row whose stub columns are dimensions: each
+ * column's text joined, codes to code. */
+static int dims_stub(const struct table *t, const struct convp_row *row, struct convp_buf *lb,
+                     struct convp_buf *cb, struct convp_buf *tmp)
+{
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        if (c->col >= t->first_value || c->col == t->unit_col || c->col == t->note_col)
+            continue;
+        char out[128];
+        struct tcell tc = read_cell(c, out, sizeof out);
+        if (tc.kind == K_EMPTY)
+            continue;
+        if (tc.kind == K_NUMBER)
+            tc.text = c->text, tc.len = c->len;
+        if (clean(tmp, tc.text, tc.len) != 0)
+            return -1;
+        struct convp_buf *to = dim_code(tmp->data, tmp->len) ? cb : lb;
+        if (join(to, " / ", tmp->data, tmp->len) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* The unit of a value in column col of a body row. */
 static const char *value_unit(struct convp_book *b, struct tstate *s, const struct convp_row *row,
                               uint32_t col, struct convp_buf *ub)
@@ -985,11 +1071,24 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
     lb->len = 0;
     if (prefix_len && convp_buf_append(lb, prefix, prefix_len) != 0)
         return convp_book_nomem(b);
-    if (st.label && join(lb, " ", st.label, st.label_len) != 0)
-        return convp_book_nomem(b);
-    struct convp_buf label;
+    struct convp_buf label, code;
     convp_buf_init(&label, b->ctx);
+    convp_buf_init(&code, b->ctx);
     int rc = CONV_ERR;
+    if (t->dims) {
+        if (dims_stub(t, row, lb, &code, &s->tmp2) != 0) {
+            convp_book_nomem(b);
+            goto out;
+        }
+        if (code.len) {
+            st.code = code.data;
+            st.code_len = code.len;
+        }
+        st.mark = NULL, st.mark_len = 0;
+    } else if (st.label && join(lb, " ", st.label, st.label_len) != 0) {
+        convp_book_nomem(b);
+        goto out;
+    }
     if (clean(&label, lb->data ? lb->data : "", lb->len) != 0) {
         convp_book_nomem(b);
         goto out;
@@ -1014,7 +1113,8 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
     convp_buf_init(&ub, b->ctx);
     for (size_t i = 0; i < row->n; i++) {
         const struct convp_cell *c = &row->cells[i];
-        if (c->col < t->first_value || c->col == t->unit_col || c->col == t->note_col)
+        if (c->col < t->first_value || c->col == t->unit_col || c->col == t->note_col ||
+            (c->col <= t->ncols && t->codecol[c->col]))
             continue;
         char out[128];
         struct tcell v = read_cell(c, out, sizeof out);
@@ -1073,6 +1173,7 @@ out2:
     convp_free(b->ctx, path);
 out:
     convp_buf_free(&label);
+    convp_buf_free(&code);
     return rc;
 }
 
@@ -1360,7 +1461,25 @@ static int visible(struct convp_book *b, struct tstate *s, size_t si, struct con
     char out[128];
     size_t k = 0;
     for (size_t i = 0; i < row->n; i++) {
-        const struct convp_cell *c = &row->cells[i];
+        struct convp_cell *c = &row->cells[i];
+        if ((c->flags & CONVP_CELL_TEXT_INPUT) && c->col < 16384) {
+            if (c->col >= s->ncodes) {
+                size_t n = c->col + 64u;
+                unsigned char *m = convp_realloc(b->ctx, s->codes, n);
+                if (!m)
+                    return convp_book_nomem(b), -1;
+                memset(m + s->ncodes, 0, n - s->ncodes);
+                s->codes = m;
+                s->ncodes = n;
+            }
+            size_t d = 0;
+            while (d < c->len && c->text[d] >= '0' && c->text[d] <= '9')
+                d++;
+            if (d == c->len && d > 1 && c->text[0] == '0')
+                s->codes[c->col] = 1;
+            if (s->codes[c->col])
+                c->flags |= T_CELL_CODE;
+        }
         if (row->hidden || convp_book_col_hidden(b, si, c->col)) {
             struct tcell tc = read_cell(c, out, sizeof out);
             s->skipped_hidden += tc.kind == K_NUMBER;
@@ -1379,8 +1498,11 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
     if (rc < 0)
         return -1;
     struct convp_row *row = (struct convp_row *)crow; /* the layer's own row */
-    if (rc > 0 && !visible(b, s, si, row))
-        return 1;
+    if (rc > 0) {
+        int v = visible(b, s, si, row);
+        if (v <= 0)
+            return v;
+    }
     if (rc == 0) {
         /* Rows held at the end: notes under the last table, or a table head
          * without a body. */
@@ -1509,6 +1631,9 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
             table_free(b, &s->t);
             s->phase = 1;
             s->nheld = s->body_seen = s->tables = 0;
+            s->records = 0;
+            if (s->codes)
+                memset(s->codes, 0, s->ncodes);
             s->skipped_hidden = 0;
         }
         int rc = step(b, s, si);
@@ -1516,7 +1641,7 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
             return CONV_ERR;
         if (rc == 0) {
             const char *name = convp_book_sheet_name(b, si);
-            if (!s->tables)
+            if (!s->records)
                 warn(b, "sheet '%.100s' holds no table (no row of numbers under a header): "
                         "skipped", name);
             if (s->skipped_hidden)
@@ -1540,5 +1665,6 @@ void convp_table_free(struct convp_book *b)
     convp_free(b->ctx, s->out);
     convp_buf_free(&s->tmp);
     convp_buf_free(&s->tmp2);
+    convp_free(b->ctx, s->codes);
     convp_free(b->ctx, s);
 }
