@@ -233,6 +233,10 @@ static const struct conv_option_desc csv_options[] = {
      "a record per value with its row and column labels, docs/tables.md) or cells (a record "
      "per non-empty field with its row and column)",
      CONV_OPT_READ},
+    {"region", "CODE",
+     "--layout table --profile indicators: the region of rows that name none (a code of the "
+     "profile's list)",
+     CONV_OPT_READ},
     {"ragged", "error|pad", "short rows: error (default) or pad with nulls",
      CONV_OPT_READ},
     {"duplicate-names", "error|rename",

@@ -124,6 +124,10 @@ void convp_book_close(struct conv_reader *rd);
          "the row holding the field names (default: the first row with two or "                    \
          "more values, within 20 rows of the first non-empty one)",                                \
          CONV_OPT_READ},                                                                           \
+        {"region", "CODE",                                                                         \
+         "--layout table --profile indicators: the region of rows that name none (a code of "      \
+         "the profile's list)",                                                                    \
+         CONV_OPT_READ},                                                                           \
         {"raw-numbers", NULL,                                                                      \
          "keep numbers as stored (up to 17 digits) instead of as Excel shows "                     \
          "them (15 significant digits, the format's decimals)",                                    \

@@ -97,6 +97,13 @@ struct tstate {
     struct table t;
     size_t tables; /* tables found on the sheet */
     uint64_t records; /* records made of the sheet */
+    struct convp_ind *ind; /* --profile indicators: the mapping, else NULL */
+    struct ind_value *vals; /* a row's values for it, texts at offsets in vbuf */
+    size_t *voff;           /* per value: text, unit, note offsets */
+    size_t capvals;
+    struct convp_buf vbuf;
+    const char **lv;        /* a row's path of labels */
+    size_t *lvn, caplv;
     unsigned char *codes; /* text input: columns of codes (by column, ncodes) */
     size_t ncodes;
     uint64_t skipped_hidden;
@@ -500,14 +507,15 @@ struct rowsum {
     uint32_t first_value, first_text;
     int years_only, numbering;
     int small_ints; /* every value an integer of at most 4 digits (grades, ages, years) */
+    int years_run;  /* two or more years, each after the one before (a header of years) */
     int letters;    /* single letters among its texts (A, B, C of a numbering row) */
 };
 
 static struct rowsum row_sum(const struct convp_row *row, uint32_t from)
 {
-    struct rowsum r = {0, 0, 0, 0, 0, 0, 1, 1, 1, 0};
+    struct rowsum r = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0}; /* ..., small_ints, years_run, letters */
     char out[128];
-    long expect = 1;
+    long expect = 1, last_year = 0;
     for (size_t i = 0; i < row->n; i++) {
         const struct convp_cell *c = &row->cells[i];
         struct tcell t = read_cell(c, out, sizeof out);
@@ -540,6 +548,9 @@ static struct rowsum row_sum(const struct convp_row *row, uint32_t from)
         long v = t.kind == K_NUMBER && t.type == CONV_INTEGER && t.len <= 4 ? atol(t.text) : -1;
         if (v < 1900 || v > 2100)
             r.years_only = 0;
+        if (v <= last_year)
+            r.years_run = 0;
+        last_year = v;
         if (v < 0)
             r.small_ints = 0;
         if (v != expect)
@@ -548,6 +559,8 @@ static struct rowsum row_sum(const struct convp_row *row, uint32_t from)
     }
     if (!r.values)
         r.years_only = r.numbering = r.small_ints = 0;
+    if (r.values < 2 || !r.years_only)
+        r.years_run = 0;
     if (!r.letters && r.texts)
         r.numbering = 0;
     return r;
@@ -567,8 +580,10 @@ static int is_body(const struct rowsum *r)
     /* Marks alone make a body row only beside a label (a row with no data). */
     if (!r->numbers && !(r->values && r->first_text && r->first_text < r->first_value))
         return 0;
-    /* Years under a header, or a header row that ends with a year. */
-    if (r->years_only && (!r->first_text || r->first_text > r->first_value || r->texts >= 2))
+    /* Years under a header, or a header row that ends with a year, or a
+     * header of years beside the stub's heading (Tỉnh 2020 2021). */
+    if (r->years_only &&
+        (!r->first_text || r->first_text > r->first_value || r->texts >= 2 || r->years_run))
         return 0;
     if (r->numbering)
         return 0;
@@ -841,6 +856,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
         named += !dup;
     }
     t->dims = named >= 2;
+    if (s->ind && convp_ind_table(s->ind, t->title, t->labels, t->ncols) != CONV_OK)
+        return CONV_ERR;
     return CONV_OK;
 }
 
@@ -1059,6 +1076,83 @@ static const char *value_unit(struct convp_book *b, struct tstate *s, const stru
     return t->unit ? t->unit : "";
 }
 
+/* A value of a body row kept for the indicator mapping: its texts into
+ * vbuf (offsets until the row is whole). */
+static int ind_value(struct convp_book *b, struct tstate *s, size_t i, uint32_t col,
+                     const struct tcell *v, const char *unit, const char *lmark, size_t lmark_len,
+                     const char *ref)
+{
+    if (convp_array_grow(b->ctx, (void **)&s->vals, i + 1, &s->capvals, sizeof *s->vals) != 0)
+        return convp_book_nomem(b);
+    size_t *vo = convp_realloc(b->ctx, s->voff, s->capvals * 3 * sizeof *vo);
+    if (!vo)
+        return convp_book_nomem(b);
+    s->voff = vo;
+    struct ind_value *x = &s->vals[i];
+    memset(x, 0, sizeof *x);
+    x->col = col;
+    x->missing = v->kind == K_MISSING;
+    snprintf(x->ref, sizeof x->ref, "%s", ref);
+    struct convp_buf *vb = &s->vbuf;
+    vo[3 * i] = vb->len;
+    x->len = x->missing ? 0 : v->len;
+    if ((x->len && convp_buf_append(vb, v->text, v->len) != 0) || convp_buf_putc(vb, '\0') != 0)
+        return convp_book_nomem(b);
+    vo[3 * i + 1] = vb->len;
+    if (convp_buf_append(vb, unit, strlen(unit)) != 0 || convp_buf_putc(vb, '\0') != 0)
+        return convp_book_nomem(b);
+    vo[3 * i + 2] = vb->len;
+    size_t n0 = vb->len;
+    struct convp_buf *nb = &s->tmp2;
+    nb->len = 0;
+    if ((v->kind == K_MISSING && join(nb, " ", v->text, v->len) != 0) ||
+        (v->mark && join(nb, " ", v->mark, v->mark_len) != 0) ||
+        (lmark && join(nb, " ", lmark, lmark_len) != 0))
+        return convp_book_nomem(b);
+    if ((nb->len && convp_buf_append(vb, nb->data, nb->len) != 0) || convp_buf_putc(vb, '\0') != 0)
+        return convp_book_nomem(b);
+    x->note_len = vb->len - 1 - n0;
+    return CONV_OK;
+}
+
+static struct conv_record *ind_next(void *p)
+{
+    struct convp_book *b = p;
+    return next_out(b, b->layout);
+}
+
+/* The indicator records of a body row's values. */
+static int ind_put(struct convp_book *b, struct tstate *s, size_t n, const char *label,
+                   size_t label_len, const struct stub *st, uint64_t line)
+{
+    struct table *t = &s->t;
+    for (size_t i = 0; i < n; i++) {
+        struct ind_value *x = &s->vals[i];
+        x->text = s->vbuf.data + s->voff[3 * i];
+        x->unit = s->vbuf.data + s->voff[3 * i + 1];
+        x->note = s->vbuf.data + s->voff[3 * i + 2];
+    }
+    size_t np = t->nstack + 1;
+    if (convp_array_grow(b->ctx, (void **)&s->lv, np, &s->caplv, sizeof *s->lv) != 0)
+        return convp_book_nomem(b);
+    size_t cap = s->caplv;
+    size_t *lvn = convp_realloc(b->ctx, s->lvn, cap * sizeof *lvn);
+    if (!lvn)
+        return convp_book_nomem(b);
+    s->lvn = lvn;
+    size_t k = 0;
+    for (size_t i = 0; i < t->nstack; i++) {
+        s->lv[k] = t->stack[i].label;
+        s->lvn[k++] = strlen(t->stack[i].label);
+    }
+    if (label_len) {
+        s->lv[k] = label;
+        s->lvn[k++] = label_len;
+    }
+    struct ind_row r = {s->lv, s->lvn, k, st->code, st->code_len, line};
+    return convp_ind_row(s->ind, &r, s->vals, n, ind_next, b);
+}
+
 /* The records of a body row, into the queue. */
 static int body_row(struct convp_book *b, struct tstate *s, size_t si, const struct convp_row *row,
                     const char *prefix, size_t prefix_len)
@@ -1111,6 +1205,8 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
     const char *sheet = convp_book_sheet_name(b, si);
     struct convp_buf ub;
     convp_buf_init(&ub, b->ctx);
+    size_t nvals = 0;
+    s->vbuf.len = 0;
     for (size_t i = 0; i < row->n; i++) {
         const struct convp_cell *c = &row->cells[i];
         if (c->col < t->first_value || c->col == t->unit_col || c->col == t->note_col ||
@@ -1127,6 +1223,11 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
         convp_col_name(c->col, cn);
         int rn = snprintf(ref, sizeof ref, "%s%u", cn, (unsigned)row->num);
         const char *clabel = c->col <= t->ncols && t->labels ? t->labels[c->col] : NULL;
+        if (s->ind) {
+            if (ind_value(b, s, nvals++, c->col, &v, unit, st.mark, st.mark_len, ref) != CONV_OK)
+                goto out2;
+            continue;
+        }
         struct conv_record *rec = next_out(b, s);
         if (!rec)
             goto out2;
@@ -1159,6 +1260,8 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
             put(b, rec, TF_NOTE, CONV_STRING, nb->data, nb->len, line, c->col) != CONV_OK)
             goto out2;
     }
+    if (s->ind && nvals && ind_put(b, s, nvals, label.data, label.len, &st, row->num) != CONV_OK)
+        goto out2;
     if (label.len && push_level(b, t, depth, label.data, label.len) != CONV_OK)
         goto out2;
     if (!t->body_first)
@@ -1591,13 +1694,18 @@ int convp_table_open(struct convp_book *b)
     b->layout = s;
     convp_buf_init(&s->tmp, b->ctx);
     convp_buf_init(&s->tmp2, b->ctx);
+    convp_buf_init(&s->vbuf, b->ctx);
+    const char *profile = convp_opt_str(b->rd->opts, "profile", NULL);
+    if (profile && !strcmp(profile, "indicators")) {
+        /* the reader checks the records against the profile it declared */
+        return (s->ind = convp_ind_new(b)) ? CONV_OK : CONV_ERR;
+    }
     return convp_layout_fields(b, table_fields, table_types, TF_COUNT);
 }
 
 /* A warning that does not stop the reading, through the options'
  * diagnostic callback. */
-static void warn(struct convp_book *b, const char *fmt, ...) CONVP_PRINTF(2, 3);
-static void warn(struct convp_book *b, const char *fmt, ...)
+void convp_table_warn(struct convp_book *b, const char *fmt, ...)
 {
     struct conv_error e;
     conv_error_clear(&e);
@@ -1629,6 +1737,8 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
             if (convp_book_skim(b, si) != CONV_OK || convp_book_start(b, si) != CONV_OK)
                 return CONV_ERR;
             table_free(b, &s->t);
+            if (s->ind && convp_ind_sheet(s->ind, convp_book_sheet_name(b, si)) != CONV_OK)
+                return CONV_ERR;
             s->phase = 1;
             s->nheld = s->body_seen = s->tables = 0;
             s->records = 0;
@@ -1642,10 +1752,10 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
         if (rc == 0) {
             const char *name = convp_book_sheet_name(b, si);
             if (!s->records)
-                warn(b, "sheet '%.100s' holds no table (no row of numbers under a header): "
+                convp_table_warn(b, "sheet '%.100s' holds no table (no row of numbers under a header): "
                         "skipped", name);
             if (s->skipped_hidden)
-                warn(b, "sheet '%.100s': %llu value%s in hidden rows or columns left out", name,
+                convp_table_warn(b, "sheet '%.100s': %llu value%s in hidden rows or columns left out", name,
                      (unsigned long long)s->skipped_hidden, s->skipped_hidden == 1 ? "" : "s");
             s->phase = 0;
             s->cur++;
@@ -1666,5 +1776,11 @@ void convp_table_free(struct convp_book *b)
     convp_buf_free(&s->tmp);
     convp_buf_free(&s->tmp2);
     convp_free(b->ctx, s->codes);
+    convp_ind_free(s->ind);
+    convp_free(b->ctx, s->vals);
+    convp_free(b->ctx, s->voff);
+    convp_buf_free(&s->vbuf);
+    convp_free(b->ctx, s->lv);
+    convp_free(b->ctx, s->lvn);
     convp_free(b->ctx, s);
 }
