@@ -229,7 +229,9 @@ int convp_ind_table(struct convp_ind *g, const char *title, char *const *labels,
     g->year = convp_text_year(f, fl);
     struct convp_col_meaning tm;
     convp_col_meaning(g->title, strlen(g->title), f, fl, &tm);
-    g->title_year = tm.have_period && !tm.need_year && tm.period.kind == 'Y' ? tm.period.year : 0;
+    g->title_year = tm.have_period && !tm.need_year && tm.period.kind == 'Y' && tm.years == 1
+                        ? tm.period.year
+                        : 0;
     if (!g->year)
         g->year = g->sheet_year;
     if (!(g->cols = convp_calloc(g->b->ctx, (size_t)ncols + 1, sizeof *g->cols)))
@@ -436,13 +438,22 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
         if (r >= 0)
             region = r, region_at = i;
     }
+    if (region < 0 && g->sheet) {
+        /* a sheet named after its region (a report per region) */
+        long r = convp_regions_find(g->regions, g->sheet, strlen(g->sheet), year);
+        if (r == -3)
+            return nomem(g);
+        if (r >= 0)
+            region = r;
+    }
     if (region < 0)
         region = g->region_opt_i;
     if (region < 0 && !g->told_region) {
         g->told_region = 1;
         convp_table_warn(g->b,
-                         "no region named in the rows of sheet '%.100s'%s: region_code left "
-                         "empty there and in any other such sheet (--region CODE gives one)",
+                         "no region named in the rows of sheet '%.100s' nor by its name%s: "
+                         "region_code left empty there and in any other such sheet (--region "
+                         "CODE gives one)",
                          g->sheet,
                          g->region_opt ? ", and --region is not in the profile's list" : "");
     }

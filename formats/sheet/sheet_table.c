@@ -453,6 +453,7 @@ static double label_depth(struct convp_book *b, const struct table *t, const str
     while (lead < n && s[lead] == ' ')
         lead++;
     double d = (double)(c->col - 1) * 10 + (double)st->indent * 3 + (double)(lead / 2) * 3;
+    double d0 = d;
     size_t i = lead;
     const char *num = code_len ? code : s + i;
     size_t nn = code_len ? code_len : n - i;
@@ -471,7 +472,8 @@ static double label_depth(struct convp_book *b, const struct table *t, const str
         }
         d += 1 + dots;
     }
-    if (!st->bold)
+    /* Bold tells the level only where no numbering does. */
+    if (!st->bold && d == d0)
         d += 0.5;
     (void)t;
     return d;
@@ -588,6 +590,70 @@ static int is_body(const struct rowsum *r)
     if (r->numbering)
         return 0;
     return 1;
+}
+
+/* The columns' numbers under a header, all typed as text: A B C 1 2 3,
+ * (1) (2) (3). */
+static int numbering_row(const struct convp_row *row)
+{
+    size_t cells = 0;
+    long expect = -1;
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        if (c->type == CONV_NULL || !c->len)
+            continue;
+        const char *t = c->text;
+        size_t n = c->len;
+        while (n && is_space((unsigned char)*t))
+            t++, n--;
+        while (n && is_space((unsigned char)t[n - 1]))
+            n--;
+        if (n >= 2 && t[0] == '(' && t[n - 1] == ')')
+            t++, n -= 2;
+        if (!n)
+            continue;
+        cells++;
+        if (n == 1 && ((t[0] >= 'A' && t[0] <= 'Z') || (t[0] >= 'a' && t[0] <= 'z')))
+            continue;
+        if (n > 3)
+            return 0;
+        long v = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (t[k] < '0' || t[k] > '9')
+                return 0;
+            v = v * 10 + (t[k] - '0');
+        }
+        if (expect >= 0 && v != expect)
+            return 0;
+        expect = v + 1;
+    }
+    return cells >= 2;
+}
+
+/* A row of a report's letterhead: the issuing body (UBND, Ủy ban), the
+ * national motto (Cộng hòa..., Độc lập - Tự do - Hạnh phúc), a rule, the
+ * place and date (Sông Công, ngày 15 tháng 01 năm 2022). */
+static int letterhead(const struct convp_row *row)
+{
+    static const char *const heads[] = {"UBND", "ubnd", "Ủy ban", "ỦY BAN", "Uỷ ban", "UỶ BAN",
+                                        "CỘNG HÒA", "CỘNG HOÀ", "Cộng hòa", "Cộng hoà", "Độc lập",
+                                        "ĐỘC LẬP", "\xE2\x94\x80", "---", "___", NULL};
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        if (c->type != CONV_STRING)
+            continue;
+        size_t a = 0;
+        while (a < c->len && is_space((unsigned char)c->text[a]))
+            a++;
+        for (int k = 0; heads[k]; k++)
+            if (c->len - a >= strlen(heads[k]) && !memcmp(c->text + a, heads[k], strlen(heads[k])))
+                return 1;
+        /* ", ngày 15 tháng 01 năm 2022" */
+        const char *d = c->len > 8 ? strstr(c->text, "ngày ") : NULL;
+        if (d && d < c->text + c->len && strstr(d, " tháng ") && strstr(d, " năm "))
+            return 1;
+    }
+    return 0;
 }
 
 /* Join part to the text in buf with sep. */
@@ -749,12 +815,16 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
         t->head_top = s->held[top].num;
         t->head_bottom = s->held[body_at - 1].num;
     }
-    /* The title: the text rows above the header (or the unit line), joined. */
+    /* The title: the text rows above the header (or the unit line), joined,
+     * up to a letterhead (the issuing body, the national motto, the place
+     * and date). */
     struct convp_buf *tb = &s->tmp2;
     tb->len = 0;
     size_t title_from = title_to;
     while (title_from > 0) {
         const struct convp_row *row = &s->held[title_from - 1];
+        if (letterhead(row))
+            break;
         struct rowsum r = row_sum(row, 0);
         if (!r.texts && !r.values) {
             if (title_from < title_to)
@@ -807,6 +877,9 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
         for (size_t k = top; k < body_at && k < s->lead; k++) {
             if (k == unit_at)
                 continue;
+            struct rowsum nr = row_sum(&s->held[k], 0);
+            if (nr.numbering || numbering_row(&s->held[k]))
+                continue; /* the columns' numbers (A, B, 1, 2...): no label */
             const struct convp_row *row = &s->held[k];
             const struct convp_cell *c = cell_at(row, col);
             const struct convp_range *over = merge_over(b, si, row->num, col);

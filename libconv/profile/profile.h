@@ -122,6 +122,7 @@ struct convp_col_meaning {
     int have_period;            /* the header names a period */
     int need_year;              /* ... without its year (Quý III, Tháng 12, Cả năm) */
     int undecided;              /* the first N months, N not 3, 6, 9 or 12: no period */
+    int years;                  /* distinct years named (2020-2021: 2) */
     struct convp_period period; /* year 0 when need_year */
     const char *status;         /* official, preliminary, estimate, or NULL */
     char rest[160];             /* the words naming none of that (a breakdown: Nam, Nữ) */

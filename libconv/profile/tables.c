@@ -162,7 +162,7 @@ static int pair(const struct tok *t, size_t k, size_t i, const char *a, const ch
 static int ends_comparison(const struct tok *t)
 {
     return is(t, "trước") || is(t, "gốc") || is(t, "kh") || is(t, "hoạch") || is(t, "previous") ||
-           is(t, "plan") || is(t, "base") || year_of(t);
+           is(t, "plan") || is(t, "base") || is(t, "kỳ") || is(t, "kì") || year_of(t);
 }
 
 /* Where the comparison starting at token sv ("so với") ends: the end of
@@ -214,8 +214,11 @@ void convp_col_meaning(const char *text, size_t n, const char *folded, size_t fn
             share = 1;
         if (i >= cmp_from && i < cmp_to)
             continue;
-        if (!year && (v = year_of(w)))
-            year = v;
+        if ((v = year_of(w)) && v != year) {
+            m->years++;
+            if (!year)
+                year = v;
+        }
         if ((is(w, "quý") || is(w, "quy") || is(w, "quarter") || is(w, "q")) && i + 1 < k &&
             (v = quarter_of(&t[i + 1])))
             quarter = v;
