@@ -97,6 +97,10 @@ struct tstate {
     struct table t;
     size_t tables; /* tables found on the sheet */
     uint64_t records; /* records made of the sheet */
+    /* parts given by options for the sheet being read (0: found) */
+    uint32_t g_head1, g_head2, g_stub1, g_stub2, g_body1, g_body2;
+    const char *g_unit;
+    char g_unit_buf[128];
     struct convp_ind *ind; /* --profile indicators: the mapping, else NULL */
     struct ind_value *vals; /* a row's values for it, texts at offsets in vbuf */
     size_t *voff;           /* per value: text, unit, note offsets */
@@ -656,6 +660,29 @@ static int letterhead(const struct convp_row *row)
     return 0;
 }
 
+/* A body row, with the parts the options give: rows of the header or
+ * outside the body rows are not, rows of values after them are. */
+static int body_given(const struct tstate *s, const struct convp_row *row, const struct rowsum *r)
+{
+    if (s->g_body1 && (row->num < s->g_body1 || row->num > s->g_body2))
+        return 0;
+    if (s->g_head2 && row->num <= s->g_head2)
+        return 0;
+    if (s->g_head2 || s->g_body1)
+        return r->values > 0 ? 1 : 0;
+    return -1; /* nothing given: the rules decide */
+}
+
+static int is_body_row(const struct tstate *s, const struct convp_row *row, uint32_t from,
+                       int head)
+{
+    struct rowsum r = row_sum(row, s->g_stub2 ? s->g_stub2 + 1 : from);
+    int g = body_given(s, row, &r);
+    if (g >= 0)
+        return g;
+    return is_body(&r) && (!head || !head_numbers(&r));
+}
+
 /* Join part to the text in buf with sep. */
 static int join(struct convp_buf *buf, const char *sep, const char *part, size_t n)
 {
@@ -685,7 +712,7 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     uint32_t first = 0, maxcol = 0, label_max = 0;
     for (size_t i = body_at; i < s->nheld; i++) {
         struct rowsum r = row_sum(&s->held[i], 1);
-        if (!is_body(&r))
+        if (!is_body_row(s, &s->held[i], 1, 0) || !r.first_value)
             continue;
         if (!first || r.first_value < first)
             first = r.first_value;
@@ -729,6 +756,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     if (head_first)
         first = head_first;
     t->first_value = first ? first : 1;
+    if (s->g_stub2)
+        t->first_value = s->g_stub2 + 1;
     /* The rows above the body, from the bottom: text rows of the stub
      * alone (sections over the first body rows), the header rows, then the
      * unit line and the title rows. */
@@ -810,6 +839,23 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
             title_to = 1;
             s->lead = 1;
         }
+    }
+    if (s->g_head1) {
+        /* the header rows given: the title above them, sections under them */
+        size_t k = 0;
+        while (k < body_at && s->held[k].num < s->g_head1)
+            k++;
+        top = k;
+        while (k < body_at && s->held[k].num <= s->g_head2)
+            k++;
+        s->lead = k;
+        title_to = top;
+        if (unit_at != (size_t)-1 && unit_at >= top && unit_at < s->lead)
+            unit_at = (size_t)-1, unit = NULL;
+    }
+    if (s->g_unit) {
+        unit = s->g_unit;
+        unit_len = strlen(s->g_unit);
     }
     if (top < body_at) {
         t->head_top = s->held[top].num;
@@ -1545,6 +1591,8 @@ static void drop_oldest(struct tstate *s)
  * value columns that is not a caption, followed by no body row yet. */
 static int starts_table(const struct tstate *s)
 {
+    if (s->g_head1)
+        return 0; /* the header given: one table */
     for (size_t i = 0; i < s->nheld; i++) {
         const char *u, *text;
         size_t ul, len;
@@ -1596,8 +1644,7 @@ static int settle_held(struct convp_book *b, struct tstate *s, const struct conv
 static size_t first_body(const struct tstate *s)
 {
     for (size_t i = 0; i < s->nheld; i++) {
-        struct rowsum r = row_sum(&s->held[i], 1);
-        if (is_body(&r) && !head_numbers(&r))
+        if (is_body_row(s, &s->held[i], 1, 1))
             return i;
     }
     return s->nheld;
@@ -1609,8 +1656,7 @@ static int give_held(struct convp_book *b, struct tstate *s, size_t si)
 {
     size_t from = s->lead;
     for (size_t i = s->lead; i < s->nheld; i++) {
-        struct rowsum r = row_sum(&s->held[i], s->t.first_value);
-        if (!is_body(&r))
+        if (!is_body_row(s, &s->held[i], s->t.first_value, 0))
             continue;
         if (sections(b, s, s->held + from, i - from, &s->held[i]) != CONV_OK ||
             body_row(b, s, si, &s->held[i], NULL, 0) != CONV_OK)
@@ -1697,8 +1743,7 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
     }
     if (s->phase == 1) {
         /* The head: rows up to the first body rows. */
-        struct rowsum r = row_sum(row, 1);
-        int body = is_body(&r) && (s->body_seen || !head_numbers(&r));
+        int body = is_body_row(s, row, 1, !s->body_seen);
         if (!body && s->body_seen) {
             /* the sample ends at a text row */
         } else if (body || s->nheld < T_MAX_HEAD) {
@@ -1729,7 +1774,7 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
     }
     /* The body. */
     struct rowsum r = row_sum(row, s->t.first_value);
-    if (!is_body(&r)) {
+    if (!is_body_row(s, row, s->t.first_value, 0)) {
         if (r.texts || r.values) {
             if (s->nheld >= T_MAX_PENDING)
                 drop_oldest(s); /* a long run of text: the oldest are notes */
@@ -1759,6 +1804,124 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
 
 /* ---- the layout ------------------------------------------------------------------------------- */
 
+/* ---- parts given by options ---------------------------------------------------------------- */
+
+/* A column name (A, BC) into its number, or 0. */
+static uint32_t col_number(const char *s, size_t n)
+{
+    uint32_t v = 0;
+    if (!n || n > 3)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 32);
+        if (c < 'A' || c > 'Z')
+            return 0;
+        v = v * 26 + (uint32_t)(c - 'A' + 1);
+    }
+    return v <= 16384 ? v : 0;
+}
+
+static uint32_t row_number(const char *s, size_t n)
+{
+    uint32_t v = 0;
+    if (!n || n > 7)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    return v;
+}
+
+/* One range, "4-7" or "4" (cols: "A-B", "A"): 0, or -1. */
+static int parse_range(const char *s, size_t n, int cols, uint32_t *a, uint32_t *z)
+{
+    const char *dash = memchr(s, '-', n);
+    size_t n1 = dash ? (size_t)(dash - s) : n;
+    uint32_t (*num)(const char *, size_t) = cols ? col_number : row_number;
+    *a = num(s, n1);
+    *z = dash ? num(dash + 1, n - n1 - 1) : *a;
+    return *a && *z && *a <= *z ? 0 : -1;
+}
+
+/*
+ * The value of a part option for a sheet: "4-7" for every sheet, or
+ * "SHEET!4-7;SHEET!5-6" sheet by sheet (a spec without a sheet applies to
+ * the others).  Into *a, *z (text: into *text); 1 given, 0 not, -1 bad.
+ */
+static int part_for(const char *opt, const char *sheet, int cols, uint32_t *a, uint32_t *z,
+                    const char **text, size_t *tlen)
+{
+    int found = 0;
+    const char *p = opt;
+    while (*p) {
+        const char *e = strchr(p, ';');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const char *bang = NULL;
+        for (size_t i = n; i-- > 0;)
+            if (p[i] == '!') {
+                bang = p + i;
+                break;
+            }
+        const char *v = bang ? bang + 1 : p;
+        size_t vn = bang ? n - (size_t)(bang + 1 - p) : n;
+        int mine = !bang || (sheet && strlen(sheet) == (size_t)(bang - p) &&
+                             !memcmp(sheet, p, (size_t)(bang - p)));
+        uint32_t x = 0, y = 0;
+        if (!text && parse_range(v, vn, cols, &x, &y) != 0)
+            return -1;
+        if (mine && (bang || !found)) {
+            if (text) {
+                *text = v;
+                *tlen = vn;
+            } else {
+                *a = x;
+                *z = y;
+            }
+            found = bang ? 2 : 1;
+        }
+        p = e ? e + 1 : p + n;
+    }
+    return found ? 1 : 0;
+}
+
+/* The parts given for sheet si. */
+static int given_parts(struct convp_book *b, struct tstate *s, size_t si)
+{
+    static const struct {
+        const char *name;
+        int cols;
+    } opts[] = {{"header-rows", 0}, {"stub-cols", 1}, {"body-rows", 0}};
+    uint32_t *dst[3][2] = {{&s->g_head1, &s->g_head2},
+                           {&s->g_stub1, &s->g_stub2},
+                           {&s->g_body1, &s->g_body2}};
+    const char *sheet = si == SIZE_MAX ? NULL : convp_book_sheet_name(b, si);
+    for (int i = 0; i < 3; i++) {
+        *dst[i][0] = *dst[i][1] = 0;
+        const char *v = convp_opt_str(b->rd->opts, opts[i].name, NULL);
+        if (v && part_for(v, sheet, opts[i].cols, dst[i][0], dst[i][1], NULL, NULL) < 0) {
+            convp_error_set(&b->rd->err, CONV_E_USAGE, NULL, 0, 0,
+                            "option %s: expected %s, or SHEET!%s;SHEET!%s sheet by sheet, got "
+                            "'%.60s'",
+                            opts[i].name, opts[i].cols ? "A-B" : "4-7",
+                            opts[i].cols ? "A-B" : "4-7", opts[i].cols ? "A" : "5", v);
+            return CONV_ERR;
+        }
+    }
+    s->g_unit = NULL;
+    const char *u = convp_opt_str(b->rd->opts, "unit", NULL);
+    const char *ut;
+    size_t ul;
+    if (u && part_for(u, sheet, 0, NULL, NULL, &ut, &ul) == 1) {
+        snprintf(s->g_unit_buf, sizeof s->g_unit_buf, "%.*s", (int)ul, ut);
+        s->g_unit = s->g_unit_buf;
+    }
+    return CONV_OK;
+}
+
 int convp_table_open(struct convp_book *b)
 {
     struct tstate *s = convp_calloc(b->ctx, 1, sizeof *s);
@@ -1768,6 +1931,8 @@ int convp_table_open(struct convp_book *b)
     convp_buf_init(&s->tmp, b->ctx);
     convp_buf_init(&s->tmp2, b->ctx);
     convp_buf_init(&s->vbuf, b->ctx);
+    if (given_parts(b, s, SIZE_MAX) != CONV_OK)
+        return CONV_ERR;
     const char *profile = convp_opt_str(b->rd->opts, "profile", NULL);
     if (profile && !strcmp(profile, "indicators")) {
         /* the reader checks the records against the profile it declared */
@@ -1812,6 +1977,8 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
             table_free(b, &s->t);
             if (s->ind && convp_ind_sheet(s->ind, convp_book_sheet_name(b, si)) != CONV_OK)
                 return CONV_ERR;
+            if (given_parts(b, s, si) != CONV_OK)
+                return CONV_ERR;
             s->phase = 1;
             s->nheld = s->body_seen = s->tables = 0;
             s->records = 0;
@@ -1824,9 +1991,18 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
             return CONV_ERR;
         if (rc == 0) {
             const char *name = convp_book_sheet_name(b, si);
-            if (!s->records)
+            if (!s->records) {
                 convp_table_warn(b, "sheet '%.100s' holds no table (no row of numbers under a header): "
                         "skipped", name);
+                char key[48], what[160];
+                snprintf(key, sizeof key, "table.%zu", s->ninfo++);
+                snprintf(what, sizeof what, "%s: no table (no row of numbers under a header), "
+                         "skipped", name);
+                snprintf(s->info_key, sizeof s->info_key, "%zu", s->ninfo);
+                if (convp_reader_set_info(b->rd, key, what) != 0 ||
+                    convp_reader_set_info(b->rd, "tables", s->info_key) != 0)
+                    return CONV_ERR;
+            }
             if (s->skipped_hidden)
                 convp_table_warn(b, "sheet '%.100s': %llu value%s in hidden rows or columns left out", name,
                      (unsigned long long)s->skipped_hidden, s->skipped_hidden == 1 ? "" : "s");
