@@ -570,6 +570,116 @@ static void test_text_from_pipe(void **state)
     assert_int_equal(d, 0);
 }
 
+/* ---- shapes the real workbooks show (real-shapes.xlsx) ----------------------------------- */
+
+/* A unit caption merged over the value columns under the header; a
+ * "Cơ cấu - %" caption heading the part below it; years as numbers in the
+ * header's last row. */
+#define LLLD "Lực lượng lao động từ 15 tuổi trở lên"
+#define LDVL "Lao động có việc làm"
+static const struct tt_col r1_cols[] = {
+    {"B", "Quý I / năm / 2024", NULL},
+    {"C", "Quý II / năm / 2024", NULL},
+    {"D", "Ước tính / năm / 2024", NULL},
+};
+static const struct tt_row r1_rows[] = {
+    {8, NULL, LLLD, NULL, NN, NULL, {"52392.2", "52540.8", "52951.3"}},
+    {10, NULL, "Nam", LLLD " / Phân theo giới tính / Nam", NN, NULL, {"27855.7", "27881.3", "28252.4"}},
+    {11, NULL, "Nữ", LLLD " / Phân theo giới tính / Nữ", NN, NULL, {"24536.5", "24659.5", "24698.9"}},
+    {12, NULL, LDVL, NULL, NN, NULL, {"51323.0", "51449.6", "51872.1"}},
+    {13, NULL, "Nông, lâm nghiệp và thủy sản", LDVL " / Nông, lâm nghiệp và thủy sản", NN, NULL,
+     {"13785.4", "13666.9", "13735.7"}},
+    {14, NULL, "Công nghiệp và xây dựng", LDVL " / Công nghiệp và xây dựng", NN, NULL,
+     {"16992.3", "17020.6", "17340.6"}},
+    {17, NULL, LDVL, "Cơ cấu / " LDVL, "%", NULL, {"100.0", "100.0", "100.0"}},
+    {18, NULL, "Nông, lâm nghiệp và thủy sản", "Cơ cấu / " LDVL " / Nông, lâm nghiệp và thủy sản",
+     "%", NULL, {"26.9", "26.6", "26.5"}},
+    {19, NULL, "Công nghiệp và xây dựng", "Cơ cấu / " LDVL " / Công nghiệp và xây dựng", "%", NULL,
+     {"33.1", "33.1", "33.4"}},
+};
+/* The unit line names the unit of the quantity columns, then of the value
+ * columns; it is no header row.  Column E is a blank spacer. */
+static const struct tt_col r2_cols[] = {
+    {"C", "Ước tính tháng 9 năm 2019 / Lượng", "Nghìn tấn"},
+    {"D", "Ước tính tháng 9 năm 2019 / Trị giá", "Triệu USD"},
+    {"F", "So với cùng kỳ năm trước (%) / Lượng", "%"},
+    {"G", "So với cùng kỳ năm trước (%) / Trị giá", "%"},
+};
+static const struct tt_row r2_rows[] = {
+    {6, NULL, "TỔNG TRỊ GIÁ", NULL, NULL, NULL, {NULL, "23000", NULL, "108.9"}},
+    {7, NULL, "Hạt điều", "TỔNG TRỊ GIÁ / Hạt điều", NULL, NULL, {"40", "276.3", "135.5", "108.7"}},
+    {8, NULL, "Cà phê", "TỔNG TRỊ GIÁ / Cà phê", NULL, NULL, {"100", "175.3", "82.9", "82.7"}},
+    {9, NULL, "Gạo", "TỔNG TRỊ GIÁ / Gạo", NULL, NULL, {"520", "222.5", "148.6", "131.3"}},
+    {10, NULL, "Hàng dệt, may", "TỔNG TRỊ GIÁ / Hàng dệt, may", NULL, NULL,
+     {NULL, "3050.0", NULL, "110.2"}},
+};
+/* Units in the header's words: (Tỷ đồng), (%); a line break in a header
+ * cell; the total merged over the two stub columns; labels indented with
+ * spaces; 0.7 under 0.00 is 0.70. */
+#define GDP_NL "TỔNG SỐ / Nông, lâm nghiệp và thủy sản"
+#define GDP_CN "TỔNG SỐ / Công nghiệp và xây dựng"
+static const struct tt_col r3_cols[] = {
+    {"C", "Thực hiện (Tỷ đồng) / Năm 2013", "Tỷ đồng"},
+    {"D", "Thực hiện (Tỷ đồng) / Ước tính năm 2014", "Tỷ đồng"},
+    {"F", "Cơ cấu (%) / Năm 2013", "%"},
+    {"G", "Cơ cấu (%) / Năm 2014", "%"},
+};
+static const struct tt_row r3_rows[] = {
+    {6, NULL, "TỔNG SỐ", NULL, NULL, NULL, {"3584261.6", "3937856.1", "100.00", "100.00"}},
+    {7, NULL, "Nông, lâm nghiệp và thủy sản", GDP_NL, NULL, NULL,
+     {"658779.1", "713380.9", "18.38", "18.12"}},
+    {8, NULL, "Nông nghiệp", GDP_NL " / Nông nghiệp", NULL, NULL,
+     {"503555.8", "536539.2", "14.05", "13.63"}},
+    {9, NULL, "Lâm nghiệp", GDP_NL " / Lâm nghiệp", NULL, NULL, {"23996.1", "27762.8", "0.67", "0.70"}},
+    {10, NULL, "Công nghiệp và xây dựng", GDP_CN, NULL, NULL,
+     {"1372999.9", "1516181.9", "38.31", "38.50"}},
+    {11, NULL, "Công nghiệp", GDP_CN " / Công nghiệp", NULL, NULL,
+     {"1181296.3", "1306306.5", "32.96", "33.17"}},
+    {12, NULL, "Khai khoáng", GDP_CN " / Công nghiệp / Khai khoáng", NULL, NULL,
+     {"411673.4", "445372.7", "11.49", "11.31"}},
+    {13, NULL, "Công nghiệp chế biến, chế tạo", GDP_CN " / Công nghiệp / Công nghiệp chế biến, chế tạo",
+     NULL, NULL, {"627007.0", "687401.0", "17.49", "17.46"}},
+    {14, NULL, "Xây dựng", GDP_CN " / Xây dựng", NULL, NULL, {"191703.6", "209875.3", "5.35", "5.33"}},
+};
+/* Items in deeper stub columns (a crop, its season), each followed by its
+ * measures indented with spaces, whose units are in their labels: the
+ * label keeps "(Nghìn ha)", the unit is Nghìn ha; an item in a column to
+ * the left closes the deeper ones. */
+#define CAY "1. Cây lương thực có hạt"
+#define LUA CAY " / Lúa cả năm"
+#define LDX LUA " / Lúa đông xuân"
+#define DT "Diện tích (Nghìn ha)"
+#define NS "Năng suất (Tạ/ha)"
+#define SL "Sản lượng (Nghìn tấn)"
+static const struct tt_col r4_cols[] = {
+    {"D", "Ước tính năm 2024 / Tổng số", NULL},
+    {"E", "Ước tính năm 2024 / Miền Bắc", NULL},
+    {"F", "Năm 2024 so với năm 2023 (%)", "%"},
+};
+static const struct tt_row r4_rows[] = {
+    {8, NULL, DT, LUA " / " DT, "Nghìn ha", NULL, {"7126.5", "2497.6", "100.1"}},
+    {9, NULL, NS, LUA " / " NS, "Tạ/ha", NULL, {"60.7", "52.9", "101.5"}},
+    {10, NULL, SL, LUA " / " SL, "Nghìn tấn", NULL, {"43253.2", "13203.1", "101.6"}},
+    {12, NULL, DT, LDX " / " DT, "Nghìn ha", NULL, {"2952.3", "1128.8", "99.6"}},
+    {13, NULL, NS, LDX " / " NS, "Tạ/ha", NULL, {"68.1", "59.3", "102.3"}},
+    {14, NULL, SL, LDX " / " SL, "Nghìn tấn", NULL, {"20103.4", "6698.4", "101.9"}},
+    {16, NULL, DT, CAY " / Ngô / " DT, "Nghìn ha", NULL, {"878.0", "410.2", "98.5"}},
+};
+static const struct tt_table r_tables[] = {
+    TT_TABLE("Lao động", "Biểu 15. Một số chỉ tiêu lao động", r1_cols, r1_rows),
+    TT_TABLE("Xuất khẩu", "Biểu 16. Hàng hóa xuất khẩu tháng 9 năm 2019", r2_cols, r2_rows),
+    TT_TABLE("GDP", "Biểu 17. Tổng sản phẩm trong nước theo giá hiện hành", r3_cols, r3_rows),
+    TT_TABLE("Cây trồng", "Biểu 18. Diện tích, năng suất và sản lượng một số cây trồng", r4_cols,
+             r4_rows),
+};
+
+static void test_real_shapes(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        check_fixture("real-shapes.xlsx", TT_FILE, NULL, r_tables, TT_N(r_tables), NULL, 0), 0);
+}
+
 /* ---- the same tables in .xls and .ods ------------------------------------------------------ */
 
 /* LibreOffice saved monthly, unit-column and hidden as .xls and .ods: the
@@ -684,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_note_and_empty_sheets),
         cmocka_unit_test(test_note_sheets_tool),
         cmocka_unit_test(test_provinces),
+        cmocka_unit_test(test_real_shapes),
         cmocka_unit_test(test_pxweb),
         cmocka_unit_test(test_worldbank),
         cmocka_unit_test(test_tsv),

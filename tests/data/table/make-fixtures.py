@@ -18,12 +18,13 @@ bottom.  One workbook per shape:
   provinces.xlsx     h. provinces down the stub (indented with spaces), years
                         across, a blank corner
   pxweb.csv, worldbank.csv, codes.csv, areas.tsv   i. text shapes
+  real-shapes.xlsx   more shapes the real GSO workbooks show (see real_shapes)
 
 monthly, unit-column and hidden are also saved by LibreOffice as .xls and
 .ods (soffice, which the project does not need otherwise: install
 libreoffice-calc to run this).  Every text is NFC.  The workbooks' dates
-are fixed, so openpyxl writes the same .xlsx each time (LibreOffice's
-outputs differ by their timestamps).
+and their zip entries' are fixed, so the same .xlsx come out each time
+(LibreOffice's .xls and .ods differ by their timestamps).
 
 Run from anywhere: /usr/bin/python3 tests/data/table/make-fixtures.py
 """
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+import zipfile
 
 import openpyxl
 from openpyxl.styles import Alignment, Font
@@ -95,8 +97,18 @@ def values(ws, row, first_col, vals, fmts):
 
 
 def save(wb, name):
+    """Save, then give every zip entry the fixed date, so the same workbook
+    makes the same bytes."""
     path = os.path.join(HERE, name)
     wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        entries = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w") as z:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=WHEN.timetuple()[:6])
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            z.writestr(fixed, data)
     return path
 
 
@@ -443,6 +455,118 @@ def provinces():
     return save(wb, "provinces.xlsx")
 
 
+# ---- shapes of the real files ------------------------------------------------------------------
+
+def real_shapes():
+    """Shapes the GSO workbooks of ../shared/real/gso/ show besides a-h: a
+    unit caption merged over the value columns under the header and a
+    "Cơ cấu - %" caption (2024 47.Laodong); a unit line naming the units of
+    quantity and value columns (2019 24.XK thang); units in the header's
+    words, a header cell with a line break, a total merged over two stub
+    columns, labels indented with spaces (2014 2GDPHH); items in deeper stub
+    columns, each with its measures, whose units are in the labels (2008
+    4NN)."""
+    wb = book()
+    ws = wb.create_sheet("Lao động")
+    put(ws, "A1", "Biểu 15. Một số chỉ tiêu lao động", bold=True)
+    for col, q in (("B", "Quý I"), ("C", "Quý II"), ("D", "Ước tính")):
+        head(ws, col + "3", q)
+        head(ws, col + "4", "năm")
+        head(ws, col + "5", 2024)
+    put(ws, "B7", "Nghìn người", bold=True, center=True)
+    ws.merge_cells("B7:D7")
+    put(ws, "B16", "Cơ cấu - %", bold=True, center=True)
+    ws.merge_cells("B16:D16")
+    for r, label, indent, bold, vals in [
+        (8, "Lực lượng lao động từ 15 tuổi trở lên", 0, True, [52392.2, 52540.8, 52951.3]),
+        (9, "Phân theo giới tính", 0, False, None),
+        (10, "Nam", 1, False, [27855.7, 27881.3, 28252.4]),
+        (11, "Nữ", 1, False, [24536.5, 24659.5, 24698.9]),
+        (12, "Lao động có việc làm", 0, True, [51323, 51449.6, 51872.1]),
+        (13, "Nông, lâm nghiệp và thủy sản", 1, False, [13785.4, 13666.9, 13735.7]),
+        (14, "Công nghiệp và xây dựng", 1, False, [16992.3, 17020.6, 17340.6]),
+        (17, "Lao động có việc làm", 0, True, [100, 100, 100]),
+        (18, "Nông, lâm nghiệp và thủy sản", 1, False, [26.9, 26.6, 26.5]),
+        (19, "Công nghiệp và xây dựng", 1, False, [33.1, 33.1, 33.4]),
+    ]:
+        put(ws, "A%d" % r, label, bold=bold, indent=indent)
+        if vals:
+            values(ws, r, "B", vals, PCT)
+    ws.column_dimensions["A"].width = 36
+
+    ws = wb.create_sheet("Xuất khẩu")
+    put(ws, "A1", "Biểu 16. Hàng hóa xuất khẩu tháng 9 năm 2019", bold=True)
+    put(ws, "G2", "Nghìn tấn; Triệu USD", bold=True)
+    head(ws, "C3", "Ước tính tháng 9 năm 2019", "C3:D3")
+    head(ws, "F3", "So với cùng kỳ năm trước (%)", "F3:G3")
+    for col, h in (("C", "Lượng"), ("D", "Trị giá"), ("F", "Lượng"), ("G", "Trị giá")):
+        head(ws, col + "4", h)
+    put(ws, "A6", "TỔNG TRỊ GIÁ", bold=True)
+    values(ws, 6, "D", [23000], NUM0)
+    values(ws, 6, "G", [108.9], PCT)
+    for r, label, vals in [
+        (7, "Hạt điều", [40, 276.3, None, 135.5, 108.7]),
+        (8, "Cà phê", [100, 175.3, None, 82.9, 82.7]),
+        (9, "Gạo", [520, 222.5, None, 148.6, 131.3]),
+        (10, "Hàng dệt, may", [None, 3050, None, None, 110.2]),
+    ]:
+        put(ws, "B%d" % r, label)
+        values(ws, r, "C", vals, [NUM0, NUM1, None, PCT, PCT])
+    ws.column_dimensions["E"].width = 2
+
+    ws = wb.create_sheet("GDP")
+    put(ws, "A1", "Biểu 17. Tổng sản phẩm trong nước theo giá hiện hành", bold=True)
+    head(ws, "C3", "Thực hiện (Tỷ đồng)", "C3:D3")
+    head(ws, "F3", "Cơ cấu (%)", "F3:G3")
+    head(ws, "C4", "Năm 2013")
+    head(ws, "D4", "Ước tính\nnăm 2014")
+    head(ws, "F4", "Năm 2013")
+    head(ws, "G4", "Năm 2014")
+    put(ws, "A6", "TỔNG SỐ", bold=True)
+    ws.merge_cells("A6:B6")
+    values(ws, 6, "C", [3584261.6, 3937856.1, None, 100, 100], [NUM1, NUM1, None, "0.00", "0.00"])
+    for r, col, label, bold, vals in [
+        (7, "A", "Nông, lâm nghiệp và thủy sản", True, [658779.1, 713380.9, None, 18.38, 18.12]),
+        (8, "B", "Nông nghiệp", False, [503555.8, 536539.2, None, 14.05, 13.63]),
+        (9, "B", "Lâm nghiệp", False, [23996.1, 27762.8, None, 0.67, 0.7]),
+        (10, "A", "Công nghiệp và xây dựng", True, [1372999.9, 1516181.9, None, 38.31, 38.5]),
+        (11, "B", "Công nghiệp", False, [1181296.3, 1306306.5, None, 32.96, 33.17]),
+        (12, "B", "    Khai khoáng", False, [411673.4, 445372.7, None, 11.49, 11.31]),
+        (13, "B", "    Công nghiệp chế biến, chế tạo", False, [627007, 687401, None, 17.49, 17.46]),
+        (14, "B", "Xây dựng", False, [191703.6, 209875.3, None, 5.35, 5.33]),
+    ]:
+        put(ws, "%s%d" % (col, r), label, bold=bold)
+        values(ws, r, "C", vals, [NUM1, NUM1, None, "0.00", "0.00"])
+    ws.column_dimensions["B"].width = 34
+    ws.column_dimensions["E"].width = 2
+
+    ws = wb.create_sheet("Cây trồng")
+    put(ws, "A1", "Biểu 18. Diện tích, năng suất và sản lượng một số cây trồng", bold=True)
+    head(ws, "D3", "Ước tính năm 2024", "D3:E3")
+    head(ws, "D4", "Tổng số")
+    head(ws, "E4", "Miền Bắc")
+    head(ws, "F3", "Năm 2024 so với năm 2023 (%)", "F3:F4")
+    for r, col, label, bold, vals in [
+        (6, "A", "1. Cây lương thực có hạt", True, None),
+        (7, "B", "Lúa cả năm", True, None),
+        (8, "B", "    Diện tích (Nghìn ha)", False, [7126.5, 2497.6, 100.1]),
+        (9, "B", "    Năng suất (Tạ/ha)", False, [60.7, 52.9, 101.5]),
+        (10, "B", "    Sản lượng (Nghìn tấn)", False, [43253.2, 13203.1, 101.6]),
+        (11, "C", "Lúa đông xuân", True, None),
+        (12, "C", "    Diện tích (Nghìn ha)", False, [2952.3, 1128.8, 99.6]),
+        (13, "C", "    Năng suất (Tạ/ha)", False, [68.1, 59.3, 102.3]),
+        (14, "C", "    Sản lượng (Nghìn tấn)", False, [20103.4, 6698.4, 101.9]),
+        (15, "B", "Ngô", True, None),
+        (16, "B", "    Diện tích (Nghìn ha)", False, [878, 410.2, 98.5]),
+    ]:
+        put(ws, "%s%d" % (col, r), label, bold=bold)
+        if vals:
+            values(ws, r, "D", vals, [NUM1, NUM1, PCT])
+    ws.column_dimensions["B"].width = 28
+    ws.column_dimensions["C"].width = 28
+    return save(wb, "real-shapes.xlsx")
+
+
 # ---- i. text shapes -----------------------------------------------------------------------------
 
 def write_text(name, text, bom=False, crlf=False):
@@ -544,6 +668,7 @@ def main():
     caption()
     notes()
     provinces()
+    real_shapes()
     text_fixtures()
     libreoffice([a, b, e])
 
