@@ -63,6 +63,7 @@ struct tcell {
 struct level {
     double depth;
     char *label;
+    unsigned sig; /* a section's look (column, bold, indent), 0 for a row */
 };
 
 /* The description of the table being read. */
@@ -82,6 +83,8 @@ struct table {
     size_t nstack, capstack;
     uint32_t body_first, body_last;
     unsigned char *codecol; /* by column: its header names codes (Mã, STT), not values */
+    uint32_t ofwhich_col; /* the column of the labels under "Trong đó:", 0 none */
+    double ofwhich_depth;
     int dims;        /* stub columns with a header name each (Country, Code): a
                         row's label and code are all of them, joined */
     char parts[320]; /* for the reader's info */
@@ -89,6 +92,7 @@ struct table {
 
 struct tstate {
     size_t cur;  /* in b->order */
+    size_t si;   /* the sheet being read */
     size_t lead; /* held rows from lead to the body: sections over it */
     int phase;  /* 0: sheet not started; 1: head; 2: body */
     struct convp_row *held; /* head or pending rows */
@@ -462,7 +466,16 @@ static double label_depth(struct convp_book *b, const struct table *t, const str
     const char *num = code_len ? code : s + i;
     size_t nn = code_len ? code_len : n - i;
     /* Numbering: I. II (roman) 0, 1. 1, 1.1 2, 1.1.1 3, a) 4, - or + 5. */
-    if (nn && (num[0] == '-' || num[0] == '+' || (unsigned char)num[0] == 0xE2))
+    int roman = 0;
+    if (code_len) {
+        size_t k = 0;
+        while (k < nn && strchr("IVXL", num[k]))
+            k++;
+        roman = k && (k == nn || num[k] == '.' || num[k] == ')');
+    }
+    if (roman)
+        d += 0.01; /* numbered: bold no longer tells */
+    else if (nn && (num[0] == '-' || num[0] == '+' || (unsigned char)num[0] == 0xE2))
         d += 5;
     else if (nn && ((num[0] >= 'a' && num[0] <= 'z') && nn > 1 && (num[1] == ')' || num[1] == '.')))
         d += 4;
@@ -482,6 +495,12 @@ static double label_depth(struct convp_book *b, const struct table *t, const str
     (void)t;
     return d;
 }
+
+/* The depth of a row's label, with what its words say: a total without a
+ * code is the root; "Trong đó:" makes the label a child of the row
+ * before, and the labels under it in its column its siblings. */
+struct stub;
+static double stub_depth(struct convp_book *b, const struct table *t, const struct stub *st);
 
 /* ---- the table's head ----------------------------------------------------------------------- */
 
@@ -634,6 +653,27 @@ static int numbering_row(const struct convp_row *row)
     return cells >= 2;
 }
 
+/* A line of a file's metadata above its table: a key and its value
+ * ("Data Source","World Development Indicators"; "Last Updated Date"). */
+static int metadata_line(const struct convp_row *row)
+{
+    static const char *const keys[] = {"Data Source", "Last Updated Date", "Source", "Nguồn",
+                                       "Ngày cập nhật", "Updated", NULL};
+    size_t texts = 0;
+    const struct convp_cell *first = NULL;
+    for (size_t i = 0; i < row->n; i++)
+        if (row->cells[i].type != CONV_NULL && row->cells[i].len) {
+            if (!texts++)
+                first = &row->cells[i];
+        }
+    if (texts != 2 || first->col != 1)
+        return 0;
+    for (int k = 0; keys[k]; k++)
+        if (first->len == strlen(keys[k]) && !memcmp(first->text, keys[k], first->len))
+            return 1;
+    return 0;
+}
+
 /* A row of a report's letterhead: the issuing body (UBND, Ủy ban), the
  * national motto (Cộng hòa..., Độc lập - Tự do - Hạnh phúc), a rule, the
  * place and date (Sông Công, ngày 15 tháng 01 năm 2022). */
@@ -701,8 +741,14 @@ static int join(struct convp_buf *buf, const char *sep, const char *part, size_t
 static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_t body_at)
 {
     struct table *t = &s->t;
-    char *keep_title = t->title;
-    t->title = NULL;
+    /* A part under a header of its own but no title or unit line of its
+     * own continues the table above: its title, unit and total stay. */
+    char *keep_title = t->title, *keep_unit = t->unit;
+    struct level *keep_stack = t->stack;
+    size_t keep_n = t->nstack, keep_cap = t->capstack;
+    t->title = t->unit = NULL;
+    t->stack = NULL;
+    t->nstack = t->capstack = 0;
     table_free(b, t);
     t->title = keep_title;
     t->have = 1;
@@ -871,6 +917,13 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
         const struct convp_row *row = &s->held[title_from - 1];
         if (letterhead(row))
             break;
+        if (metadata_line(row)) {
+            /* "Data Source","World Development Indicators": no title */
+            if (title_from == title_to)
+                title_to--;
+            title_from--;
+            continue;
+        }
         struct rowsum r = row_sum(row, 0);
         if (!r.texts && !r.values) {
             if (title_from < title_to)
@@ -885,6 +938,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     }
     for (size_t k = title_from; k < title_to; k++) {
         const struct convp_row *row = &s->held[k];
+        if (metadata_line(row))
+            continue;
         for (size_t i = 0; i < row->n; i++) {
             char out[128];
             struct tcell c = read_cell(&row->cells[i], out, sizeof out);
@@ -903,13 +958,38 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
                 return convp_book_nomem(b);
         }
     }
+    int continued = !tb->len && !unit && keep_unit && s->tables > 0;
     if (tb->len || !t->title) {
         convp_free(b->ctx, t->title);
-        if (!(t->title = convp_strndup(b->ctx, tb->data ? tb->data : "", tb->len)))
+        if (!(t->title = convp_strndup(b->ctx, tb->data ? tb->data : "", tb->len))) {
+            convp_free(b->ctx, keep_unit);
+            for (size_t i = 0; i < keep_n; i++)
+                convp_free(b->ctx, keep_stack[i].label);
+            convp_free(b->ctx, keep_stack);
+            return convp_book_nomem(b);
+        }
+    }
+    if (continued) {
+        t->unit = keep_unit;
+        /* the roots (a total, a caption) stay over the part's rows */
+        size_t k = 0;
+        for (size_t i = 0; i < keep_n; i++) {
+            if (keep_stack[i].depth <= -50)
+                keep_stack[k++] = keep_stack[i];
+            else
+                convp_free(b->ctx, keep_stack[i].label);
+        }
+        t->stack = keep_stack;
+        t->nstack = k;
+        t->capstack = keep_cap;
+    } else {
+        convp_free(b->ctx, keep_unit);
+        for (size_t i = 0; i < keep_n; i++)
+            convp_free(b->ctx, keep_stack[i].label);
+        convp_free(b->ctx, keep_stack);
+        if (!(t->unit = unit ? dup_clean(b, &s->tmp, unit, unit_len) : convp_strdup(b->ctx, "")))
             return convp_book_nomem(b);
     }
-    if (!(t->unit = unit ? dup_clean(b, &s->tmp, unit, unit_len) : convp_strdup(b->ctx, "")))
-        return convp_book_nomem(b);
     /* Column labels: the header cells above each column, top to bottom; a
      * merged cell gives its text to every column it spans, once. */
     t->ncols = maxcol;
@@ -967,7 +1047,7 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     /* Stub columns each under a name of its own are dimensions. */
     int named = 0;
     for (uint32_t col = 1; col < t->first_value && col <= maxcol; col++) {
-        if (col == t->unit_col || col == t->note_col || !t->labels[col][0])
+        if (col == t->unit_col || col == t->note_col || !t->labels[col][0] || t->codecol[col])
             continue;
         int dup = 0;
         for (uint32_t k = 1; k < col; k++)
@@ -1049,6 +1129,7 @@ static int push_level(struct convp_book *b, struct table *t, double d, const cha
         return convp_book_nomem(b);
     t->stack[t->nstack].depth = d;
     t->stack[t->nstack].label = l;
+    t->stack[t->nstack].sig = 0;
     t->nstack++;
     return CONV_OK;
 }
@@ -1060,7 +1141,49 @@ struct stub {
     const struct convp_cell *label_cell, *code_cell;
     const char *mark; /* a footnote mark after the label */
     size_t mark_len;
+    int ofwhich; /* "Trong đó:" (of which) before the label */
 };
+
+/* "Trong đó:" (of which) at the start of text: 1, with the bytes up to the
+ * text after it in *skip. */
+static int of_which(const char *s, size_t n, size_t *skip)
+{
+    static const char *const words[] = {"Trong đó", "trong đó", "TRONG ĐÓ", "Trong số đó",
+                                        "trong số đó", "Of which", "of which", NULL};
+    for (int i = 0; words[i]; i++) {
+        size_t k = strlen(words[i]);
+        if (n >= k && !memcmp(s, words[i], k) && (n == k || s[k] == ':' || s[k] == ' ')) {
+            while (k < n && (s[k] == ':' || is_space((unsigned char)s[k])))
+                k++;
+            if (skip)
+                *skip = k;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A total that heads the rows after it: the root of their paths. */
+static int total_label(const char *s, size_t n)
+{
+    static const char *const words[] = {"TỔNG SỐ", "Tổng số", "TỔNG CỘNG", "Tổng cộng", "CẢ NƯỚC",
+                                        "Cả nước", "TOÀN QUỐC", "Toàn quốc", "TOÀN NGÀNH",
+                                        "Toàn ngành", "WHOLE COUNTRY", "Whole country", "TOTAL",
+                                        "Total", "TỔNG", "Tổng", NULL};
+    while (n && is_space((unsigned char)*s))
+        s++, n--;
+    while (n && (is_space((unsigned char)s[n - 1]) || s[n - 1] == ':'))
+        n--;
+    for (int i = 0; words[i]; i++) {
+        size_t k = strlen(words[i]);
+        if (n == k && !memcmp(s, words[i], k))
+            return 1;
+        /* Toàn ngành công nghiệp */
+        if (i >= 6 && i <= 9 && n > k && !memcmp(s, words[i], k) && s[k] == ' ')
+            return 1;
+    }
+    return 0;
+}
 
 static void row_stub(const struct table *t, const struct convp_row *row, struct stub *st)
 {
@@ -1095,9 +1218,18 @@ static void row_stub(const struct table *t, const struct convp_row *row, struct 
             st->code_cell = c;
             continue;
         }
+        if (st->label && of_which(st->label, st->label_len, NULL))
+            st->ofwhich = 1; /* "Trong đó:" beside the label */
         st->label = tc.text;
         st->label_len = tc.len;
         st->label_cell = c;
+    }
+    size_t skip;
+    if (st->label && of_which(st->label, st->label_len, &skip) && skip < st->label_len) {
+        /* "Trong đó: Lương thực" in one cell */
+        st->ofwhich = 1;
+        st->label += skip;
+        st->label_len -= skip;
     }
     /* A stub of a number or code alone (age groups 0, 5; grades) is the
      * row's label. */
@@ -1160,6 +1292,19 @@ static int dims_stub(const struct table *t, const struct convp_row *row, struct 
             return -1;
     }
     return 0;
+}
+
+static double stub_depth(struct convp_book *b, const struct table *t, const struct stub *st)
+{
+    if (!st->label_cell)
+        return st->code ? 1 : 1000;
+    if (!st->code && total_label(st->label, st->label_len))
+        return -50;
+    if (st->ofwhich)
+        return t->nstack ? t->stack[t->nstack - 1].depth + 0.25 : 1000;
+    if (t->ofwhich_col && st->label_cell->col == t->ofwhich_col)
+        return t->ofwhich_depth;
+    return label_depth(b, t, st->label_cell, st->code, st->code_len);
 }
 
 /* The unit of a value in column col of a body row. */
@@ -1306,8 +1451,13 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
         convp_book_nomem(b);
         goto out;
     }
-    double depth = st.label_cell ? label_depth(b, t, st.label_cell, st.code, st.code_len)
-                                 : (st.code ? 1 : 1000);
+    double depth = stub_depth(b, t, &st);
+    if (st.ofwhich && st.label_cell) {
+        t->ofwhich_col = st.label_cell->col;
+        t->ofwhich_depth = depth;
+    } else if (st.label_cell && st.label_cell->col != t->ofwhich_col) {
+        t->ofwhich_col = 0;
+    }
     /* Its siblings and their children leave the path. */
     if (label.len)
         pop_levels(b, t, depth);
@@ -1402,8 +1552,9 @@ out:
 /* A caption: a text row with text only among the value columns (a unit
  * line, or a line merged over them such as "Cơ cấu - %").  Its unit, if
  * it names one, into *u. */
-static int caption(const struct table *t, const struct convp_row *row, const char **u,
-                   size_t *ul, const char **text, size_t *len)
+static int caption(struct convp_book *b, size_t si, const struct table *t,
+                   const struct convp_row *row, const char **u, size_t *ul, const char **text,
+                   size_t *len)
 {
     char out[128];
     int texts = 0;
@@ -1414,7 +1565,10 @@ static int caption(const struct table *t, const struct convp_row *row, const cha
         struct tcell tc = read_cell(c, out, sizeof out);
         if (tc.kind == K_EMPTY)
             continue;
-        if (tc.kind != K_TEXT || c->col < t->first_value || c->col == t->note_col || ++texts > 1)
+        /* in the value columns, or merged from the stub over them */
+        const struct convp_range *m = merge_at(b, si, row->num, c->col);
+        int over = c->col >= t->first_value || (m && m->col2 >= t->first_value);
+        if (tc.kind != K_TEXT || !over || c->col == t->note_col || ++texts > 1)
             return 0;
         *text = tc.text;
         *len = tc.len;
@@ -1422,14 +1576,20 @@ static int caption(const struct table *t, const struct convp_row *row, const cha
     if (!texts)
         return 0;
     if (!unit_line(*text, *len, u, ul)) {
-        /* "Cơ cấu - %", "Cơ cấu (%)": a unit at its end */
+        /* "Cơ cấu - %", "Cơ cấu (%)": a unit at its end, out of the text */
         size_t n = *len;
         while (n && is_space((unsigned char)(*text)[n - 1]))
             n--;
+        size_t cut = n;
         if (n >= 3 && !memcmp(*text + n - 3, "(%)", 3))
-            *u = "%", *ul = 1;
+            *u = "%", *ul = 1, cut = n - 3;
         else if (n >= 1 && (*text)[n - 1] == '%')
-            *u = "%", *ul = 1;
+            *u = "%", *ul = 1, cut = n - 1;
+        while (cut && (is_space((unsigned char)(*text)[cut - 1]) || (*text)[cut - 1] == '-' ||
+                       (*text)[cut - 1] == ':' || (*text)[cut - 1] == ','))
+            cut--;
+        if (*u && cut)
+            *len = cut;
     }
     return 1;
 }
@@ -1439,7 +1599,7 @@ static double row_depth(struct convp_book *b, const struct table *t, const struc
 {
     struct stub st;
     row_stub(t, row, &st);
-    return st.label_cell ? label_depth(b, t, st.label_cell, st.code, st.code_len) : 1000;
+    return stub_depth(b, t, &st);
 }
 
 /*
@@ -1452,6 +1612,8 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
                     size_t n, const struct convp_row *body)
 {
     struct table *t = &s->t;
+    if (t->dims)
+        n = 0; /* stub columns of dimensions: a row without values is no section */
     double next = body ? row_depth(b, t, body) : 1000;
     double *d = n ? convp_malloc(b->ctx, n * sizeof *d) : NULL;
     if (n && !d)
@@ -1462,9 +1624,9 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
         struct stub st;
         row_stub(t, &rows[i], &st);
         d[i] = -1;
-        if (caption(t, &rows[i], &u, &ul, &text, &len) || !st.label_cell)
+        if (caption(b, s->si, t, &rows[i], &u, &ul, &text, &len) || !st.label_cell)
             continue;
-        double own = label_depth(b, t, st.label_cell, st.code, st.code_len);
+        double own = stub_depth(b, t, &st);
         d[i] = own < next - 0.5 ? own : next - 0.5;
         next = d[i];
     }
@@ -1472,7 +1634,7 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
     for (size_t i = 0; i < n && rc == CONV_OK; i++) {
         const char *u, *text;
         size_t ul, len;
-        if (caption(t, &rows[i], &u, &ul, &text, &len)) {
+        if (caption(b, s->si, t, &rows[i], &u, &ul, &text, &len)) {
             if (u) {
                 convp_free(b->ctx, t->cur_unit);
                 if (!(t->cur_unit = dup_clean(b, &s->tmp, u, ul)))
@@ -1494,10 +1656,19 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
             continue;
         struct stub st;
         row_stub(t, &rows[i], &st);
+        /* A section like one above it (Phân theo ngành, then Phân theo
+         * loại hình) takes its place. */
+        const struct convp_style *sy = convp_book_style(b, st.label_cell->style);
+        unsigned sig = 1u + st.label_cell->col * 512u + sy->bold * 256u + sy->indent;
+        for (size_t k = t->nstack; k-- > 0;)
+            if (t->stack[k].sig == sig) {
+                d[i] = t->stack[k].depth;
+                break;
+            }
         if (clean(&s->tmp, st.label, st.label_len) != 0)
             rc = convp_book_nomem(b);
-        else
-            rc = push_level(b, t, d[i], s->tmp.data, s->tmp.len);
+        else if ((rc = push_level(b, t, d[i], s->tmp.data, s->tmp.len)) == CONV_OK)
+            t->stack[t->nstack - 1].sig = sig;
     }
     convp_free(b->ctx, d);
     return rc;
@@ -1589,14 +1760,14 @@ static void drop_oldest(struct tstate *s)
 
 /* Whether the held text rows begin a new table: a row of texts among the
  * value columns that is not a caption, followed by no body row yet. */
-static int starts_table(const struct tstate *s)
+static int starts_table(struct convp_book *b, struct tstate *s)
 {
     if (s->g_head1)
         return 0; /* the header given: one table */
     for (size_t i = 0; i < s->nheld; i++) {
         const char *u, *text;
         size_t ul, len;
-        if (caption(&s->t, &s->held[i], &u, &ul, &text, &len))
+        if (caption(b, s->si, &s->t, &s->held[i], &u, &ul, &text, &len))
             continue;
         struct rowsum r = row_sum(&s->held[i], s->t.first_value);
         if (r.texts_right >= 1 && !r.values)
@@ -1723,7 +1894,7 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
     if (rc > 0) {
         int v = visible(b, s, si, row);
         if (v <= 0)
-            return v;
+            return v < 0 ? -1 : 1; /* a hidden row: left out */
     }
     if (rc == 0) {
         /* Rows held at the end: notes under the last table, or a table head
@@ -1783,7 +1954,7 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
         }
         return 1;
     }
-    if (s->nheld && starts_table(s)) {
+    if (s->nheld && starts_table(b, s)) {
         /* The held rows head a new table (or a part under a repeated header). */
         if (table_info(b, s, si) != CONV_OK)
             return -1;
@@ -1970,6 +2141,7 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
         if (s->cur >= b->norder)
             return CONV_EOF;
         size_t si = b->order[s->cur];
+        s->si = si;
         if (s->phase == 0) {
             /* The merged ranges first: they come after the cells. */
             if (convp_book_skim(b, si) != CONV_OK || convp_book_start(b, si) != CONV_OK)

@@ -425,12 +425,14 @@ static const struct tt_col px_cols[] = {
     {"D", "2015", ""},
     {"E", "Prel. 2016", ""},
 };
+/* The country's total heads the rows after it (a flat list of regions and
+ * provinces under it). */
 static const struct tt_row px_rows[] = {
     {4, NULL, "WHOLE COUNTRY", NULL, NULL, NULL, {"119569.6", "144102.6", "3223202.6", "3568149.5"}},
-    {5, NULL, "Red River Delta", NULL, NULL, NULL, {"23749.4", "29532.0", "724009.6", "790566.2"}},
-    {6, NULL, "Ha Noi", NULL, NULL, NULL, {"12190.0", "13917.0", "375516.3", "399875.6"}},
-    {7, NULL, "Ha Tay", NULL, NULL, NULL, {"1316.5", "1672.6", "null ..", "null .."}},
-    {8, NULL, "Hai Phong", NULL, NULL, NULL, {"2405.1", "2890.3", "67890.4", "75012.8"}},
+    {5, NULL, "Red River Delta", "WHOLE COUNTRY / Red River Delta", NULL, NULL, {"23749.4", "29532.0", "724009.6", "790566.2"}},
+    {6, NULL, "Ha Noi", "WHOLE COUNTRY / Ha Noi", NULL, NULL, {"12190.0", "13917.0", "375516.3", "399875.6"}},
+    {7, NULL, "Ha Tay", "WHOLE COUNTRY / Ha Tay", NULL, NULL, {"1316.5", "1672.6", "null ..", "null .."}},
+    {8, NULL, "Hai Phong", "WHOLE COUNTRY / Hai Phong", NULL, NULL, {"2405.1", "2890.3", "67890.4", "75012.8"}},
 };
 static const struct tt_table px_tables[] = {
     TT_TABLE("pxweb",
