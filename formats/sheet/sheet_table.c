@@ -64,6 +64,7 @@ struct level {
     double depth;
     char *label;
     unsigned sig; /* a section's look (column, bold, indent), 0 for a row */
+    int leaf;     /* a row of values that is not bold: never the parent of a bold one */
 };
 
 /* The description of the table being read. */
@@ -393,13 +394,29 @@ static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
         s++;
         n -= 2;
     }
+    /* "Nghìn tấn; Triệu USD": the units of the quantities and of the values */
+    const char *semi = memchr(s, ';', n);
+    if (semi && semi > s && semi + 1 < s + n) {
+        const char *u1, *u2;
+        size_t l1, l2;
+        if (unit_line(s, (size_t)(semi - s), &u1, &l1) &&
+            unit_line(semi + 1, n - (size_t)(semi + 1 - s), &u2, &l2)) {
+            *u = s;
+            *ulen = n;
+            return 1;
+        }
+        return 0;
+    }
     static const char *const units[] = {
         "%", "tỷ đồng", "t\xE1\xBB\xB7 \xC4\x91\xE1\xBB\x93ng", "triệu đồng", "nghìn đồng",
         "triệu usd", "nghìn usd", "tỷ usd", "nghìn người", "người", "nghìn ha", "ha", "tấn",
         "nghìn tấn", "triệu tấn", "nghìn con", "con", "nghìn hộ", "hộ", "lượt người",
         "nghìn lượt người", "triệu lượt người", "triệu kwh", "triệu m3", "nghìn m3", "km",
         "triệu tấn.km", "triệu hk.km", "nghìn tỷ đồng", "usd", "vnd", "billion vnd",
-        "million usd", "thousand persons", "persons", NULL};
+        "million usd", "thousand persons", "persons", "tạ/ha", "tấn/ha", "kg", "lít", "m2", "m3",
+        "nghìn m2", "triệu lít", "nghìn lít", "chiếc", "nghìn chiếc", "cái", "nghìn cái",
+        "doanh nghiệp", "dự án", "lần", "ha", "cây", "nghìn cây", "triệu cây", "mw", "triệu mw",
+        "nghìn km", "triệu hành khách", "nghìn hành khách", "triệu lượt", "nghìn lượt", NULL};
     for (int i = 0; units[i]; i++)
         if (strlen(units[i]) == n && starts_word(s, n, units[i])) {
             *u = s;
@@ -414,6 +431,10 @@ static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
                                             "Nghìn ha", "Tấn", "Nghìn tấn", "Triệu tấn",
                                             "Nghìn con", "Nghìn hộ", "Hộ", "Lượt người",
                                             "Nghìn lượt người", "Triệu lượt người", "Nghìn tỷ đồng",
+                                            "Tạ/ha", "Tấn/ha", "Lít", "Chiếc", "Nghìn chiếc",
+                                            "Cái", "Doanh nghiệp", "Dự án", "Lần", "Cây",
+                                            "Triệu lít", "Nghìn lít", "Nghìn m2", "Nghìn m3",
+                                            "Triệu m3", "Triệu kWh", "Triệu lượt", "Nghìn lượt",
                                             NULL};
     for (int i = 0; cap_units[i]; i++)
         if (strlen(cap_units[i]) == n && !memcmp(cap_units[i], s, n)) {
@@ -422,6 +443,21 @@ static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
             return 1;
         }
     return 0;
+}
+
+/* A unit in brackets at the end of text: "Diện tích (Nghìn ha)". */
+static int trailing_unit(const char *s, size_t n, const char **u, size_t *ul)
+{
+    while (n && is_space((unsigned char)s[n - 1]))
+        n--;
+    if (n < 3 || s[n - 1] != ')')
+        return 0;
+    size_t open = n - 1;
+    while (open > 0 && s[open] != '(')
+        open--;
+    if (s[open] != '(')
+        return 0;
+    return unit_line(s + open, n - open, u, ul);
 }
 
 /* Whether a cell is a code: 01, 1.1, I, IV, a, A, 1., a), (1). */
@@ -1023,6 +1059,14 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
                 continue;
             if (clean(&s->tmp, tc.text, tc.len) != 0 || join(tb, " / ", s->tmp.data, s->tmp.len) != 0)
                 return convp_book_nomem(b);
+            /* a unit in brackets at its end: Thực hiện (Tỷ đồng) */
+            const char *hu;
+            size_t hul;
+            if (col >= t->first_value && trailing_unit(s->tmp.data, s->tmp.len, &hu, &hul)) {
+                convp_free(b->ctx, t->units[col]);
+                if (!(t->units[col] = convp_strndup(b->ctx, hu, hul)))
+                    return convp_book_nomem(b);
+            }
             /* The header names the unit column, the notes column, or a unit. */
             if (col < t->first_value && !t->unit_col) {
                 const char *u;
@@ -1040,9 +1084,31 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
         }
         if (!convp_buf_cstr(tb) || !(t->labels[col] = convp_strndup(b->ctx, tb->data, tb->len)))
             return convp_book_nomem(b);
-        if (tb->len >= 3 && strstr(tb->data, "(%)") && !(t->units[col] = convp_strdup(b->ctx, "%")))
+        if (tb->len >= 3 && strstr(tb->data, "(%)") && !t->units[col] &&
+            !(t->units[col] = convp_strdup(b->ctx, "%")))
             return convp_book_nomem(b);
         t->codecol[col] = code_header(tb->data, tb->len);
+    }
+    /* Two units on the unit line: the first for the quantities (Lượng),
+     * the second for the values (Trị giá). */
+    const char *semi = t->unit ? strchr(t->unit, ';') : NULL;
+    for (uint32_t col = t->first_value; semi && col <= maxcol; col++) {
+        const char *l = t->labels[col];
+        if (t->units[col] || !l[0])
+            continue;
+        int qty = strstr(l, "Lượng") || strstr(l, "lượng") || strstr(l, "Khối lượng");
+        int val = strstr(l, "Trị giá") || strstr(l, "trị giá") || strstr(l, "Giá trị") ||
+                  strstr(l, "giá trị");
+        if (qty == val)
+            continue;
+        const char *a = qty ? t->unit : semi + 1;
+        size_t n = qty ? (size_t)(semi - t->unit) : strlen(semi + 1);
+        while (n && is_space((unsigned char)*a))
+            a++, n--;
+        while (n && is_space((unsigned char)a[n - 1]))
+            n--;
+        if (!(t->units[col] = convp_strndup(b->ctx, a, n)))
+            return convp_book_nomem(b);
     }
     /* Stub columns each under a name of its own are dimensions. */
     int named = 0;
@@ -1130,6 +1196,7 @@ static int push_level(struct convp_book *b, struct table *t, double d, const cha
     t->stack[t->nstack].depth = d;
     t->stack[t->nstack].label = l;
     t->stack[t->nstack].sig = 0;
+    t->stack[t->nstack].leaf = 0;
     t->nstack++;
     return CONV_OK;
 }
@@ -1309,7 +1376,7 @@ static double stub_depth(struct convp_book *b, const struct table *t, const stru
 
 /* The unit of a value in column col of a body row. */
 static const char *value_unit(struct convp_book *b, struct tstate *s, const struct convp_row *row,
-                              uint32_t col, struct convp_buf *ub)
+                              uint32_t col, struct convp_buf *ub, const char *row_unit)
 {
     struct table *t = &s->t;
     if (col < t->ncols + 1 && t->units && t->units[col])
@@ -1335,6 +1402,8 @@ static const char *value_unit(struct convp_book *b, struct tstate *s, const stru
         if (t->last_unit && (tc.kind == K_TEXT || ditto))
             return t->last_unit;
     }
+    if (row_unit)
+        return row_unit;
     if (t->cur_unit)
         return t->cur_unit;
     return t->unit ? t->unit : "";
@@ -1458,9 +1527,16 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
     } else if (st.label_cell && st.label_cell->col != t->ofwhich_col) {
         t->ofwhich_col = 0;
     }
-    /* Its siblings and their children leave the path. */
+    /* Its siblings and their children leave the path; a bold label is no
+     * child of a plain row of values (measures under a crop, then the
+     * next crop in a deeper column). */
     if (label.len)
         pop_levels(b, t, depth);
+    int bold = st.label_cell && convp_book_style(b, st.label_cell->style)->bold;
+    while (bold && label.len && t->nstack && t->stack[t->nstack - 1].leaf) {
+        convp_free(b->ctx, t->stack[t->nstack - 1].label);
+        t->nstack--;
+    }
     if (path_text(s, label.data, label.len) != 0) {
         convp_book_nomem(b);
         goto out;
@@ -1476,6 +1552,14 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
     convp_buf_init(&ub, b->ctx);
     size_t nvals = 0;
     s->vbuf.len = 0;
+    /* a unit in brackets at the end of the label: Diện tích (Nghìn ha) */
+    char row_unit[64] = "";
+    const char *ru;
+    size_t rul;
+    if (label.len && trailing_unit(label.data, label.len, &ru, &rul) && rul < sizeof row_unit) {
+        memcpy(row_unit, ru, rul);
+        row_unit[rul] = '\0';
+    }
     for (size_t i = 0; i < row->n; i++) {
         const struct convp_cell *c = &row->cells[i];
         if (c->col < t->first_value || c->col == t->unit_col || c->col == t->note_col ||
@@ -1485,7 +1569,7 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
         struct tcell v = read_cell(c, out, sizeof out);
         if (v.kind != K_NUMBER && v.kind != K_MISSING)
             continue;
-        const char *unit = value_unit(b, s, row, c->col, &ub);
+        const char *unit = value_unit(b, s, row, c->col, &ub, row_unit[0] ? row_unit : NULL);
         if (!unit)
             goto out2;
         char ref[24], cn[8];
@@ -1533,6 +1617,8 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
         goto out2;
     if (label.len && push_level(b, t, depth, label.data, label.len) != CONV_OK)
         goto out2;
+    if (label.len)
+        t->stack[t->nstack - 1].leaf = !bold;
     if (!t->body_first)
         t->body_first = row->num;
     t->body_last = row->num;
@@ -1665,6 +1751,11 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
                 d[i] = t->stack[k].depth;
                 break;
             }
+        pop_levels(b, t, d[i]);
+        while (sy->bold && t->nstack && t->stack[t->nstack - 1].leaf) {
+            convp_free(b->ctx, t->stack[t->nstack - 1].label);
+            t->nstack--; /* a bold heading is no child of a plain row of values */
+        }
         if (clean(&s->tmp, st.label, st.label_len) != 0)
             rc = convp_book_nomem(b);
         else if ((rc = push_level(b, t, d[i], s->tmp.data, s->tmp.len)) == CONV_OK)
