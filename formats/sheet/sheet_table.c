@@ -102,6 +102,10 @@ struct tstate {
     struct table t;
     size_t tables; /* tables found on the sheet */
     uint64_t records; /* records made of the sheet */
+    /* tables printed side by side: the columns read in this pass of the
+     * sheet, and those of the next pass (0: none) */
+    uint32_t win_lo, win_hi, next_lo, next_hi;
+    int split_looked; /* the sheet's first table was looked at for a split */
     /* parts given by options for the sheet being read (0: found) */
     uint32_t g_head1, g_head2, g_stub1, g_stub2, g_body1, g_body2;
     const char *g_unit;
@@ -204,15 +208,17 @@ static size_t footnote(const char *s, size_t n, size_t *keep)
         e--;
     size_t m = 0;
     if (e >= 3 && s[e - 1] == ')') {
-        size_t i = e - 2, k = 0;
+        /* (*), (**), (1), (12), (a): stars, digits, or one letter */
+        size_t i = e - 2, k = 0, letters = 0;
         while (i > 0 && s[i] != '(' && k < 3) {
             unsigned char c = (unsigned char)s[i];
             if (!(c == '*' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')))
                 break;
+            letters += c >= 'a' && c <= 'z';
             i--;
             k++;
         }
-        if (s[i] == '(' && k >= 1 && k <= 3 && i + 1 < e - 1)
+        if (s[i] == '(' && k >= 1 && k <= 3 && i + 1 < e - 1 && (letters == 0 || k == 1))
             m = e - i;
     } else {
         while (m < e && m < 3 && s[e - 1 - m] == '*')
@@ -1402,11 +1408,13 @@ static const char *value_unit(struct convp_book *b, struct tstate *s, const stru
         if (t->last_unit && (tc.kind == K_TEXT || ditto))
             return t->last_unit;
     }
-    if (row_unit)
-        return row_unit;
     if (t->cur_unit)
         return t->cur_unit;
-    return t->unit ? t->unit : "";
+    if (t->unit && t->unit[0])
+        return t->unit;
+    /* a table without a unit of its own: the one its rows' labels name
+     * (a price per kg under a unit line names the item's measure only) */
+    return row_unit ? row_unit : "";
 }
 
 /* A value of a body row kept for the indicator mapping: its texts into
@@ -1964,6 +1972,8 @@ static int visible(struct convp_book *b, struct tstate *s, size_t si, struct con
             if (s->codes[c->col])
                 c->flags |= T_CELL_CODE;
         }
+        if ((s->win_lo && c->col < s->win_lo) || (s->win_hi && c->col > s->win_hi))
+            continue; /* another table printed beside this one */
         if (row->hidden || convp_book_col_hidden(b, si, c->col)) {
             struct tcell tc = read_cell(c, out, sizeof out);
             s->skipped_hidden += tc.kind == K_NUMBER;
@@ -1973,6 +1983,65 @@ static int visible(struct convp_book *b, struct tstate *s, size_t si, struct con
     }
     row->n = k;
     return !row->hidden;
+}
+
+/*
+ * Tables printed side by side: in most sampled body rows, a label right of
+ * the values with values right of it again.  The column of that label, or
+ * 0.
+ */
+static uint32_t side_by_side(const struct tstate *s, size_t body_at, uint32_t first_value)
+{
+    uint32_t cols[8] = {0};
+    size_t counts[8] = {0}, rows = 0;
+    for (size_t i = body_at; i < s->nheld; i++) {
+        const struct convp_row *row = &s->held[i];
+        if (!is_body_row(s, row, first_value, 0))
+            continue;
+        rows++;
+        uint32_t at = 0;
+        int value_after = 0;
+        char out[128];
+        for (size_t k = 0; k < row->n; k++) {
+            const struct convp_cell *c = &row->cells[k];
+            struct tcell tc = read_cell(c, out, sizeof out);
+            if (!at && tc.kind == K_TEXT && c->col > first_value) {
+                size_t d = 0;
+                while (d < tc.len && tc.text[d] >= '0' && tc.text[d] <= '9')
+                    d++;
+                if (d < tc.len && tc.len > 1)
+                    at = c->col;
+            } else if (at && tc.kind == K_NUMBER) {
+                value_after = 1;
+            }
+        }
+        if (!at || !value_after)
+            continue;
+        for (int j = 0; j < 8; j++)
+            if (!cols[j] || cols[j] == at) {
+                cols[j] = at;
+                counts[j]++;
+                break;
+            }
+    }
+    for (int j = 0; j < 8; j++)
+        if (cols[j] && counts[j] >= 2 && counts[j] * 5 >= rows * 3)
+            return cols[j];
+    return 0;
+}
+
+/* Read the sheet again from its start, for the columns lo..hi. */
+static int restart_sheet(struct convp_book *b, struct tstate *s, size_t si, uint32_t lo,
+                         uint32_t hi)
+{
+    if (convp_book_start(b, si) != CONV_OK)
+        return -1;
+    table_free(b, &s->t);
+    s->nheld = s->body_seen = s->tables = 0;
+    s->win_lo = lo;
+    s->win_hi = hi;
+    s->phase = 1;
+    return 1;
 }
 
 static int step(struct convp_book *b, struct tstate *s, size_t si)
@@ -2001,6 +2070,12 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
         if (table_info(b, s, si) != CONV_OK)
             return -1;
         s->nheld = 0;
+        if (s->next_lo) {
+            /* the table printed beside: the sheet again, for its columns */
+            uint32_t lo = s->next_lo, hi = s->next_hi;
+            s->next_lo = s->next_hi = 0;
+            return restart_sheet(b, s, si, lo, hi);
+        }
         return 0;
     }
     if (s->phase == 1) {
@@ -2022,6 +2097,16 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
         size_t body_at = first_body(s);
         if (analyse_head(b, s, si, body_at) != CONV_OK)
             return -1;
+        if (!s->split_looked && !b->ops->one_pass && !s->g_head1) {
+            /* the sheet's first table: another printed beside it? */
+            s->split_looked = 1;
+            uint32_t at = side_by_side(s, body_at, s->t.first_value);
+            if (at) {
+                s->next_lo = at;
+                s->next_hi = s->win_hi;
+                return restart_sheet(b, s, si, s->win_lo, at - 1);
+            }
+        }
         s->tables++;
         if (give_held(b, s, si) != CONV_OK)
             return -1;
@@ -2245,6 +2330,8 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
             s->phase = 1;
             s->nheld = s->body_seen = s->tables = 0;
             s->records = 0;
+            s->win_lo = s->win_hi = s->next_lo = s->next_hi = 0;
+            s->split_looked = 0;
             if (s->codes)
                 memset(s->codes, 0, s->ncodes);
             s->skipped_hidden = 0;
