@@ -61,6 +61,7 @@ struct convp_ind {
     int told_region, told_codes; /* once per reading, once per sheet */
     /* the table */
     const char *title;
+    int by_region;  /* its rows list regions: the title names the indicator */
     int year;       /* from the title, else the sheet's name */
     int title_year; /* the title names a year and no finer period */
     struct ind_col *cols;
@@ -218,9 +219,19 @@ int convp_ind_sheet(struct convp_ind *g, const char *sheet)
     return CONV_OK;
 }
 
+int convp_ind_probe(struct convp_ind *g, const char *label, size_t n)
+{
+    long r = convp_regions_find(g->regions, label, n, 0);
+    if (r == -3)
+        return nomem(g);
+    g->by_region |= r >= 0 || r == -2;
+    return CONV_OK;
+}
+
 int convp_ind_table(struct convp_ind *g, const char *title, char *const *labels, uint32_t ncols)
 {
     free_table(g);
+    g->by_region = 0;
     g->title = title ? title : "";
     const char *f;
     size_t fl;
@@ -398,6 +409,35 @@ static const char *canon_unit(struct convp_ind *g, const char *u)
     return u;
 }
 
+/* An indicator's name without the bullet or numbering its row had:
+ * "- Công nghiệp", "a) Cây hằng năm", "1.2. Chăn nuôi", "II. Dịch vụ". */
+static const char *bare_name(const char *s, size_t *n)
+{
+    size_t i = 0, len = *n;
+    if (len > 2 && (s[0] == '-' || s[0] == '+' || s[0] == '*') && s[1] == ' ')
+        i = 2;
+    else if (len > 4 && !memcmp(s, "\xE2\x80\xA2 ", 4))
+        i = 4; /* • */
+    else {
+        size_t k = 0;
+        while (k < len && ((s[k] >= '0' && s[k] <= '9') || s[k] == '.'))
+            k++;
+        if (!k)
+            while (k < len && k < 5 && strchr("IVXL", s[k]))
+                k++;
+        if (!k && len > 1 && s[0] >= 'a' && s[0] <= 'z')
+            k = 1;
+        if (k && k < len && (s[k] == ')' || s[k] == '.' || (s[k - 1] == '.' && s[k] == ' ')))
+            i = k + (s[k] != ' ');
+    }
+    while (i < len && s[i] == ' ')
+        i++;
+    if (i >= len)
+        return s;
+    *n = len - i;
+    return s + i;
+}
+
 static int add(struct convp_ind *g, struct conv_record *rec, enum convp_indicator_field f,
                enum conv_type t, const char *text, size_t len, uint64_t line, uint32_t col)
 {
@@ -448,7 +488,7 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
     }
     if (region < 0)
         region = g->region_opt_i;
-    if (region < 0 && !g->told_region) {
+    if (region < 0 && !g->told_region && !(g->by_region && row->npath)) {
         g->told_region = 1;
         convp_table_warn(g->b,
                          "no region named in the rows of sheet '%.100s' nor by its name%s: "
@@ -457,14 +497,29 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
                          g->sheet,
                          g->region_opt ? ", and --region is not in the profile's list" : "");
     }
-    /* The indicator: the labels other than the region's, else the title. */
+    /* The indicator: the labels other than the region's (sections left
+     * out), else the title; in a table of regions, the title, and a row
+     * naming none of the list (Cả nước, a group of provinces) names its
+     * region without a code. */
     struct convp_buf *key = &g->key;
     key->len = 0;
     size_t parent = SIZE_MAX;
     long own = -1;
     const char *name = NULL;
     size_t name_len = 0;
-    for (size_t i = 0; i < row->npath; i++) {
+    const char *region_text = NULL;
+    size_t region_text_len = 0;
+    if (g->by_region && row->npath) {
+        if (region_at == SIZE_MAX) {
+            region_text = row->path[row->npath - 1];
+            region_text_len = row->path_len[row->npath - 1];
+            region = -1;
+        }
+        region_at = SIZE_MAX;
+    }
+    for (size_t i = 0; i < row->npath && !g->by_region; i++) {
+        if (row->section && row->section[i])
+            continue;
         if (i == region_at)
             continue;
         if (key->len && convp_buf_putc(key, '\x1f') != 0)
@@ -485,6 +540,15 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
         const char *t = g->title;
         if (!*t)
             t = g->sheet;
+        /* without its form number: "Biểu 13. ", "13. " */
+        const char *p = t;
+        if (!strncmp(p, "Biểu ", strlen("Biểu ")))
+            p += strlen("Biểu ");
+        const char *q = p;
+        while (*q && ((*q >= '0' && *q <= '9') || *q == '.' || (*q >= 'a' && *q <= 'z' && q > p)))
+            q++;
+        if (q > p && (q[-1] == '.' || *q == ':' || *q == '.') && q[*q == ':' || *q == '.'] == ' ')
+            t = q + 1 + (*q == ':' || *q == '.');
         key->len = 0;
         if (convp_buf_append(key, t, strlen(t)) != 0)
             return nomem(g);
@@ -566,7 +630,9 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
             else if (!x->missing && m->kind == CONVP_COL_CHANGE)
                 snprintf(r->change_text, sizeof r->change_text, "%.*s", (int)x->len, x->text);
         }
-        if (x->note_len) {
+        if (x->note_len && !(r->note.len >= x->note_len &&
+                             !memcmp(r->note.data + r->note.len - x->note_len, x->note,
+                                     x->note_len))) {
             if (r->note.len && convp_buf_append(&r->note, "; ", 2) != 0)
                 return nomem(g);
             if (convp_buf_append(&r->note, x->note, x->note_len) != 0)
@@ -583,15 +649,15 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
         uint64_t line = row->line;
         uint32_t col = f->col;
         rec->line = line;
-        const char *rname = name;
         size_t rname_len = name_len;
+        const char *rname = bare_name(name, &rname_len);
         struct convp_buf *tmp = &g->tmp;
         tmp->len = 0;
         if (r->entry != (size_t)own) {
             /* the breakdown named after the row's indicator */
             const char *rest = strrchr(e->key, '\x1f');
             rest = rest ? rest + 1 : e->key;
-            if (convp_buf_append(tmp, name, name_len) != 0 || convp_buf_append(tmp, " - ", 3) ||
+            if (convp_buf_append(tmp, rname, rname_len) != 0 || convp_buf_append(tmp, " - ", 3) ||
                 convp_buf_append(tmp, rest, strlen(rest)) != 0)
                 return nomem(g);
             rname = tmp->data;
@@ -600,13 +666,20 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
         const char *parent_code =
             e->parent != SIZE_MAX && g->entries[e->parent].code[0] ? g->entries[e->parent].code
                                                                    : NULL;
-        const char *unit = canon_unit(g, r->value ? r->value->unit : f->unit);
+        const char *unit = r->value ? r->value->unit : NULL;
+        for (size_t i = 0; !unit && i < n; i++)
+            if (v[i].col <= g->ncols && g->cols[v[i].col].m.kind == CONVP_COL_VALUE)
+                unit = v[i].unit; /* a change alone: the unit of the row's figures */
+        unit = canon_unit(g, unit ? unit : f->unit);
         char src[160];
         int sl = snprintf(src, sizeof src, "%s!%s", g->sheet, f->ref);
         const char *rc = region >= 0 ? convp_regions_code(g->regions, region) : NULL;
         const char *rn = region >= 0 ? convp_regions_name(g->regions, region) : NULL;
+        size_t rnl = rn ? strlen(rn) : 0;
+        if (!rn && region_text)
+            rn = region_text, rnl = region_text_len;
         if (add(g, rec, CONVP_IND_REGION_CODE, CONV_STRING, rc, rc ? strlen(rc) : 0, line, col) ||
-            add(g, rec, CONVP_IND_REGION_NAME, CONV_STRING, rn, rn ? strlen(rn) : 0, line, col) ||
+            add(g, rec, CONVP_IND_REGION_NAME, CONV_STRING, rn, rnl, line, col) ||
             add(g, rec, CONVP_IND_INDICATOR_CODE, CONV_STRING, e->code, strlen(e->code), line,
                 col) ||
             add(g, rec, CONVP_IND_INDICATOR_NAME, CONV_STRING, rname, rname_len, line, col) ||

@@ -117,6 +117,7 @@ struct tstate {
     struct convp_buf vbuf;
     const char **lv;        /* a row's path of labels */
     size_t *lvn, caplv;
+    unsigned char *lvs;     /* per label: a section */
     unsigned char *codes; /* text input: columns of codes (by column, ncodes) */
     size_t ncodes;
     uint64_t skipped_hidden;
@@ -541,8 +542,17 @@ static double label_depth(struct convp_book *b, const struct table *t, const str
 /* The depth of a row's label, with what its words say: a total without a
  * code is the root; "Trong đó:" makes the label a child of the row
  * before, and the labels under it in its column its siblings. */
-struct stub;
+/* A row's stub: its code, label and depth. */
+struct stub {
+    const char *code, *label;
+    size_t code_len, label_len;
+    const struct convp_cell *label_cell, *code_cell;
+    const char *mark; /* a footnote mark after the label */
+    size_t mark_len;
+    int ofwhich; /* "Trong đó:" (of which) before the label */
+};
 static double stub_depth(struct convp_book *b, const struct table *t, const struct stub *st);
+static void row_stub(const struct table *t, const struct convp_row *row, struct stub *st);
 
 /* ---- the table's head ----------------------------------------------------------------------- */
 
@@ -1129,6 +1139,12 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     t->dims = named >= 2;
     if (s->ind && convp_ind_table(s->ind, t->title, t->labels, t->ncols) != CONV_OK)
         return CONV_ERR;
+    for (size_t i = body_at; s->ind && i < s->nheld; i++) {
+        struct stub st;
+        row_stub(t, &s->held[i], &st);
+        if (st.label && convp_ind_probe(s->ind, st.label, st.label_len) != CONV_OK)
+            return CONV_ERR;
+    }
     return CONV_OK;
 }
 
@@ -1207,15 +1223,6 @@ static int push_level(struct convp_book *b, struct table *t, double d, const cha
     return CONV_OK;
 }
 
-/* A row's stub: its code, label and depth. */
-struct stub {
-    const char *code, *label;
-    size_t code_len, label_len;
-    const struct convp_cell *label_cell, *code_cell;
-    const char *mark; /* a footnote mark after the label */
-    size_t mark_len;
-    int ofwhich; /* "Trong đó:" (of which) before the label */
-};
 
 /* "Trong đó:" (of which) at the start of text: 1, with the bytes up to the
  * text after it in *skip. */
@@ -1481,16 +1488,22 @@ static int ind_put(struct convp_book *b, struct tstate *s, size_t n, const char 
     if (!lvn)
         return convp_book_nomem(b);
     s->lvn = lvn;
+    unsigned char *lvs = convp_realloc(b->ctx, s->lvs, cap);
+    if (!lvs)
+        return convp_book_nomem(b);
+    s->lvs = lvs;
     size_t k = 0;
     for (size_t i = 0; i < t->nstack; i++) {
+        s->lvs[k] = t->stack[i].sig != 0;
         s->lv[k] = t->stack[i].label;
         s->lvn[k++] = strlen(t->stack[i].label);
     }
     if (label_len) {
+        s->lvs[k] = 0;
         s->lv[k] = label;
         s->lvn[k++] = label_len;
     }
-    struct ind_row r = {s->lv, s->lvn, k, st->code, st->code_len, line};
+    struct ind_row r = {s->lv, s->lvn, s->lvs, k, st->code, st->code_len, line};
     return convp_ind_row(s->ind, &r, s->vals, n, ind_next, b);
 }
 
@@ -2381,5 +2394,6 @@ void convp_table_free(struct convp_book *b)
     convp_buf_free(&s->vbuf);
     convp_free(b->ctx, s->lv);
     convp_free(b->ctx, s->lvn);
+    convp_free(b->ctx, s->lvs);
     convp_free(b->ctx, s);
 }

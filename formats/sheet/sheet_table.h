@@ -26,6 +26,7 @@ struct convp_ind;
 struct ind_row {
     const char *const *path;
     const size_t *path_len;
+    const unsigned char *section; /* per label: a section (Phân theo...), not an indicator */
     size_t npath;
     const char *code;
     size_t code_len;
@@ -48,6 +49,8 @@ void convp_ind_free(struct convp_ind *g);
 /* A new sheet, a new table on it (its title and column labels 1..ncols). */
 int convp_ind_sheet(struct convp_ind *g, const char *sheet);
 int convp_ind_table(struct convp_ind *g, const char *title, char *const *labels, uint32_t ncols);
+/* A label of the table's first rows: a region makes it a table of regions. */
+int convp_ind_probe(struct convp_ind *g, const char *label, size_t n);
 /* The records of a row, each from next(nctx). */
 int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct ind_value *v,
                   size_t n, struct conv_record *(*next)(void *), void *nctx);

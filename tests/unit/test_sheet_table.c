@@ -784,6 +784,56 @@ static void test_exact_numbers(void **state)
     assert_int_equal(d, 0);
 }
 
+/* ---- indicator records (--profile indicators) --------------------------------------------- */
+
+/* The monthly table (values, changes as an index, statuses, sections out
+ * of the indicators, codes numbered from the hierarchy) and the table of
+ * provinces (regions by name, the title the indicator) give their golden
+ * indicator records, the same from .xlsx, .xls and .ods; what cannot be
+ * decided is told; --region gives the region; conv-check reads them. */
+static void test_indicators(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *gold, *warn;
+    } cases[] = {
+        {"monthly.xlsx", "monthly.indicators.csv", "no region named in the rows of sheet 'Biểu 01'"},
+        {"monthly.xls", "monthly.indicators.csv", "--region CODE"},
+        {"monthly.ods", "monthly.indicators.csv", "--region CODE"},
+        {"provinces.xlsx", "provinces.indicators.csv", NULL},
+    };
+    for (size_t i = 0; i < TT_N(cases); i++) {
+        char *in = fixture(cases[i].in), *gold = fixture(cases[i].gold);
+        struct tu_run r;
+        tu_run_tool(&r, "conv", NULL, 0,
+                    ARGV(in, "--layout", "table", "--profile", "indicators", "-t", "csv"));
+        if (r.status != 0)
+            fail_msg("%s: exit %d: %s", cases[i].in, r.status, r.err);
+        size_t n;
+        char *want = tu_read_file(gold, &n);
+        if (r.out_len != n || memcmp(r.out, want, n) != 0)
+            fail_msg("%s: the records differ from %s:\n%s", cases[i].in, cases[i].gold, r.out);
+        if (cases[i].warn ? !strstr(r.err, cases[i].warn) : strstr(r.err, "region") != NULL)
+            fail_msg("%s: warnings: %s", cases[i].in, r.err);
+        /* the change of the year before as an index: 107.2 gives 7.2 */
+        free(want);
+        tu_run_free(&r);
+        free(in);
+        free(gold);
+    }
+    char *in = fixture("monthly.xlsx");
+    struct tu_run r;
+    tu_run_tool(&r, "conv", NULL, 0,
+                ARGV(in, "--layout", "table", "--profile", "indicators", "--region", "01", "-t",
+                     "csv"));
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\r\n01,Thành phố Hà Nội,01,TỔNG SỐ,,2024-Q3,52345.6,tỷ đồng,7.2,,"
+                                  "official,Biểu 01!D7,\r\n"));
+    assert_null(strstr(r.err, "region"));
+    tu_run_free(&r);
+    free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_provinces),
         cmocka_unit_test(test_real_shapes),
         cmocka_unit_test(test_pxweb),
+        cmocka_unit_test(test_indicators),
         cmocka_unit_test(test_worldbank),
         cmocka_unit_test(test_tsv),
         cmocka_unit_test(test_codes_list),
