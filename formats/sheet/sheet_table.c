@@ -785,6 +785,24 @@ static int join(struct convp_buf *buf, const char *sep, const char *part, size_t
     return convp_buf_append(buf, part, n);
 }
 
+/* A column headed by a code header (STT, Mã số) among the rows above the
+ * body. */
+static int code_column(const struct tstate *s, size_t body_at, uint32_t col)
+{
+    for (size_t i = 0; i < body_at; i++) {
+        const struct convp_cell *c = cell_at(&s->held[i], col);
+        if (c && c->type == CONV_STRING && c->len) {
+            const char *t = c->text;
+            size_t n = c->len;
+            while (n && is_space((unsigned char)*t))
+                t++, n--;
+            if (code_header(t, n))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /*
  * Make the table's description from the held rows: rows 0..nheld-1 are
  * above and at the body, body_at the first body row.  Title rows, the
@@ -809,16 +827,26 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
      * (a column can start with empty cells). */
     uint32_t first = 0, maxcol = 0, label_max = 0;
     for (size_t i = body_at; i < s->nheld; i++) {
-        struct rowsum r = row_sum(&s->held[i], 1);
-        if (!is_body_row(s, &s->held[i], 1, 0) || !r.first_value)
+        if (!is_body_row(s, &s->held[i], 1, 0))
             continue;
-        if (!first || r.first_value < first)
-            first = r.first_value;
+        /* the row's first value, not counting a column of row numbers
+         * under STT or codes under Mã */
+        uint32_t fv = 0;
         char out[128];
+        for (size_t k = 0; k < s->held[i].n && !fv; k++) {
+            const struct convp_cell *c = &s->held[i].cells[k];
+            struct tcell tc = read_cell(c, out, sizeof out);
+            if ((tc.kind == K_NUMBER || tc.kind == K_MISSING) && !code_column(s, body_at, c->col))
+                fv = c->col;
+        }
+        if (!fv)
+            continue;
+        if (!first || fv < first)
+            first = fv;
         for (size_t k = 0; k < s->held[i].n; k++) {
             const struct convp_cell *c = &s->held[i].cells[k];
             struct tcell tc = read_cell(c, out, sizeof out);
-            if (tc.kind == K_TEXT && c->col < r.first_value && c->col > label_max)
+            if (tc.kind == K_TEXT && c->col < fv && c->col > label_max)
                 label_max = c->col;
         }
     }
@@ -834,6 +862,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
             struct tcell tc = read_cell(c, out, sizeof out);
             if (tc.kind == K_EMPTY || c->col <= label_max || (head_first && c->col >= head_first))
                 continue;
+            if (tc.kind == K_TEXT && code_header(tc.text, tc.len))
+                continue; /* STT, Mã: the stub's */
             /* not the unit column's header, nor a title or unit line alone */
             if (tc.kind == K_TEXT && (starts_word(tc.text, tc.len, "đơn vị") ||
                                       starts_word(tc.text, tc.len, "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B") ||
@@ -2037,9 +2067,16 @@ static uint32_t side_by_side(const struct tstate *s, size_t body_at, uint32_t fi
                 break;
             }
     }
-    for (int j = 0; j < 8; j++)
-        if (cols[j] && counts[j] >= 2 && counts[j] * 5 >= rows * 3)
-            return cols[j];
+    for (int j = 0; j < 8; j++) {
+        if (!cols[j] || counts[j] < 2 || counts[j] * 5 < rows * 3)
+            continue;
+        /* and a heading of its own over that stub (Mặt hàng) */
+        for (size_t i = 0; i < body_at; i++) {
+            const struct convp_cell *c = cell_at(&s->held[i], cols[j]);
+            if (c && c->type == CONV_STRING && c->len)
+                return cols[j];
+        }
+    }
     return 0;
 }
 
