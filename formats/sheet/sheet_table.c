@@ -45,6 +45,10 @@ static const enum conv_type table_types[TF_COUNT] = {
 /* A cell of a column of codes in text input (its cells include digits
  * with a leading zero, 00004): text, even where a cell is 10117. */
 #define T_CELL_CODE 0x100u
+/* Text such as 19.307 (19307 in Vietnamese notation, 19.307 in C) read by
+ * the notation the sheet's other numbers show: */
+#define T_CELL_C 0x200u  /* C: a decimal point */
+#define T_CELL_VI 0x400u /* Vietnamese: a thousands point */
 
 /* What a cell is to a table. */
 enum { K_EMPTY, K_TEXT, K_NUMBER, K_MISSING };
@@ -65,6 +69,7 @@ struct level {
     char *label;
     unsigned sig; /* a section's look (column, bold, indent), 0 for a row */
     int leaf;     /* a row of values that is not bold: never the parent of a bold one */
+    char unit[48]; /* a unit in brackets at the end of its label, for the rows under it */
 };
 
 /* The description of the table being read. */
@@ -118,6 +123,8 @@ struct tstate {
     const char **lv;        /* a row's path of labels */
     size_t *lvn, caplv;
     unsigned char *lvs;     /* per label: a section */
+    int notation;       /* numbers typed as text: 0 not seen, 1 C, 2 Vietnamese */
+    uint64_t ambiguous; /* such numbers left as text, the notation unknown */
     unsigned char *codes; /* text input: columns of codes (by column, ncodes) */
     size_t ncodes;
     uint64_t skipped_hidden;
@@ -309,6 +316,10 @@ static struct tcell read_cell(const struct convp_cell *c, char *out, size_t size
         int cls = convp_loc_classify(s, keep);
         size_t len = 0;
         enum conv_type ty = CONV_STRING;
+        if (cls == CONVP_LOC_AMBIG && c && (c->flags & T_CELL_C))
+            cls = CONVP_LOC_C;
+        else if (cls == CONVP_LOC_AMBIG && c && (c->flags & T_CELL_VI))
+            cls = CONVP_LOC_VI;
         if (cls == CONVP_LOC_C || (cls == CONVP_LOC_NONE && convp_is_integer(s, keep))) {
             ty = convp_is_integer(s, keep) ? CONV_INTEGER : CONV_DECIMAL;
             memcpy(out, s, keep);
@@ -371,6 +382,31 @@ static const struct convp_range *merge_over(struct convp_book *b, size_t si, uin
 /* A unit line: "Đơn vị tính: Nghìn người", "ĐVT: %", "Đơn vị: tỷ đồng",
  * "(Tỷ đồng)", or a known unit alone ("Tỷ đồng", "%", "Nghìn ha").  The
  * unit's own text into *u, *ulen; 1 when it is one. */
+static int unit_line(const char *s, size_t n, const char **u, size_t *ulen);
+static int trailing_unit(const char *s, size_t n, const char **u, size_t *ul);
+
+/* Two units in one text: where the separator is (sep, its length sl). */
+static int two_units(const char *s, size_t n, size_t *sep, size_t *sl)
+{
+    static const char *const seps[] = {";", ",", " và ", " - ", NULL};
+    for (int i = 0; seps[i]; i++) {
+        size_t k = strlen(seps[i]);
+        for (size_t j = 1; j + k < n; j++) {
+            if (memcmp(s + j, seps[i], k) != 0)
+                continue;
+            const char *u1, *u2;
+            size_t l1, l2;
+            if (unit_line(s, j, &u1, &l1) && unit_line(s + j + k, n - j - k, &u2, &l2) &&
+                u1 == s && u2 <= s + j + k + 1) {
+                *sep = j;
+                *sl = k;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
 {
     static const char *const lead[] = {"đơn vị tính", "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B t\xC3\xADnh",
@@ -397,25 +433,34 @@ static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
             return 1;
         }
     }
-    if (n >= 2 && s[0] == '(' && s[n - 1] == ')') {
+    int bracketed = n >= 2 && s[0] == '(' && s[n - 1] == ')';
+    if (bracketed) {
         s++;
         n -= 2;
     }
-    /* "Nghìn tấn; Triệu USD": the units of the quantities and of the values */
-    const char *semi = memchr(s, ';', n);
-    if (semi && semi > s && semi + 1 < s + n) {
-        const char *u1, *u2;
-        size_t l1, l2;
-        if (unit_line(s, (size_t)(semi - s), &u1, &l1) &&
-            unit_line(semi + 1, n - (size_t)(semi + 1 - s), &u2, &l2)) {
-            *u = s;
-            *ulen = n;
-            return 1;
-        }
-        return 0;
+    /* "Nghìn tấn; Triệu USD", "Nghìn tấn, triệu USD", "Nghìn tấn và Triệu USD":
+     * the units of the quantities and of the values */
+    size_t sep, sl;
+    if (two_units(s, n, &sep, &sl)) {
+        *u = s;
+        *ulen = n;
+        return 1;
+    }
+    /* in brackets: a magnitude (Nghìn HK, Triệu quả, Tỷ đồng), a ratio
+     * (Số nam/100 nữ, Tạ/ha), a percent (annual %) */
+    if (bracketed && n && n <= 40) {
+        static const char *const mags[] = {"Nghìn ", "nghìn ", "Ngàn ", "ngàn ", "Triệu ",
+                                           "triệu ", "Tỷ ", "tỷ ", "Trăm ", "trăm ", NULL};
+        for (int i = 0; mags[i]; i++)
+            if (n > strlen(mags[i]) && !memcmp(s, mags[i], strlen(mags[i])))
+                return *u = s, *ulen = n, 1;
+        if (memchr(s, '/', n) && !memchr(s, '(', n))
+            return *u = s, *ulen = n, 1;
+        if (n >= 2 && s[n - 1] == '%' && s[n - 2] == ' ')
+            return *u = "%", *ulen = 1, 1;
     }
     static const char *const units[] = {
-        "%", "tỷ đồng", "t\xE1\xBB\xB7 \xC4\x91\xE1\xBB\x93ng", "triệu đồng", "nghìn đồng",
+        "%", "‰", "dn", "hk", "tuổi", "quả", "ste", "tỷ đồng", "t\xE1\xBB\xB7 \xC4\x91\xE1\xBB\x93ng", "triệu đồng", "nghìn đồng",
         "triệu usd", "nghìn usd", "tỷ usd", "nghìn người", "người", "nghìn ha", "ha", "tấn",
         "nghìn tấn", "triệu tấn", "nghìn con", "con", "nghìn hộ", "hộ", "lượt người",
         "nghìn lượt người", "triệu lượt người", "triệu kwh", "triệu m3", "nghìn m3", "km",
@@ -510,11 +555,14 @@ static double label_depth(struct convp_book *b, const struct table *t, const str
     size_t nn = code_len ? code_len : n - i;
     /* Numbering: I. II (roman) 0, 1. 1, 1.1 2, 1.1.1 3, a) 4, - or + 5. */
     int roman = 0;
-    if (code_len) {
+    {
+        /* I. II. (roman) and A. B. (capital letters): the top of a stub */
         size_t k = 0;
         while (k < nn && strchr("IVXL", num[k]))
             k++;
-        roman = k && (k == nn || num[k] == '.' || num[k] == ')');
+        roman = k && (k == nn ? code_len != 0 : (num[k] == '.' || num[k] == ')'));
+        if (!roman && nn >= 2 && num[0] >= 'A' && num[0] <= 'Z' && (num[1] == '.' || num[1] == ')'))
+            roman = 1;
     }
     if (roman)
         d += 0.01; /* numbered: bold no longer tells */
@@ -1130,14 +1178,21 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
         }
         if (!convp_buf_cstr(tb) || !(t->labels[col] = convp_strndup(b->ctx, tb->data, tb->len)))
             return convp_book_nomem(b);
-        if (tb->len >= 3 && strstr(tb->data, "(%)") && !t->units[col] &&
+        /* (%), and a share or a comparison: percent */
+        if (col >= t->first_value && !t->units[col] && tb->len >= 3 &&
+            (strstr(tb->data, "(%)") || strstr(tb->data, "Cơ cấu") || strstr(tb->data, "cơ cấu") ||
+             strstr(tb->data, "Tỷ trọng") || strstr(tb->data, "tỷ trọng") ||
+             strstr(tb->data, "So với") || strstr(tb->data, "so với")) &&
             !(t->units[col] = convp_strdup(b->ctx, "%")))
             return convp_book_nomem(b);
         t->codecol[col] = code_header(tb->data, tb->len);
     }
     /* Two units on the unit line: the first for the quantities (Lượng),
      * the second for the values (Trị giá). */
-    const char *semi = t->unit ? strchr(t->unit, ';') : NULL;
+    size_t usep = 0, usl = 0;
+    const char *semi = t->unit && two_units(t->unit, strlen(t->unit), &usep, &usl)
+                           ? t->unit + usep
+                           : NULL;
     for (uint32_t col = t->first_value; semi && col <= maxcol; col++) {
         const char *l = t->labels[col];
         if (t->units[col] || !l[0])
@@ -1147,8 +1202,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
                   strstr(l, "giá trị");
         if (qty == val)
             continue;
-        const char *a = qty ? t->unit : semi + 1;
-        size_t n = qty ? (size_t)(semi - t->unit) : strlen(semi + 1);
+        const char *a = qty ? t->unit : semi + usl;
+        size_t n = qty ? (size_t)(semi - t->unit) : strlen(semi + usl);
         while (n && is_space((unsigned char)*a))
             a++, n--;
         while (n && is_space((unsigned char)a[n - 1]))
@@ -1249,6 +1304,13 @@ static int push_level(struct convp_book *b, struct table *t, double d, const cha
     t->stack[t->nstack].label = l;
     t->stack[t->nstack].sig = 0;
     t->stack[t->nstack].leaf = 0;
+    const char *u;
+    size_t ul;
+    t->stack[t->nstack].unit[0] = '\0';
+    if (trailing_unit(label, n, &u, &ul) && ul < sizeof t->stack[t->nstack].unit) {
+        memcpy(t->stack[t->nstack].unit, u, ul);
+        t->stack[t->nstack].unit[ul] = '\0';
+    }
     t->nstack++;
     return CONV_OK;
 }
@@ -1449,9 +1511,15 @@ static const char *value_unit(struct convp_book *b, struct tstate *s, const stru
         return t->cur_unit;
     if (t->unit && t->unit[0])
         return t->unit;
-    /* a table without a unit of its own: the one its rows' labels name
-     * (a price per kg under a unit line names the item's measure only) */
-    return row_unit ? row_unit : "";
+    /* a table without a unit of its own: the one its row's label names,
+     * else the nearest label above it (a price per kg under a unit line
+     * names the item's measure only) */
+    if (row_unit)
+        return row_unit;
+    for (size_t i = t->nstack; i-- > 0;)
+        if (t->stack[i].unit[0])
+            return t->stack[i].unit;
+    return "";
 }
 
 /* A value of a body row kept for the indicator mapping: its texts into
@@ -2017,6 +2085,27 @@ static int visible(struct convp_book *b, struct tstate *s, size_t si, struct con
         }
         if ((s->win_lo && c->col < s->win_lo) || (s->win_hi && c->col > s->win_hi))
             continue; /* another table printed beside this one */
+        if (c->type == CONV_STRING && c->len && c->len < 40 && !(c->flags & T_CELL_CODE)) {
+            /* numbers typed as text: the notation they show */
+            size_t a = 0, e = c->len;
+            while (a < e && is_space((unsigned char)c->text[a]))
+                a++;
+            while (e > a && is_space((unsigned char)c->text[e - 1]))
+                e--;
+            int cls = a < e && (c->text[a] == '-' || (c->text[a] >= '0' && c->text[a] <= '9'))
+                          ? convp_loc_classify(c->text + a, e - a)
+                          : CONVP_LOC_NONE;
+            if (cls == CONVP_LOC_C && !s->notation)
+                s->notation = 1;
+            else if (cls == CONVP_LOC_VI && !s->notation)
+                s->notation = 2;
+            else if (cls == CONVP_LOC_AMBIG) {
+                if (s->notation)
+                    c->flags |= s->notation == 1 ? T_CELL_C : T_CELL_VI;
+                else
+                    s->ambiguous++;
+            }
+        }
         if (row->hidden || convp_book_col_hidden(b, si, c->col)) {
             struct tcell tc = read_cell(c, out, sizeof out);
             s->skipped_hidden += tc.kind == K_NUMBER;
@@ -2380,6 +2469,11 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
             s->phase = 1;
             s->nheld = s->body_seen = s->tables = 0;
             s->records = 0;
+            s->ambiguous = 0;
+            {
+                const char *loc = convp_opt_str(b->rd->opts, "locale", "auto");
+                s->notation = !strcmp(loc, "c") ? 1 : !strcmp(loc, "vi") ? 2 : 0;
+            }
             s->win_lo = s->win_hi = s->next_lo = s->next_hi = 0;
             s->split_looked = 0;
             if (s->codes)
@@ -2403,6 +2497,12 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
                     convp_reader_set_info(b->rd, "tables", s->info_key) != 0)
                     return CONV_ERR;
             }
+            if (s->ambiguous)
+                convp_table_warn(b,
+                                 "sheet '%.100s': %llu number%s such as 19.307 read as text: "
+                                 "no other number tells its notation (--locale c or vi does)",
+                                 name, (unsigned long long)s->ambiguous,
+                                 s->ambiguous == 1 ? "" : "s");
             if (s->skipped_hidden)
                 convp_table_warn(b, "sheet '%.100s': %llu value%s in hidden rows or columns left out", name,
                      (unsigned long long)s->skipped_hidden, s->skipped_hidden == 1 ? "" : "s");

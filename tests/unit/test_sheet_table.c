@@ -446,9 +446,10 @@ static const struct tt_table px_tables[] = {
  * quoted field gives no record; a country without values no row. */
 #define WB_GDP "GDP growth (annual %)"
 #define WB_CODE "NY.GDP.MKTP.KD.ZG"
+/* The unit from the label's brackets: (annual %). */
 static const struct tt_col wb_cols[] = {
-    {"E", "2019", ""}, {"F", "2020", ""}, {"G", "2021", ""},
-    {"H", "2022", ""}, {"I", "2023", ""}, {"J", "2024", ""},
+    {"E", "2019", "%"}, {"F", "2020", "%"}, {"G", "2021", "%"},
+    {"H", "2022", "%"}, {"I", "2023", "%"}, {"J", "2024", "%"},
 };
 static const struct tt_row wb_rows[] = {
     {6, "VNM / " WB_CODE, "Viet Nam / " WB_GDP, NULL, NULL, NULL,
