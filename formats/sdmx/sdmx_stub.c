@@ -2,7 +2,6 @@
 static int st_open(struct conv_reader *rd) { convp_error_set(&rd->err, CONV_E_UNSUPPORTED, NULL, 0,0, "todo"); return CONV_ERR; }
 static int st_next(struct conv_reader *rd, struct conv_record *rec) { (void)rd; (void)rec; return CONV_EOF; }
 static void st_close(struct conv_reader *rd) { (void)rd; }
-const struct convp_reader_ops convp_sdmx_csv_reader_ops = {.open = st_open, .next = st_next, .close = st_close};
 const struct convp_reader_ops convp_sdmx_json_reader_ops = {.open = st_open, .next = st_next, .close = st_close};
 static int w_open(struct conv_writer *w) { convp_error_set(&w->err, CONV_E_UNSUPPORTED, NULL, 0,0, "todo"); return CONV_ERR; }
 static int w_begin(struct conv_writer *w, const struct conv_schema *f) { (void)w; (void)f; return CONV_OK; }
