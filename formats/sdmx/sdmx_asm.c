@@ -330,6 +330,22 @@ int sdmx_rd_group_begin(struct sdmx_rd *a, const char *type, size_t tlen, int ex
     return 0;
 }
 
+void sdmx_rd_groups_reset(struct sdmx_rd *a)
+{
+    for (size_t i = 0; i < a->ngrp; i++)
+        convp_free(a->ctx, a->grp[i].type);
+    for (size_t i = 0; i < a->nsigs; i++)
+        convp_free(a->ctx, a->sigs[i].cids);
+    convp_free(a->ctx, a->sigs);
+    convp_free(a->ctx, a->ghash);
+    a->sigs = NULL;
+    a->ghash = NULL;
+    a->nsigs = a->ngrp = a->ngkv = 0;
+    a->ghash_mask = 0;
+    a->gtext.len = 0;
+    a->groups_ready = 0;
+}
+
 int sdmx_rd_group_put(struct sdmx_rd *a, long cid, const char *text, size_t len, int is_key)
 {
     struct sdmx_grp *g = &a->grp[a->ngrp - 1];

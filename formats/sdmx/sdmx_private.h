@@ -283,6 +283,8 @@ void sdmx_rd_clear(struct sdmx_rd *a, enum sdmx_level lv);
  * the structure, or from the names the series carry. */
 int sdmx_rd_group_begin(struct sdmx_rd *a, const char *type, size_t tlen, int explicit_key);
 int sdmx_rd_group_put(struct sdmx_rd *a, long cid, const char *text, size_t len, int is_key);
+/* Forget the groups (a new data set). */
+void sdmx_rd_groups_reset(struct sdmx_rd *a);
 /* The observation made of the levels' values goes to the queue: 0, or -1
  * with the reader failed (a strict finding, a limit, no memory). */
 int sdmx_rd_emit(struct sdmx_rd *a, uint64_t line);

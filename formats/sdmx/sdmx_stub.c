@@ -1,8 +1,4 @@
 #include "sdmx_private.h"
-static int st_open(struct conv_reader *rd) { convp_error_set(&rd->err, CONV_E_UNSUPPORTED, NULL, 0,0, "todo"); return CONV_ERR; }
-static int st_next(struct conv_reader *rd, struct conv_record *rec) { (void)rd; (void)rec; return CONV_EOF; }
-static void st_close(struct conv_reader *rd) { (void)rd; }
-const struct convp_reader_ops convp_sdmx_json_reader_ops = {.open = st_open, .next = st_next, .close = st_close};
 static int w_open(struct conv_writer *w) { convp_error_set(&w->err, CONV_E_UNSUPPORTED, NULL, 0,0, "todo"); return CONV_ERR; }
 static int w_begin(struct conv_writer *w, const struct conv_schema *f) { (void)w; (void)f; return CONV_OK; }
 static int w_put(struct conv_writer *w, const struct conv_record *r) { (void)w; (void)r; return CONV_OK; }
