@@ -346,4 +346,43 @@ int sdmx_wr_begin(struct sdmx_wr *s, const struct conv_schema *fields);
 int sdmx_wr_values(struct sdmx_wr *s, const struct conv_record *rec);
 void sdmx_wr_close(struct sdmx_wr *s);
 
+/*
+ * Records in any order, given back grouped by series (SDMX-ML and
+ * SDMX-JSON output): each record's values go to an unnamed temporary
+ * spool, its series key and spool offset to the external sort; read back
+ * in key order, a series' records in the order they came.  Values of data
+ * set attributes are kept aside (one value each, two are an error), and
+ * a series attribute must keep its value within a series.
+ */
+struct convp_sorter;
+struct sdmx_spool {
+    struct convp_sorter *sort;
+    int fd;
+    uint64_t spooled;
+    struct convp_buf out, key, rec;
+    unsigned char *win;
+    uint64_t win_off;
+    size_t win_len;
+    /* the record read back: its values by output column */
+    const unsigned char **vt;
+    size_t *vl;
+    const unsigned char *key_at; /* its series key */
+    size_t key_len;
+    int new_series;
+    struct convp_buf cur_key, cur_attr;
+    size_t *aoff, *alen;
+    /* data set attributes */
+    size_t *ds_off, *ds_len; /* SIZE_MAX: none yet */
+    struct convp_buf ds_text;
+};
+/* key[i]: column i is part of the series key. */
+int sdmx_spool_open(struct sdmx_spool *sp, struct sdmx_wr *s);
+int sdmx_spool_add(struct sdmx_spool *sp, struct sdmx_wr *s, const unsigned char *key,
+                   const struct conv_record *rec);
+int sdmx_spool_finish(struct sdmx_spool *sp, struct sdmx_wr *s);
+/* The next record: 1 (sp->vt, vl, key_at, new_series set), 0 at the end,
+ * -1 failed.  series_attr[i]: column i must not vary within a series. */
+int sdmx_spool_next(struct sdmx_spool *sp, struct sdmx_wr *s, const unsigned char *series_attr);
+void sdmx_spool_close(struct sdmx_spool *sp, struct sdmx_wr *s);
+
 #endif /* CONV_SDMX_PRIVATE_H */
