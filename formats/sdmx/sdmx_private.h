@@ -349,14 +349,21 @@ void sdmx_wr_close(struct sdmx_wr *s);
 /*
  * Records in any order, given back grouped by series (SDMX-ML and
  * SDMX-JSON output): each record's values go to an unnamed temporary
- * spool, its series key and spool offset to the external sort; read back
- * in key order, a series' records in the order they came.  Values of data
- * set attributes are kept aside (one value each, two are an error), and
- * a series attribute must keep its value within a series.
+ * spool, its series key and spool offset to the external sort; a first
+ * sort by key finds where each series first appears, a second orders by
+ * that and by arrival.  So the series come back in the order they first
+ * appeared, a series' records in the order they came, and input already
+ * grouped by series comes back as it was; memory stays within the sorts'
+ * budgets.  Values of data set attributes are kept aside (one value each,
+ * two are an error), and a series attribute must keep its value within a
+ * series.
  */
 struct convp_sorter;
 struct sdmx_spool {
-    struct convp_sorter *sort;
+    struct convp_sorter *sort;  /* by series key */
+    struct convp_sorter *sort2; /* by first appearance of the series, then arrival */
+    uint64_t seq;
+    const unsigned char *keymask;
     int fd;
     uint64_t spooled;
     struct convp_buf out, key, rec;
@@ -366,8 +373,6 @@ struct sdmx_spool {
     /* the record read back: its values by output column */
     const unsigned char **vt;
     size_t *vl;
-    const unsigned char *key_at; /* its series key */
-    size_t key_len;
     int new_series;
     struct convp_buf cur_key, cur_attr;
     size_t *aoff, *alen;

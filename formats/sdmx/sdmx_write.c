@@ -409,7 +409,7 @@ void sdmx_wr_close(struct sdmx_wr *s)
 
 /* ---- the spool ------------------------------------------------------------------ */
 
-#define SPOOL_SORT_BUDGET ((size_t)32 << 20)
+#define SPOOL_SORT_BUDGET ((size_t)16 << 20) /* each of the two sorts */
 #define SPOOL_WINDOW ((size_t)256 << 10)
 
 int sdmx_spool_open(struct sdmx_spool *sp, struct sdmx_wr *s)
@@ -456,6 +456,12 @@ static int put_be(struct convp_buf *b, uint64_t v, int bytes)
     for (int k = 0; k < bytes; k++)
         x[k] = (unsigned char)(v >> (8 * (bytes - 1 - k)));
     return convp_buf_append(b, x, (size_t)bytes);
+}
+
+static void be_put(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int k = 0; k < bytes; k++)
+        p[k] = (unsigned char)(v >> (8 * (bytes - 1 - k)));
 }
 
 static uint64_t get_be(const unsigned char *p, int bytes)
@@ -517,12 +523,12 @@ int sdmx_spool_add(struct sdmx_spool *sp, struct sdmx_wr *s, const unsigned char
                                                              : (size_t)CONVP_SORT_ITEM_MAX - 16);
         return CONV_ERR;
     }
-    unsigned char wbuf[12];
-    uint64_t off = sp->spooled + sp->out.len;
-    for (int k = 0; k < 8; k++)
-        wbuf[k] = (unsigned char)(off >> (56 - 8 * k));
-    for (int k = 0; k < 4; k++)
-        wbuf[8 + k] = (unsigned char)(sp->rec.len >> (24 - 8 * k));
+    /* The sort by series key: arrival, spool offset, length. */
+    unsigned char wbuf[20];
+    be_put(wbuf, sp->seq++, 8);
+    be_put(wbuf + 8, sp->spooled + sp->out.len, 8);
+    be_put(wbuf + 16, sp->rec.len, 4);
+    sp->keymask = key;
     if (convp_buf_append(&sp->out, sp->rec.data, sp->rec.len) != 0)
         return wr_nomem(s);
     if (sp->out.len >= SPOOL_WINDOW && spool_flush(sp, s) != CONV_OK)
@@ -533,9 +539,39 @@ int sdmx_spool_add(struct sdmx_spool *sp, struct sdmx_wr *s, const unsigned char
 
 int sdmx_spool_finish(struct sdmx_spool *sp, struct sdmx_wr *s)
 {
-    if (spool_flush(sp, s) != CONV_OK)
+    struct conv_error *err = &s->w->err;
+    if (spool_flush(sp, s) != CONV_OK || convp_sorter_finish(sp->sort, err) != CONV_OK)
         return CONV_ERR;
-    return convp_sorter_finish(sp->sort, &s->w->err);
+    sp->sort2 = convp_sorter_new(s->ctx, SPOOL_SORT_BUDGET, err);
+    if (!sp->sort2)
+        return CONV_ERR;
+    /* Each series' records by key, the first of them first: its arrival
+     * is the series' place. */
+    struct convp_sort_item it;
+    int got;
+    uint64_t first = 0;
+    while ((got = convp_sorter_next(sp->sort, &it, err)) == 1) {
+        uint64_t seq = get_be(it.payload, 8);
+        if (!sp->cur_key.data || sp->cur_key.len != it.klen ||
+            memcmp(sp->cur_key.data, it.key, it.klen)) {
+            sp->cur_key.len = 0;
+            if (convp_buf_append(&sp->cur_key, it.key, it.klen) != 0 ||
+                !convp_buf_cstr(&sp->cur_key))
+                return wr_nomem(s);
+            first = seq;
+        }
+        unsigned char k[16];
+        be_put(k, first, 8);
+        be_put(k + 8, seq, 8);
+        if (convp_sorter_add(sp->sort2, k, sizeof k, it.payload + 8, 12, err) != CONV_OK)
+            return CONV_ERR;
+    }
+    if (got < 0)
+        return CONV_ERR;
+    convp_sorter_free(sp->sort);
+    sp->sort = NULL;
+    sp->cur_key.len = 0;
+    return convp_sorter_finish(sp->sort2, err);
 }
 
 /* The bytes of a spooled record, through a window over the spool. */
@@ -574,20 +610,18 @@ static const unsigned char *spooled(struct sdmx_spool *sp, struct sdmx_wr *s, ui
 int sdmx_spool_next(struct sdmx_spool *sp, struct sdmx_wr *s, const unsigned char *series_attr)
 {
     struct convp_sort_item it;
-    int got = convp_sorter_next(sp->sort, &it, &s->w->err);
+    int got = convp_sorter_next(sp->sort2, &it, &s->w->err);
     if (got <= 0)
         return got;
     uint64_t off = get_be(it.payload, 8);
     size_t len = (size_t)get_be(it.payload + 8, 4);
-    sp->new_series =
-        !sp->cur_key.data || sp->cur_key.len != it.klen || memcmp(sp->cur_key.data, it.key, it.klen);
+    /* The series' first arrival names it. */
+    sp->new_series = !sp->cur_key.len || memcmp(sp->cur_key.data, it.key, 8);
     if (sp->new_series) {
         sp->cur_key.len = 0;
-        if (convp_buf_append(&sp->cur_key, it.key, it.klen) != 0 || !convp_buf_cstr(&sp->cur_key))
+        if (convp_buf_append(&sp->cur_key, it.key, 8) != 0)
             return wr_nomem(s), -1;
     }
-    sp->key_at = (const unsigned char *)sp->cur_key.data;
-    sp->key_len = sp->cur_key.len;
     const unsigned char *p = spooled(sp, s, off, len);
     if (!p)
         return -1;
@@ -624,10 +658,13 @@ int sdmx_spool_next(struct sdmx_spool *sp, struct sdmx_wr *s, const unsigned cha
             continue;
         char key[80];
         size_t k = 0;
-        for (size_t j = 0; j < sp->key_len && k + 1 < sizeof key; j++)
-            key[k++] = sp->key_at[j] ? (char)sp->key_at[j] : '.';
-        if (k && key[k - 1] == '.')
-            k--;
+        for (size_t c = 0; sp->keymask && c < s->ncol; c++)
+            if (sp->keymask[c] && sp->vt[c])
+                k += (size_t)snprintf(key + k, sizeof key - k, "%s%.*s", k ? "." : "",
+                                      (int)(sp->vl[c] > 20 ? 20 : sp->vl[c]),
+                                      (const char *)sp->vt[c]);
+        if (k >= sizeof key)
+            k = sizeof key - 1;
         key[k] = '\0';
         convp_error_set(&s->w->err, CONV_E_SCHEMA, NULL, 0, 0,
                         "%s is a series attribute but differs within the series %s ('%.*s' "
@@ -646,6 +683,7 @@ void sdmx_spool_close(struct sdmx_spool *sp, struct sdmx_wr *s)
     if (!s->ctx)
         return;
     convp_sorter_free(sp->sort);
+    convp_sorter_free(sp->sort2);
     if (sp->fd >= 0)
         close(sp->fd);
     struct convp_buf *bufs[] = {&sp->out, &sp->key, &sp->rec, &sp->cur_key, &sp->cur_attr,
