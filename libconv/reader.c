@@ -908,6 +908,11 @@ const char *conv_reader_info(const struct conv_reader *rd, const char *key)
     return conv_options_get(rd->info, key);
 }
 
+const char *conv_reader_info_key(const struct conv_reader *rd, size_t i)
+{
+    return rd ? conv_options_name(rd->info, i) : NULL;
+}
+
 void conv_reader_close(struct conv_reader *rd)
 {
     if (!rd)
