@@ -260,6 +260,21 @@ int sdmx_rd_use_struct(struct sdmx_rd *a, const char *agency, const char *id,
     a->st = sdmx_dsd_pick(a->dsd, agency, id, version);
     if (!a->st)
         return 0;
+    /* Names met before (an SDMX-CSV header) become its components. */
+    for (size_t k = 0; k < a->nc; k++) {
+        struct sdmx_cinfo *c = &a->c[k];
+        c->comp = sdmx_struct_find(a->st, c->name, c->len);
+        if (c->comp < 0) {
+            sdmx_rd_fail(a, CONV_E_SCHEMA, 0, 0,
+                         "component '%s' is not in the structure %s:%s(%s)", c->name,
+                         a->st->agency ? a->st->agency : "", a->st->id ? a->st->id : "",
+                         a->st->version ? a->st->version : "");
+            return -1;
+        }
+        c->role = a->st->comps[c->comp].role;
+        if (c->role == SDMX_ROLE_TIME)
+            a->period_cid = (long)k;
+    }
     /* The structure's components are the fields, in its order; a
      * profile's own fields come from the declared schema instead. */
     for (size_t i = 0; i < a->st->n; i++) {

@@ -357,6 +357,16 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
         p->comp = -1;
         return;
     }
+    if (is(name, "Ref") && (p->st || p->in_flow)) {
+        char *a = attr_dup(p, nb, attrs, "agencyID"), *i = attr_dup(p, nb, attrs, "id"),
+             *v = attr_dup(p, nb, attrs, "version");
+        const xmlChar *where = parent, *above = up(p, 2);
+        take_ref(p, where, above, a, i, v, NULL, 0);
+        convp_free(d->ctx, a);
+        convp_free(d->ctx, i);
+        convp_free(d->ctx, v);
+        return;
+    }
     if (!p->st)
         return;
     if ((is(parent, "DimensionList") &&
@@ -389,15 +399,6 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
         else if (is(name, "PrimaryMeasure") || is(name, "Observation"))
             pe->kind = pe->kind ? pe->kind : 2;
         return;
-    }
-    if (is(name, "Ref")) {
-        char *a = attr_dup(p, nb, attrs, "agencyID"), *i = attr_dup(p, nb, attrs, "id"),
-             *v = attr_dup(p, nb, attrs, "version");
-        const xmlChar *where = parent, *above = up(p, 2);
-        take_ref(p, where, above, a, i, v, NULL, 0);
-        convp_free(d->ctx, a);
-        convp_free(d->ctx, i);
-        convp_free(d->ctx, v);
     }
 }
 
