@@ -7,6 +7,8 @@
  */
 #include "sdmx_private.h"
 
+#include <strings.h>
+
 static const struct conv_option_desc sdmx_options[] = {
     {"dsd", "FILE",
      "SDMX-ML structure message (data structure, code lists): orders the fields, checks "
@@ -122,6 +124,16 @@ static const unsigned char *find(const unsigned char *p, size_t n, const char *s
     return NULL;
 }
 
+/* The same, ASCII letters in any case (SDMX 2.0 writes www.SDMX.org). */
+static const unsigned char *find_nocase(const unsigned char *p, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+    for (size_t i = 0; k <= n && i + k <= n; i++)
+        if (!strncasecmp((const char *)p + i, s, k))
+            return p + i;
+    return NULL;
+}
+
 /* An SDMX data message: the root element (after the declaration and any
  * comments) is one of the data messages and its start tag declares an
  * SDMX-ML namespace. */
@@ -162,7 +174,7 @@ static int sdmx_ml_probe(const unsigned char *p, size_t n)
         return 0;
     const unsigned char *end = find(p + e, n - e, ">");
     size_t tag = end ? (size_t)(end - (p + e)) : n - e;
-    return find(p + e, tag, "www.sdmx.org/resources/sdmxml/schemas/") ? 100 : 0;
+    return find_nocase(p + e, tag, "www.sdmx.org/resources/sdmxml/schemas/") ? 100 : 0;
 }
 
 /* SDMX-CSV: the header starts with DATAFLOW (1.0) or STRUCTURE (2.0),

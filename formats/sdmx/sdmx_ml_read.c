@@ -12,6 +12,7 @@
 #include "xmlsafe.h"
 
 #include <inttypes.h>
+#include <strings.h>
 
 enum mr_kind { MR_NONE, MR_GENERIC, MR_SS, MR_COMPACT };
 
@@ -230,6 +231,7 @@ static void put_attrs(struct mr *r, enum sdmx_level lv, int nb, const xmlChar **
                       int obs)
 {
     uint64_t line = convp_xs_line(&r->xs);
+    uint32_t col = (uint32_t)convp_xs_col(&r->xs);
     for (int i = 0; i < nb; i++) {
         const xmlChar **a = attrs + 5 * i;
         if (a[2])
@@ -253,7 +255,7 @@ static void put_attrs(struct mr *r, enum sdmx_level lv, int nb, const xmlChar **
         size_t len = (size_t)(a[4] - a[3]);
         int rc = lv == SDMX_LV_GROUP ? sdmx_rd_group_put(&r->a, cid, (const char *)a[3], len, 0)
                                      : sdmx_rd_put(&r->a, lv, cid, (const char *)a[3], len, 0,
-                                                   line, 0);
+                                                   line, col);
         if (rc != 0) {
             mr_sync(r);
             return;
@@ -314,7 +316,8 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
         return;
     if (d == 0) {
         const char *u = (const char *)uri;
-        if (!u || strncmp(u, SDMX_NS_PREFIX, strlen(SDMX_NS_PREFIX))) {
+        /* SDMX 2.0 spells it www.SDMX.org/resources/SDMXML/... */
+        if (!u || strncasecmp(u, SDMX_NS_PREFIX, strlen(SDMX_NS_PREFIX))) {
             convp_xs_fail(&r->xs, CONV_E_FORMAT, "not an SDMX-ML message (root <%.60s>)", name);
             return;
         }
