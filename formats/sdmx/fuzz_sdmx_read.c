@@ -1,8 +1,8 @@
 /*
- * libFuzzer target for the sdmx reader (the body is fuzz_sdmx.h): read,
+ * libFuzzer target for the sdmx reader (the body is fuzz_common.h): read,
  * rewrite as SDMX-CSV, read back.
  */
-#include "fuzz_sdmx.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

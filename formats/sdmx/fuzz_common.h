@@ -5,8 +5,8 @@
  * value; when they read cleanly, write the records as SDMX-CSV and read
  * that back: as many records.
  */
-#ifndef CONV_FUZZ_SDMX_H
-#define CONV_FUZZ_SDMX_H
+#ifndef CONV_SDMX_FUZZ_COMMON_H
+#define CONV_SDMX_FUZZ_COMMON_H
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,4 +87,4 @@ static int fuzz_sdmx(const uint8_t *data, size_t size, const char *from)
     return 0;
 }
 
-#endif /* CONV_FUZZ_SDMX_H */
+#endif /* CONV_SDMX_FUZZ_COMMON_H */
