@@ -697,7 +697,10 @@ static int check_mandatory(struct sdmx_rd *a, uint64_t line)
         if (!comp->mandatory)
             continue;
         long cid = convp_schema_find_n(a->cnames, comp->id, strlen(comp->id));
-        if (cid >= 0 && (size_t)cid < a->capcstamp && a->cstamp[cid] == a->serial)
+        int has = 0;
+        for (size_t j = 0; cid >= 0 && j < a->nobs && !has; j++)
+            has = (long)a->obs[j].cid == cid && !a->obs[j].null;
+        if (has)
             continue;
         int first = first_seen(a, "mandatory", comp->id, "", 0);
         if (first < 0)

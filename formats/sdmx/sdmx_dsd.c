@@ -57,8 +57,14 @@ static char *dp_strdup(struct dp *p, const char *s, size_t n)
     return r;
 }
 
-static const char *attr_of(int nb, const xmlChar **attrs, const char *name, size_t *len)
+/* An attribute of the start tag.  Once the parser has failed (stopped),
+ * the tag's text is gone: nothing more is read from it. */
+static const char *attr_of(const struct dp *p, int nb, const xmlChar **attrs, const char *name,
+                           size_t *len)
 {
+    *len = 0;
+    if (p->xs.failed)
+        return NULL;
     for (int i = 0; i < nb; i++) {
         const xmlChar **a = attrs + 5 * i;
         if (!a[2] && !strcmp((const char *)a[0], name)) {
@@ -73,7 +79,7 @@ static const char *attr_of(int nb, const xmlChar **attrs, const char *name, size
 static char *attr_dup(struct dp *p, int nb, const xmlChar **attrs, const char *name)
 {
     size_t len;
-    const char *v = attr_of(nb, attrs, name, &len);
+    const char *v = attr_of(p, nb, attrs, name, &len);
     return v ? dp_strdup(p, v, len) : NULL;
 }
 
@@ -177,10 +183,10 @@ static void start_component(struct dp *p, const xmlChar *name, int nb, const xml
     } else {
         c->role = SDMX_ROLE_ATTR;
         size_t len;
-        const char *v = attr_of(nb, attrs, "assignmentStatus", &len);
+        const char *v = attr_of(p, nb, attrs, "assignmentStatus", &len);
         if (v && len == 9 && !memcmp(v, "Mandatory", 9))
             c->mandatory = 1;
-        v = attr_of(nb, attrs, "usage", &len);
+        v = attr_of(p, nb, attrs, "usage", &len);
         if (v && len == 9 && !memcmp(v, "mandatory", 9))
             c->mandatory = 1;
     }
@@ -302,9 +308,9 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
         cl->agency = attr_dup(p, nb, attrs, "agencyID");
         cl->version = attr_dup(p, nb, attrs, "version");
         size_t len;
-        const char *v = attr_of(nb, attrs, "isExternalReference", &len);
+        const char *v = attr_of(p, nb, attrs, "isExternalReference", &len);
         cl->external = v && len == 4 && !memcmp(v, "true", 4);
-        v = attr_of(nb, attrs, "isPartial", &len);
+        v = attr_of(p, nb, attrs, "isPartial", &len);
         cl->partial = v && len == 4 && !memcmp(v, "true", 4);
         cl->codes = conv_schema_new(d->ctx);
         if (!cl->codes)
@@ -315,7 +321,7 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
     if (p->cl && (is(name, "Code") || is(name, "ValueItem")) &&
         (is(parent, "Codelist") || is(parent, "ValueList"))) {
         size_t len;
-        const char *v = attr_of(nb, attrs, "id", &len);
+        const char *v = attr_of(p, nb, attrs, "id", &len);
         if (v && convp_schema_find_n(p->cl->codes, v, len) < 0 &&
             convp_schema_add_name(p->cl->codes, v, len) < 0)
             dp_nomem(p);
@@ -514,6 +520,12 @@ static int finish_struct(struct dp *p, struct sdmx_struct *st, struct pend *pend
         convp_free(d->ctx, sorted);
         convp_free(d->ctx, spend);
         convp_free(d->ctx, newidx);
+        for (size_t i = 0; pend && i < n; i++) {
+            for (size_t j = 0; j < pend[i].ndims; j++)
+                convp_free(d->ctx, pend[i].dims[j]);
+            convp_free(d->ctx, pend[i].dims);
+            convp_free(d->ctx, pend[i].group);
+        }
         dp_nomem(p);
         return -1;
     }

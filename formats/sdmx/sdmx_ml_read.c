@@ -87,8 +87,14 @@ static int is(const xmlChar *a, const char *b)
     return a && !strcmp((const char *)a, b);
 }
 
-static const char *attr(int nb, const xmlChar **attrs, const char *name, size_t *len)
+/* An attribute of the start tag.  Once the parser has failed (stopped),
+ * the tag's text is gone: nothing more is read from it. */
+static const char *attr(const struct mr *r, int nb, const xmlChar **attrs, const char *name,
+                        size_t *len)
 {
+    *len = 0;
+    if (r->xs.failed)
+        return NULL;
     for (int i = 0; i < nb; i++) {
         const xmlChar **a = attrs + 5 * i;
         if (!a[2] && !strcmp((const char *)a[0], name)) {
@@ -103,7 +109,7 @@ static const char *attr(int nb, const xmlChar **attrs, const char *name, size_t 
 static char *dup_attr(struct mr *r, int nb, const xmlChar **attrs, const char *name)
 {
     size_t len;
-    const char *v = attr(nb, attrs, name, &len);
+    const char *v = attr(r, nb, attrs, name, &len);
     if (!v)
         return NULL;
     char *s = convp_strndup(r->a.ctx, v, len);
@@ -267,8 +273,8 @@ static void put_attrs(struct mr *r, enum sdmx_level lv, int nb, const xmlChar **
 static void put_value(struct mr *r, int nb, const xmlChar **attrs)
 {
     size_t il, vl;
-    const char *id = attr(nb, attrs, "id", &il);
-    const char *v = attr(nb, attrs, "value", &vl);
+    const char *id = attr(r, nb, attrs, "id", &il);
+    const char *v = attr(r, nb, attrs, "value", &vl);
     if (!id) {
         convp_xs_fail(&r->xs, CONV_E_STRUCTURE, "a Value without an id");
         return;
@@ -412,13 +418,13 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
         } else if (is(name, "Group") && d == r->dataset_depth) {
             r->in_group = 1;
             size_t tl;
-            const char *t = attr(nb, attrs, "type", &tl);
+            const char *t = attr(r, nb, attrs, "type", &tl);
             if (sdmx_rd_group_begin(&r->a, t, tl, 1) != 0)
                 mr_sync(r);
         } else if (r->in_obs && (is(name, "ObsDimension") || is(name, "ObsValue"))) {
             size_t il, vl;
-            const char *id = attr(nb, attrs, "id", &il);
-            const char *v = attr(nb, attrs, "value", &vl);
+            const char *id = attr(r, nb, attrs, "id", &il);
+            const char *v = attr(r, nb, attrs, "value", &vl);
             int dim = is(name, "ObsDimension");
             if (!id) {
                 id = dim ? (r->dim_at_obs && strcmp(r->dim_at_obs, "AllDimensions")
@@ -453,7 +459,7 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
             /* A group: <Group type="..."> (xsi:type="ns:NAME") in 2.1, an
              * element named after the group in 2.0. */
             size_t tl = 0;
-            const char *t = r->kind == MR_SS ? attr(nb, attrs, "type", &tl) : NULL;
+            const char *t = r->kind == MR_SS ? attr(r, nb, attrs, "type", &tl) : NULL;
             if (!t) {
                 for (int i = 0; i < nb; i++) {
                     const xmlChar **a = attrs + 5 * i;
