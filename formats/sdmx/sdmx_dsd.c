@@ -57,32 +57,6 @@ static char *dp_strdup(struct dp *p, const char *s, size_t n)
     return r;
 }
 
-/* An attribute of the start tag.  Once the parser has failed (stopped),
- * the tag's text is gone: nothing more is read from it. */
-static const char *attr_of(const struct dp *p, int nb, const xmlChar **attrs, const char *name,
-                           size_t *len)
-{
-    *len = 0;
-    if (p->xs.failed)
-        return NULL;
-    for (int i = 0; i < nb; i++) {
-        const xmlChar **a = attrs + 5 * i;
-        if (!a[2] && !strcmp((const char *)a[0], name)) {
-            *len = (size_t)(a[4] - a[3]);
-            return (const char *)a[3];
-        }
-    }
-    *len = 0;
-    return NULL;
-}
-
-static char *attr_dup(struct dp *p, int nb, const xmlChar **attrs, const char *name)
-{
-    size_t len;
-    const char *v = attr_of(p, nb, attrs, name, &len);
-    return v ? dp_strdup(p, v, len) : NULL;
-}
-
 static int is(const xmlChar *a, const char *b)
 {
     return a && !strcmp((const char *)a, b);
@@ -173,7 +147,7 @@ static void start_component(struct dp *p, const xmlChar *name, int nb, const xml
     memset(&p->pend[st->n], 0, sizeof p->pend[st->n]);
     c->codelist = -1;
     c->level = SDMX_LV_OBS;
-    c->id = attr_dup(p, nb, attrs, "id");
+    c->id = convp_xs_attr_dup(&p->xs, nb, attrs, "id");
     if (is(name, "TimeDimension")) {
         c->role = SDMX_ROLE_TIME;
     } else if (is(name, "Dimension") || is(name, "MeasureDimension")) {
@@ -183,10 +157,10 @@ static void start_component(struct dp *p, const xmlChar *name, int nb, const xml
     } else {
         c->role = SDMX_ROLE_ATTR;
         size_t len;
-        const char *v = attr_of(p, nb, attrs, "assignmentStatus", &len);
+        const char *v = convp_xs_attr(&p->xs, nb, attrs, "assignmentStatus", &len);
         if (v && len == 9 && !memcmp(v, "Mandatory", 9))
             c->mandatory = 1;
-        v = attr_of(p, nb, attrs, "usage", &len);
+        v = convp_xs_attr(&p->xs, nb, attrs, "usage", &len);
         if (v && len == 9 && !memcmp(v, "mandatory", 9))
             c->mandatory = 1;
     }
@@ -304,13 +278,13 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
             return;
         struct sdmx_codelist *cl = &d->cls[d->ncls++];
         memset(cl, 0, sizeof *cl);
-        cl->id = attr_dup(p, nb, attrs, "id");
-        cl->agency = attr_dup(p, nb, attrs, "agencyID");
-        cl->version = attr_dup(p, nb, attrs, "version");
+        cl->id = convp_xs_attr_dup(&p->xs, nb, attrs, "id");
+        cl->agency = convp_xs_attr_dup(&p->xs, nb, attrs, "agencyID");
+        cl->version = convp_xs_attr_dup(&p->xs, nb, attrs, "version");
         size_t len;
-        const char *v = attr_of(p, nb, attrs, "isExternalReference", &len);
+        const char *v = convp_xs_attr(&p->xs, nb, attrs, "isExternalReference", &len);
         cl->external = v && len == 4 && !memcmp(v, "true", 4);
-        v = attr_of(p, nb, attrs, "isPartial", &len);
+        v = convp_xs_attr(&p->xs, nb, attrs, "isPartial", &len);
         cl->partial = v && len == 4 && !memcmp(v, "true", 4);
         cl->codes = conv_schema_new(d->ctx);
         if (!cl->codes)
@@ -321,7 +295,7 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
     if (p->cl && (is(name, "Code") || is(name, "ValueItem")) &&
         (is(parent, "Codelist") || is(parent, "ValueList"))) {
         size_t len;
-        const char *v = attr_of(p, nb, attrs, "id", &len);
+        const char *v = convp_xs_attr(&p->xs, nb, attrs, "id", &len);
         if (v && convp_schema_find_n(p->cl->codes, v, len) < 0 &&
             convp_schema_add_name(p->cl->codes, v, len) < 0)
             dp_nomem(p);
@@ -337,8 +311,8 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
             return;
         }
         p->flow_name = nn;
-        char *a = attr_dup(p, nb, attrs, "agencyID"), *i = attr_dup(p, nb, attrs, "id"),
-             *v = attr_dup(p, nb, attrs, "version");
+        char *a = convp_xs_attr_dup(&p->xs, nb, attrs, "agencyID"), *i = convp_xs_attr_dup(&p->xs, nb, attrs, "id"),
+             *v = convp_xs_attr_dup(&p->xs, nb, attrs, "version");
         p->flow_name[p->nflows] = make_ref(p, a, i, v);
         p->flow_of[p->nflows] = NULL;
         p->nflows++;
@@ -354,9 +328,9 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
         struct sdmx_struct *st = &d->structs[d->nstructs++];
         memset(st, 0, sizeof *st);
         st->time = -1;
-        st->id = attr_dup(p, nb, attrs, "id");
-        st->agency = attr_dup(p, nb, attrs, "agencyID");
-        st->version = attr_dup(p, nb, attrs, "version");
+        st->id = convp_xs_attr_dup(&p->xs, nb, attrs, "id");
+        st->agency = convp_xs_attr_dup(&p->xs, nb, attrs, "agencyID");
+        st->version = convp_xs_attr_dup(&p->xs, nb, attrs, "version");
         p->st = st;
         p->capcomps = 0;
         p->pend = NULL;
@@ -364,8 +338,8 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
         return;
     }
     if (is(name, "Ref") && (p->st || p->in_flow)) {
-        char *a = attr_dup(p, nb, attrs, "agencyID"), *i = attr_dup(p, nb, attrs, "id"),
-             *v = attr_dup(p, nb, attrs, "version");
+        char *a = convp_xs_attr_dup(&p->xs, nb, attrs, "agencyID"), *i = convp_xs_attr_dup(&p->xs, nb, attrs, "id"),
+             *v = convp_xs_attr_dup(&p->xs, nb, attrs, "version");
         const xmlChar *where = parent, *above = up(p, 2);
         take_ref(p, where, above, a, i, v, NULL, 0);
         convp_free(d->ctx, a);
@@ -392,7 +366,7 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
         st->groups = g;
         p->grp = &g[st->ngroups++];
         memset(p->grp, 0, sizeof *p->grp);
-        p->grp->id = attr_dup(p, nb, attrs, "id");
+        p->grp->id = convp_xs_attr_dup(&p->xs, nb, attrs, "id");
         if (!p->grp->id)
             p->grp->id = dp_strdup(p, "", 0);
         return;

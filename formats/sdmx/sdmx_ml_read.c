@@ -87,37 +87,6 @@ static int is(const xmlChar *a, const char *b)
     return a && !strcmp((const char *)a, b);
 }
 
-/* An attribute of the start tag.  Once the parser has failed (stopped),
- * the tag's text is gone: nothing more is read from it. */
-static const char *attr(const struct mr *r, int nb, const xmlChar **attrs, const char *name,
-                        size_t *len)
-{
-    *len = 0;
-    if (r->xs.failed)
-        return NULL;
-    for (int i = 0; i < nb; i++) {
-        const xmlChar **a = attrs + 5 * i;
-        if (!a[2] && !strcmp((const char *)a[0], name)) {
-            *len = (size_t)(a[4] - a[3]);
-            return (const char *)a[3];
-        }
-    }
-    *len = 0;
-    return NULL;
-}
-
-static char *dup_attr(struct mr *r, int nb, const xmlChar **attrs, const char *name)
-{
-    size_t len;
-    const char *v = attr(r, nb, attrs, name, &len);
-    if (!v)
-        return NULL;
-    char *s = convp_strndup(r->a.ctx, v, len);
-    if (!s)
-        mr_nomem(r);
-    return s;
-}
-
 /* The component of an XML attribute's interned local name. */
 static long cid_of(struct mr *r, const xmlChar *name, enum sdmx_role role)
 {
@@ -273,8 +242,8 @@ static void put_attrs(struct mr *r, enum sdmx_level lv, int nb, const xmlChar **
 static void put_value(struct mr *r, int nb, const xmlChar **attrs)
 {
     size_t il, vl;
-    const char *id = attr(r, nb, attrs, "id", &il);
-    const char *v = attr(r, nb, attrs, "value", &vl);
+    const char *id = convp_xs_attr(&r->xs, nb, attrs, "id", &il);
+    const char *v = convp_xs_attr(&r->xs, nb, attrs, "value", &vl);
     if (!id) {
         convp_xs_fail(&r->xs, CONV_E_STRUCTURE, "a Value without an id");
         return;
@@ -357,7 +326,7 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
         r->text_on = 1;
         if (is(name, "Structure") && is(parent, "Header")) {
             r->in_struct_ref = 1;
-            char *dao = dup_attr(r, nb, attrs, "dimensionAtObservation");
+            char *dao = convp_xs_attr_dup(&r->xs, nb, attrs, "dimensionAtObservation");
             if (dao) {
                 convp_free(r->a.ctx, r->dim_at_obs);
                 r->dim_at_obs = dao;
@@ -368,10 +337,10 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
             convp_free(ctx, r->ref_id);
             convp_free(ctx, r->ref_version);
             convp_free(ctx, r->ref_class);
-            r->ref_agency = dup_attr(r, nb, attrs, "agencyID");
-            r->ref_id = dup_attr(r, nb, attrs, "id");
-            r->ref_version = dup_attr(r, nb, attrs, "version");
-            r->ref_class = dup_attr(r, nb, attrs, "class");
+            r->ref_agency = convp_xs_attr_dup(&r->xs, nb, attrs, "agencyID");
+            r->ref_id = convp_xs_attr_dup(&r->xs, nb, attrs, "id");
+            r->ref_version = convp_xs_attr_dup(&r->xs, nb, attrs, "version");
+            r->ref_class = convp_xs_attr_dup(&r->xs, nb, attrs, "class");
             if (!r->ref_class && is(parent, "StructureUsage")) {
                 r->ref_class = convp_strdup(ctx, "Dataflow");
                 if (!r->ref_class)
@@ -418,13 +387,13 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
         } else if (is(name, "Group") && d == r->dataset_depth) {
             r->in_group = 1;
             size_t tl;
-            const char *t = attr(r, nb, attrs, "type", &tl);
+            const char *t = convp_xs_attr(&r->xs, nb, attrs, "type", &tl);
             if (sdmx_rd_group_begin(&r->a, t, tl, 1) != 0)
                 mr_sync(r);
         } else if (r->in_obs && (is(name, "ObsDimension") || is(name, "ObsValue"))) {
             size_t il, vl;
-            const char *id = attr(r, nb, attrs, "id", &il);
-            const char *v = attr(r, nb, attrs, "value", &vl);
+            const char *id = convp_xs_attr(&r->xs, nb, attrs, "id", &il);
+            const char *v = convp_xs_attr(&r->xs, nb, attrs, "value", &vl);
             int dim = is(name, "ObsDimension");
             if (!id) {
                 id = dim ? (r->dim_at_obs && strcmp(r->dim_at_obs, "AllDimensions")
@@ -459,7 +428,7 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
             /* A group: <Group type="..."> (xsi:type="ns:NAME") in 2.1, an
              * element named after the group in 2.0. */
             size_t tl = 0;
-            const char *t = r->kind == MR_SS ? attr(r, nb, attrs, "type", &tl) : NULL;
+            const char *t = r->kind == MR_SS ? convp_xs_attr(&r->xs, nb, attrs, "type", &tl) : NULL;
             if (!t) {
                 for (int i = 0; i < nb; i++) {
                     const xmlChar **a = attrs + 5 * i;

@@ -156,6 +156,34 @@ int convp_xs_enter(struct convp_xs *xs, size_t depth)
     return 1;
 }
 
+const char *convp_xs_attr(const struct convp_xs *xs, int nb, const xmlChar **attrs,
+                          const char *name, size_t *len)
+{
+    *len = 0;
+    if (xs->failed)
+        return NULL;
+    for (int i = 0; i < nb; i++) {
+        const xmlChar **a = attrs + 5 * i;
+        if (!a[2] && !strcmp((const char *)a[0], name)) {
+            *len = (size_t)(a[4] - a[3]);
+            return (const char *)a[3];
+        }
+    }
+    return NULL;
+}
+
+char *convp_xs_attr_dup(struct convp_xs *xs, int nb, const xmlChar **attrs, const char *name)
+{
+    size_t len;
+    const char *v = convp_xs_attr(xs, nb, attrs, name, &len);
+    if (!v)
+        return NULL;
+    char *s = convp_strndup(xs->ctx, v, len);
+    if (!s)
+        convp_xs_fail(xs, CONV_E_NOMEM, "out of memory");
+    return s;
+}
+
 /* ---- encodings ----------------------------------------------------------------- */
 
 /* The encoding declared in the XML declaration at the start, or "". */

@@ -85,6 +85,15 @@ int convp_xs_feed(struct convp_xs *xs);
 /* Tell the parser the document ends; parse_done is set. */
 void convp_xs_finish(struct convp_xs *xs);
 
+/* The value of an unqualified attribute of a start tag (the SAX2 array of
+ * nb attributes), *len its bytes; NULL when absent, and always once the
+ * parser has failed: stopping it frees the text the array points into. */
+const char *convp_xs_attr(const struct convp_xs *xs, int nb, const xmlChar **attrs,
+                          const char *name, size_t *len);
+/* The same, copied (the context's allocator): NULL when absent, or when
+ * out of memory (the parser has then failed). */
+char *convp_xs_attr_dup(struct convp_xs *xs, int nb, const xmlChar **attrs, const char *name);
+
 /* libxml2's message, first line, without a trailing period. */
 void convp_xs_message(char *dst, size_t size, const char *msg);
 
