@@ -133,8 +133,8 @@ for f in CPIVNM.xml GDPVNM.xml ECB_EXR_M.USD.EUR.SP00.A.xml ECB_EXR_rg-ts-ss.xml
 done
 files+=("$DATA/generated.xml")
 
-echo "| file | size | observations | conv to CSV | conv peak RSS | rsdmx (process) | rsdmx (readSDMX + as.data.frame) | rsdmx peak RSS | rsdmx rows | conv faster (vs. rsdmx in R) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| file | size | observations | conv to CSV | conv peak RSS | rsdmx (Rscript) | rsdmx (readSDMX + as.data.frame) | rsdmx peak RSS | rsdmx rows | conv faster than Rscript | than readSDMX + as.data.frame |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for f in "${files[@]}"; do
     size=$(stat -c %s "$f")
     n=$(obs "$f")
@@ -149,12 +149,12 @@ for f in "${files[@]}"; do
     rows=$(echo "$r" | awk '{print $3}')
     rin=$(echo "$r" | awk '{print $4}')
     if [[ $rt =~ ^[0-9.]+$ ]]; then
-        ratio=$(awk -v a="$rin" -v b="$ct" 'BEGIN{printf "%.0fx", a / b}')
+        ratio=$(awk -v a="$rt" -v c="$rin" -v b="$ct" 'BEGIN{printf "%.0fx | %.0fx", a / b, c / b}')
         rsdmx="${rt} s"
         rinside="${rin} s"
         rmem="$((rm_ / 1024)) MB"
     else
-        ratio="-"
+        ratio="- | -"
         rsdmx=$r
         rinside="-"
         rmem="-"
