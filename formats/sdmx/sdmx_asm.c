@@ -94,7 +94,10 @@ int sdmx_rd_init(struct sdmx_rd *a, struct conv_reader *rd)
     convp_buf_init(&a->qtext, rd->ctx);
     a->cnames = conv_schema_new(rd->ctx);
     a->seen_diag = conv_schema_new(rd->ctx);
-    if (!a->cnames || !a->seen_diag) {
+    int ready = sdmx_buf_ready(&a->gtext) | sdmx_buf_ready(&a->key) | sdmx_buf_ready(&a->qtext);
+    for (int i = 0; i < SDMX_NLEVELS; i++)
+        ready |= sdmx_buf_ready(&a->lv[i].text);
+    if (!a->cnames || !a->seen_diag || ready) {
         convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
         return CONV_ERR;
     }
@@ -363,6 +366,8 @@ void sdmx_rd_groups_reset(struct sdmx_rd *a)
 
 int sdmx_rd_group_put(struct sdmx_rd *a, long cid, const char *text, size_t len, int is_key)
 {
+    if (!a->ngrp)
+        return 0; /* a group key or attributes outside a group: nothing to attach to */
     struct sdmx_grp *g = &a->grp[a->ngrp - 1];
     if (len > SDMX_MAX_VALUE || a->gtext.len > ((size_t)256 << 20)) {
         sdmx_rd_fail(a, CONV_E_LIMIT, 0, 0, "groups larger than 256 MiB");
@@ -872,8 +877,8 @@ int sdmx_rd_emit(struct sdmx_rd *a, uint64_t line)
         convp_array_grow(a->ctx, (void **)&a->q, a->qtail, &a->capq, sizeof *a->q) != 0)
         return nomem(a);
     /* Values in field order: one column order whatever the levels. */
-    struct sdmx_qval *v = a->qv + first;
     size_t nv = a->nqv - first;
+    struct sdmx_qval *v = nv ? a->qv + first : NULL;
     for (size_t i = 1; i < nv; i++)
         for (size_t j = i; j > 0 && v[j - 1].field > v[j].field; j--) {
             struct sdmx_qval t = v[j];

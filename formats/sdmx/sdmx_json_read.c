@@ -1409,8 +1409,15 @@ static int jr_open(struct conv_reader *rd)
     struct convp_buf *bufs[] = {&r->cv_id,  &r->cv_value, &r->cv_name, &r->link_rel,
                                 &r->link_urn, &r->txt,    &r->key,     &r->wait_text,
                                 &r->col};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+    int ready = 0;
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         convp_buf_init(bufs[i], rd->ctx);
+        ready |= sdmx_buf_ready(bufs[i]);
+    }
+    if (ready) {
+        convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+        return CONV_ERR;
+    }
     if (sdmx_rd_init(&r->a, rd) != CONV_OK)
         return CONV_ERR;
     if (convp_input_random(rd->in, JR_MAX_INPUT, "SDMX-JSON message", &rd->err) != CONV_OK)

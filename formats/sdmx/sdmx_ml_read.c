@@ -374,7 +374,7 @@ static void on_start(void *user, const xmlChar *name, const xmlChar *prefix, con
             r->gctx = GEN_KEY;
             r->glevel = is(name, "SeriesKey") ? SDMX_LV_SERIES : SDMX_LV_OBS;
         } else if (is(name, "GroupKey")) {
-            r->gctx = GEN_GROUP_KEY;
+            r->gctx = r->in_group ? GEN_GROUP_KEY : GEN_NONE;
         } else if (is(name, "Attributes")) {
             r->gctx = r->in_group ? GEN_GROUP_ATTR : GEN_ATTR;
             r->glevel = r->in_obs ? SDMX_LV_OBS : r->in_series ? SDMX_LV_SERIES : SDMX_LV_DATASET;

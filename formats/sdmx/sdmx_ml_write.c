@@ -236,6 +236,8 @@ static int mw_open(struct conv_writer *w)
     m->sp.fd = -1;
     convp_buf_init(&m->gkey, w->ctx);
     convp_buf_init(&m->gtext, w->ctx);
+    if (sdmx_buf_ready(&m->gkey) || sdmx_buf_ready(&m->gtext))
+        return mw_nomem(w);
     return sdmx_wr_open(&m->s, w, 1);
 }
 

@@ -34,6 +34,14 @@ extern const struct convp_writer_ops convp_sdmx_json_writer_ops;
 #define SDMX_MAX_GROUPS 1000000           /* group entries held */
 #define SDMX_MAX_DIAGS 1000               /* findings reported one by one */
 
+/* Give a buffer its first bytes: its data is then never NULL, so that
+ * offsets into it (of empty texts too) are well defined.  0, or -1 when
+ * out of memory. */
+static inline int sdmx_buf_ready(struct convp_buf *b)
+{
+    return convp_buf_cstr(b) ? 0 : -1;
+}
+
 /* ---- the structure ---------------------------------------------------------- */
 
 enum sdmx_role {

@@ -419,8 +419,13 @@ int sdmx_spool_open(struct sdmx_spool *sp, struct sdmx_wr *s)
     sp->fd = -1;
     struct convp_buf *bufs[] = {&sp->out, &sp->key, &sp->rec, &sp->cur_key, &sp->cur_attr,
                                 &sp->ds_text};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+    int ready = 0;
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         convp_buf_init(bufs[i], w->ctx);
+        ready |= sdmx_buf_ready(bufs[i]);
+    }
+    if (ready)
+        return wr_nomem(s);
     size_t n = s->ncol ? s->ncol : 1;
     sp->vt = convp_calloc(w->ctx, n, sizeof *sp->vt);
     sp->vl = convp_calloc(w->ctx, n, sizeof *sp->vl);
