@@ -386,8 +386,9 @@ static void test_json_values(void **state)
     sx_free(&r);
 }
 
-/* SDMX-CSV: the delimiter after DATAFLOW, "ID: Name" headers, label
- * columns skipped, quoted values. */
+/* SDMX-CSV: the delimiter after DATAFLOW, "ID: Name" headers, label and
+ * custom columns kept under their headers (skipped with a structure),
+ * quoted values. */
 static void test_csv_forms(void **state)
 {
     (void)state;
@@ -401,8 +402,15 @@ static void test_csv_forms(void **state)
                       "datastructure,X:DSD(2.0),A structure,I,A,Value A,7\n";
     sx_read_doc(&r, "b.csv", v2, sizeof v2 - 1, NO_OPTS);
     assert_int_equal(r.rc, CONV_EOF);
-    assert_string_equal(r.dump.p, "DIM_1=A|OBS_VALUE=7\n");
+    assert_string_equal(r.dump.p, "DIM_1=A|Dimension 1=Value A|OBS_VALUE=7\n");
     assert_string_equal(sx_info(&r, "sdmx-structure"), "X:DSD(2.0)");
+    sx_free(&r);
+    const char eu[] = "DATAFLOW,LAST UPDATE,freq,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG\n"
+                      "ESTAT:NAMA_10_GDP(1.0),12/09/24 11:00:00,A,VN,2023,430.0,p\n";
+    sx_read_doc(&r, "c.csv", eu, sizeof eu - 1, NO_OPTS);
+    assert_int_equal(r.rc, CONV_EOF);
+    assert_string_equal(r.dump.p, "LAST UPDATE=12/09/24 11:00:00|freq=A|geo=VN|TIME_PERIOD=2023|"
+                                  "OBS_VALUE=430.0|OBS_FLAG=p\n");
     sx_free(&r);
 }
 

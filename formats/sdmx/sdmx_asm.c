@@ -176,9 +176,10 @@ long sdmx_rd_cid(struct sdmx_rd *a, const char *name, size_t len, enum sdmx_role
                      SDMX_MAX_COMPONENTS);
         return -1;
     }
-    if (!sdmx_is_id(name, len)) {
-        sdmx_rd_fail(a, CONV_E_SYNTAX, 0, 0, "'%.*s' is not a component id",
-                     (int)(len > 60 ? 60 : len), name);
+    /* Names that are no ids (an SDMX-CSV custom column "LAST UPDATE")
+     * are kept as they are: writing SDMX asks for ids. */
+    if (len == 0) {
+        sdmx_rd_fail(a, CONV_E_SYNTAX, 0, 0, "a component without a name");
         return -1;
     }
     if (a->nc == a->capc &&

@@ -69,8 +69,14 @@ static int take_header(struct cr *r, const struct conv_record *h)
             continue;
         }
         if (!sdmx_is_id(t, n)) {
-            r->kind[i] = COL_SKIP; /* a label column (labels=name) */
-            continue;
+            /* A custom column ("LAST UPDATE") or a label column
+             * (labels=name): a field of its own, unless a structure says
+             * which the fields are. */
+            if (r->a.dsd) {
+                r->kind[i] = COL_SKIP;
+                continue;
+            }
+            n = s->value.len;
         }
         for (size_t j = 1; j < i; j++)
             if (r->kind[j] == COL_COMPONENT && strlen(r->a.c[r->cid[j]].name) == n &&
