@@ -3,8 +3,8 @@
  * README.md), when that folder is there: every data file reads to the
  * end with its observation count and three observations checked by hand
  * against the file; the structures read as --dsd and fit their data; the
- * NSDP files go through SDMX-ML, SDMX-CSV and SDMX-JSON and back to the
- * same records.  Without the folder every test says so and is skipped.
+ * NSDP files go through SDMX-ML, SDMX-CSV and SDMX-JSON, and through plain
+ * CSV back to SDMX-ML, to the same records.  Without the folder every test says so and is skipped.
  */
 #include "sdmx_check.h"
 
@@ -183,6 +183,28 @@ static void test_nsdp_round_trips(void **state)
             sx_free(&back);
             free(out);
         }
+        /* SDMX-ML -> CSV -> SDMX-ML with the structure. */
+        char *csv = tu_path(dir, "plain.csv"), *xml = tu_path(dir, "again.xml");
+        for (int step = 0; step < 2; step++) {
+            struct conv_context *ctx = conv_context_new(NULL);
+            struct conv_options *o = conv_options_new(ctx);
+            conv_options_set(o, "dsd", dsd);
+            if (step)
+                conv_options_set(o, "to", "sdmx");
+            struct conv_error err;
+            if (conv_convert(ctx, step ? csv : path, step ? xml : csv, o, NULL, &err) != CONV_OK)
+                fail_msg("%s, step %d: %s", files[f], step, err.message);
+            conv_options_free(o);
+            conv_context_free(ctx);
+        }
+        struct sx_read back;
+        sx_read_file(&back, xml, OPTS("dsd", dsd));
+        assert_int_equal(back.rc, CONV_EOF);
+        if (strcmp(back.dump.p, ref.dump.p))
+            fail_msg("%s -> CSV -> SDMX-ML: records differ", files[f]);
+        sx_free(&back);
+        free(csv);
+        free(xml);
         sx_free(&ref);
         free(path);
     }
