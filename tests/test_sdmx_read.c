@@ -248,6 +248,17 @@ static void test_shapes(void **state)
                    "OBS_STATUS=A|TITLE=US dollar\n"
                    "FREQ=Q|CURRENCY=USD|UNIT_MULT=6|TIME_PERIOD=2020-Q2|OBS_VALUE=11|"
                    "TITLE=US dollar\n");
+    /* SDMX 3.0: the structure named by a URN as the text of common:Structure. */
+    expect_records("v30-ss.xml", NO_OPTS,
+                   "COUNTRY=VNM|INDICATOR=CPI|FREQ=M|TIME_PERIOD=2024-M01|OBS_VALUE=3.4|"
+                   "OBS_STATUS=A\n");
+    char *v30 = sx_fixture("v30-ss.xml");
+    struct sx_read r;
+    sx_read_file(&r, v30, NO_OPTS);
+    assert_string_equal(sx_info(&r, "sdmx-message"), "SDMX-ML 3.0 StructureSpecificData");
+    assert_string_equal(sx_info(&r, "sdmx-structure"), "IMF:CPI(3.0.0)");
+    sx_free(&r);
+    free(v30);
     free(dsd);
 }
 

@@ -479,8 +479,14 @@ static void on_end(void *user, const xmlChar *name, const xmlChar *prefix, const
             r->in_header = 0;
         } else if (is(name, "Structure") && r->in_struct_ref && d == 2) {
             r->in_struct_ref = 0;
-        } else if (r->in_struct_ref && is(name, "URN") && r->text_on) {
-            take_urn(r, r->text.data ? r->text.data : "", r->text.len);
+        } else if (r->in_struct_ref && r->text_on && r->text.len) {
+            /* 2.1: <URN>urn:...</URN>; 3.0: <common:Structure>urn:...</common:Structure> */
+            const char *t = r->text.data;
+            size_t n = r->text.len;
+            while (n && (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r'))
+                t++, n--;
+            if (n > 9 && !memcmp(t, "urn:sdmx:", 9))
+                take_urn(r, t, n);
         }
         r->text_on = 0;
         return;
