@@ -63,7 +63,7 @@ static const struct conv_option_desc core_options[] = {
      "dataset source written by XML and XLSX (default: the input's, if it has one)",
      CONV_OPT_WRITE},
     {"created", "DATETIME",
-     "creation time written by XML and XLSX, ISO 8601 (default: the input's, else now)",
+     "creation time written by XML, XLSX and SDMX, ISO 8601 (default: the input's, else now)",
      CONV_OPT_WRITE},
     {NULL, NULL, NULL, 0},
 };
