@@ -159,11 +159,26 @@ static int out_comp(struct conv_writer *w, struct jw *j, size_t i, long key_pos,
         return out(w, "}");
     int coded = c->role != SDMX_ROLE_ATTR ||
                 (c->comp >= 0 && j->s.st->comps[c->comp].enum_ref != NULL);
-    if (c->role == SDMX_ROLE_ATTR &&
+    if (c->role == SDMX_ROLE_ATTR && j->kind[i] != JW_SATTR &&
         out(w, j->kind[i] == JW_DSATTR ? ",\"relationship\":{\"dataflow\":{}}"
-               : j->kind[i] == JW_OATTR ? ",\"relationship\":{\"observation\":{}}"
-                                        : ",\"relationship\":{\"dimensions\":[]}") != CONV_OK)
+                                       : ",\"relationship\":{\"observation\":{}}") != CONV_OK)
         return CONV_ERR;
+    if (j->kind[i] == JW_SATTR) {
+        /* Attached to the series: its dimensions. */
+        if (out(w, ",\"relationship\":{\"dimensions\":[") != CONV_OK)
+            return CONV_ERR;
+        int f = 1;
+        for (size_t k = 0; k < j->s.ncol; k++) {
+            if (j->kind[k] != JW_SDIM)
+                continue;
+            if ((!f && out(w, ",") != CONV_OK) ||
+                out_str(w, j->s.col[k].name, strlen(j->s.col[k].name)) != CONV_OK)
+                return CONV_ERR;
+            f = 0;
+        }
+        if (out(w, "]}") != CONV_OK)
+            return CONV_ERR;
+    }
     if (out(w, ",\"values\":[") != CONV_OK)
         return CONV_ERR;
     const struct conv_schema *m = j->vmap[i];
