@@ -487,6 +487,9 @@ struct convp_writer_ops {
  * how the core treats a format's input, asked instead of its name. */
 #define CONVP_FMT_TEXT 0x100u     /* text decoded by the core: --encoding, byte-order mark */
 #define CONVP_FMT_NOTATION 0x200u /* untyped text values: --locale auto decides from them */
+#define CONVP_FMT_DIALECT 0x400u  /* content of its own inside another format's files (an SDMX
+                                     message in a .xml): its probe scoring 100 wins over the
+                                     format the extension names */
 #define CONVP_FMT_PUBLIC 0xFFu    /* the bits conv_format_caps() tells */
 
 struct conv_format {

@@ -674,10 +674,21 @@ static const struct conv_format *pick_format(struct conv_reader *rd, const char 
         }
     } else {
         fmt = path && strcmp(path, "-") ? conv_format_by_path(path) : NULL;
+        size_t n;
+        const unsigned char *peek = convp_input_peek(rd->in, &n);
         if (!fmt) {
-            size_t n;
-            const unsigned char *peek = convp_input_peek(rd->in, &n);
             fmt = conv_format_probe(peek, n);
+        } else {
+            /* A dialect sure of its content (an SDMX message named .xml)
+             * wins over what the extension says. */
+            for (size_t i = 0; i < conv_format_count(); i++) {
+                const struct conv_format *d = conv_format_at(i);
+                if ((d->flags & CONVP_FMT_DIALECT) && d != fmt && d->probe && d->reader &&
+                    d->probe(peek, n) >= 100) {
+                    fmt = d;
+                    break;
+                }
+            }
         }
         if (!fmt) {
             convp_error_set(err, CONV_E_FORMAT, rd->source, 0, 0,
@@ -896,6 +907,11 @@ nomem:
 const char *conv_reader_info(const struct conv_reader *rd, const char *key)
 {
     return conv_options_get(rd->info, key);
+}
+
+const char *conv_reader_info_key(const struct conv_reader *rd, size_t i)
+{
+    return rd ? conv_options_name(rd->info, i) : NULL;
 }
 
 void conv_reader_close(struct conv_reader *rd)

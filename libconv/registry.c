@@ -18,6 +18,9 @@ extern const struct conv_format convp_format_xml;
 extern const struct conv_format convp_format_xlsx;
 extern const struct conv_format convp_format_ods;
 extern const struct conv_format convp_format_xls;
+extern const struct conv_format convp_format_sdmx;
+extern const struct conv_format convp_format_sdmx_csv;
+extern const struct conv_format convp_format_sdmx_json;
 
 static const struct conv_format *const formats[] = {
     &convp_format_json,
@@ -28,6 +31,9 @@ static const struct conv_format *const formats[] = {
     &convp_format_xlsx,
     &convp_format_ods,
     &convp_format_xls,
+    &convp_format_sdmx,
+    &convp_format_sdmx_csv,
+    &convp_format_sdmx_json,
 };
 
 #define NFORMATS (sizeof formats / sizeof formats[0])
@@ -57,7 +63,7 @@ static const struct conv_option_desc core_options[] = {
      "dataset source written by XML and XLSX (default: the input's, if it has one)",
      CONV_OPT_WRITE},
     {"created", "DATETIME",
-     "creation time written by XML and XLSX, ISO 8601 (default: the input's, else now)",
+     "creation time written by XML, XLSX and SDMX, ISO 8601 (default: the input's, else now)",
      CONV_OPT_WRITE},
     {NULL, NULL, NULL, 0},
 };

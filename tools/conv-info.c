@@ -133,6 +133,9 @@ struct info {
     char read_error[1024];
     int checked;
     struct problems probs;
+    /* what else the reader tells (an SDMX message's structure, counts) */
+    const char **fact_keys, **fact_vals;
+    size_t nfacts;
 };
 
 /* Text's width on a terminal: its characters, combining marks (which
@@ -149,6 +152,17 @@ static size_t display_width(const char *s)
         w++;
     }
     return w;
+}
+
+/* The reader's facts other than those printed on their own lines. */
+static int known_fact(const char *k)
+{
+    static const char *const known[] = {"encoding", "bom",    "delimiter", "locale",
+                                        "locale-signal", "header-row", "sheets", "sheet", NULL};
+    for (size_t i = 0; known[i]; i++)
+        if (!strcmp(k, known[i]))
+            return 1;
+    return !strncmp(k, "sheet.", 6);
 }
 
 static void print_text(const struct info *in)
@@ -173,6 +187,8 @@ static void print_text(const struct info *in)
     }
     if (in->header_row)
         printf("header row: %s\n", in->header_row);
+    for (size_t i = 0; i < in->nfacts; i++)
+        printf("%s: %s\n", in->fact_keys[i], in->fact_vals[i]);
     printf("records: %llu%s\n", (unsigned long long)in->records,
            in->read_ok ? "" : " (reading stopped at an error)");
     printf("fields: %zu\n", in->nfields);
@@ -220,6 +236,14 @@ static void print_json(const struct info *in, int first)
     printf(", \"locale_signal\": ");
     json_str_or_null(in->locale_signal);
     printf(", \"header_row\": %s", in->header_row ? in->header_row : "null");
+    printf(",\n   \"facts\": {");
+    for (size_t i = 0; i < in->nfacts; i++) {
+        printf("%s", i ? ", " : "");
+        tool_json_string(stdout, in->fact_keys[i]);
+        printf(": ");
+        tool_json_string(stdout, in->fact_vals[i]);
+    }
+    printf("}");
     printf(",\n   \"sheets\": ");
     if (in->nsheets < 0) {
         printf("null");
@@ -419,6 +443,23 @@ static int describe(struct conv_context *ctx, const char *path, struct conv_opti
     in.locale = conv_reader_info(rd, "locale");
     in.locale_signal = conv_reader_info(rd, "locale-signal");
     in.header_row = conv_reader_info(rd, "header-row");
+    for (size_t i = 0; conv_reader_info_key(rd, i); i++)
+        in.nfacts++;
+    in.fact_keys = calloc(in.nfacts + 1, sizeof *in.fact_keys);
+    in.fact_vals = calloc(in.nfacts + 1, sizeof *in.fact_vals);
+    if (!in.fact_keys || !in.fact_vals) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        status = TOOL_EXIT_IO;
+        goto out;
+    }
+    in.nfacts = 0;
+    for (size_t i = 0; conv_reader_info_key(rd, i); i++) {
+        const char *k = conv_reader_info_key(rd, i);
+        if (known_fact(k))
+            continue;
+        in.fact_keys[in.nfacts] = k;
+        in.fact_vals[in.nfacts++] = conv_reader_info(rd, k);
+    }
     schema = conv_reader_schema(rd);
     in.nfields = conv_schema_count(schema);
     in.names = calloc(in.nfields + 1, sizeof *in.names);
@@ -454,6 +495,8 @@ static int describe(struct conv_context *ctx, const char *path, struct conv_opti
             free(in.types[i]);
 out:
     free(stats);
+    free(in.fact_keys);
+    free(in.fact_vals);
     free(in.names);
     free(in.types);
     free(in.nulls);

@@ -161,6 +161,8 @@ void tool_print_formats(FILE *f)
             size_t len = strlen(ext);
             snprintf(ext + len, sizeof ext - len, "%s.%s", k ? " " : "", e[k]);
         }
+        if (!ext[0])
+            snprintf(ext, sizeof ext, "-"); /* found by content only */
         fprintf(f, "  %-8s %-18s %s\n", conv_format_name(fmt), ext,
                 conv_format_description(fmt));
     }

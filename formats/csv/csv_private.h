@@ -1,12 +1,12 @@
 /*
  * What the CSV reader, writer and format descriptor share: the ops tables,
- * the probe, delimiter parsing and the UTF-8 scanning helpers, all kept
- * inside formats/csv/.
+ * the probe and delimiter parsing (rows and UTF-8 are formats/csvrow/).
  */
 #ifndef CONV_CSV_PRIVATE_H
 #define CONV_CSV_PRIVATE_H
 
 #include "conv_private.h"
+#include "csvrow.h"
 
 #include <stdint.h>
 
@@ -25,38 +25,5 @@ int convp_csv_probe(const unsigned char *peek, size_t n);
  * With allow_auto, "auto" gives 0.  Returns 0, or -1 for a bad value.
  */
 int convp_csv_parse_delim(const char *s, int allow_auto, unsigned char *out);
-
-/*
- * Length of the valid UTF-8 prefix of p[0..n) that holds no NUL byte.
- * When the prefix stops at a character cut short by the end of the
- * buffer (valid so far), *truncated is set to 1, else 0.
- */
-size_t convp_csv_utf8_scan(const unsigned char *p, size_t n, int *truncated);
-/* The same answer, 64 bytes at a step with SSSE3 where the CPU has it. */
-size_t convp_csv_utf8_valid(const unsigned char *p, size_t n, int *truncated);
-
-/* Number of characters in valid UTF-8 p[0..n): bytes that are not
- * continuation bytes.  Eight bytes per step. */
-static inline size_t convp_csv_chars(const unsigned char *p, size_t n)
-{
-    size_t cont = 0, i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t v;
-        memcpy(&v, p + i, 8);
-        /* A continuation byte is 10xxxxxx: bit 7 set, bit 6 clear. */
-        uint64_t c = v & ~(v << 1) & UINT64_C(0x8080808080808080);
-        if (c) {
-#if defined(__GNUC__)
-            cont += (size_t)__builtin_popcountll(c);
-#else
-            for (; c; c &= c - 1)
-                cont++;
-#endif
-        }
-    }
-    for (; i < n; i++)
-        cont += (p[i] & 0xC0) == 0x80;
-    return n - cont;
-}
 
 #endif /* CONV_CSV_PRIVATE_H */

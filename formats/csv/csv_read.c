@@ -1,491 +1,29 @@
 /*
- * CSV reader (RFC 4180, UTF-8): streams the input through one driver-owned
- * buffer, validates each chunk as UTF-8 once, then splits fields 16 bytes at
- * a time while counting characters for columns.  Memory grows with the
- * largest record, never with the file.
+ * CSV reader (RFC 4180, UTF-8): the rows come from the shared row reader
+ * (formats/csvrow/: one driver-owned buffer validated as UTF-8 once per
+ * chunk, fields split 16 bytes at a time); here are the options, the
+ * delimiter guess and the header.  Memory grows with the largest record,
+ * never with the file.
  */
 #include "csv_private.h"
 #include "sheet.h"
 
 #include <inttypes.h>
-
-#define CSV_CHUNK ((size_t)256 << 10) /* normal buffer size and read size */
-#define CSV_PAD 16                    /* zeroed slack after the data for 16-byte loads */
-#define CSV_WANT_MAX ((size_t)16 << 20) /* most bytes awaited in one refill */
 #define CSV_SAMPLE_LINES 50           /* lines looked at to guess the delimiter */
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#define CSV_SSE2 1
-#endif
-
 struct csv_reader {
+    struct convp_csvr t; /* the rows */
     struct conv_reader *rd;
-    unsigned char *buf; /* cap + CSV_PAD bytes */
-    size_t cap;
-    size_t pos;    /* next byte to parse */
-    size_t lim;    /* end of the validated bytes: UTF-8 without NUL */
-    size_t end;    /* end of the bytes read */
-    uint64_t base; /* stream offset of buf[0] */
-    int eof;       /* the input has no more bytes */
-    int bad;       /* buf[lim] starts invalid text (lim < end) */
-    int failed;
-    int skip_lf;   /* a CR ended the last line; a LF right after belongs to it */
-    unsigned char delim;
     int header;
-    int pad;    /* ragged=pad */
     int rename; /* duplicate-names=rename */
-    /* 1 for the bytes that end an unquoted field / need a look in quotes
-     * (the scalar scan; SSE2 compares with the same three bytes). */
-    unsigned char plain_stop[256];
-    unsigned char quoted_stop[256];
-    uint64_t line; /* line of pos */
-    uint64_t col;  /* character column of pos */
-    size_t width;  /* columns; 0 until the first row is read */
-    struct convp_buf tmp;    /* unescaped quoted text, generated names */
     struct conv_record held; /* first row, read by open() without a header */
     int has_held;
-    int keep_blank; /* a blank line is a row (one null), not skipped */
     /* Rows read by open() while looking for the header that turned out to
      * be data: handed out first, checked against the width then. */
     struct conv_record *queue;
     size_t queue_n;
     size_t queue_pos;
 };
-
-/* ---- errors --------------------------------------------------------------- */
-
-static int csv_fail(struct csv_reader *r, enum conv_errcode code, uint64_t line,
-                    uint64_t column, uint64_t off, const char *fmt, ...) CONVP_PRINTF(6, 7);
-
-static int csv_fail(struct csv_reader *r, enum conv_errcode code, uint64_t line,
-                    uint64_t column, uint64_t off, const char *fmt, ...)
-{
-    struct conv_reader *rd = r->rd;
-    va_list ap;
-    va_start(ap, fmt);
-    convp_error_vset(&rd->err, code, rd->source, line, column, fmt, ap);
-    va_end(ap);
-    /* The offset is a source offset only while the source is UTF-8. */
-    const char *bom = convp_input_bom(rd->in);
-    if (!strcmp(bom, ""))
-        convp_error_where(&rd->err, 0, NULL, off);
-    else if (!strcmp(bom, "UTF-8"))
-        convp_error_where(&rd->err, 0, NULL, off + 3);
-    r->failed = 1;
-    return CONV_ERR;
-}
-
-static int csv_nomem(struct csv_reader *r)
-{
-    return csv_fail(r, CONV_E_NOMEM, 0, 0, 0, "out of memory");
-}
-
-/*
- * Line and column of buffer offset off inside the field that starts at
- * offset fs, on line fline, column fcol.  Only errors need it, so it
- * rescans; inside a quoted field the line ends are text.
- */
-static void csv_where(const struct csv_reader *r, size_t fs, uint64_t fline, uint64_t fcol,
-                      size_t off, uint64_t *line, uint64_t *col)
-{
-    const unsigned char *p = r->buf + fs, *e = r->buf + off;
-    uint64_t l = fline, c = fcol;
-    while (p < e) {
-        unsigned char b = *p++;
-        if (b == '\r' || b == '\n') {
-            if (b == '\r' && p < e && *p == '\n')
-                p++;
-            l++;
-            c = 1;
-        } else if ((b & 0xC0) != 0x80) {
-            c++;
-        }
-    }
-    *line = l;
-    *col = c;
-}
-
-/* The error at lim: a NUL, or a byte that does not continue valid UTF-8. */
-static int csv_encoding_error(struct csv_reader *r, size_t fs, uint64_t fline, uint64_t fcol)
-{
-    uint64_t line, col;
-    csv_where(r, fs, fline, fcol, r->lim, &line, &col);
-    if (r->buf[r->lim] == 0)
-        return csv_fail(r, CONV_E_ENCODING, line, col, r->base + r->lim, "NUL byte");
-    return csv_fail(r, CONV_E_ENCODING, line, col, r->base + r->lim,
-                    "invalid UTF-8 (a legacy encoding? try --encoding cp1258 or tcvn3)");
-}
-
-/* ---- buffer --------------------------------------------------------------- */
-
-/* Extend lim over the bytes read since. */
-static void csv_validate(struct csv_reader *r)
-{
-    if (r->lim >= r->end)
-        return;
-    int truncated;
-    r->lim += convp_csv_utf8_valid(r->buf + r->lim, r->end - r->lim, &truncated);
-    /* A character cut by the end of a read is completed by the next one. */
-    r->bad = r->lim < r->end && !(truncated && !r->eof);
-}
-
-/* Drop buf[0..keep), moving the rest to the front. */
-static void csv_compact(struct csv_reader *r, size_t keep)
-{
-    if (keep == 0)
-        return;
-    memmove(r->buf, r->buf + keep, r->end - keep);
-    r->base += keep;
-    r->pos -= keep;
-    r->lim -= keep;
-    r->end -= keep;
-}
-
-/*
- * Read more, keeping buf[keep..end) (the field being parsed).  Waits for
- * about as many new bytes as are kept, so a long field is rescanned a
- * logarithmic number of times even when the source trickles.  Returns 1
- * when lim moved, 0 when it never will (end of input, or invalid text at
- * lim), -1 on a read error.
- */
-static int csv_refill(struct csv_reader *r, size_t keep)
-{
-    if (r->bad || r->eof)
-        return 0;
-    csv_compact(r, keep);
-    size_t want = r->end ? r->end : 1;
-    if (want > CSV_WANT_MAX)
-        want = CSV_WANT_MAX;
-    if (r->cap - r->end < want + 4) {
-        size_t cap = r->cap;
-        while (cap - r->end < want + 4)
-            cap *= 2;
-        unsigned char *b = convp_realloc(r->rd->ctx, r->buf, cap + CSV_PAD);
-        if (!b)
-            return csv_nomem(r);
-        r->buf = b;
-        r->cap = cap;
-    }
-    size_t old_lim = r->lim, got_total = 0;
-    while ((got_total < want || r->lim == old_lim) && r->end < r->cap) {
-        long got = convp_input_read(r->rd->in, r->buf + r->end, r->cap - r->end, &r->rd->err);
-        if (got < 0) {
-            r->failed = 1;
-            return -1;
-        }
-        if (got == 0) {
-            r->eof = 1;
-            r->bad = r->lim < r->end;
-            break;
-        }
-        r->end += (size_t)got;
-        got_total += (size_t)got;
-        csv_validate(r);
-        if (r->bad)
-            break;
-    }
-    /* The 16-byte loads may look past the data: keep that defined. */
-    memset(r->buf + r->end, 0, CSV_PAD);
-    return r->lim > old_lim;
-}
-
-/* After a huge record, give the memory back. */
-static void csv_shrink(struct csv_reader *r)
-{
-    if (r->cap <= 4 * CSV_CHUNK || r->end - r->pos > CSV_CHUNK)
-        return;
-    csv_compact(r, r->pos);
-    unsigned char *b = convp_realloc(r->rd->ctx, r->buf, CSV_CHUNK + CSV_PAD);
-    if (b) {
-        r->buf = b;
-        r->cap = CSV_CHUNK;
-        memset(r->buf + r->end, 0, CSV_PAD);
-    }
-}
-
-/* ---- scanning ------------------------------------------------------------- */
-
-/*
- * Find the first of three ASCII bytes (delimiter, CR, LF unquoted; quote,
- * CR, LF quoted) in validated text [p, e), or e.  *cont grows by the UTF-8
- * continuation bytes passed, so a column is bytes minus those: the same
- * pass splits fields and counts characters.
- */
-#ifdef CSV_SSE2
-static inline unsigned csv_popcount16(unsigned x)
-{
-    x = x - ((x >> 1) & 0x5555u);
-    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
-    x = (x + (x >> 4)) & 0x0F0Fu;
-    return (x + (x >> 8)) & 0x1Fu;
-}
-
-static inline const unsigned char *csv_scan(const unsigned char *p, const unsigned char *e,
-                                            __m128i s1, __m128i s2, __m128i s3, size_t *cont)
-{
-    /* Continuation bytes 0x80..0xBF are the signed bytes below -64.  The
-     * loads may run up to 15 bytes past e: buf has CSV_PAD zeroed bytes
-     * after the data, and anything from e on is masked off. */
-    const __m128i below = _mm_set1_epi8(-64);
-    for (;;) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, s1), _mm_cmpeq_epi8(v, s2)),
-                                   _mm_cmpeq_epi8(v, s3));
-        unsigned m = (unsigned)_mm_movemask_epi8(hit);
-        unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, below));
-        size_t left = (size_t)(e - p);
-        if (left < 16)
-            m |= 1u << left;
-        if (m) {
-            unsigned at = (unsigned)__builtin_ctz(m);
-            *cont += csv_popcount16(c & ((1u << at) - 1));
-            return p + at;
-        }
-        *cont += csv_popcount16(c);
-        p += 16;
-    }
-}
-#define CSV_SCAN_PLAIN(p, e, cont) csv_scan(p, e, v_delim, v_cr, v_lf, cont)
-#define CSV_SCAN_QUOTED(p, e, cont) csv_scan(p, e, v_quote, v_cr, v_lf, cont)
-#else
-static inline const unsigned char *csv_scan(const unsigned char *p, const unsigned char *e,
-                                            const unsigned char *stop, size_t *cont)
-{
-    size_t k = 0;
-    while (p < e && !stop[*p])
-        k += (*p++ & 0xC0) == 0x80;
-    *cont += k;
-    return p;
-}
-#define CSV_SCAN_PLAIN(p, e, cont) csv_scan(p, e, r->plain_stop, cont)
-#define CSV_SCAN_QUOTED(p, e, cont) csv_scan(p, e, r->quoted_stop, cont)
-#endif
-
-/* ---- rows ------------------------------------------------------------------ */
-
-static inline uint32_t csv_col32(uint64_t col)
-{
-    return col > UINT32_MAX ? UINT32_MAX : (uint32_t)col;
-}
-
-/*
- * Read one row into rec.  While width is 0 (header, or first row without
- * one) the slots are numbered by position and no width is enforced.
- * Returns CONV_OK, CONV_EOF or CONV_ERR.
- */
-static int csv_read_row(struct csv_reader *r, struct conv_record *rec)
-{
-    const int first = r->width == 0;
-    const size_t width = r->width;
-
-    csv_shrink(r);
-    /* Find the start of the row, skipping blank lines.  A blank line is a
-     * row with one null only when the table has exactly one column. */
-    for (;;) {
-        if (r->pos == r->lim) {
-            int rc = csv_refill(r, r->pos);
-            if (rc < 0)
-                return CONV_ERR;
-            if (rc == 0) {
-                if (r->lim < r->end)
-                    return csv_encoding_error(r, r->pos, r->line, 1);
-                return CONV_EOF;
-            }
-            continue;
-        }
-        unsigned char c = r->buf[r->pos];
-        if (r->skip_lf) {
-            r->skip_lf = 0;
-            if (c == '\n') {
-                r->pos++;
-                continue;
-            }
-        }
-        if ((c == '\r' || c == '\n') && width != 1 && !r->keep_blank) {
-            r->pos++;
-            r->line++;
-            r->skip_lf = c == '\r';
-            continue;
-        }
-        break;
-    }
-
-#ifdef CSV_SSE2
-    const __m128i v_delim = _mm_set1_epi8((char)r->delim);
-    const __m128i v_quote = _mm_set1_epi8('"');
-    const __m128i v_cr = _mm_set1_epi8('\r');
-    const __m128i v_lf = _mm_set1_epi8('\n');
-#endif
-    const uint64_t row_off = r->base + r->pos;
-    const unsigned char delim = r->delim;
-    size_t nf = 0;
-    uint64_t extra_line = 0, extra_col = 0;
-    rec->line = r->line;
-    r->col = 1;
-
-    for (;;) {
-        size_t fs = r->pos;
-        const uint64_t fline = r->line;
-        const uint64_t fcol = r->col;
-        const unsigned char *b, *p, *q, *e;
-        const char *text;
-        size_t len;
-        size_t cont;    /* continuation bytes since fs or the last line start */
-        size_t line_at; /* where the last line inside a quoted field starts */
-        uint64_t line;
-        enum conv_type type;
-        unsigned flags;
-        int at_end;
-
-    retry:
-        b = r->buf;
-        p = b + fs;
-        e = b + r->lim;
-        at_end = r->eof && r->lim == r->end; /* no byte will follow e */
-        line = fline;
-        line_at = fs;
-        cont = 0;
-        if (p < e && *p == '"') {
-            size_t nesc = 0;
-            q = p + 1;
-            for (;;) {
-                q = CSV_SCAN_QUOTED(q, e, &cont);
-                if (q == e) {
-                    if (at_end)
-                        return csv_fail(r, CONV_E_SYNTAX, fline, fcol, r->base + fs,
-                                        "unterminated quoted field");
-                    goto need_more;
-                }
-                if (*q == '"') {
-                    if (q + 1 == e && !at_end)
-                        goto need_more; /* "" or the closing quote? */
-                    if (q + 1 < e && q[1] == '"') {
-                        nesc++;
-                        q += 2;
-                        continue;
-                    }
-                    q++;
-                    break;
-                }
-                /* A line end inside quotes is text; count the line. */
-                if (*q == '\r') {
-                    if (q + 1 == e && !at_end)
-                        goto need_more;
-                    if (q + 1 < e && q[1] == '\n')
-                        q++;
-                }
-                q++;
-                line++;
-                line_at = (size_t)(q - b);
-                cont = 0;
-            }
-            text = (const char *)p + 1;
-            len = (size_t)(q - p) - 2;
-            if (nesc) {
-                /* Unescape "" into tmp, one run up to each pair at a time. */
-                const char *s = text, *se = text + len;
-                r->tmp.len = 0;
-                while (s < se) {
-                    const char *dq = memchr(s, '"', (size_t)(se - s));
-                    size_t run = dq ? (size_t)(dq - s) + 1 : (size_t)(se - s);
-                    if (convp_buf_append(&r->tmp, s, run) != 0)
-                        return csv_nomem(r);
-                    s += run + (dq != NULL);
-                }
-                text = r->tmp.data;
-                len = r->tmp.len;
-            }
-            type = CONV_STRING;
-            flags = len ? CONV_VALUE_RAW : 0u;
-            if (q < e && *q != delim && *q != '\r' && *q != '\n') {
-                uint64_t el, ec;
-                csv_where(r, fs, fline, fcol, (size_t)(q - b), &el, &ec);
-                return csv_fail(r, CONV_E_SYNTAX, el, ec, r->base + (size_t)(q - b),
-                                "unexpected character after closing quote");
-            }
-        } else {
-            q = CSV_SCAN_PLAIN(p, e, &cont);
-            if (q == e && !at_end)
-                goto need_more;
-            text = (const char *)p;
-            len = (size_t)(q - p);
-            type = len ? CONV_STRING : CONV_NULL;
-            flags = len ? CONV_VALUE_RAW : 0u;
-        }
-
-        /* The field is whole: q is at its delimiter, line end or the end. */
-        if (first) {
-            if (nf >= CONVP_MAX_FIELDS)
-                return csv_fail(r, CONV_E_LIMIT, fline, fcol, r->base + fs,
-                                "more than %d columns", CONVP_MAX_FIELDS);
-            if (convp_record_add(rec, (uint32_t)nf, type, flags, text, len, fline,
-                                 csv_col32(fcol)) != CONV_OK)
-                return csv_nomem(r);
-        } else if (nf < width) {
-            if (convp_record_add(rec, (uint32_t)nf, type, flags, text, len, fline,
-                                 csv_col32(fcol)) != CONV_OK)
-                return csv_nomem(r);
-        } else if (nf == width) {
-            extra_line = fline;
-            extra_col = fcol;
-        }
-        nf++;
-        size_t qo = (size_t)(q - b);
-        /* Column of q: characters since the field or line start. */
-        if (line == fline) {
-            r->col = fcol + (qo - fs) - cont;
-        } else {
-            r->line = line;
-            r->col = 1 + (qo - line_at) - cont;
-        }
-        if (q < e && *q == delim) {
-            r->pos = qo + 1;
-            r->col++;
-            continue;
-        }
-
-        /* End of the row: a line end, or the end of the input. */
-        if (!first && nf != width) {
-            if (nf > width)
-                return csv_fail(r, CONV_E_STRUCTURE, extra_line, extra_col, 0,
-                                "row has %zu field%s, expected %zu", nf, nf == 1 ? "" : "s", width);
-            if (!r->pad)
-                return csv_fail(r, CONV_E_STRUCTURE, r->line, r->col, r->base + qo,
-                                "row has %zu field%s, expected %zu", nf, nf == 1 ? "" : "s", width);
-            for (; nf < width; nf++)
-                if (convp_record_add(rec, (uint32_t)nf, CONV_NULL, 0, "", 0, r->line,
-                                     csv_col32(r->col)) != CONV_OK)
-                    return csv_nomem(r);
-        }
-        if (q < e) {
-            qo++;
-            r->line++;
-            if (*q == '\r') {
-                if (qo < r->lim && b[qo] == '\n')
-                    qo++;
-                else if (qo == r->lim)
-                    r->skip_lf = 1;
-            }
-        }
-        r->pos = qo;
-        return CONV_OK;
-
-    need_more:
-        if (r->lim < r->end && r->bad)
-            return csv_encoding_error(r, fs, fline, fcol);
-        if (r->base + r->end - row_off > CONVP_MAX_RECORD_BYTES)
-            return csv_fail(r, CONV_E_LIMIT, rec->line, 1, row_off,
-                            "record larger than %zu bytes", CONVP_MAX_RECORD_BYTES);
-        {
-            uint64_t fs_off = r->base + fs;
-            if (csv_refill(r, fs) < 0)
-                return CONV_ERR;
-            fs = (size_t)(fs_off - r->base);
-        }
-        goto retry;
-    }
-}
 
 /* ---- header ------------------------------------------------------------------ */
 
@@ -527,7 +65,7 @@ static int csv_take_header(struct csv_reader *r, const struct conv_record *row)
     char shown[80];
     int rc = CONV_OK;
     if (!next)
-        return csv_nomem(r);
+        return convp_csvr_nomem(&r->t);
     for (size_t i = 0; i < row->n; i++) {
         const struct convp_slot *sl = &row->slots[i];
         const char *name = sl->value.text;
@@ -541,7 +79,7 @@ static int csv_take_header(struct csv_reader *r, const struct conv_record *row)
         long dup = convp_schema_find_n(s, name, len);
         if (dup >= 0) {
             if (!r->rename) {
-                rc = csv_fail(r, CONV_E_STRUCTURE, sl->line, sl->column, 0,
+                rc = convp_csvr_fail(&r->t, CONV_E_STRUCTURE, sl->line, sl->column, 0,
                               "duplicate column name '%s' (--duplicate-names rename makes "
                               "x_2)",
                               csv_show(name, len, shown, sizeof shown));
@@ -551,22 +89,22 @@ static int csv_take_header(struct csv_reader *r, const struct conv_record *row)
             for (;; k++) {
                 char suffix[16];
                 int sn = snprintf(suffix, sizeof suffix, "_%" PRIu32, k);
-                r->tmp.len = 0;
-                if (convp_buf_append(&r->tmp, name, len) != 0 ||
-                    convp_buf_append(&r->tmp, suffix, (size_t)sn) != 0) {
-                    rc = csv_nomem(r);
+                r->t.tmp.len = 0;
+                if (convp_buf_append(&r->t.tmp, name, len) != 0 ||
+                    convp_buf_append(&r->t.tmp, suffix, (size_t)sn) != 0) {
+                    rc = convp_csvr_nomem(&r->t);
                     goto out;
                 }
-                if (convp_schema_find_n(s, r->tmp.data, r->tmp.len) < 0)
+                if (convp_schema_find_n(s, r->t.tmp.data, r->t.tmp.len) < 0)
                     break;
             }
             next[dup] = k + 1;
-            name = r->tmp.data;
-            len = r->tmp.len;
+            name = r->t.tmp.data;
+            len = r->t.tmp.len;
         }
         long idx = convp_schema_add_name(s, name, len);
         if (idx < 0 || convp_schema_set_pos(s, (size_t)idx, sl->line, sl->column) != 0) {
-            rc = csv_nomem(r);
+            rc = convp_csvr_nomem(&r->t);
             break;
         }
     }
@@ -582,7 +120,7 @@ static int csv_number_fields(struct csv_reader *r, size_t n)
         char name[24];
         int len = snprintf(name, sizeof name, "%zu", i + 1);
         if (convp_schema_add_name(r->rd->fields, name, (size_t)len) < 0)
-            return csv_nomem(r);
+            return convp_csvr_nomem(&r->t);
     }
     return CONV_OK;
 }
@@ -672,7 +210,7 @@ static size_t csv_nonempty(const struct conv_record *row)
 static int csv_use_header(struct csv_reader *r, const struct conv_record *row)
 {
     char line[24];
-    r->width = row->n;
+    r->t.width = row->n;
     snprintf(line, sizeof line, "%" PRIu64, row->line);
     if (convp_reader_set_info(r->rd, "header-row", line) != 0)
         return CONV_ERR;
@@ -695,19 +233,19 @@ static int csv_find_header(struct csv_reader *r, long header_row)
     if (header_row > 0) {
         for (;;) {
             convp_record_clear(&r->held);
-            rc = csv_read_row(r, &r->held);
+            rc = convp_csvr_row(&r->t, &r->held);
             if (rc == CONV_ERR)
                 return CONV_ERR;
             if (rc == CONV_EOF) {
-                if (r->line <= 1 && r->base + r->pos == 0)
+                if (r->t.line <= 1 && r->t.base + r->t.pos == 0)
                     return CONV_OK; /* empty input */
-                return csv_fail(r, CONV_E_STRUCTURE, (uint64_t)header_row, 1, 0,
+                return convp_csvr_fail(&r->t, CONV_E_STRUCTURE, (uint64_t)header_row, 1, 0,
                                 "header row %ld: the input ends before it", header_row);
             }
             if (r->held.line == (uint64_t)header_row)
                 break;
             if (r->held.line > (uint64_t)header_row)
-                return csv_fail(r, CONV_E_STRUCTURE, (uint64_t)header_row, 1, 0,
+                return convp_csvr_fail(&r->t, CONV_E_STRUCTURE, (uint64_t)header_row, 1, 0,
                                 "header row %ld: no row starts on that line (blank, or inside "
                                 "a quoted field)",
                                 header_row);
@@ -716,7 +254,7 @@ static int csv_find_header(struct csv_reader *r, long header_row)
         convp_record_clear(&r->held);
         return rc;
     }
-    rc = csv_read_row(r, &r->held);
+    rc = convp_csvr_row(&r->t, &r->held);
     if (rc != CONV_OK)
         return rc == CONV_EOF ? CONV_OK : CONV_ERR;
     if (csv_nonempty(&r->held) >= 2) {
@@ -727,14 +265,14 @@ static int csv_find_header(struct csv_reader *r, long header_row)
     /* A title, or a one-column header: look at the next rows. */
     r->queue = convp_calloc(rd->ctx, CSV_AUTO_ROWS, sizeof *r->queue);
     if (!r->queue)
-        return csv_nomem(r);
-    r->keep_blank = 1;
+        return convp_csvr_nomem(&r->t);
+    r->t.keep_blank = 1;
     long found = -1;
     while (r->queue_n < CSV_AUTO_ROWS - 1) {
         struct conv_record *q = &r->queue[r->queue_n];
         convp_record_init(q, rd->ctx, rd->fields);
         r->queue_n++;
-        rc = csv_read_row(r, q);
+        rc = convp_csvr_row(&r->t, q);
         if (rc == CONV_ERR)
             return CONV_ERR;
         if (rc == CONV_EOF) {
@@ -747,7 +285,7 @@ static int csv_find_header(struct csv_reader *r, long header_row)
             break;
         }
     }
-    r->keep_blank = 0;
+    r->t.keep_blank = 0;
     if (found >= 0) {
         /* The rows above it were titles. */
         rc = csv_use_header(r, &r->queue[found]);
@@ -767,69 +305,53 @@ static int csv_find_header(struct csv_reader *r, long header_row)
  * line in a table of several columns), -1 on error. */
 static int csv_queued_row(struct csv_reader *r, struct conv_record *q)
 {
-    if (r->width != 1 && q->n == 1 && q->slots[0].value.type == CONV_NULL)
+    if (r->t.width != 1 && q->n == 1 && q->slots[0].value.type == CONV_NULL)
         return 0;
-    if (q->n > r->width) {
-        const struct convp_slot *x = &q->slots[r->width];
-        csv_fail(r, CONV_E_STRUCTURE, x->line, x->column, 0, "row has %zu field%s, expected %zu",
-                 q->n, q->n == 1 ? "" : "s", r->width);
+    if (q->n > r->t.width) {
+        const struct convp_slot *x = &q->slots[r->t.width];
+        convp_csvr_fail(&r->t, CONV_E_STRUCTURE, x->line, x->column, 0, "row has %zu field%s, expected %zu",
+                 q->n, q->n == 1 ? "" : "s", r->t.width);
         return -1;
     }
-    if (q->n < r->width) {
+    if (q->n < r->t.width) {
         const struct convp_slot *x = &q->slots[q->n - 1];
-        if (!r->pad) {
-            csv_fail(r, CONV_E_STRUCTURE, x->line, x->column + (uint32_t)x->value.len, 0,
-                     "row has %zu field%s, expected %zu", q->n, q->n == 1 ? "" : "s", r->width);
+        if (!r->t.pad) {
+            convp_csvr_fail(&r->t, CONV_E_STRUCTURE, x->line, x->column + (uint32_t)x->value.len, 0,
+                     "row has %zu field%s, expected %zu", q->n, q->n == 1 ? "" : "s", r->t.width);
             return -1;
         }
-        while (q->n < r->width)
+        while (q->n < r->t.width)
             if (convp_record_add(q, (uint32_t)q->n, CONV_NULL, 0, "", 0, x->line, x->column) !=
                 CONV_OK) {
-                csv_nomem(r);
+                convp_csvr_nomem(&r->t);
                 return -1;
             }
     }
     return 1;
 }
 
-/* The options every reading shares, the delimiter and the buffer. */
-static int csv_setup(struct conv_reader *rd, struct csv_reader *r)
+/* The delimiter: the option's, or guessed from the first lines; told in
+ * the reader's facts.  CONV_OK or CONV_ERR. */
+static int csv_delim(struct conv_reader *rd, unsigned char *delim)
 {
-    r->rd = rd;
-    r->line = 1;
-    convp_buf_init(&r->tmp, rd->ctx);
     const char *d = convp_opt_str(rd->opts, "delimiter",
                                   rd->fmt == &convp_format_tsv ? "tab" : "auto");
-    if (convp_csv_parse_delim(d, 1, &r->delim) != 0) {
+    if (convp_csv_parse_delim(d, 1, delim) != 0) {
         convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
                         "option delimiter: expected auto, tab or one ASCII character "
                         "other than a quote or line end, got '%s'",
                         d);
         return CONV_ERR;
     }
-    if (r->delim == 0) {
+    if (*delim == 0) {
         size_t n;
         const unsigned char *peek = convp_input_peek(rd->in, &n);
-        r->delim = csv_detect_delim(peek, n);
+        *delim = csv_detect_delim(peek, n);
     }
-    char dname[8] = {(char)r->delim, 0};
-    if (convp_reader_set_info(rd, "delimiter", r->delim == '\t' ? "tab" : dname) != 0)
+    char dname[8] = {(char)*delim, 0};
+    if (convp_reader_set_info(rd, "delimiter", *delim == '\t' ? "tab" : dname) != 0)
         return CONV_ERR;
-    r->plain_stop['\r'] = r->plain_stop['\n'] = 1;
-    r->quoted_stop['\r'] = r->quoted_stop['\n'] = 1;
-    r->plain_stop[r->delim] = 1;
-    r->quoted_stop['"'] = 1;
-    r->cap = CSV_CHUNK;
-    r->buf = convp_calloc(rd->ctx, r->cap + CSV_PAD, 1);
-    if (!r->buf)
-        return csv_nomem(r);
     return CONV_OK;
-}
-
-static void csv_teardown(struct conv_reader *rd, struct csv_reader *r)
-{
-    convp_buf_free(&r->tmp);
-    convp_free(rd->ctx, r->buf);
 }
 
 static const struct convp_reader_ops csv_book_reader_ops;
@@ -856,15 +378,18 @@ static int csv_open(struct conv_reader *rd)
         return CONV_ERR;
     }
     rd->drv = r;
+    r->rd = rd;
+    r->t.rd = rd;
+    convp_buf_init(&r->t.tmp, rd->ctx);
     convp_record_init(&r->held, rd->ctx, rd->fields);
-    if (csv_setup(rd, r) != CONV_OK)
-        return CONV_ERR;
+
     int no_header;
+    unsigned char delim;
     long header_row;
     if (convp_opt_flag(rd->opts, "no-header", 0, &rd->err, &no_header) != CONV_OK ||
         convp_opt_long(rd->opts, "header-row", 0, 1, 1000000000L, &rd->err, &header_row) !=
             CONV_OK ||
-        convp_opt_enum(rd->opts, "ragged", ragged_words, 0, &rd->err, &r->pad) != CONV_OK ||
+        convp_opt_enum(rd->opts, "ragged", ragged_words, 0, &rd->err, &r->t.pad) != CONV_OK ||
         convp_opt_enum(rd->opts, "duplicate-names", dup_words, 0, &rd->err, &r->rename) !=
             CONV_OK)
         return CONV_ERR;
@@ -874,19 +399,21 @@ static int csv_open(struct conv_reader *rd)
                         "--header-row and --no-header do not go together");
         return CONV_ERR;
     }
+    if (csv_delim(rd, &delim) != CONV_OK || convp_csvr_init(&r->t, rd, delim) != CONV_OK)
+        return CONV_ERR;
 
     /* The first row fixes the columns: names from a header, or numbers. */
     if (r->header)
         return csv_find_header(r, header_row);
-    int rc = csv_read_row(r, &r->held);
+    int rc = convp_csvr_row(&r->t, &r->held);
     if (rc == CONV_ERR)
         return CONV_ERR;
     rd->fields_fixed = 1;
     if (rc == CONV_EOF)
         return CONV_OK;
-    r->width = r->held.n;
+    r->t.width = r->held.n;
     r->has_held = 1;
-    return csv_number_fields(r, r->width);
+    return csv_number_fields(r, r->t.width);
 }
 
 /* The next row; without a header the first one was read by open(). */
@@ -899,10 +426,10 @@ static int csv_next(struct conv_reader *rd, struct conv_record *rec)
         convp_record_fini(&r->held);
         convp_record_init(&r->held, rd->ctx, rd->fields);
         if (rc != CONV_OK)
-            return csv_nomem(r);
+            return convp_csvr_nomem(&r->t);
         return CONV_OK;
     }
-    if (r->failed)
+    if (r->t.failed)
         return CONV_ERR;
     while (r->queue_pos < r->queue_n) {
         struct conv_record *q = &r->queue[r->queue_pos++];
@@ -914,12 +441,12 @@ static int csv_next(struct conv_reader *rd, struct conv_record *rec)
         int rc = convp_record_copy(rec, q);
         rec->line = q->line;
         if (rc != CONV_OK)
-            return csv_nomem(r);
+            return convp_csvr_nomem(&r->t);
         return CONV_OK;
     }
-    if (r->width == 0)
+    if (r->t.width == 0)
         return CONV_EOF; /* empty input */
-    return csv_read_row(r, rec);
+    return convp_csvr_row(&r->t, rec);
 }
 
 /* Free the driver state; the core owns the record and fields. */
@@ -932,7 +459,7 @@ static void csv_close(struct conv_reader *rd)
     for (size_t i = 0; i < r->queue_n; i++)
         convp_record_fini(&r->queue[i]);
     convp_free(rd->ctx, r->queue);
-    csv_teardown(rd, r);
+    convp_csvr_fini(&r->t);
     convp_free(rd->ctx, r);
     rd->drv = NULL;
 }
@@ -950,7 +477,7 @@ const struct convp_reader_ops convp_csv_reader_ops = {
  * an empty row) and whose cells are text (CONVP_CELL_TEXT_INPUT: a table
  * finds the numbers in it).  Rows may have any number of fields. */
 struct csv_book {
-    struct csv_reader r;
+    struct convp_csvr t;
     struct conv_record rec;
     int ready; /* set up: the options and buffer */
     int read;  /* a row was read: the sheet cannot start again */
@@ -960,9 +487,12 @@ static int csv_book_open(struct convp_book *b, void *drv)
 {
     struct csv_book *cb = drv;
     struct conv_reader *rd = convp_book_reader(b);
+    unsigned char delim;
     convp_record_init(&cb->rec, rd->ctx, rd->fields);
     cb->ready = 1;
-    if (csv_setup(rd, &cb->r) != CONV_OK)
+    cb->t.rd = rd;
+    convp_buf_init(&cb->t.tmp, rd->ctx);
+    if (csv_delim(rd, &delim) != CONV_OK || convp_csvr_init(&cb->t, rd, delim) != CONV_OK)
         return CONV_ERR;
     /* The sheet's name: the file's, without folders and extension. */
     const char *name = rd->source ? rd->source : "";
@@ -982,8 +512,7 @@ static int csv_book_start(struct convp_book *b, void *drv, size_t i)
 {
     struct csv_book *cb = drv;
     (void)i;
-    if (cb->read)
-    {
+    if (cb->read) {
         struct conv_reader *rd = convp_book_reader(b);
         convp_error_set(&rd->err, CONV_E_USAGE, rd->source, 0, 0,
                         "a CSV is read once, from its start");
@@ -998,8 +527,8 @@ static int csv_book_read_row(struct convp_book *b, void *drv)
     (void)b;
     cb->read = 1;
     convp_record_clear(&cb->rec);
-    cb->r.width = 0; /* rows of any width */
-    int rc = csv_read_row(&cb->r, &cb->rec);
+    cb->t.width = 0; /* rows of any width */
+    int rc = convp_csvr_row(&cb->t, &cb->rec);
     return rc == CONV_OK ? 1 : rc == CONV_EOF ? 0 : -1;
 }
 
@@ -1008,8 +537,8 @@ static int csv_book_values(struct convp_book *b, void *drv, struct convp_row *ro
     struct csv_book *cb = drv;
     const struct conv_record *rec = &cb->rec;
     if (rec->line > UINT32_MAX)
-        return csv_fail(&cb->r, CONV_E_LIMIT, rec->line, 0, 0, "more than %" PRIu32 " lines",
-                        UINT32_MAX);
+        return convp_csvr_fail(&cb->t, CONV_E_LIMIT, rec->line, 0, 0,
+                               "more than %" PRIu32 " lines", UINT32_MAX);
     convp_row_clear(row, (uint32_t)rec->line);
     for (size_t i = 0; i < rec->n; i++) {
         const struct convp_slot *sl = &rec->slots[i];
@@ -1033,11 +562,11 @@ static int csv_book_values(struct convp_book *b, void *drv, struct convp_row *ro
 static void csv_book_close(struct convp_book *b, void *drv)
 {
     struct csv_book *cb = drv;
-    struct conv_reader *rd = convp_book_reader(b);
+    (void)b;
     if (!cb->ready)
         return;
     convp_record_fini(&cb->rec);
-    csv_teardown(rd, &cb->r);
+    convp_csvr_fini(&cb->t);
 }
 
 static const struct convp_book_ops csv_book = {

@@ -16,8 +16,8 @@
  * token yajl refused; invalid UTF-8 at the first byte of the bad sequence.
  */
 #include "json_private.h"
+#include "yajlguard.h"
 
-#include <setjmp.h>
 #include <stddef.h>
 #if defined(__SSE2__) && !defined(CONV_JSON_NO_SIMD)
 #include <emmintrin.h>
@@ -91,17 +91,6 @@ struct jr_map {
     uint32_t cached_leads; /* characters before the cached line start */
 };
 
-/* Header of each block yajl allocates, linking all of them so they can be
- * freed without yajl's help after an allocation failure inside yajl. */
-struct jr_block {
-    struct jr_block *prev;
-    struct jr_block *next;
-};
-union jr_hdr {
-    struct jr_block b;
-    max_align_t align;
-};
-
 struct jr {
     struct conv_reader *rd;
     struct conv_context *ctx;
@@ -110,12 +99,8 @@ struct jr {
     enum jr_state state;
     struct conv_error err; /* handed to rd->err once the queue is empty */
 
-    /* yajl and its allocation guard */
-    yajl_handle h;
-    jmp_buf oom;
-    int guarded; /* inside a yajl call: a failed allocation longjmps */
-    int dead;    /* yajl was abandoned mid-call: never touch it again */
-    struct jr_block blocks;
+    /* yajl and its allocation guard (formats/yajlguard/) */
+    struct convp_yg yg;
 
     /* the text being parsed and its map */
     unsigned char *chunk; /* cap + JR_PAD bytes */
@@ -174,69 +159,6 @@ struct jr {
     struct jr_name *fnames; /* each field's name length and print */
     size_t capstamp;
 };
-
-/* ---- yajl's allocations ------------------------------------------------- */
-
-static void *ya_failed(struct jr *r)
-{
-    if (r->guarded)
-        longjmp(r->oom, 1);
-    return NULL;
-}
-
-static void ya_link(struct jr *r, struct jr_block *b)
-{
-    b->prev = &r->blocks;
-    b->next = r->blocks.next;
-    b->next->prev = b;
-    r->blocks.next = b;
-}
-
-static void ya_unlink(struct jr_block *b)
-{
-    b->prev->next = b->next;
-    b->next->prev = b->prev;
-}
-
-static void *ya_malloc(void *ctx, size_t size)
-{
-    struct jr *r = ctx;
-    union jr_hdr *h = NULL;
-    if (size <= SIZE_MAX - sizeof *h)
-        h = convp_malloc(r->ctx, sizeof *h + size);
-    if (!h)
-        return ya_failed(r);
-    ya_link(r, &h->b);
-    return h + 1;
-}
-
-static void *ya_realloc(void *ctx, void *p, size_t size)
-{
-    struct jr *r = ctx;
-    if (!p)
-        return ya_malloc(ctx, size);
-    union jr_hdr *h = (union jr_hdr *)p - 1;
-    ya_unlink(&h->b);
-    union jr_hdr *n = NULL;
-    if (size <= SIZE_MAX - sizeof *h)
-        n = convp_realloc(r->ctx, h, sizeof *h + size);
-    if (!n) {
-        ya_link(r, &h->b);
-        return ya_failed(r);
-    }
-    ya_link(r, &n->b);
-    return n + 1;
-}
-
-static void ya_free(void *ctx, void *p)
-{
-    struct jr *r = ctx;
-    if (!p)
-        return;
-    union jr_hdr *h = (union jr_hdr *)p - 1;
-    ya_unlink(&h->b);
-    convp_free(r->ctx, h);
-}
 
 /* ---- errors --------------------------------------------------------------- */
 
@@ -541,7 +463,7 @@ static void here(struct jr *r, size_t off, struct jr_pos *pos)
  * when it began in an earlier chunk. */
 static void token_find(struct jr *r)
 {
-    size_t end = yajl_get_bytes_consumed(r->h);
+    size_t end = yajl_get_bytes_consumed(r->yg.h);
     if (end > r->len)
         end = r->len;
     if (r->pend) {
@@ -597,7 +519,7 @@ static const struct jr_pos *key_pos(struct jr *r)
 /* A '}' or ']': no position needed, only the bookkeeping. */
 static void token_end(struct jr *r)
 {
-    size_t end = yajl_get_bytes_consumed(r->h);
+    size_t end = yajl_get_bytes_consumed(r->yg.h);
     r->ev_end = end > r->len ? r->len : end;
     r->pend = 0;
     r->tok_end = r->ev_end;
@@ -1060,38 +982,10 @@ static const yajl_callbacks jr_callbacks = {
 
 /* ---- feeding yajl ---------------------------------------------------------------------- */
 
-enum jr_op { OP_ALLOC, OP_PARSE, OP_FINISH };
-
-/* Call yajl with allocation failures turned into a return of -1. */
-static int guarded(struct jr *r, enum jr_op op, yajl_status *st)
-{
-    if (setjmp(r->oom) != 0) {
-        r->guarded = 0;
-        r->dead = 1;
-        return -1;
-    }
-    r->guarded = 1;
-    switch (op) {
-    case OP_ALLOC: {
-        yajl_alloc_funcs af = {ya_malloc, ya_realloc, ya_free, r};
-        r->h = yajl_alloc(&jr_callbacks, &af, r);
-        break;
-    }
-    case OP_PARSE:
-        *st = yajl_parse(r->h, r->buf, r->len);
-        break;
-    case OP_FINISH:
-        *st = yajl_complete_parse(r->h);
-        break;
-    }
-    r->guarded = 0;
-    return 0;
-}
-
 /* Turn a yajl error in the current chunk into a positioned error. */
 static void yajl_error(struct jr *r)
 {
-    size_t off = yajl_get_bytes_consumed(r->h);
+    size_t off = yajl_get_bytes_consumed(r->yg.h);
     if (off > r->len)
         off = r->len;
     struct jr_pos at;
@@ -1122,7 +1016,7 @@ static void yajl_error(struct jr *r)
             start = last;
         here(r, start, &at);
     }
-    unsigned char *msg = yajl_get_error(r->h, 0, NULL, 0);
+    unsigned char *msg = yajl_get_error(r->yg.h, 0, NULL, 0);
     const char *m = msg ? (const char *)msg : "syntax error";
     if (!strncmp(m, "parse error: ", 13))
         m += 13;
@@ -1133,7 +1027,7 @@ static void yajl_error(struct jr *r)
         mlen--;
     jr_fail(r, CONV_E_SYNTAX, &at, NULL, "%.*s", (int)mlen, m);
     if (msg)
-        yajl_free_error(r->h, msg);
+        yajl_free_error(r->yg.h, msg);
 }
 
 /* After a chunk: note a token left unfinished at its end. */
@@ -1183,7 +1077,7 @@ static void finish(struct jr *r)
     r->buf = space;
     r->len = 1;
     r->ev_end = 0;
-    if (guarded(r, OP_FINISH, &st) != 0) {
+    if (convp_yg_finish(&r->yg, &st) != 0) {
         jr_nomem(r);
         return;
     }
@@ -1291,7 +1185,7 @@ static void feed(struct jr *r)
         r->len = ctl;
     else if (bad < len)
         r->len = bad; /* yajl gets the good part; any error in it comes first */
-    if (guarded(r, OP_PARSE, &st) != 0) {
+    if (convp_yg_parse(&r->yg, r->buf, r->len, &st) != 0) {
         jr_nomem(r);
         return;
     }
@@ -1383,7 +1277,6 @@ static int jr_open(struct conv_reader *rd, int jsonl)
     r->ctx = rd->ctx;
     r->jsonl = jsonl;
     r->rec_depth = jsonl ? 0 : 1;
-    r->blocks.prev = r->blocks.next = &r->blocks;
     r->state = JR_RUN;
     r->map.line0 = r->map.col0 = 1;
     r->eof.line = r->eof.column = 1;
@@ -1392,14 +1285,15 @@ static int jr_open(struct conv_reader *rd, int jsonl)
     convp_buf_init(&r->text, rd->ctx);
     if (convp_opt_flag(rd->opts, "reject-nested", 0, &rd->err, &r->reject_nested) != CONV_OK)
         return CONV_ERR;
-    if (!grow_chunk(r, CONVP_JSON_CHUNK) || guarded(r, OP_ALLOC, NULL) != 0 || !r->h) {
+    if (!grow_chunk(r, CONVP_JSON_CHUNK) ||
+        convp_yg_alloc(&r->yg, rd->ctx, &jr_callbacks, r) != 0) {
         convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
         return CONV_ERR;
     }
     /* Strings are checked here, strictly, against their source bytes. */
-    yajl_config(r->h, yajl_dont_validate_strings, 1);
+    yajl_config(r->yg.h, yajl_dont_validate_strings, 1);
     if (jsonl)
-        yajl_config(r->h, yajl_allow_multiple_values, 1);
+        yajl_config(r->yg.h, yajl_allow_multiple_values, 1);
     return CONV_OK;
 }
 
@@ -1455,14 +1349,7 @@ static void jr_close(struct conv_reader *rd)
     struct jr *r = rd->drv;
     if (!r)
         return;
-    if (r->h && !r->dead)
-        yajl_free(r->h);
-    /* After an abandoned call, or if yajl kept anything: free it here. */
-    while (r->blocks.next != &r->blocks) {
-        struct jr_block *b = r->blocks.next;
-        ya_unlink(b);
-        convp_free(r->ctx, b);
-    }
+    convp_yg_free(&r->yg);
     convp_free(r->ctx, r->chunk);
     convp_free(r->ctx, r->map.nl);
     convp_buf_free(&r->raw);

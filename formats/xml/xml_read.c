@@ -13,13 +13,15 @@
  * root) whose attributes and child elements become string fields, nested
  * ones under dotted names, repeated ones numbered.
  *
- * Safety: no network (XML_PARSE_NONET), no external subset, no entity
- * declarations at all (a DTD declaring one is refused when the declaration
- * is seen, before any text is read: that is what stops billion-laughs and
- * quadratic-blowup documents), and every error libxml2 reports fails the
- * read.  Depth, names, text and distinct names are bounded.
+ * Safety is the shared layer's (formats/xmlsafe/): no network, no external
+ * subset, no entity declarations at all (refused when the declaration is
+ * seen, before any text is read: that is what stops billion-laughs and
+ * quadratic-blowup documents), every error libxml2 reports fails the
+ * read; depth, start tags and distinct names are bounded there, names and
+ * text here.
  */
 #include "xml_private.h"
+#include "xmlsafe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -32,10 +34,10 @@
 #include <libxml/uri.h>
 #include <libxml/xmlschemas.h>
 
-#define XR_CHUNK ((size_t)256 << 10)
-#define XR_MAX_DICT 200000  /* distinct names the parser may intern */
 #define XR_MAX_DIAGS 1000   /* XSD violations reported one by one */
 #define XR_SMALL_SIBLINGS 16
+
+_Static_assert(CONVP_XML_MAX_DEPTH == CONVP_XS_MAX_DEPTH, "one depth bound for XML");
 #define XR_MAX_START_TAG ((size_t)128 << 10) /* bytes of one start tag */
 
 /* ---- the record tree ------------------------------------------------------ */
@@ -94,9 +96,9 @@ struct xr_pmap {
 enum xr_mode { XR_UNKNOWN, XR_VOCAB, XR_GENERIC };
 
 struct xr {
+    struct convp_xs xs; /* first: the SAX user data is the struct */
     struct conv_reader *rd;
     struct conv_context *ctx;
-    xmlParserCtxtPtr pc;
     xmlSAXHandler sax;
     xmlSchemaPtr schema;
     xmlSchemaValidCtxtPtr vctxt;
@@ -104,12 +106,6 @@ struct xr {
     xmlSAXHandlerPtr plug_sax; /* the handler and user data given to the */
     void *plug_user;           /* parser, possibly the plug's (see xr_open) */
     const char *xsd;
-
-    struct conv_error err; /* handed to rd->err once the queue is empty */
-    int failed;
-    int input_done;
-    int parse_done;
-    unsigned char *chunk;
 
     /* options */
     int reject_nested;
@@ -121,7 +117,6 @@ struct xr {
     /* where we are */
     enum xr_mode mode;
     size_t depth;                              /* open elements */
-    uint64_t starts;                           /* start tags seen */
     const xmlChar *stack[CONVP_XML_MAX_DEPTH]; /* their local names */
     int meta_state;    /* vocabulary: 0 before meta, 1 in meta, 2 after */
     int header_known;  /* open() may return */
@@ -152,12 +147,6 @@ struct xr {
     size_t capstamp;
     struct convp_buf path; /* dotted names are built here */
 
-    /* encoding check: a single-byte declaration over UTF-8 text */
-    int enc_check;
-    unsigned char enc_seq[4]; /* the first bytes over 0x7F */
-    size_t enc_n;
-    uint64_t enc_line, enc_col; /* where the first of them is */
-
     /* XSD violations */
     uint64_t violations;
     struct conv_error first_violation;
@@ -165,84 +154,19 @@ struct xr {
 
 /* ---- errors ---------------------------------------------------------------- */
 
-static uint64_t cur_line(const struct xr *r)
+/* The record an error names: the one being built, if any. */
+static uint64_t xr_record(const struct convp_xs *xs)
 {
-    return r->pc && r->pc->input ? (uint64_t)(r->pc->input->line > 0 ? r->pc->input->line : 0)
-                                 : 0;
+    const struct xr *r = (const struct xr *)(const void *)xs;
+    return r->rec ? r->rd->count + (r->rtail - r->rhead) + 1 : 0;
 }
 
-static uint64_t cur_col(const struct xr *r)
-{
-    return r->pc && r->pc->input ? (uint64_t)(r->pc->input->col > 0 ? r->pc->input->col : 0) : 0;
-}
-
-static void xr_stop(struct xr *r)
-{
-    r->failed = 1;
-    if (r->pc)
-        xmlStopParser(r->pc);
-}
-
-static void xr_fail_at(struct xr *r, enum conv_errcode code, uint64_t line, uint64_t col,
-                       const char *field, const char *fmt, ...) CONVP_PRINTF(6, 7);
-static void xr_fail_at(struct xr *r, enum conv_errcode code, uint64_t line, uint64_t col,
-                       const char *field, const char *fmt, ...)
-{
-    if (r->err.code == CONV_E_NONE) {
-        va_list ap;
-        va_start(ap, fmt);
-        convp_error_vset(&r->err, code, r->rd->source, line, col, fmt, ap);
-        va_end(ap);
-        convp_error_where(&r->err, r->rec ? r->rd->count + (r->rtail - r->rhead) + 1 : 0,
-                          field, 0);
-    }
-    xr_stop(r);
-}
-
-#define xr_fail(r, code, ...) xr_fail_at((r), (code), cur_line(r), cur_col(r), NULL, __VA_ARGS__)
+#define xr_fail(r, code, ...) convp_xs_fail(&(r)->xs, (code), __VA_ARGS__)
+#define xr_fail_at(r, ...) convp_xs_fail_at(&(r)->xs, __VA_ARGS__)
 
 static void xr_nomem(struct xr *r)
 {
     xr_fail(r, CONV_E_NOMEM, "out of memory");
-}
-
-/* libxml2's message: first line, no trailing period. */
-static void clean_message(char *dst, size_t size, const char *msg)
-{
-    size_t n = 0;
-    if (msg)
-        while (msg[n] && msg[n] != '\n' && n + 1 < size) {
-            dst[n] = msg[n];
-            n++;
-        }
-    while (n && (dst[n - 1] == '.' || dst[n - 1] == ' '))
-        n--;
-    dst[n] = '\0';
-}
-
-/* Every error libxml2 reports fails the read; warnings are ignored. */
-static void on_parse_error(void *user, xmlErrorPtr e)
-{
-    (void)user;
-    if (!e || e->level < XML_ERR_ERROR)
-        return;
-    xmlParserCtxtPtr pc = e->ctxt;
-    struct xr *r = pc ? pc->_private : NULL;
-    if (!r)
-        return;
-    char msg[200];
-    clean_message(msg, sizeof msg, e->message);
-    enum conv_errcode code = CONV_E_SYNTAX;
-    if (e->code == XML_ERR_INVALID_ENCODING || e->code == XML_ERR_UNSUPPORTED_ENCODING ||
-        e->code == XML_ERR_INVALID_CHAR)
-        code = CONV_E_ENCODING;
-    else if (e->domain == XML_FROM_NAMESPACE)
-        code = CONV_E_SYNTAX;
-    else if (e->code == XML_ERR_INTERNAL_ERROR && msg[0] && strstr(msg, "Huge"))
-        code = CONV_E_LIMIT;
-    uint64_t line = e->line > 0 ? (uint64_t)e->line : cur_line(r);
-    uint64_t col = e->int2 > 0 ? (uint64_t)e->int2 : 0;
-    xr_fail_at(r, code, line, col, NULL, "%s", msg);
 }
 
 /* An XSD violation: reported, counted, and the read goes on. */
@@ -254,8 +178,8 @@ static void on_schema_error(void *user, xmlErrorPtr e)
     struct conv_error d;
     memset(&d, 0, sizeof d);
     char msg[220];
-    clean_message(msg, sizeof msg, e->message);
-    uint64_t line = e->line > 0 ? (uint64_t)e->line : cur_line(r);
+    convp_xs_message(msg, sizeof msg, e->message);
+    uint64_t line = e->line > 0 ? (uint64_t)e->line : convp_xs_line(&r->xs);
     convp_error_set(&d, CONV_E_SCHEMA, r->rd->source, line, 0, "%s", msg);
     if (r->violations == 0)
         r->first_violation = d;
@@ -584,7 +508,7 @@ static int attr_clashes(struct xr *r, struct xr_node *n, struct xr_attr *a, int 
 {
     *skip = 0;
     struct xr_node *c = child_named(r, n, a->name, m, kids);
-    if (r->failed)
+    if (r->xs.failed)
         return 1;
     if (!c)
         return 0;
@@ -592,7 +516,7 @@ static int attr_clashes(struct xr *r, struct xr_node *n, struct xr_attr *a, int 
     const char *text = c->first || c->attrs || c->index != (unsigned)-1 || c->nil
                            ? NULL
                            : node_text(r, c, &len);
-    if (r->failed)
+    if (r->xs.failed)
         return 1;
     if (text && len == a->len && !memcmp(text, r->cur.data + a->off, len)) {
         *skip = 1;
@@ -874,16 +798,10 @@ static void on_start(void *user, const xmlChar *localname, const xmlChar *prefix
     (void)nb_namespaces;
     (void)namespaces;
     (void)nb_defaulted;
-    if (r->failed)
+    if (r->xs.failed)
         return;
-    if (r->depth >= CONVP_XML_MAX_DEPTH) {
-        xr_fail(r, CONV_E_LIMIT, "elements nested deeper than %d", CONVP_XML_MAX_DEPTH);
+    if (!convp_xs_enter(&r->xs, r->depth))
         return;
-    }
-    if ((++r->starts & 255) == 0 && r->pc->dict && xmlDictSize(r->pc->dict) > XR_MAX_DICT) {
-        xr_fail(r, CONV_E_LIMIT, "more than %d distinct names", XR_MAX_DICT);
-        return;
-    }
     if (r->depth == 0) {
         int vocab = !r->rec_name && !r->rec_path && URI &&
                     !strcmp((const char *)URI, CONVP_XML_NS) &&
@@ -936,8 +854,8 @@ static void on_start(void *user, const xmlChar *localname, const xmlChar *prefix
     }
     memset(n, 0, sizeof *n);
     n->name = localname;
-    n->line = cur_line(r);
-    n->column = (uint32_t)cur_col(r);
+    n->line = convp_xs_line(&r->xs);
+    n->column = (uint32_t)convp_xs_col(&r->xs);
     n->vtype = -1;
     n->index = (unsigned)-1;
     if (!r->rec) {
@@ -1012,7 +930,7 @@ static void on_end(void *user, const xmlChar *localname, const xmlChar *prefix,
     struct xr *r = user;
     (void)prefix;
     (void)URI;
-    if (r->failed || r->depth == 0)
+    if (r->xs.failed || r->depth == 0)
         return;
     r->depth--;
     if (r->rec) {
@@ -1032,7 +950,7 @@ static void on_end(void *user, const xmlChar *localname, const xmlChar *prefix,
 static void on_text(void *user, const xmlChar *ch, int len)
 {
     struct xr *r = user;
-    if (r->failed || len <= 0)
+    if (r->xs.failed || len <= 0)
         return;
     if (!r->rec) {
         if (r->meta_item) {
@@ -1094,7 +1012,7 @@ static void on_text(void *user, const xmlChar *ch, int len)
 static void on_cdata(void *user, const xmlChar *ch, int len)
 {
     struct xr *r = user;
-    if (r->failed || len <= 0)
+    if (r->xs.failed || len <= 0)
         return;
     if (convp_utf8_valid_prefix(ch, (size_t)len) != (size_t)len) {
         xr_fail(r, CONV_E_ENCODING, "invalid UTF-8 in a CDATA section");
@@ -1120,7 +1038,7 @@ static char *meta_dup(struct xr *r, int nb, const xmlChar **attrs, const char *n
 {
     /* Once the read failed, xmlStopParser() has freed the input that the
      * attribute values point into. */
-    if (r->failed)
+    if (r->xs.failed)
         return NULL;
     size_t len;
     const char *v = meta_attr(nb, attrs, name, &len);
@@ -1169,7 +1087,7 @@ static void meta_field(struct xr *r, int nb, const xmlChar **attrs)
         goto done;
     }
     const char *e = elem ? elem : name;
-    const xmlChar *key = xmlDictLookup(r->pc->dict, (const xmlChar *)e, -1);
+    const xmlChar *key = xmlDictLookup(r->xs.pc->dict, (const xmlChar *)e, -1);
     if (!key) {
         xr_nomem(r);
         goto done;
@@ -1228,211 +1146,21 @@ static void meta_end(struct xr *r, const xmlChar *name)
     r->meta_item = 0;
 }
 
-/* ---- DTDs: refused where they could expand or load anything ------------------- */
-
-static void on_internal_subset(void *user, const xmlChar *name, const xmlChar *ext_id,
-                               const xmlChar *sys_id)
-{
-    struct xr *r = user;
-    (void)name;
-    if (ext_id || sys_id)
-        xr_fail(r, CONV_E_LIMIT,
-                "the document names an external DTD (refused: no external loading)");
-}
-
-static void on_entity_decl(void *user, const xmlChar *name, int type, const xmlChar *public_id,
-                           const xmlChar *system_id, xmlChar *content)
-{
-    struct xr *r = user;
-    (void)type;
-    (void)public_id;
-    (void)system_id;
-    (void)content;
-    xr_fail(r, CONV_E_LIMIT,
-            "the DTD declares entity '%.100s' (refused: entity declarations are not allowed)",
-            name);
-}
-
-static void on_unparsed_entity(void *user, const xmlChar *name, const xmlChar *public_id,
-                               const xmlChar *system_id, const xmlChar *notation)
-{
-    on_entity_decl(user, name, 0, public_id, system_id, (xmlChar *)(uintptr_t)notation);
-}
-
-static xmlParserInputPtr on_resolve(void *user, const xmlChar *public_id,
-                                    const xmlChar *system_id)
-{
-    struct xr *r = user;
-    (void)public_id;
-    xr_fail(r, CONV_E_LIMIT, "refused to load '%.100s'",
-            system_id ? (const char *)system_id : "an external resource");
-    return NULL;
-}
-
-static xmlEntityPtr on_get_entity(void *user, const xmlChar *name)
-{
-    (void)user;
-    return xmlGetPredefinedEntity(name);
-}
-
-static void on_reference(void *user, const xmlChar *name)
-{
-    struct xr *r = user;
-    xr_fail(r, CONV_E_SYNTAX, "entity '%.100s' is not defined", name);
-}
-
 /* ---- feeding the parser ------------------------------------------------------------ */
-
-/* The encoding declared in the XML declaration at the start, or "". */
-static void declared_encoding(const unsigned char *p, size_t n, char *out, size_t size)
-{
-    out[0] = '\0';
-    if (n < 6 || memcmp(p, "<?xml", 5))
-        return;
-    size_t end = 5;
-    while (end + 1 < n && !(p[end] == '?' && p[end + 1] == '>'))
-        end++;
-    const char *key = "encoding";
-    for (size_t i = 5; i + 8 < end; i++) {
-        if (memcmp(p + i, key, 8))
-            continue;
-        size_t j = i + 8;
-        while (j < end && (p[j] == ' ' || p[j] == '=' || p[j] == '\t'))
-            j++;
-        if (j >= end || (p[j] != '"' && p[j] != '\''))
-            return;
-        unsigned char q = p[j++];
-        size_t k = 0;
-        while (j < end && p[j] != q && k + 1 < size)
-            out[k++] = (char)p[j++];
-        out[k] = '\0';
-        return;
-    }
-}
-
-static int single_byte_encoding(const char *e)
-{
-    static const char *const prefixes[] = {"iso-8859", "iso8859", "latin", "windows-125",
-                                           "cp125", "cp1258", "koi8", NULL};
-    for (const char *const *p = prefixes; *p; p++)
-        if (!strncasecmp(e, *p, strlen(*p)))
-            return 1;
-    return 0;
-}
-
-/*
- * While the declaration says a single-byte encoding, look at the first
- * byte over 0x7F: a whole valid UTF-8 sequence there means the text is
- * UTF-8 and the declaration lies (decoding it would make mojibake).  The
- * sequence may straddle reads: its bytes are kept until it is whole.  All
- * bytes before it are ASCII, so its line and column are counted here.
- */
-static void check_encoding(struct xr *r, const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    if (!r->enc_n) {
-        for (; i < n && p[i] < 0x80; i++) {
-            if (p[i] == '\n') {
-                r->enc_line++;
-                r->enc_col = 1;
-            } else {
-                r->enc_col++;
-            }
-        }
-        if (i == n)
-            return;
-    }
-    while (r->enc_n < sizeof r->enc_seq && i < n)
-        r->enc_seq[r->enc_n++] = p[i++];
-    unsigned char lead = r->enc_seq[0];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (lead >= 0xC2 && lead <= 0xF4 && r->enc_n < need)
-        return; /* the rest comes with the next read */
-    if (lead >= 0xC2 && lead <= 0xF4 && convp_utf8_valid_prefix(r->enc_seq, need) == need)
-        xr_fail_at(r, CONV_E_ENCODING, r->enc_line, r->enc_col, NULL,
-                   "the text is UTF-8 but the declaration says another encoding");
-    r->enc_check = 0;
-}
-
-/* The thread's generic error handler while libxml2 parses: nothing. */
-static void quiet_generic(void *ctx, const char *msg, ...)
-{
-    (void)ctx;
-    (void)msg;
-}
-
-/*
- * Bytes that libxml2 could not convert from the declared encoding: it
- * keeps them unconverted (and sets an error on the buffer when iconv
- * fails) but reports nothing through the structured handler, so the
- * document would look cut short.
- */
-static int undecodable(const struct xr *r)
-{
-    xmlParserInputPtr in = r->pc->input;
-    return in && in->buf &&
-           (in->buf->error || (in->buf->encoder && in->buf->raw && xmlBufUse(in->buf->raw)));
-}
-
-/*
- * xmlParseChunk(), with what it cannot say through the structured handler:
- * some errors (encoding conversion, I/O) go to the thread's generic
- * handler, which prints on stderr: silenced for the call, then restored.
- */
-static void parse_chunk(struct xr *r, const char *p, int n, int terminate)
-{
-    xmlGenericErrorFunc handler = xmlGenericError;
-    void *handler_ctx = xmlGenericErrorContext;
-    xmlSetGenericErrorFunc(NULL, quiet_generic);
-    int rc = xmlParseChunk(r->pc, p, n, terminate);
-    xmlSetGenericErrorFunc(handler_ctx, handler);
-    if (r->failed)
-        return;
-    if (rc == XML_ERR_INVALID_ENCODING || (r->pc->input && r->pc->input->buf &&
-                                           r->pc->input->buf->error))
-        xr_fail(r, CONV_E_ENCODING, "the input is not valid in its declared encoding");
-    else if (rc != XML_ERR_OK && r->pc->disableSAX)
-        xr_fail(r, CONV_E_SYNTAX, "the XML parser stopped (libxml2 error %d)", rc);
-}
 
 static void feed(struct xr *r)
 {
-    long got = convp_input_read(r->rd->in, r->chunk, XR_CHUNK, &r->err);
-    if (got < 0) {
-        if (r->err.code == CONV_E_NONE)
-            convp_error_set(&r->err, CONV_E_IO, r->rd->source, 0, 0, "read failed");
-        r->failed = 1;
+    if (convp_xs_feed(&r->xs) != 0)
         return;
-    }
-    if (got == 0) {
-        r->input_done = 1;
-        /* Say what is wrong before libxml2 says it its own way. */
-        if (undecodable(r))
-            xr_fail(r, CONV_E_ENCODING, "the input is not valid in its declared encoding");
-        else if (r->mode == XR_UNKNOWN)
-            xr_fail(r, CONV_E_SYNTAX, "no root element (empty or cut short)");
-        else if (r->depth != 0)
-            xr_fail(r, CONV_E_SYNTAX, "unexpected end of input inside <%.100s>",
-                    r->stack[r->depth - 1]);
-        if (r->failed)
-            return;
-        parse_chunk(r, NULL, 0, 1);
-        r->parse_done = 1;
-        return;
-    }
-    /* libxml2 waits for a start tag's '>' and then checks its attributes
-     * for duplicates pairwise: a start tag of megabytes would take minutes. */
-    xmlParserInputPtr in = r->pc->input;
-    if (in && in->cur && in->end - in->cur > (long)XR_MAX_START_TAG && in->cur[0] == '<' &&
-        in->cur[1] != '!' && in->cur[1] != '?' && in->cur[1] != '/') {
-        xr_fail(r, CONV_E_LIMIT, "start tag longer than %zu bytes", XR_MAX_START_TAG);
-        return;
-    }
-    if (r->enc_check)
-        check_encoding(r, r->chunk, (size_t)got);
-    if (r->failed)
-        return;
-    parse_chunk(r, (const char *)r->chunk, (int)got, 0);
+    /* The end of the input: say what is wrong before libxml2 says it its
+     * own way. */
+    if (r->mode == XR_UNKNOWN)
+        xr_fail(r, CONV_E_SYNTAX, "no root element (empty or cut short)");
+    else if (r->depth != 0)
+        xr_fail(r, CONV_E_SYNTAX, "unexpected end of input inside <%.100s>",
+                r->stack[r->depth - 1]);
+    else
+        convp_xs_finish(&r->xs);
 }
 
 /* ---- options ---------------------------------------------------------------------- */
@@ -1488,7 +1216,7 @@ static void on_xsd_error(void *user, xmlErrorPtr e)
     if (!e || e->level < XML_ERR_ERROR || xe->code != CONV_E_NONE)
         return;
     char msg[200];
-    clean_message(msg, sizeof msg, e->message);
+    convp_xs_message(msg, sizeof msg, e->message);
     convp_error_set(xe, CONV_E_SCHEMA, NULL, e->line > 0 ? (uint64_t)e->line : 0, 0, "%s", msg);
 }
 
@@ -1517,7 +1245,7 @@ static xmlDocPtr xsd_read(const char *path, enum conv_errcode io_code, struct co
     if (!doc) {
         xmlErrorPtr e = xmlCtxtGetLastError(pc);
         char msg[200];
-        clean_message(msg, sizeof msg, e ? e->message : "cannot read the XSD");
+        convp_xs_message(msg, sizeof msg, e ? e->message : "cannot read the XSD");
         int io = !e || e->domain == XML_FROM_IO;
         convp_error_set(err, io ? io_code : CONV_E_SCHEMA, path,
                         e && e->line > 0 ? (uint64_t)e->line : 0, 0, "%s%s",
@@ -1598,11 +1326,10 @@ static int load_xsd(struct xr *r)
     xmlSchemaSetParserStructuredErrors(sp, on_xsd_error, &xe);
     /* The schema documents it includes are parsed with libxml2's default
      * handlers, which print through the generic one: silenced. */
-    xmlGenericErrorFunc handler = xmlGenericError;
-    void *handler_ctx = xmlGenericErrorContext;
-    xmlSetGenericErrorFunc(NULL, quiet_generic);
+    struct convp_xs_quiet q;
+    convp_xs_quiet_begin(&q);
     r->schema = xmlSchemaParse(sp);
-    xmlSetGenericErrorFunc(handler_ctx, handler);
+    convp_xs_quiet_end(&q);
     if (!r->schema)
         convp_error_set(err, CONV_E_SCHEMA, r->xsd, xe.line, 0, "invalid XSD: %s",
                         xe.code != CONV_E_NONE ? xe.message : "not a valid XML Schema");
@@ -1646,32 +1373,17 @@ static int xr_open(struct conv_reader *rd)
             convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
         return CONV_ERR;
     }
-    r->chunk = convp_malloc(rd->ctx, XR_CHUNK);
-    if (!r->chunk) {
-        convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
-        return CONV_ERR;
-    }
     xmlInitParser();
     r->xsd = convp_opt_str(rd->opts, "xsd", NULL);
     if (r->xsd && load_xsd(r) != CONV_OK)
         return CONV_ERR;
 
     xmlSAXHandler *sax = &r->sax;
-    memset(sax, 0, sizeof *sax);
-    sax->initialized = XML_SAX2_MAGIC;
+    convp_xs_handlers(sax);
     sax->startElementNs = on_start;
     sax->endElementNs = on_end;
     sax->characters = on_text;
     sax->cdataBlock = on_cdata;
-    sax->internalSubset = on_internal_subset;
-    sax->externalSubset = on_internal_subset;
-    sax->entityDecl = on_entity_decl;
-    sax->unparsedEntityDecl = on_unparsed_entity;
-    sax->resolveEntity = on_resolve;
-    sax->getEntity = on_get_entity;
-    sax->getParameterEntity = on_get_entity;
-    sax->reference = on_reference;
-    sax->serror = on_parse_error;
     /* The plug keeps the addresses of these two and writes through them
      * when unplugged in xr_close: they live in r, not on this stack. */
     r->plug_sax = sax;
@@ -1684,39 +1396,17 @@ static int xr_open(struct conv_reader *rd)
             return CONV_ERR;
         }
     }
-    r->pc = xmlCreatePushParserCtxt(r->plug_sax, r->plug_user, NULL, 0, rd->source);
-    if (!r->pc) {
-        convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+    r->xs.record = xr_record;
+    if (convp_xs_start(&r->xs, rd->ctx, rd->in, rd->source, r->plug_sax, r->plug_user,
+                       &rd->err) != CONV_OK)
         return CONV_ERR;
-    }
-    r->pc->_private = r;
-    /* Not XML_PARSE_NOCDATA: CDATA sections come to on_cdata, which checks
-     * their UTF-8. */
-    xmlCtxtUseOptions(r->pc, XML_PARSE_NONET);
-    /* The input layer already turned UTF-16 into UTF-8: say so, so that an
-     * encoding="UTF-16" declaration is not taken at its word. */
-    const char *bom = convp_input_bom(rd->in);
-    if (!strncmp(bom, "UTF-16", 6)) {
-        xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler("UTF-8");
-        if (h)
-            xmlSwitchToEncoding(r->pc, h);
-        if (!r->pc->encoding)
-            r->pc->encoding = xmlStrdup((const xmlChar *)"UTF-8");
-    } else {
-        size_t n;
-        const unsigned char *peek = convp_input_peek(rd->in, &n);
-        char enc[64];
-        declared_encoding(peek, n, enc, sizeof enc);
-        r->enc_check = enc[0] && single_byte_encoding(enc);
-        r->enc_line = r->enc_col = 1;
-    }
 
     /* Read up to the first record, so that the vocabulary's fields and
      * types are known before the first next(). */
-    while (!r->header_known && !r->failed && !r->input_done)
+    while (!r->header_known && !r->xs.failed && !r->xs.input_done)
         feed(r);
-    if (r->failed && r->rhead == r->rtail) {
-        rd->err = r->err;
+    if (r->xs.failed && r->rhead == r->rtail) {
+        rd->err = r->xs.err;
         return CONV_ERR;
     }
     return CONV_OK;
@@ -1726,12 +1416,12 @@ static int xr_next(struct conv_reader *rd, struct conv_record *rec)
 {
     struct xr *r = rd->drv;
     while (r->rhead == r->rtail) {
-        if (r->failed) {
+        if (r->xs.failed) {
             if (rd->err.code == CONV_E_NONE)
-                rd->err = r->err;
+                rd->err = r->xs.err;
             return CONV_ERR;
         }
-        if (r->parse_done) {
+        if (r->xs.parse_done) {
             if (r->violations) {
                 struct conv_error *f = &r->first_violation;
                 convp_error_set(&rd->err, CONV_E_SCHEMA, rd->source, f->line, f->column,
@@ -1773,13 +1463,7 @@ static void xr_close(struct conv_reader *rd)
     struct xr *r = rd->drv;
     if (!r)
         return;
-    if (r->pc) {
-        /* libxml2 records entity declarations in a document of its own
-         * even in SAX mode ("expat compatibility"); it is ours to free. */
-        if (r->pc->myDoc)
-            xmlFreeDoc(r->pc->myDoc);
-        xmlFreeParserCtxt(r->pc);
-    }
+    convp_xs_close(&r->xs);
     if (r->plug)
         xmlSchemaSAXUnplug(r->plug);
     if (r->vctxt)
@@ -1789,7 +1473,6 @@ static void xr_close(struct conv_reader *rd)
     for (size_t i = 0; r->rec_path && i < r->rec_steps; i++)
         convp_free(r->ctx, r->rec_path[i]);
     convp_free(r->ctx, r->rec_path);
-    convp_free(r->ctx, r->chunk);
     convp_arena_free(&r->arena);
     convp_buf_free(&r->cur);
     convp_buf_free(&r->q_text);

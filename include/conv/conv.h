@@ -460,8 +460,9 @@ CONV_API void conv_options_set_progress(struct conv_options *opts,
  * Diagnostic callback: one finding that does not stop the work by itself
  * (an XSD violation while reading with "xsd", say).  @p diag is borrowed
  * for the call; its code, source, line, column and message are set.  A
- * reader that reported findings still fails at the end with an error that
- * counts them.
+ * reader that reported validation findings ("xsd") still fails at the end
+ * with an error that counts them; warnings (an SDMX reader's dirty values
+ * and structure findings) do not fail the reading unless "strict" is set.
  */
 typedef void (*conv_diag_fn)(void *user, const struct conv_error *diag);
 
@@ -669,6 +670,24 @@ CONV_API const struct conv_format *conv_reader_format(const struct conv_reader *
  * @return the value, borrowed until the reader is closed, or NULL.
  */
 CONV_API const char *conv_reader_info(const struct conv_reader *rd, const char *key);
+/**
+ * @brief The key of the @p i-th fact conv_reader_info() knows, in the
+ * order the reader found them: a tool lists what a reader tells without
+ * knowing its keys (an SDMX reader's "sdmx-message", "sdmx-structure",
+ * "sdmx-dataflow", "sdmx-series", "sdmx-observations", "sdmx-dirty-values",
+ * "sdmx-dimensions", "sdmx-attributes"...).
+ * @param rd the reader.
+ * @param i 0-based.
+ * @return the key, or NULL past the end.
+ * Ownership: borrowed until the reader is closed (a fact found later may
+ * be added after the others).  Errors: none.
+ * @code
+ * const char *k;
+ * for (size_t i = 0; (k = conv_reader_info_key(rd, i)) != NULL; i++)
+ *     printf("%s: %s\n", k, conv_reader_info(rd, k));
+ * @endcode
+ */
+CONV_API const char *conv_reader_info_key(const struct conv_reader *rd, size_t i);
 /** @brief The reader's error, code CONV_E_NONE when none (borrowed until
  * close). */
 CONV_API const struct conv_error *conv_reader_error(const struct conv_reader *rd);

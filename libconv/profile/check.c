@@ -1125,6 +1125,13 @@ int conv_checker_check_file(struct conv_checker *c, const char *path,
         conv_options_set_progress(ro, opts->progress, opts->progress_user);
         conv_options_set_diag(ro, opts->diag, opts->diag_user);
     }
+    /* A reader that maps its records to a profile (SDMX) gives this one's
+     * fields; other readers ignore the option. */
+    if (!conv_options_get(ro, "sdmx-profile") &&
+        conv_options_set(ro, "sdmx-profile", c->prof->name) != CONV_OK) {
+        conv_options_free(ro);
+        return nomem(c);
+    }
     int rc = CONV_ERR;
     struct conv_reader *rd = conv_reader_open_file(c->ctx, path, ro, err);
     if (!rd)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The formats the documentation names are the registry's: every format that
 # `conv --help` lists (from the registry) has a heading in docs/formats.md
-# naming it and each of its extensions, as "`name`: `.ext`, `.ext`", and no
+# naming it and each of its extensions, as "`name`: `.ext`, `.ext`" (a
+# format found by content only, listed with "-", names none), and no
 # heading names a format the registry lacks.  The README's formats line
 # names each one too.
 #   tests/tools/test_docs_formats.sh BINDIR SRCDIR
@@ -26,16 +27,18 @@ while read -r name exts _; do
     part=${part%%;*}
     part=${part%%)*}
     for e in $exts; do
+        [ "$e" = "-" ] && continue # no extension: found by content
         case "$part" in
         *"\`$e\`"*) ;;
         *) echo "$doc: the heading of '$name' does not list its extension $e"; status=1 ;;
         esac
     done
     grep -q -F "\`.$name\`" "$src/README.md" || grep -q -F "(\`${exts%% *}\`" "$src/README.md" ||
+        { [ "$exts" = "-" ] && grep -q -F "\`$name\`" "$src/README.md"; } ||
         { echo "README.md: the formats line does not name '$name' (${exts%% *})"; status=1; }
 done <<< "$listed"
 # Every format a heading names is in the registry.
-for doc_name in $(grep -E '^#+ ' "$doc" | grep -o -E '`[a-z0-9]+`:' | tr -d '`:' | sort -u); do
+for doc_name in $(grep -E '^#+ ' "$doc" | grep -o -E '`[a-z0-9-]+`:' | tr -d '`:' | sort -u); do
     case " $names " in
     *" $doc_name "*) ;;
     *) echo "$doc: a heading names '$doc_name', which the registry does not have"; status=1 ;;

@@ -1,0 +1,10 @@
+/*
+ * libFuzzer target for the sdmx-csv reader (the body is fuzz_common.h): read,
+ * rewrite as SDMX-CSV, read back.
+ */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_sdmx(data, size, "sdmx-csv");
+}
