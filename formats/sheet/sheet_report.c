@@ -551,9 +551,15 @@ static int check_header(struct convp_book *b, struct rd *s, size_t si, const str
 {
     const struct rd_sheet *sh = &s->sheets[s->sh];
     const char *name = convp_book_sheet_name(b, si);
-    if (convp_array_grow(b->ctx, (void **)&s->described, sh->maxcol + 1, &s->capdescribed, 1) != 0)
-        return convp_book_nomem(b);
-    memset(s->described, 0, sh->maxcol + 2);
+    size_t need = (size_t)sh->maxcol + 1;
+    if (need > s->capdescribed) {
+        unsigned char *q = convp_realloc(b->ctx, s->described, need);
+        if (!q)
+            return convp_book_nomem(b);
+        s->described = q;
+        s->capdescribed = need;
+    }
+    memset(s->described, 0, need);
     for (uint32_t k = 0; k < sh->n; k++) {
         const struct rd_slot *sl = &s->slots[s->order[sh->first + k]];
         for (int r = 0; r < ROLES; r++) {
