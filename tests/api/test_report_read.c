@@ -74,7 +74,8 @@ static int cmp_str(const void *a, const void *b)
 /* The lines sorted and joined, one record a line (freed). */
 static char *lines_join(struct lines *l)
 {
-    qsort(l->v, l->n, sizeof *l->v, cmp_str);
+    if (l->n)
+        qsort(l->v, l->n, sizeof *l->v, cmp_str);
     struct tu_sbuf b = {0};
     tu_sb_str(&b, "");
     for (size_t i = 0; i < l->n; i++) {
