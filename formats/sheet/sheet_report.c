@@ -69,20 +69,31 @@ const char *convp_report_kind_name(enum convp_rd_kind k)
 /* The fields of the records, in order: the indicators profile's that the
  * table shows. */
 static const enum convp_indicator_field out_fields[] = {
-    CONVP_IND_REGION_CODE, CONVP_IND_REGION_NAME, CONVP_IND_INDICATOR_CODE,
+    CONVP_IND_REGION_CODE,    CONVP_IND_REGION_NAME, CONVP_IND_INDICATOR_CODE,
     CONVP_IND_INDICATOR_NAME, CONVP_IND_PARENT_CODE, CONVP_IND_PERIOD,
-    CONVP_IND_VALUE, CONVP_IND_UNIT, CONVP_IND_CHANGE_PCT,
-    CONVP_IND_PLAN_VALUE, CONVP_IND_STATUS};
+    CONVP_IND_VALUE,          CONVP_IND_UNIT,        CONVP_IND_CHANGE_PCT,
+    CONVP_IND_PLAN_VALUE,     CONVP_IND_STATUS};
 #define NOUT (sizeof out_fields / sizeof out_fields[0])
-enum { OF_REGION_CODE, OF_REGION_NAME, OF_CODE, OF_NAME, OF_PARENT, OF_PERIOD,
-       OF_VALUE, OF_UNIT, OF_CHANGE, OF_PLAN, OF_STATUS };
+enum {
+    OF_REGION_CODE,
+    OF_REGION_NAME,
+    OF_CODE,
+    OF_NAME,
+    OF_PARENT,
+    OF_PERIOD,
+    OF_VALUE,
+    OF_UNIT,
+    OF_CHANGE,
+    OF_PLAN,
+    OF_STATUS
+};
 _Static_assert(NOUT == OF_STATUS + 1, "out_fields and OF_ agree");
 
 /* What a column of the table holds of a period: its value, the change on
  * the year before, the plan. */
 enum { ROLE_VALUE, ROLE_CHANGE, ROLE_PLAN, ROLES };
-static const enum convp_indicator_field role_field[ROLES] = {
-    CONVP_IND_VALUE, CONVP_IND_CHANGE_PCT, CONVP_IND_PLAN_VALUE};
+static const enum convp_indicator_field role_field[ROLES] = {CONVP_IND_VALUE, CONVP_IND_CHANGE_PCT,
+                                                             CONVP_IND_PLAN_VALUE};
 
 /* A sheet of the report. */
 struct rd_sheet {
@@ -125,9 +136,9 @@ struct rd {
     /* keys: sheet name; sheet|period; sheet|STT; sheet|STT|period (twice) */
     struct conv_schema *sheet_keys, *slot_keys, *row_keys, *status_keys, *computed_keys;
     /* reading */
-    size_t cur;  /* in b->order */
-    int phase;   /* 0: a sheet to start; 1: its header to find; 2: its body */
-    uint32_t sh; /* the sheet read, in sheets */
+    size_t cur;               /* in b->order */
+    int phase;                /* 0: a sheet to start; 1: its header to find; 2: its body */
+    uint32_t sh;              /* the sheet read, in sheets */
     struct convp_row prev[2]; /* the rows before, while the header is looked for */
     unsigned char *described; /* per column of the sheet read: a column of the report */
     size_t capdescribed;
@@ -165,10 +176,10 @@ static int make_key(struct convp_book *b, struct rd *s, uint32_t sheet, const ch
     int n = snprintf(num, sizeof num, "%u", (unsigned)sheet);
     s->key.len = 0;
     if (convp_buf_append(&s->key, num, (size_t)n) != 0 ||
-        (a && (convp_buf_putc(&s->key, '\x1f') != 0 ||
-               convp_buf_append(&s->key, a, strlen(a)) != 0)) ||
-        (c && (convp_buf_putc(&s->key, '\x1f') != 0 ||
-               convp_buf_append(&s->key, c, strlen(c)) != 0)) ||
+        (a &&
+         (convp_buf_putc(&s->key, '\x1f') != 0 || convp_buf_append(&s->key, a, strlen(a)) != 0)) ||
+        (c &&
+         (convp_buf_putc(&s->key, '\x1f') != 0 || convp_buf_append(&s->key, c, strlen(c)) != 0)) ||
         !convp_buf_cstr(&s->key))
         return convp_book_nomem(b);
     return CONV_OK;
@@ -250,11 +261,13 @@ static int entry(struct convp_book *b, struct rd *s, uint32_t line,
     static const unsigned char needs[CONVP_RK_KINDS][CONVP_RD_COLS] = {
         [CONVP_RK_VERSION] = {[CONVP_RD_AT] = 1},
         [CONVP_RK_SHEET] = {[CONVP_RD_SHEET] = 1},
-        [CONVP_RK_COLUMN] = {[CONVP_RD_SHEET] = 1, [CONVP_RD_AT] = 1, [CONVP_RD_ROLE] = 1,
-                             [CONVP_RD_PERIOD] = 1},
+        [CONVP_RK_COLUMN] =
+            {[CONVP_RD_SHEET] = 1, [CONVP_RD_AT] = 1, [CONVP_RD_ROLE] = 1, [CONVP_RD_PERIOD] = 1},
         [CONVP_RK_ROW] = {[CONVP_RD_SHEET] = 1, [CONVP_RD_AT] = 1, [CONVP_RD_INDICATOR_CODE] = 1},
         [CONVP_RK_STATUS] = {[CONVP_RD_SHEET] = 1, [CONVP_RD_AT] = 1, [CONVP_RD_PERIOD] = 1},
-        [CONVP_RK_COMPUTED] = {[CONVP_RD_SHEET] = 1, [CONVP_RD_AT] = 1, [CONVP_RD_PERIOD] = 1,
+        [CONVP_RK_COMPUTED] = {[CONVP_RD_SHEET] = 1,
+                               [CONVP_RD_AT] = 1,
+                               [CONVP_RD_PERIOD] = 1,
                                [CONVP_RD_COMPUTED] = 1},
     };
     for (int c = 0; c < CONVP_RD_COLS; c++)
@@ -262,8 +275,8 @@ static int entry(struct convp_book *b, struct rd *s, uint32_t line,
             char what[96];
             snprintf(what, sizeof what, "%s (column '%s')", kind,
                      convp_report_col_name((enum convp_rd_col)c));
-            return desc_error(b, line, colno[c] ? colno[c] : 1, "an entry without what it needs: ",
-                              what);
+            return desc_error(b, line, colno[c] ? colno[c] : 1,
+                              "an entry without what it needs: ", what);
         }
     if (k == CONVP_RK_VERSION) {
         const char *at = cell_text(v[CONVP_RD_AT]);
@@ -301,8 +314,8 @@ static int entry(struct convp_book *b, struct rd *s, uint32_t line,
         return CONV_OK;
     }
     if (si < 0)
-        return desc_error(b, line, colno[CONVP_RD_SHEET], "an entry of a sheet not described: ",
-                          sheet);
+        return desc_error(b, line, colno[CONVP_RD_SHEET],
+                          "an entry of a sheet not described: ", sheet);
     const char *at = cell_text(v[CONVP_RD_AT]);
     const char *period = cell_text(v[CONVP_RD_PERIOD]);
     if (k == CONVP_RK_COLUMN) {
@@ -335,14 +348,13 @@ static int entry(struct convp_book *b, struct rd *s, uint32_t line,
                 (st && keep(b, s, st->text, st->len, &sl->status) != CONV_OK))
                 return CONV_ERR;
         } else if (pi < 0) {
-            return desc_error(b, line, colno[CONVP_RD_PERIOD],
-                              "a change or plan column of a period without a value column: ",
-                              period);
+            return desc_error(
+                b, line, colno[CONVP_RD_PERIOD],
+                "a change or plan column of a period without a value column: ", period);
         }
         struct rd_slot *sl = &s->slots[pi];
         if (sl->col[r])
-            return desc_error(b, line, colno[CONVP_RD_ROLE], "a period with two columns of ",
-                              role);
+            return desc_error(b, line, colno[CONVP_RD_ROLE], "a period with two columns of ", role);
         sl->col[r] = col;
         sl->line[r] = line;
         const struct convp_cell *h = v[CONVP_RD_HEADING];
@@ -421,7 +433,8 @@ static int read_description(struct convp_book *b, struct rd *s)
                 if (c->col > MAX_DESC_COLS || is_empty(c))
                     continue;
                 for (int d = 0; d < CONVP_RD_COLS; d++)
-                    if (!colno[d] && !strcmp(c->text, convp_report_col_name((enum convp_rd_col)d))) {
+                    if (!colno[d] &&
+                        !strcmp(c->text, convp_report_col_name((enum convp_rd_col)d))) {
                         map[c->col] = d;
                         colno[d] = c->col;
                     }
@@ -804,8 +817,9 @@ int convp_report_next(struct convp_book *b, struct conv_record *rec)
              * said (--sheet reads one on purpose). */
             for (size_t i = 0; !s->warned_gone && !b->want && i < s->nsheets; i++)
                 if (!s->sheets[i].seen)
-                    warn(b, "the report's sheet '%.100s' is not in the %s (renamed or "
-                            "deleted?): its records are not read",
+                    warn(b,
+                         "the report's sheet '%.100s' is not in the %s (renamed or "
+                         "deleted?): its records are not read",
                          txt(s, s->sheets[i].name), b->ops->what);
             s->warned_gone = 1;
             return CONV_EOF;
@@ -815,8 +829,9 @@ int convp_report_next(struct convp_book *b, struct conv_record *rec)
         if (s->phase == 0) {
             long k = convp_schema_find_n(s->sheet_keys, name, strlen(name));
             if (k < 0) {
-                warn(b, "sheet '%.100s' is not one of the report's (the hidden sheet %s does "
-                        "not describe it): skipped",
+                warn(b,
+                     "sheet '%.100s' is not one of the report's (the hidden sheet %s does "
+                     "not describe it): skipped",
                      name, CONVP_REPORT_SHEET);
                 s->cur++;
                 continue;
@@ -847,8 +862,8 @@ int convp_report_next(struct convp_book *b, struct conv_record *rec)
                     return CONV_ERR;
                 s->phase = 2;
             } else {
-                struct convp_row *older = s->prev[0].num <= s->prev[1].num ? &s->prev[0]
-                                                                           : &s->prev[1];
+                struct convp_row *older =
+                    s->prev[0].num <= s->prev[1].num ? &s->prev[0] : &s->prev[1];
                 if (convp_row_copy(b, older, row) != CONV_OK)
                     return CONV_ERR;
             }

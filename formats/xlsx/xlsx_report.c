@@ -1052,11 +1052,11 @@ static int sheet_name(struct report *r, struct conv_writer *w, const struct rp_r
         if (bad)
             break;
         /* Excel's, and our own hidden sheets' (the reader's) */
-        int reserved = (fold.len == 7 && !memcmp(fold.data, "history", 7)) ||
-                       (fold.len == strlen(CONVP_REPORT_SHEET) &&
-                        !memcmp(fold.data, CONVP_REPORT_SHEET, fold.len)) ||
-                       (fold.len == strlen("_conv_fields") &&
-                        !memcmp(fold.data, "_conv_fields", fold.len));
+        int reserved =
+            (fold.len == 7 && !memcmp(fold.data, "history", 7)) ||
+            (fold.len == strlen(CONVP_REPORT_SHEET) &&
+             !memcmp(fold.data, CONVP_REPORT_SHEET, fold.len)) ||
+            (fold.len == strlen("_conv_fields") && !memcmp(fold.data, "_conv_fields", fold.len));
         if (!reserved && convp_schema_find_n(r->sheet_names, fold.data, fold.len) < 0) {
             rc =
                 convp_schema_add_name(r->sheet_names, fold.data, fold.len) < 0 ? CONV_ERR : CONV_OK;
@@ -1363,7 +1363,8 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
         uint8_t bold = (uint8_t)rw->total;
         row_cells(s, s->order[o], colof);
         uint32_t stt;
-        if (keep(w, r, rw->stt, strlen(rw->stt), &stt) != CONV_OK || !(d = desc_new(s, CONVP_RK_ROW)))
+        if (keep(w, r, rw->stt, strlen(rw->stt), &stt) != CONV_OK ||
+            !(d = desc_new(s, CONVP_RK_ROW)))
             return CONV_ERR;
         d->f[CONVP_RD_AT] = stt;
         d->f[CONVP_RD_INDICATOR_CODE] = rw->code;
@@ -1507,7 +1508,8 @@ static int write_description(struct report *r, struct conv_writer *w)
     }
     lxw_worksheet *ws = workbook_add_worksheet(r->book->wb, CONVP_REPORT_SHEET);
     if (!ws)
-        return lxw_fail(w, LXW_ERROR_MEMORY_MALLOC_FAILED, "cannot add the sheet " CONVP_REPORT_SHEET);
+        return lxw_fail(w, LXW_ERROR_MEMORY_MALLOC_FAILED,
+                        "cannot add the sheet " CONVP_REPORT_SHEET);
     worksheet_hide(ws);
     struct rp_fkey key = {0}, nkey = {.number = 2};
     lxw_format *f = fmt_get(w, r, r->book->wb, &key);
@@ -1536,7 +1538,8 @@ static int write_description(struct report *r, struct conv_writer *w)
         for (lxw_col_t c = 0; c < CONVP_RD_COLS && !e; c++) {
             if (!d->f[c] || c == CONVP_RD_KIND)
                 continue;
-            const char *t = convp_xlsx_cell_text(&r->tmp2, str(r, d->f[c]), strlen(str(r, d->f[c])));
+            const char *t =
+                convp_xlsx_cell_text(&r->tmp2, str(r, d->f[c]), strlen(str(r, d->f[c])));
             if (!t)
                 return convp_xlsx_nomem(w);
             e = worksheet_write_string(ws, rr, c, t, f);

@@ -27,27 +27,26 @@
 #define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* The fields the report's records have, in their order. */
-static const char *const FIELDS[] = {"region_code", "region_name", "indicator_code",
-                                     "indicator_name", "parent_code", "period", "value",
-                                     "unit", "change_pct", "plan_value", "status"};
+static const char *const FIELDS[] = {
+    "region_code", "region_name", "indicator_code", "indicator_name", "parent_code", "period",
+    "value",       "unit",        "change_pct",     "plan_value",     "status"};
 #define NF (sizeof FIELDS / sizeof FIELDS[0])
 
 /* The indicator profile's fields with their types, none required: the
  * generated records leave out what the report must cope without. */
-static const char SCHEMA[] =
-    "{\"fields\": [{\"name\": \"region_code\", \"type\": \"string\"},"
-    "{\"name\": \"region_name\", \"type\": \"string\"},"
-    "{\"name\": \"indicator_code\", \"type\": \"string\"},"
-    "{\"name\": \"indicator_name\", \"type\": \"string\"},"
-    "{\"name\": \"parent_code\", \"type\": \"string\"},"
-    "{\"name\": \"period\", \"type\": \"string\"},"
-    "{\"name\": \"value\", \"type\": \"decimal\"},"
-    "{\"name\": \"unit\", \"type\": \"string\"},"
-    "{\"name\": \"change_pct\", \"type\": \"decimal\"},"
-    "{\"name\": \"plan_value\", \"type\": \"decimal\"},"
-    "{\"name\": \"status\", \"type\": \"string\"},"
-    "{\"name\": \"source\", \"type\": \"string\"},"
-    "{\"name\": \"note\", \"type\": \"string\"}]}";
+static const char SCHEMA[] = "{\"fields\": [{\"name\": \"region_code\", \"type\": \"string\"},"
+                             "{\"name\": \"region_name\", \"type\": \"string\"},"
+                             "{\"name\": \"indicator_code\", \"type\": \"string\"},"
+                             "{\"name\": \"indicator_name\", \"type\": \"string\"},"
+                             "{\"name\": \"parent_code\", \"type\": \"string\"},"
+                             "{\"name\": \"period\", \"type\": \"string\"},"
+                             "{\"name\": \"value\", \"type\": \"decimal\"},"
+                             "{\"name\": \"unit\", \"type\": \"string\"},"
+                             "{\"name\": \"change_pct\", \"type\": \"decimal\"},"
+                             "{\"name\": \"plan_value\", \"type\": \"decimal\"},"
+                             "{\"name\": \"status\", \"type\": \"string\"},"
+                             "{\"name\": \"source\", \"type\": \"string\"},"
+                             "{\"name\": \"note\", \"type\": \"string\"}]}";
 
 /* ---- records as comparable text ------------------------------------------------------------ */
 
@@ -425,7 +424,8 @@ static char *generate(uint64_t seed, struct gen_stats *st)
     static const struct {
         const char *code, *name;
     } regions[] = {
-        {"165", "Thành phố Sông Công"}, {"164", "Thành phố Thái Nguyên"},
+        {"165", "Thành phố Sông Công"},
+        {"164", "Thành phố Thái Nguyên"},
         {"166", "Thành phố Sông Công"}, /* a name taken: its sheet is "... (2)" */
         {"00170", NULL},                /* a code only */
         {NULL, "Huyện Phú Bình"},       /* a name only */
@@ -441,7 +441,7 @@ static char *generate(uint64_t seed, struct gen_stats *st)
         {"0103", NULL, "01", "tỷ đồng"}, /* no name: the table shows the code */
         {"02", "Giá trị xuất khẩu _x0041_ (trực tiếp)", NULL, "triệu USD"},
         {"03", "Dân số trung bình", NULL, NULL}, /* no unit */
-        {"09", "Chỉ tiêu lẻ", "99", "%"},         /* a parent not in the table */
+        {"09", "Chỉ tiêu lẻ", "99", "%"},        /* a parent not in the table */
     };
     struct rng r = {seed * 0x9E3779B97F4A7C15ull + 1};
     struct tu_sbuf b = {0};
@@ -486,16 +486,25 @@ static char *generate(uint64_t seed, struct gen_stats *st)
                             st->computed++;
                 }
                 st->exceptions += status != colstatus[p];
-                st->kinds[strlen(PERIODS[p]) == 4     ? 0
-                          : PERIODS[p][5] == 'Q'      ? 1
-                          : PERIODS[p][5] == 'H'      ? 2
-                          : PERIODS[p][6] == 'M'      ? (PERIODS[p][5] == '9' ? 3 : 5)
-                                                      : 4]++;
+                st->kinds[strlen(PERIODS[p]) == 4 ? 0
+                          : PERIODS[p][5] == 'Q'  ? 1
+                          : PERIODS[p][5] == 'H'  ? 2
+                          : PERIODS[p][6] == 'M'  ? (PERIODS[p][5] == '9' ? 3 : 5)
+                                                  : 4]++;
                 st->records++;
-                const char *fields[] = {regions[g].code, regions[g].name, inds[i].code,
-                                        inds[i].name,    inds[i].parent,  PERIODS[p],
-                                        value,           inds[i].unit,    *change ? change : NULL,
-                                        *plan ? plan : NULL, status, "nguồn", "ghi chú"};
+                const char *fields[] = {regions[g].code,
+                                        regions[g].name,
+                                        inds[i].code,
+                                        inds[i].name,
+                                        inds[i].parent,
+                                        PERIODS[p],
+                                        value,
+                                        inds[i].unit,
+                                        *change ? change : NULL,
+                                        *plan ? plan : NULL,
+                                        status,
+                                        "nguồn",
+                                        "ghi chú"};
                 for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
                     if (f)
                         tu_sb_str(&b, ",");
@@ -566,10 +575,9 @@ static void test_resaved(void **state)
     size_t n_in, n_out;
     char *want = input_set(dir, csv, &n_in);
     assert_true(n_in >= 20);
-    static const char *const files[] = {"tests/data/sheet/report.xlsx",
-                                        "tests/data/sheet/report.lo.xlsx",
-                                        "tests/data/sheet/report.xls",
-                                        "tests/data/sheet/report.ods"};
+    static const char *const files[] = {
+        "tests/data/sheet/report.xlsx", "tests/data/sheet/report.lo.xlsx",
+        "tests/data/sheet/report.xls", "tests/data/sheet/report.ods"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *path = src_path(files[i]);
         for (int by_default = 0; by_default < 2; by_default++) {
