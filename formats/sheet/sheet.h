@@ -132,13 +132,13 @@ void convp_book_close(struct conv_reader *rd);
     }
 
 #define CONVP_SHEET_LAYOUT_HELP                                                                    \
-    "reading: records (default: a header row and a record per row), cells (a record per "         \
-    "non-empty cell with its type, number format, merged range, bold, indent, font) or report "   \
-    "(the indicator records of a report conv --layout report wrote, from its visible cells; "     \
+    "reading: records (default: a header row and a record per row), cells (a record per "          \
+    "non-empty cell with its type, number format, merged range, bold, indent, font) or report "    \
+    "(the indicator records of a report conv --layout report wrote, from its visible cells; "      \
     "the default for such a workbook)"
 #define CONVP_SHEET_LAYOUT_OPTION                                                                  \
     {                                                                                              \
-        "layout", "records|cells|report", CONVP_SHEET_LAYOUT_HELP, CONV_OPT_READ                  \
+        "layout", "records|cells|report", CONVP_SHEET_LAYOUT_HELP, CONV_OPT_READ                   \
     }
 
 /* ---- for drivers ---------------------------------------------------------------------------- */

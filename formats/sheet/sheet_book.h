@@ -93,5 +93,4 @@ int convp_report_open(struct convp_book *b);
 int convp_report_next(struct convp_book *b, struct conv_record *rec);
 void convp_report_free(struct convp_book *b);
 
-
 #endif /* CONV_SHEET_BOOK_H */
