@@ -16,7 +16,7 @@
 #include <stdlib.h>
 
 #define NONE UINT32_MAX
-#define MAX_ENTRIES 4000000u /* rows of the description */
+#define MAX_ENTRIES 2000000u /* rows of the description (a report has fewer) */
 #define MAX_DESC_COLS 256    /* columns of the description looked at */
 
 /* ---- the contract's names (sheet_report.h) -------------------------------------------------- */
@@ -848,10 +848,15 @@ int convp_report_next(struct convp_book *b, struct conv_record *rec)
         if (rc < 0)
             return CONV_ERR;
         if (rc == 0) {
-            if (s->phase == 1)
-                return convp_book_cell_error(b, CONV_E_STRUCTURE, name, 0, 0,
-                                             "the report's table is not found: no row of "
-                                             "column numbers (A, B, C, 1, 2...) under a header");
+            if (s->phase == 1) {
+                char ref[320];
+                convp_sheet_ref(name, ref, sizeof ref);
+                convp_error_set(&b->rd->err, CONV_E_STRUCTURE, b->rd->source, 0, 0,
+                                "%s: the report's table is not found: no row of column numbers "
+                                "(A, B, C, 1, 2...) under a header",
+                                ref);
+                return CONV_ERR;
+            }
             s->phase = 0;
             s->cur++;
             continue;

@@ -645,6 +645,11 @@ static const struct edit_case edit_cases[] = {
      .code = CONV_E_STRUCTURE,
      .error = "'Thành phố Sông Công'!D9: the table's column D (value of 2020) is numbered '2', "
               "not '1'"},
+    {.name = "the row of column numbers emptied",
+     .edits = {"set|1|A9|"},
+     .code = CONV_E_STRUCTURE,
+     .error = "'Thành phố Sông Công': the report's table is not found: no row of column numbers "
+              "(A, B, C, 1, 2...) under a header"},
     {.name = "a heading changed",
      .edits = {"set|1|E7|=Năm 2022"},
      .code = CONV_E_STRUCTURE,
