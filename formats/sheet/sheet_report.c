@@ -595,8 +595,9 @@ static int check_header(struct convp_book *b, struct rd *s, size_t si, const str
                     letters, role_name(r), txt(s, sl->period), cell_text(x), want);
             /* a value's heading spans both header rows; a change's or a
              * plan's is under its group's */
-            uint32_t hrow = row->num - (r == ROLE_VALUE ? 2 : 1);
-            const struct convp_row *h = row->num > 2 ? kept(s, hrow) : NULL;
+            uint32_t back = r == ROLE_VALUE ? 2 : 1;
+            uint32_t hrow = row->num > back ? row->num - back : row->num;
+            const struct convp_row *h = row->num > back ? kept(s, hrow) : NULL;
             const struct convp_cell *hc = h ? cell_at(h, col) : NULL;
             if (strcmp(cell_text(hc), txt(s, sl->heading[r])) != 0)
                 return convp_book_cell_error(
