@@ -103,8 +103,9 @@ static void test_styles_everywhere(void **state)
         expect_line(&s, "B3=y bold indent 0 font Times New Roman\n", files[f]);
         expect_line(&s, "A4=Trong đó indent 2", files[f]);
         expect_line(&s, "C4=Cả nước indent 0 font .VnTime\n", files[f]); /* TCVN3, decoded */
-        /* .ods number styles are not read: its value type says what a cell is. */
-        expect_line(&s, ods ? "B4=1234.5 indent 0" : "B4=1234.50 number indent 0", files[f]);
+        /* .ods number styles are not read: its value type says what a cell is,
+         * the text it shows how many decimals. */
+        expect_line(&s, ods ? "B4=1234.50 indent 0" : "B4=1234.50 number indent 0", files[f]);
         if (!strstr(s.text, "C3=z italic"))
             fail_msg("%s: C3 not italic:\n%s", files[f], s.text);
         assert_true(s.hidden_rows[2]);
