@@ -49,11 +49,13 @@ demo() {
     done
     "$conv" --schema samples/indicators.schema.json samples/indicators.csv --layout report \
         -o "$out/indicators-report.xlsx"
+    "$conv" "$out/indicators-report.xlsx" -o "$out/indicators-report.csv"
     echo "== the seed sample (samples/indicators.csv) converted to every format:"
     for f in "$out"/indicators.*; do
         echo "   $f"
     done
     echo "   $out/indicators-report.xlsx (the report table officials print)"
+    echo "   $out/indicators-report.csv (the records the report shows, read back from it)"
     echo "== the seed sample checked against the indicator profile (conv-check):"
     build/bin/conv-check samples/indicators.csv && echo "   clean: no findings"
     echo "== the tools are in build/bin (conv, conv-check, conv-info, conv-batch); try: build/bin/conv --help"

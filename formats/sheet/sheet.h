@@ -154,12 +154,13 @@ void convp_book_close(struct conv_reader *rd);
 
 #define CONVP_SHEET_LAYOUT_HELP                                                                    \
     "reading: records (default: a header row and a record per row), table (tables made for "     \
-    "people: a record per value with its title, unit, row and column labels; docs/tables.md) "   \
-    "or cells (a record per non-empty cell with its type, number format, merged range, bold, "   \
-    "indent, font)"
+    "people: a record per value with its title, unit, row and column labels; docs/tables.md), "  \
+    "cells (a record per non-empty cell with its type, number format, merged range, bold, "      \
+    "indent, font) or report (the indicator records of a report conv --layout report wrote, "   \
+    "from its visible cells; the default for such a workbook)"
 #define CONVP_SHEET_LAYOUT_OPTION                                                                  \
     {                                                                                              \
-        "layout", "records|table|cells", CONVP_SHEET_LAYOUT_HELP, CONV_OPT_READ              \
+        "layout", "records|table|cells|report", CONVP_SHEET_LAYOUT_HELP, CONV_OPT_READ             \
     }
 
 /* ---- for drivers ---------------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
  */
 #include "sheet_book.h"
 #include "sheet_legacy.h"
+#include "sheet_report.h"
 
 #include <locale.h>
 #include <math.h>
@@ -549,13 +550,20 @@ static int name_is(const char *name, const char *want, int level)
     return 1;
 }
 
+/* Our own hidden sheets, never data: the field sheet and the report's
+ * description (sheet_report.h). */
+static int is_ours(const char *name)
+{
+    return !strcmp(name, CONVP_META_SHEET) || !strcmp(name, CONVP_REPORT_SHEET);
+}
+
 /* The sheets of the book quoted for a message: 'Data', 'Năm 2 '. */
-static int quoted_names(struct convp_book *b, long meta, struct convp_buf *t)
+static int quoted_names(struct convp_book *b, struct convp_buf *t)
 {
     t->len = 0;
     for (size_t i = 0; i < b->nsheets; i++) {
         const struct book_sheet *sh = &b->sheets[i];
-        if (sh->kind != CONVP_SHEET_WORK || (long)i == meta)
+        if (sh->kind != CONVP_SHEET_WORK || is_ours(sh->name))
             continue;
         if ((t->len && convp_buf_append(t, ", ", 2) != 0) || convp_buf_putc(t, '\'') != 0 ||
             convp_buf_append(t, sh->name, strlen(sh->name)) != 0 || convp_buf_putc(t, '\'') != 0)
@@ -580,14 +588,13 @@ static int pick_sheets(struct convp_book *b)
     size_t nwork = 0;
     for (int level = 1; want && level <= 3 && !by_name; level++)
         for (size_t i = 0; i < b->nsheets && !by_name; i++)
-            if (name_is(b->sheets[i].name, want, level) &&
-                strcmp(b->sheets[i].name, CONVP_META_SHEET) != 0)
+            if (name_is(b->sheets[i].name, want, level) && !is_ours(b->sheets[i].name))
                 by_name = level;
     for (size_t i = 0; i < b->nsheets; i++) {
         struct book_sheet *sh = &b->sheets[i];
         int is_meta = !strcmp(sh->name, CONVP_META_SHEET);
         if (sh->kind != CONVP_SHEET_WORK) {
-            if (!is_meta && want && by_name && name_is(sh->name, want, by_name)) {
+            if (!is_ours(sh->name) && want && by_name && name_is(sh->name, want, by_name)) {
                 convp_error_set(&b->rd->err, CONV_E_USAGE, b->rd->source, 0, 0,
                                 "option sheet: '%.100s' is not a worksheet (a chart sheet?)",
                                 sh->name);
@@ -599,6 +606,10 @@ static int pick_sheets(struct convp_book *b)
             meta = (long)i;
             continue;
         }
+        if (is_ours(sh->name)) {
+            b->report_sheet = i + 1;
+            continue;
+        }
         nwork++;
         char key[32];
         snprintf(key, sizeof key, "sheet.%zu", nwork - 1);
@@ -607,7 +618,7 @@ static int pick_sheets(struct convp_book *b)
         sh->take =
             !want || (by_name ? name_is(sh->name, want, by_name) : (long)nwork == want_index);
         if (want && sh->take && found) {
-            if (quoted_names(b, meta, &b->tmp) != CONV_OK)
+            if (quoted_names(b, &b->tmp) != CONV_OK)
                 return CONV_ERR;
             convp_error_set(&b->rd->err, CONV_E_USAGE, b->rd->source, 0, 0,
                             "option sheet: '%.60s' names more than one sheet (its sheets: "
@@ -618,7 +629,7 @@ static int pick_sheets(struct convp_book *b)
         found |= sh->take;
     }
     if (want && !found) {
-        if (quoted_names(b, meta, &b->tmp) != CONV_OK)
+        if (quoted_names(b, &b->tmp) != CONV_OK)
             return CONV_ERR;
         convp_error_set(&b->rd->err, CONV_E_USAGE, b->rd->source, 0, 0,
                         "option sheet: no sheet '%.60s' in the %s (its sheets: %.160s)", want,
@@ -975,19 +986,22 @@ int convp_book_open(struct conv_reader *rd)
         return CONV_ERR;
     b->want = convp_opt_str(rd->opts, "sheet", NULL);
     /* --layout: how to read; the values a writer takes (people, plain) are
-     * not this reader's and leave it reading records. */
+     * not this reader's and leave it reading as without the option: our
+     * report workbook as a report, any other by records. */
     const char *layout = convp_opt_str(rd->opts, "layout", "records");
-    static const char *const modes[] = {"records", "cells", "table", NULL};
+    static const char *const modes[] = {"records", "cells", "table", "report", NULL};
     static const char *const writer_modes[] = {"people", "plain", NULL};
-    int known = 0;
+    int known = 0, chosen = convp_opt_str(rd->opts, "layout", NULL) != NULL;
+    _Static_assert(BOOK_REPORT == 3, "modes[] follows the enum");
     for (int i = 0; modes[i]; i++)
         if (!strcmp(layout, modes[i]))
             b->mode = i, known = 1;
     for (int i = 0; writer_modes[i]; i++)
-        known |= !strcmp(layout, writer_modes[i]);
+        if (!strcmp(layout, writer_modes[i]))
+            known = 1, chosen = 0;
     if (!known) {
         convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
-                        "option layout: expected records, table or cells to read a %s, "
+                        "option layout: expected records, table, cells or report to read a %s, "
                         "got '%.40s'",
                         ops->what, layout);
         return CONV_ERR;
@@ -997,7 +1011,9 @@ int convp_book_open(struct conv_reader *rd)
         return convp_book_nomem(b);
     if (ops->open(b, b->drv) != CONV_OK || pick_sheets(b) != CONV_OK)
         return CONV_ERR;
-    if (b->meta && ops->props && ops->props(b, b->drv) != CONV_OK)
+    if (!chosen && b->report_sheet)
+        b->mode = BOOK_REPORT;
+    if ((b->meta || b->mode == BOOK_REPORT) && ops->props && ops->props(b, b->drv) != CONV_OK)
         return CONV_ERR;
     if (b->mode != BOOK_RECORDS)
         return convp_layout_open(b);

@@ -72,6 +72,7 @@ struct convp_book {
     struct convp_buf legacy_scratch;
     int mode;     /* BOOK_RECORDS... */
     void *layout; /* the layout's state (sheet_layout.c) */
+    size_t report_sheet; /* our report's description (_conv_report): its index + 1, or 0 */
 };
 
 /* Copy a row (cells, and their texts into dst's own); free one. */
@@ -87,5 +88,9 @@ int convp_layout_open(struct convp_book *b);
 int convp_layout_next(struct convp_book *b, struct conv_record *rec);
 void convp_layout_free(struct convp_book *b);
 
+/* The report layout (sheet_report.c): our report workbook read back. */
+int convp_report_open(struct convp_book *b);
+int convp_report_next(struct convp_book *b, struct conv_record *rec);
+void convp_report_free(struct convp_book *b);
 
 #endif /* CONV_SHEET_BOOK_H */

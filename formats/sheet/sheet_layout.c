@@ -3,7 +3,8 @@
  * cells, one record per non-empty cell with what a person sees of it
  * (value, type, number format, merged range, bold, indent, font); table,
  * the tables made for people that a sheet holds, one record per value
- * (sheet_table.c).  Rules: docs/tables.md.
+ * (sheet_table.c); report, our own report workbook's records back
+ * (sheet_report.c).  Rules: docs/tables.md, docs/formats.md.
  */
 #include "sheet_book.h"
 #include "sheet_table.h"
@@ -246,6 +247,8 @@ int convp_layout_open(struct convp_book *b)
     switch (b->mode) {
     case BOOK_CELLS:
         return cells_open(b);
+    case BOOK_REPORT:
+        return convp_report_open(b);
     default:
         return convp_table_open(b);
     }
@@ -253,7 +256,14 @@ int convp_layout_open(struct convp_book *b)
 
 int convp_layout_next(struct convp_book *b, struct conv_record *rec)
 {
-    return b->mode == BOOK_CELLS ? cells_next(b, rec) : convp_table_next(b, rec);
+    switch (b->mode) {
+    case BOOK_CELLS:
+        return cells_next(b, rec);
+    case BOOK_REPORT:
+        return convp_report_next(b, rec);
+    default:
+        return convp_table_next(b, rec);
+    }
 }
 
 void convp_layout_free(struct convp_book *b)
@@ -262,6 +272,8 @@ void convp_layout_free(struct convp_book *b)
         return;
     if (b->mode == BOOK_CELLS)
         cells_free(b);
+    else if (b->mode == BOOK_REPORT)
+        convp_report_free(b);
     else
         convp_table_free(b);
     b->layout = NULL;

@@ -4,11 +4,14 @@
  * out as a Vietnamese administrative report: issuing body and national
  * motto, place and date, title, the table of indicators (by hierarchy) by
  * period with the change on the same period a year before, and the
- * signature block; Times New Roman, A4 landscape.
+ * signature block; Times New Roman, A4 landscape.  A hidden sheet,
+ * _conv_report (sheet_report.h), says what each row and column of the
+ * tables is, so that reading the workbook gives the records back.
  */
 #include "xlsx_book.h"
 
 #include "profile/profile.h"
+#include "sheet_report.h"
 
 #include <math.h> /* isfinite: a macro; nothing from libm */
 #include <stdlib.h>
@@ -75,8 +78,18 @@ struct rp_row {
 
 /* One value: a row at a period. */
 struct rp_cell {
-    uint32_t period, value, change, plan;
+    uint32_t period, value, change, plan, status;
     uint32_t next;
+};
+
+/* An entry of the report's description (sheet_report.h): its texts by
+ * column (offsets into the held text, 0 for none). */
+struct rp_desc {
+    uint32_t f[CONVP_RD_COLS];
+    uint8_t kind; /* enum convp_rd_kind */
+    uint8_t role; /* a column's: the profile field + 1, or 0 */
+    uint8_t has_computed;
+    double computed; /* a computed change, as the table shows it */
 };
 
 /* A cell format: the properties that make one (no padding: compared whole). */
@@ -110,6 +123,9 @@ struct report {
     struct rp_period *periods;
     size_t nperiods, periods_cap;
     struct conv_schema *region_keys, *row_keys, *period_keys, *cell_keys;
+    /* the description of the tables written */
+    struct rp_desc *desc;
+    size_t ndesc, desc_cap;
     /* writing */
     struct rp_fmt *fmts;
     size_t nfmts, fmts_cap;
@@ -254,6 +270,7 @@ static void rp_close(void *lay)
     convp_free(ctx, r->cells);
     convp_free(ctx, r->periods);
     convp_free(ctx, r->fmts);
+    convp_free(ctx, r->desc);
     conv_schema_free(r->region_keys);
     conv_schema_free(r->row_keys);
     conv_schema_free(r->period_keys);
@@ -423,7 +440,9 @@ static int rp_put(void *lay, struct conv_writer *w, const struct conv_record *re
         keep_number(w, r, rec, v[CONVP_IND_CHANGE_PCT], CONVP_IND_CHANGE_PCT, &cell.change) !=
             CONV_OK ||
         keep_number(w, r, rec, v[CONVP_IND_PLAN_VALUE], CONVP_IND_PLAN_VALUE, &cell.plan) !=
-            CONV_OK)
+            CONV_OK ||
+        (v[CONVP_IND_STATUS] &&
+         keep(w, r, v[CONVP_IND_STATUS]->text, v[CONVP_IND_STATUS]->len, &cell.status)))
         return CONV_ERR;
 
     /* the region */
@@ -645,6 +664,8 @@ struct rp_sheet {
     uint32_t *at;            /* per column: the row's cell, or NONE */
     uint32_t *order;         /* rows in table order */
     unsigned char *is_child; /* per row of the workbook, cleared after each sheet */
+    uint32_t *colstatus;     /* per column: its values' status (the first's) */
+    uint32_t name;           /* the sheet's name (held text) */
     size_t nrows;
     lxw_col_t ncol, chg_col, plan_col;
     double *width;
@@ -679,6 +700,63 @@ static int put_height(struct rp_sheet *s, lxw_row_t rr, double pt)
 {
     lxw_error e = worksheet_set_row(s->ws, rr, pt, NULL);
     return e ? lxw_fail(s->w, e, "cannot set a row's height") : CONV_OK;
+}
+
+/* ---- the description (sheet_report.h) ---- */
+
+/* A new entry of the sheet's description; NULL on failure.  (The pointer
+ * lasts until the next entry.) */
+static struct rp_desc *desc_new(struct rp_sheet *s, enum convp_rd_kind kind)
+{
+    struct report *r = s->r;
+    if (convp_xlsx_grow(s->w, (void **)&r->desc, &r->desc_cap, r->ndesc, sizeof *r->desc))
+        return NULL;
+    struct rp_desc *d = &r->desc[r->ndesc++];
+    memset(d, 0, sizeof *d);
+    d->kind = (uint8_t)kind;
+    d->f[CONVP_RD_SHEET] = s->name;
+    return d;
+}
+
+/* A column of the table: its letters, what it holds of which period, its
+ * heading (in s->r->tmp) and, for values, their status. */
+static int desc_column(struct rp_sheet *s, lxw_col_t c, enum convp_indicator_field role,
+                       uint32_t period, uint32_t status)
+{
+    char letters[8];
+    convp_col_name((uint32_t)c + 1, letters);
+    uint32_t at, heading;
+    if (keep(s->w, s->r, letters, strlen(letters), &at) != CONV_OK ||
+        keep(s->w, s->r, s->r->tmp.data, s->r->tmp.len, &heading) != CONV_OK)
+        return CONV_ERR;
+    struct rp_desc *d = desc_new(s, CONVP_RK_COLUMN);
+    if (!d)
+        return CONV_ERR;
+    d->f[CONVP_RD_AT] = at;
+    d->role = (uint8_t)(role + 1);
+    d->f[CONVP_RD_PERIOD] = s->r->periods[period].text;
+    d->f[CONVP_RD_HEADING] = heading;
+    d->f[CONVP_RD_STATUS] = status == NONE ? 0 : status;
+    return CONV_OK;
+}
+
+/* A value's own status (not its column's), or a change computed: kind, at
+ * row stt, of period. */
+static struct rp_desc *desc_value(struct rp_sheet *s, enum convp_rd_kind kind, uint32_t stt,
+                                  uint32_t period)
+{
+    struct rp_desc *d = desc_new(s, kind);
+    if (d) {
+        d->f[CONVP_RD_AT] = stt;
+        d->f[CONVP_RD_PERIOD] = s->r->periods[period].text;
+    }
+    return d;
+}
+
+/* Whether two held texts differ. */
+static int differ(const struct report *r, uint32_t a, uint32_t b)
+{
+    return a != b && strcmp(str(r, a), str(r, b)) != 0;
 }
 
 /* The lines text takes in columns c1..c2. */
@@ -973,7 +1051,12 @@ static int sheet_name(struct report *r, struct conv_writer *w, const struct rp_r
         }
         if (bad)
             break;
-        int reserved = fold.len == 7 && !memcmp(fold.data, "history", 7);
+        /* Excel's, and our own hidden sheets' (the reader's) */
+        int reserved =
+            (fold.len == 7 && !memcmp(fold.data, "history", 7)) ||
+            (fold.len == strlen(CONVP_REPORT_SHEET) &&
+             !memcmp(fold.data, CONVP_REPORT_SHEET, fold.len)) ||
+            (fold.len == strlen("_conv_fields") && !memcmp(fold.data, "_conv_fields", fold.len));
         if (!reserved && convp_schema_find_n(r->sheet_names, fold.data, fold.len) < 0) {
             rc =
                 convp_schema_add_name(r->sheet_names, fold.data, fold.len) < 0 ? CONV_ERR : CONV_OK;
@@ -1046,8 +1129,10 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
     struct rp_fkey key;
 #define KEY(...) (key = (struct rp_fkey){__VA_ARGS__}, &key)
 
-    /* ---- widths: numbers measured ---- */
+    /* ---- widths: numbers measured; the columns' statuses ---- */
     fit_widths(s, r, b);
+    for (size_t i = 0; i < s->nper; i++)
+        s->colstatus[i] = NONE;
     for (size_t o = 0; o < s->nrows; o++) {
         row_cells(s, s->order[o], colof);
         lxw_col_t pc = s->plan_col;
@@ -1055,6 +1140,8 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
             if (s->at[i] == NONE)
                 continue;
             const struct rp_cell *c = &r->cells[s->at[i]];
+            if (s->colstatus[i] == NONE)
+                s->colstatus[i] = c->status;
             double nw = (double)number_width(s, str(r, c->value)) * CHARS_PER_UNIT * 1.1 + 3;
             if (s->width[3 + i] < nw)
                 s->width[3 + i] = nw;
@@ -1249,11 +1336,41 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
         return lxw_fail(w, e, "cannot repeat the header rows");
     rr = h3 + 1;
 
+    /* ---- the description: the sheet and its columns ---- */
+    struct rp_desc *d = desc_new(s, CONVP_RK_SHEET);
+    if (!d)
+        return CONV_ERR;
+    d->f[CONVP_RD_REGION_CODE] = s->reg->code;
+    d->f[CONVP_RD_REGION_NAME] = s->reg->name;
+    for (int k = 0; k < 3; k++) {
+        lxw_col_t c = k == 0 ? 3 : k == 1 ? s->chg_col : s->plan_col;
+        for (size_t i = 0; i < s->nper; i++) {
+            if ((k == 1 && !s->chg[i]) || (k == 2 && !s->plan[i]))
+                continue;
+            if (period_heading(b, r, &r->periods[s->per[i]]))
+                return convp_xlsx_nomem(w);
+            static const enum convp_indicator_field roles[] = {
+                CONVP_IND_VALUE, CONVP_IND_CHANGE_PCT, CONVP_IND_PLAN_VALUE};
+            if (desc_column(s, k == 0 ? (lxw_col_t)(3 + i) : c++, roles[k], s->per[i],
+                            k == 0 ? s->colstatus[i] : NONE) != CONV_OK)
+                return CONV_ERR;
+        }
+    }
+
     /* ---- the rows ---- */
     for (size_t o = 0; o < s->nrows; o++, rr++) {
         const struct rp_row *rw = &r->rows[s->order[o]];
         uint8_t bold = (uint8_t)rw->total;
         row_cells(s, s->order[o], colof);
+        uint32_t stt;
+        if (keep(w, r, rw->stt, strlen(rw->stt), &stt) != CONV_OK ||
+            !(d = desc_new(s, CONVP_RK_ROW)))
+            return CONV_ERR;
+        d->f[CONVP_RD_AT] = stt;
+        d->f[CONVP_RD_INDICATOR_CODE] = rw->code;
+        d->f[CONVP_RD_INDICATOR_NAME] = rw->name;
+        d->f[CONVP_RD_PARENT_CODE] = rw->parent;
+        d->f[CONVP_RD_UNIT] = rw->unit;
         f = fmt_get(w, r, s->wb, KEY(.bold = bold, .border = 1, .halign = LXW_ALIGN_CENTER));
         if (!f || span(s, rr, 0, 0, rw->stt, strlen(rw->stt), f))
             return CONV_ERR;
@@ -1278,6 +1395,11 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
         lxw_col_t cc = s->chg_col, pc = s->plan_col;
         for (size_t i = 0; i < s->nper; i++) {
             const struct rp_cell *c = s->at[i] != NONE ? &r->cells[s->at[i]] : NULL;
+            if (c && differ(r, c->status, s->colstatus[i])) {
+                if (!(d = desc_value(s, CONVP_RK_STATUS, stt, s->per[i])))
+                    return CONV_ERR;
+                d->f[CONVP_RD_STATUS] = c->status;
+            }
             rc = c ? put_number(s, rr, (lxw_col_t)(3 + i), str(r, c->value), nk)
                    : put_blank(s, rr, (lxw_col_t)(3 + i), blank);
             if (rc == CONV_OK && s->chg[i]) {
@@ -1286,11 +1408,18 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
                 if (how == 1) {
                     rc = put_number(s, rr, cc, str(r, c->change), nk);
                 } else if (how == 2) {
-                    /* computed: one decimal */
+                    /* computed: one decimal; the description says so, for
+                     * it is no record's */
                     lxw_format *pf =
                         fmt_get(w, r, s->wb, KEY(.bold = bold, .border = 1, .number = 2));
                     e = pf ? worksheet_write_number(ws, rr, cc, pct, pf) : LXW_NO_ERROR;
                     rc = !pf ? CONV_ERR : e ? lxw_fail(w, e, "cannot write a cell") : CONV_OK;
+                    if (rc == CONV_OK && !(d = desc_value(s, CONVP_RK_COMPUTED, stt, s->per[i])))
+                        return CONV_ERR;
+                    if (rc == CONV_OK) {
+                        d->has_computed = 1;
+                        d->computed = pct;
+                    }
                 } else {
                     rc = put_blank(s, rr, cc, blank);
                 }
@@ -1365,6 +1494,62 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
     return CONV_OK;
 }
 
+/* The hidden sheet describing the tables (sheet_report.h): a header row,
+ * the version, then the entries as the sheets were written.  Its cells are
+ * in the report's font, as every cell of the workbook. */
+static int write_description(struct report *r, struct conv_writer *w)
+{
+    if (r->ndesc + 2 > CONVP_XLSX_MAX_ROWS) {
+        convp_error_set(&w->err, CONV_E_LIMIT, convp_output_name(w->out), 0, 0,
+                        "the report's tables need %zu rows to describe them, more than a "
+                        "sheet has: write the records with --layout people",
+                        r->ndesc + 2);
+        return CONV_ERR;
+    }
+    lxw_worksheet *ws = workbook_add_worksheet(r->book->wb, CONVP_REPORT_SHEET);
+    if (!ws)
+        return lxw_fail(w, LXW_ERROR_MEMORY_MALLOC_FAILED,
+                        "cannot add the sheet " CONVP_REPORT_SHEET);
+    worksheet_hide(ws);
+    struct rp_fkey key = {0}, nkey = {.number = 2};
+    lxw_format *f = fmt_get(w, r, r->book->wb, &key);
+    lxw_format *nf = f ? fmt_get(w, r, r->book->wb, &nkey) : NULL;
+    if (!nf)
+        return CONV_ERR;
+    lxw_error e = LXW_NO_ERROR;
+    for (lxw_col_t c = 0; c < CONVP_RD_COLS && !e; c++)
+        e = worksheet_write_string(ws, 0, c, convp_report_col_name((enum convp_rd_col)c), f);
+    char version[16];
+    snprintf(version, sizeof version, "%d", CONVP_REPORT_VERSION);
+    if (!e)
+        e = worksheet_write_string(ws, 1, CONVP_RD_KIND, convp_report_kind_name(CONVP_RK_VERSION),
+                                   f);
+    if (!e)
+        e = worksheet_write_string(ws, 1, CONVP_RD_AT, version, f);
+    for (size_t i = 0; i < r->ndesc && !e; i++) {
+        const struct rp_desc *d = &r->desc[i];
+        lxw_row_t rr = (lxw_row_t)(i + 2);
+        e = worksheet_write_string(ws, rr, CONVP_RD_KIND,
+                                   convp_report_kind_name((enum convp_rd_kind)d->kind), f);
+        if (!e && d->role)
+            e = worksheet_write_string(
+                ws, rr, CONVP_RD_ROLE,
+                convp_indicator_field((enum convp_indicator_field)(d->role - 1)), f);
+        for (lxw_col_t c = 0; c < CONVP_RD_COLS && !e; c++) {
+            if (!d->f[c] || c == CONVP_RD_KIND)
+                continue;
+            const char *t =
+                convp_xlsx_cell_text(&r->tmp2, str(r, d->f[c]), strlen(str(r, d->f[c])));
+            if (!t)
+                return convp_xlsx_nomem(w);
+            e = worksheet_write_string(ws, rr, c, t, f);
+        }
+        if (!e && d->has_computed)
+            e = worksheet_write_number(ws, rr, CONVP_RD_COMPUTED, d->computed, nf);
+    }
+    return e ? lxw_fail(w, e, "cannot write the sheet " CONVP_REPORT_SHEET) : CONV_OK;
+}
+
 /* Write the sheets, one per region. */
 static int rp_finish(void *lay, struct conv_writer *w)
 {
@@ -1379,10 +1564,12 @@ static int rp_finish(void *lay, struct conv_writer *w)
     s.chg = convp_calloc(w->ctx, np, 1);
     s.plan = convp_calloc(w->ctx, np, 1);
     s.at = convp_calloc(w->ctx, np, sizeof *s.at);
+    s.colstatus = convp_calloc(w->ctx, np, sizeof *s.colstatus);
     s.is_child = convp_calloc(w->ctx, r->nrows ? r->nrows : 1, 1);
     int rc = CONV_OK;
     struct rp_region none = {.first_row = NONE, .last_row = NONE};
-    if (!mark || !colof || !s.per || !s.prev || !s.chg || !s.plan || !s.at || !s.is_child)
+    if (!mark || !colof || !s.per || !s.prev || !s.chg || !s.plan || !s.at || !s.colstatus ||
+        !s.is_child)
         rc = convp_xlsx_nomem(w);
     size_t nreg = r->nregions ? r->nregions : 1;
     for (size_t g = 0; g < nreg && rc == CONV_OK; g++) {
@@ -1436,13 +1623,18 @@ static int rp_finish(void *lay, struct conv_writer *w)
         }
         lxw_error e = workbook_validate_sheet_name(wb, name.data);
         s.ws = e ? NULL : workbook_add_worksheet(wb, name.data);
+        rc = keep(w, r, name.data, name.len, &s.name);
         convp_buf_free(&name);
+        if (rc != CONV_OK)
+            break;
         if (!s.ws) {
             rc = lxw_fail(w, e ? e : LXW_ERROR_MEMORY_MALLOC_FAILED, "cannot add a sheet");
             break;
         }
         rc = write_sheet(&s, colof);
     }
+    if (rc == CONV_OK)
+        rc = write_description(r, w);
     convp_free(w->ctx, s.order);
     convp_free(w->ctx, s.width);
     convp_free(w->ctx, mark);
@@ -1452,6 +1644,7 @@ static int rp_finish(void *lay, struct conv_writer *w)
     convp_free(w->ctx, s.chg);
     convp_free(w->ctx, s.plan);
     convp_free(w->ctx, s.at);
+    convp_free(w->ctx, s.colstatus);
     convp_free(w->ctx, s.is_child);
     return rc;
 }

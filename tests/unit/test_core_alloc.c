@@ -506,6 +506,8 @@ static const struct job jobs[] = {
      NULL, 0},
     {"journal open, lookup, record", job_journal, "csv", "json", NULL, "samples/indicators.csv",
      NULL, 0},
+    {"report workbook (memory) read back to CSV", job_stream, "xlsx", "csv", NULL,
+     "samples/indicators-report.xlsx", NULL, 0},
 };
 
 /* One run: fresh context on the chaos allocator, the job, teardown. */
