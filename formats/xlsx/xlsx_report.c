@@ -1311,11 +1311,11 @@ static int write_sheet(struct rp_sheet *s, const uint32_t *colof)
     size_t nchg = 0, nplan = 0;
     for (size_t i = 0; i < s->nper; i++)
         nchg += s->chg[i], nplan += s->plan[i];
-    if (nchg && span(s, h1, s->chg_col, (lxw_col_t)(s->chg_col + nchg - 1), "So với cùng kỳ (%)",
-                     strlen("So với cùng kỳ (%)"), hf))
+    if (nchg && span(s, h1, s->chg_col, (lxw_col_t)(s->chg_col + nchg - 1), "Tăng/giảm so với cùng kỳ (%)",
+                     strlen("Tăng/giảm so với cùng kỳ (%)"), hf))
         return CONV_ERR;
     unsigned gl = nchg ? lines_in(s, s->chg_col, (lxw_col_t)(s->chg_col + nchg - 1),
-                                  "So với cùng kỳ (%)", strlen("So với cùng kỳ (%)"), 1, 0)
+                                  "Tăng/giảm so với cùng kỳ (%)", strlen("Tăng/giảm so với cùng kỳ (%)"), 1, 0)
                        : 1;
     if (nplan && span(s, h1, s->plan_col, (lxw_col_t)(s->plan_col + nplan - 1), "Kế hoạch",
                       strlen("Kế hoạch"), hf))

@@ -123,7 +123,7 @@ static void test_sample(void **state)
     /* the table's header */
     static const char *const heads[] = {"A7\ts\t\"STT\"",         "B7\ts\t\"Chỉ tiêu\"",
                                         "C7\ts\t\"Đơn vị tính\"", "D7\ts\t\"Năm 2020\"",
-                                        "E7\ts\t\"Năm 2021\"",    "F7\ts\t\"So với cùng kỳ (%)\"",
+                                        "E7\ts\t\"Năm 2021\"",    "F7\ts\t\"Tăng/giảm so với cùng kỳ (%)\"",
                                         "F8\ts\t\"Năm 2021\""};
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
         char line[256];
@@ -249,7 +249,7 @@ static void test_periods(void **state)
     }
     /* changes: for June (given), Q3 2021 and 2021 (computed) */
     expect_line(out, "merged\t1\tK8:M8");
-    expect_line(out, "cell\t1\tK8\ts\t\"So với cùng kỳ (%)\"\tGeneral\tbold size=12.0 wrap "
+    expect_line(out, "cell\t1\tK8\ts\t\"Tăng/giảm so với cùng kỳ (%)\"\tGeneral\tbold size=12.0 wrap "
                      "center fill=- border\t" TNR " - - indent=0 center");
     expect_line(out, "cell\t1\tK9\ts\t\"Tháng 6/2021\"\tGeneral\tbold size=12.0 wrap center "
                      "fill=- border\t" TNR " - - indent=0 center");

@@ -802,6 +802,10 @@ static void test_indicators(void **state)
         {"monthly.xls", "monthly.indicators.csv", "--region CODE"},
         {"monthly.ods", "monthly.indicators.csv", "--region CODE"},
         {"provinces.xlsx", "provinces.indicators.csv", NULL},
+        /* our own report, read as a table: the sample's records, every value,
+         * change and unit as the table shows them (the codes numbered from
+         * its hierarchy are the sample's; the status it does not show) */
+        {"../../../samples/indicators-report.xlsx", "report.indicators.csv", NULL},
     };
     for (size_t i = 0; i < TT_N(cases); i++) {
         char *in = fixture(cases[i].in), *gold = fixture(cases[i].gold);
