@@ -22,15 +22,28 @@ png() { # XLSX OUT.png: its first page, cropped to what is printed
 import sys
 from PIL import Image, ImageChops
 im = Image.open(sys.argv[1]).convert("RGB")
-bg = Image.new("RGB", im.size, (255, 255, 255))
-box = ImageChops.difference(im, bg).getbbox()
+w, h = im.size
+body = im.crop((0, 0, w, h - 80))  # not the page number at the foot
+bg = Image.new("RGB", body.size, (255, 255, 255))
+box = ImageChops.difference(body, bg).getbbox()
 if box:
     im = im.crop((max(box[0] - 20, 0), max(box[1] - 20, 0), box[2] + 20, box[3] + 20))
 im.save(sys.argv[2])
 PY
 }
 
-png "$book" "$docs/tables-sheet.png"
+# The sheet as printed, one page wide.
+/usr/bin/python3 - "$book" "$tmp/sheet.xlsx" <<'PY'
+import sys
+from openpyxl import load_workbook
+wb = load_workbook(sys.argv[1])
+for ws in wb.worksheets:
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+wb.save(sys.argv[2])
+PY
+png "$tmp/sheet.xlsx" "$docs/tables-sheet.png"
 
 # The parts, from what conv-info tells.
 parts=$("$bin/conv-info" "$book" --layout table 2>/dev/null | grep 'header rows' | head -1)
@@ -50,6 +63,9 @@ h1, h2, b1, b2 = int(h1), int(h2), int(b1), int(b2)
 s1, s2, v1, v2 = ci(s1), ci(s2), ci(v1), ci(v2)
 wb = load_workbook(book)
 ws = wb.worksheets[0]
+ws.page_setup.orientation = "landscape"
+ws.sheet_properties.pageSetUpPr.fitToPage = True
+ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 fill = lambda rgb: PatternFill("solid", start_color=rgb, end_color=rgb)
 title, unit, head, stub, section, note = (fill("BDD7EE"), fill("D9C3E9"), fill("F8CBAD"),
                                           fill("C6E0B4"), fill("FFE699"), fill("D9D9D9"))
@@ -61,9 +77,10 @@ for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=v2):
                      x.value.strip() in ("-", "..", "…", "x"))
                      for x in ws[r][v1 - 1:v2])
         if r < h1:
-            if any(isinstance(x.value, str) and x.value.startswith("Đơn vị") for x in ws[r]):
+            row_text = [x.value for x in ws[r] if isinstance(x.value, str) and x.value.strip()]
+            if any(v.startswith("Đơn vị") for v in row_text):
                 c.fill = unit
-            else:
+            elif row_text:
                 c.fill = title
         elif r <= h2:
             c.fill = head
@@ -79,7 +96,14 @@ PY
 png "$tmp/parts.xlsx" "$docs/tables-parts.png"
 
 # The first records, as a workbook for people.
-"$bin/conv" "$book" --layout table -t csv 2>/dev/null | head -13 >"$tmp/records.csv"
+"$bin/conv" "$book" --layout table -t csv 2>/dev/null | head -13 |
+    /usr/bin/python3 -c '
+import csv, sys
+rows = csv.reader(sys.stdin)
+out = csv.writer(sys.stdout, lineterminator="\n")
+for r in rows:
+    out.writerow([r[1], r[3], r[4], r[5], r[6], r[7], r[8], r[9]])
+' >"$tmp/records.csv"
 "$bin/conv" "$tmp/records.csv" --title "conv monthly.xlsx --layout table" \
     -o "$tmp/records.xlsx"
 png "$tmp/records.xlsx" "$docs/tables-records.png"

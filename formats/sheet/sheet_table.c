@@ -1909,7 +1909,8 @@ static int table_info(struct convp_book *b, struct tstate *s, size_t si)
     if (!t->have || !t->body_first)
         return CONV_OK;
     char a[8], z[8];
-    convp_col_name(t->first_value > 1 ? 1 : t->first_value, a);
+    uint32_t lo = s->win_lo ? s->win_lo : 1;
+    convp_col_name(t->first_value > lo ? lo : t->first_value, a);
     convp_col_name(t->first_value > 1 ? t->first_value - 1 : t->first_value, z);
     char v1[8], v2[8];
     convp_col_name(t->first_value, v1);
@@ -1923,8 +1924,11 @@ static int table_info(struct convp_book *b, struct tstate *s, size_t si)
     if (convp_buf_append(p, line, (size_t)n) != 0)
         return convp_book_nomem(b);
     if (t->title && t->title[0]) {
-        n = snprintf(line, sizeof line, "title '%.80s%s', ", t->title,
-                     strlen(t->title) > 80 ? "..." : "");
+        size_t tl = strlen(t->title), cut = tl > 80 ? 80 : tl;
+        while (cut < tl && cut > 0 && ((unsigned char)t->title[cut] & 0xC0) == 0x80)
+            cut--; /* on a character's first byte */
+        n = snprintf(line, sizeof line, "title '%.*s%s', ", (int)cut, t->title,
+                     cut < tl ? "..." : "");
         if (convp_buf_append(p, line, (size_t)n) != 0)
             return convp_book_nomem(b);
     }
@@ -1940,7 +1944,7 @@ static int table_info(struct convp_book *b, struct tstate *s, size_t si)
         n = snprintf(line, sizeof line, "no header, ");
     if (convp_buf_append(p, line, (size_t)n) != 0)
         return convp_book_nomem(b);
-    if (t->first_value > 1)
+    if (t->first_value > lo)
         n = snprintf(line, sizeof line, "stub %s-%s, ", a, z);
     else
         n = snprintf(line, sizeof line, "no stub, ");
@@ -2418,6 +2422,9 @@ int convp_table_open(struct convp_book *b)
     convp_buf_init(&s->tmp2, b->ctx);
     convp_buf_init(&s->vbuf, b->ctx);
     if (given_parts(b, s, SIZE_MAX) != CONV_OK)
+        return CONV_ERR;
+    /* the count first, so that the tables' facts follow it */
+    if (convp_reader_set_info(b->rd, "tables", "0") != 0)
         return CONV_ERR;
     const char *profile = convp_opt_str(b->rd->opts, "profile", NULL);
     if (profile && !strcmp(profile, "indicators")) {
