@@ -1178,13 +1178,26 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
         }
         if (!convp_buf_cstr(tb) || !(t->labels[col] = convp_strndup(b->ctx, tb->data, tb->len)))
             return convp_book_nomem(b);
-        /* (%), and a share or a comparison: percent */
-        if (col >= t->first_value && !t->units[col] && tb->len >= 3 &&
-            (strstr(tb->data, "(%)") || strstr(tb->data, "Cơ cấu") || strstr(tb->data, "cơ cấu") ||
-             strstr(tb->data, "Tỷ trọng") || strstr(tb->data, "tỷ trọng") ||
-             strstr(tb->data, "So với") || strstr(tb->data, "so với")) &&
-            !(t->units[col] = convp_strdup(b->ctx, "%")))
-            return convp_book_nomem(b);
+        /* (%), and a share or a comparison: percent (its words may be
+         * split over the header's rows: Cơ / cấu) */
+        if (col >= t->first_value && !t->units[col] && tb->len >= 3) {
+            char flat[256];
+            size_t fl = 0;
+            for (size_t i = 0; i < tb->len && fl + 1 < sizeof flat; i++) {
+                if (i + 3 <= tb->len && !memcmp(tb->data + i, " / ", 3)) {
+                    flat[fl++] = ' ';
+                    i += 2;
+                    continue;
+                }
+                flat[fl++] = tb->data[i];
+            }
+            flat[fl] = '\0';
+            if ((strstr(flat, "(%)") || strstr(flat, "Cơ cấu") || strstr(flat, "cơ cấu") ||
+                 strstr(flat, "Tỷ trọng") || strstr(flat, "tỷ trọng") || strstr(flat, "So với") ||
+                 strstr(flat, "so với")) &&
+                !(t->units[col] = convp_strdup(b->ctx, "%")))
+                return convp_book_nomem(b);
+        }
         t->codecol[col] = code_header(tb->data, tb->len);
     }
     /* Two units on the unit line: the first for the quantities (Lượng),
