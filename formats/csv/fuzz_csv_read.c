@@ -24,6 +24,8 @@ static const struct fuzz_option read_options[] = {
     {0x600, 0x400, "locale", "c"},
     {0x801, 0x800, "header-row", "2"},
     {0x1000, 0x1000, "encoding", "cp1258"},
+    {0x6000, 0x2000, "layout", "table"},
+    {0x6000, 0x4000, "layout", "cells"},
     {0, 0, NULL, NULL},
 };
 

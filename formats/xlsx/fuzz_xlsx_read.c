@@ -15,7 +15,7 @@
 #include "fuzz_common.h"
 
 /* Bit 1 raw-numbers, bit 2 duplicate-names, bits 3-4 the header row,
- * bits 5-6 the sheet. */
+ * bits 5-6 the sheet, bit 7 tables made for people (--layout table). */
 static const struct fuzz_option options[] = {
     {0, 0, "max-part-size", "4194304"},
     {0x02, 0x02, "raw-numbers", "1"},
@@ -24,6 +24,7 @@ static const struct fuzz_option options[] = {
     {0x18, 0x18, "header-row", "1"},
     {0x60, 0x20, "sheet", "2"},
     {0x60, 0x40, "sheet", "S 2"},
+    {0x80, 0x80, "layout", "table"},
     {0, 0, NULL, NULL},
 };
 

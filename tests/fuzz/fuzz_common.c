@@ -268,6 +268,10 @@ const struct fuzz_option fuzz_book_options[] = {
     {0x2, 0x2, "duplicate-names", "rename"},
     {0x4, 0x4, "header-row", "2"},
     {0x8, 0x8, "raw-numbers", "1"},
+    {0x30, 0x10, "layout", "table"},
+    {0x30, 0x20, "layout", "cells"},
+    {0x30, 0x30, "layout", "table"},
+    {0x30, 0x30, "profile", "indicators"},
     {0, 0, NULL, NULL},
 };
 

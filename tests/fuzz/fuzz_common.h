@@ -91,7 +91,8 @@ void fuzz_zip(struct fuzz_buf *out, const struct fuzz_zip_entry *e, size_t n);
 /* ---- spreadsheets ------------------------------------------------------------------------ */
 
 /* The reading options the spreadsheet targets share: bit 1
- * duplicate-names=rename, bit 2 header-row=2, bit 3 raw-numbers, and a
+ * duplicate-names=rename, bit 2 header-row=2, bit 3 raw-numbers, bits 4-5
+ * the layout (table, cells, table with the indicators profile), and a
  * 16 MiB bound on a part. */
 extern const struct fuzz_option fuzz_book_options[];
 
