@@ -340,9 +340,13 @@ static long entry(struct convp_ind *g, const char *key, size_t n, size_t parent,
         /* numbered: two digits per level */
         unsigned k = parent == SIZE_MAX ? ++g->top : ++g->entries[parent].children;
         const char *pc = parent == SIZE_MAX ? "" : g->entries[parent].code;
-        if (k <= 99 && (parent == SIZE_MAX || pc[0]) && strlen(pc) + 3 < IND_MAX_CODE)
-            snprintf(e->code, sizeof e->code, "%s%02u", pc, k);
-        else if (!g->told_codes) {
+        size_t pl = strlen(pc);
+        if (k <= 99 && (parent == SIZE_MAX || pc[0]) && pl + 3 < IND_MAX_CODE) {
+            memcpy(e->code, pc, pl);
+            e->code[pl] = (char)('0' + k / 10);
+            e->code[pl + 1] = (char)('0' + k % 10);
+            e->code[pl + 2] = '\0';
+        } else if (!g->told_codes) {
             g->told_codes = 1;
             convp_table_warn(g->b,
                              "sheet '%.100s': more than 99 indicators under one parent, or too "
