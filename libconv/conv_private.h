@@ -535,6 +535,12 @@ struct conv_reader {
     uint64_t loc_weak; /* line of the first value read as C text that vi would read otherwise */
     int comma_signal;  /* decimal commas are a Vietnamese signal (not ',') */
     struct convp_buf scratch; /* NFC, case folding, canonical text */
+    /* --null: texts read as a missing value (reader.c) */
+    char *null_text;           /* the marks, each NUL-terminated, one after another */
+    size_t null_n;             /* how many (0: the option is not set) */
+    size_t null_max;           /* the longest one's length */
+    int null_empty;            /* the empty text is one */
+    unsigned char null_first[32]; /* bit per first byte of a non-empty mark */
 };
 
 /* Record a fact for conv_reader_info(); 0 or -1 (nomem, rd->err set). */

@@ -47,6 +47,10 @@ static const struct conv_option_desc core_options[] = {
     {"encoding", "NAME",
      "input encoding when not UTF-8: cp1258, tcvn3 or another iconv name",
      CONV_OPT_READ},
+    {"null", "MARKS",
+     "texts read as a missing value (null), comma-separated: '..,-,x'; an empty item, as in "
+     "'' or '..,', is the empty text (\\, is a comma)",
+     CONV_OPT_READ},
     {"infer-rows", "N",
      "records used to infer column types when there is no schema (default 1000, 0: all text)",
      CONV_OPT_READ},

@@ -6,7 +6,7 @@
  * workbook gives its fonts, bold totals, indented components and merges.
  * A unit test of internals: it walks the book behind a reader.
  */
-#include "testutil.h"
+#include "cases.h"
 
 #include "conv_private.h"
 #include "sheet/sheet.h"
@@ -208,6 +208,36 @@ static void test_layout_cells(void **state)
     }
 }
 
+/* --null reads text cells that are marks as null in every workbook format;
+ * number cells are never marks. */
+static void test_null_marks(void **state)
+{
+    (void)state;
+    static const char *const fmts[] = {"xlsx", "xls", "ods"};
+    for (size_t f = 0; f < 3; f++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "tests/data/sheet/styles.%s", fmts[f]);
+        char *path = tu_src(rel);
+        struct tu_sheet_read how = {.path = path};
+        const char *y = f == 2 ? "1234.5" : "1234.50";
+        char want[256];
+        char *got = tu_read_sheet(&how, (const char *const[]){"sheet=1", NULL});
+        snprintf(want, sizeof want,
+                 "#x|y|z|w\nx=str:Trong đó|y=dec:%s|z=str:Cả nước|w=int:7\n"
+                 "x=null|y=int:2|z=null|w=null\n", y);
+        assert_string_equal(got, want);
+        free(got);
+        got = tu_read_sheet(&how, (const char *const[]){"sheet=1", "null=Cả nước,Trong đó,7",
+                                                          NULL});
+        snprintf(want, sizeof want,
+                 "#x|y|z|w\nx=null|y=dec:%s|z=null|w=int:7\nx=null|y=int:2|z=null|w=null\n", y);
+        if (strcmp(got, want) != 0)
+            fail_msg("%s:\n%s\nwant\n%s", rel, got, want);
+        free(got);
+        free(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_styles_everywhere),
         cmocka_unit_test(test_report_workbook),
         cmocka_unit_test(test_walk_again),
+        cmocka_unit_test(test_null_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
