@@ -187,6 +187,23 @@ int convp_nfc(struct convp_buf *scratch, const char *text, size_t n, const char 
 int convp_casefold(struct convp_buf *scratch, const char *text, size_t n, const char **out,
                    size_t *out_len);
 
+/* Header guessing (header_guess.c).  A cell's text; number: a typed number
+ * cell (a workbook's), whatever its text. */
+struct convp_text {
+    const char *text;
+    size_t len;
+    int number;
+};
+/* 1 when a row taken as the header (ncols cells) reads like one more of
+ * the nrows rows below it (nrows * ncols cells, row by row): column by
+ * column, the header cell's shape against the values' (a name over
+ * numbers: a header; "01" over "04": a record; a year over numbers: a
+ * header, the period labels of wide tables). */
+int convp_header_looks_like_data(const struct convp_text *head, size_t ncols,
+                                 const struct convp_text *rows, size_t nrows);
+/* 1 when a text is words: not empty, no number, year or date. */
+int convp_text_is_words(const char *s, size_t n);
+
 /* What a text value says about the notation of its input. */
 enum {
     CONVP_LOC_NONE,     /* nothing: read the same way in both */

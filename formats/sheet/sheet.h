@@ -122,6 +122,10 @@ void convp_book_close(struct conv_reader *rd);
          "the row holding the field names (default: the first row with two or "                    \
          "more values, within 20 rows of the first non-empty one)",                                \
          CONV_OPT_READ},                                                                           \
+        {"no-header", NULL,                                                                        \
+         "no header row: every row is a record, its fields named by column number "               \
+         "(1 for A, 2 for B...)",                                                                  \
+         CONV_OPT_READ},                                                                           \
         {"raw-numbers", NULL,                                                                      \
          "keep numbers as stored (up to 17 digits) instead of as Excel shows "                     \
          "them (15 significant digits, the format's decimals)",                                    \

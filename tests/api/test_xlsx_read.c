@@ -927,6 +927,165 @@ static void test_header_names(void **state)
                 "#a|a_2|a_2_2|a_3\na=int:1|a_2=null|a_2_2=null|a_3=null\n");
 }
 
+/* ---- the header guess says so; --no-header --------------------------------------------- */
+
+static void on_warning(void *user, const struct conv_error *e)
+{
+    char line[512];
+    conv_error_format(e, line, sizeof line);
+    tu_sb_str(user, line);
+    tu_sb_str(user, "\n");
+}
+
+/* The warnings reading a book gives ("" none), and its records must read. */
+static char *book_warnings(const void *data, size_t n, const char *const *opts)
+{
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    tu_options_add(o, opts);
+    struct tu_sbuf warn = {0};
+    tu_sb_str(&warn, "");
+    conv_options_set_diag(o, on_warning, &warn);
+    struct conv_error err;
+    struct conv_reader *rd = conv_reader_open_memory(ctx, data, n, "book.xlsx", o, &err);
+    if (!rd)
+        fail_msg("%s", err.message);
+    const struct conv_record *rec;
+    int rc;
+    while ((rc = conv_reader_next(rd, &rec)) == CONV_OK) {
+    }
+    assert_int_equal(rc, CONV_EOF);
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+    return warn.p;
+}
+
+static void expect_warnings(const struct book *bk, const char *const *opts, const char *want)
+{
+    struct tu_sbuf z = make_book(bk);
+    char *got = book_warnings(z.p, z.n, opts);
+    if (strcmp(got, want) != 0)
+        fail_msg("warnings\n%s\nwant\n%s", got, want);
+    free(got);
+    free(z.p);
+}
+
+#define NUM(v) "<c><v>" v "</v></c>"
+
+static void test_header_guess_warnings(void **state)
+{
+    (void)state;
+    /* Title rows above the header. */
+    struct book bk = {
+        .sheets = {SHEET("<row r=\"1\">" IS("Bảng 1. Dân số trung bình phân theo tỉnh") "</row>"
+                         "<row r=\"2\">" IS("Đơn vị tính: Nghìn người") "</row>"
+                         "<row r=\"4\">" IS("Tỉnh") IS("2023") "</row>"
+                         "<row r=\"5\">" IS("Hà Nội") NUM("8587.1") "</row>")},
+        .names = {"Dân số"}};
+    expect_book(&bk, NULL, "#Tỉnh|2023\nTỉnh=str:Hà Nội|2023=dec:8587.1\n");
+    expect_warnings(&bk, NULL,
+                    "book.xlsx:4: 'Dân số', row 4: took row 4 as the header, skipping rows 1 to 2 "
+                    "above it (a title or notes: 'Bảng 1. Dân số trung...'); --header-row N takes "
+                    "another row\n");
+    /* Chosen by --header-row: nothing to say. */
+    expect_warnings(&bk, OPTS("header-row=4"), "");
+    /* A list without a header: its first record taken. */
+    bk.sheets[0] = SHEET("<row>" IS("01") IS("Thành phố Hà Nội") "</row>"
+                         "<row>" IS("04") IS("Cao Bằng") "</row>"
+                         "<row>" IS("08") IS("Tuyên Quang") "</row>");
+    expect_book(&bk, NULL,
+                "#01|Thành phố Hà Nội\n01=str:04|Thành phố Hà Nội=str:Cao Bằng\n"
+                "01=str:08|Thành phố Hà Nội=str:Tuyên Quang\n");
+    expect_warnings(&bk, NULL,
+                    "book.xlsx:1: 'Dân số', row 1: took row 1 as the header, but it reads like a "
+                    "record ('01', 'Thành phố Hà Nội'); --no-header reads it as one, --header-row "
+                    "N takes another row\n");
+    /* --no-header: every row a record, the columns by number; no warning. */
+    expect_book(&bk, OPTS("no-header"),
+                "#1|2\n1=str:01|2=str:Thành phố Hà Nội\n1=str:04|2=str:Cao Bằng\n"
+                "1=str:08|2=str:Tuyên Quang\n");
+    expect_warnings(&bk, OPTS("no-header"), "");
+    /* Numbers as cells say so too: a number over numbers. */
+    bk.sheets[0] = SHEET("<row>" NUM("1") IS("a") "</row><row>" NUM("2") IS("b") "</row>");
+    expect_warnings(&bk, NULL,
+                    "book.xlsx:1: 'Dân số', row 1: took row 1 as the header, but it reads like a "
+                    "record ('1', 'a'); --no-header reads it as one, --header-row N takes another "
+                    "row\n");
+    /* A heading over the header: a group row naming few of the columns. */
+    bk.sheets[0] = SHEET("<row>" IS("Mới") IS("Cũ") "</row>"
+                         "<row>" IS("Tên") IS("Mã") IS("Tên cũ") IS("Mã cũ") IS("Ghi chú") "</row>"
+                         "<row>" IS("Ba Đình") IS("00004") "</row>");
+    expect_warnings(&bk, OPTS("duplicate-names=rename", "header-row=2"), "");
+    expect_warnings(&bk, OPTS("sheet=1", "layout=records", "header-row=2"), "");
+    {
+        struct tu_sbuf z = make_book(&bk);
+        /* Read as the guess would, the row under it is outside its columns:
+         * the error names --header-row; the warning before it says which. */
+        char *got = read_book(z.p, z.n, NULL);
+        assert_string_equal(got, "ERR 6 2:3 'Dân số'!C2: a value outside the header's columns "
+                                 "(A to B); --header-row picks another header row");
+        free(got);
+        free(z.p);
+    }
+    bk.sheets[0] = SHEET("<row><c r=\"A1\" t=\"inlineStr\"><is><t>Mới</t></is></c>"
+                         "<c r=\"E1\" t=\"inlineStr\"><is><t>Cũ</t></is></c></row>"
+                         "<row>" IS("Tên") IS("Mã") IS("Tên cũ") IS("Mã cũ") IS("Ghi chú") "</row>"
+                         "<row>" IS("Ba Đình") IS("00004") "</row>");
+    expect_book(&bk, NULL,
+                "#Mới|column_2|column_3|column_4|Cũ\n"
+                "Mới=str:Tên|column_2=str:Mã|column_3=str:Tên cũ|column_4=str:Mã cũ|Cũ=str:Ghi chú\n"
+                "Mới=str:Ba Đình|column_2=str:00004|column_3=null|column_4=null|Cũ=null\n");
+    expect_warnings(&bk, NULL,
+                    "book.xlsx:1: 'Dân số', row 1: took row 1 as the header, but it names only 2 "
+                    "of the 5 columns the row under it fills (a heading over the header?); "
+                    "--header-row 2 takes that row\n");
+    expect_warnings(&bk, OPTS("header-row=2"), "");
+    /* Headers that say nothing. */
+    bk.sheets[0] = SHEET("<row>" IS("Tỉnh") IS("1995") IS("Prel. 2016") "</row>"
+                         "<row>" IS("Hà Nội") NUM("1.5") NUM("2") "</row>");
+    expect_warnings(&bk, NULL, "");
+    bk.sheets[0] = SHEET("<row>" IS("code") IS("name") "</row><row>" IS("01") IS("Hà Nội") "</row>");
+    expect_warnings(&bk, NULL, "");
+    bk.sheets[0] = SHEET("<row>" IS("only") "</row><row>" NUM("1") "</row>");
+    expect_warnings(&bk, NULL, "");
+    /* Our own workbook (the people layout: a title over the header): not a guess. */
+    char *path = tu_src("samples/indicators.csv");
+    size_t n, xn;
+    char *csv = tu_read_file(path, &n);
+    struct conv_error err;
+    char *xlsx = tu_convert_mem(csv, n, "csv", "xlsx", NULL, &xn, &err);
+    assert_non_null(xlsx);
+    char *w = book_warnings(xlsx, xn, NULL);
+    assert_string_equal(w, "");
+    free(w);
+    free(xlsx);
+    free(csv);
+    free(path);
+}
+
+static void test_no_header(void **state)
+{
+    (void)state;
+    /* The columns with a value in any row, by number; rows of several
+     * sheets with the sheet field; empty rows skipped. */
+    struct book bk = {
+        .sheets = {SHEET("<row r=\"2\"><c r=\"B2\" t=\"inlineStr\"><is><t>T</t></is></c></row>"
+                         "<row r=\"3\"><c r=\"C3\"><v>1</v></c></row><row r=\"4\"/>"
+                         "<row r=\"5\"><c r=\"D5\"><v>2</v></c></row>"),
+                   SHEET("<row>" IS("x") "</row>"), SHEET("")}};
+    expect_book(&bk, OPTS("no-header", "sheet=1"),
+                "#2|3|4\n2=str:T|3=null|4=null\n2=null|3=int:1|4=null\n2=null|3=null|4=int:2\n");
+    expect_book(&bk, OPTS("no-header"),
+                "#sheet|2|3|4|1\nsheet=str:Sheet1|2=str:T|3=null|4=null\n"
+                "sheet=str:Sheet1|2=null|3=int:1|4=null\nsheet=str:Sheet1|2=null|3=null|4=int:2\n"
+                "sheet=str:Sheet2|1=str:x\n");
+    expect_book(&bk, OPTS("no-header=no", "sheet=2"), "#x\n");
+    expect_book_err(&bk, OPTS("no-header", "header-row=2"),
+                    "ERR 1 0:0 --header-row and --no-header do not go together");
+    expect_book_err(&bk, OPTS("no-header=maybe"), "ERR 1 0:0 option no-header: expected yes or no");
+}
+
 /* ---- sheets -------------------------------------------------------------------------------- */
 
 static const struct book two_sheets = {
@@ -1729,6 +1888,8 @@ int main(void)
         cmocka_unit_test(test_references_bad),
         cmocka_unit_test(test_header_auto),
         cmocka_unit_test(test_header_row_option),
+        cmocka_unit_test(test_header_guess_warnings),
+        cmocka_unit_test(test_no_header),
         cmocka_unit_test(test_header_names),
         cmocka_unit_test(test_sheets_all),
         cmocka_unit_test(test_sheets_one),

@@ -238,6 +238,56 @@ static void test_null_marks(void **state)
     }
 }
 
+static void on_warning(void *user, const struct conv_error *e)
+{
+    char line[512];
+    conv_error_format(e, line, sizeof line);
+    tu_sb_str(user, line);
+    tu_sb_str(user, "\n");
+}
+
+/* The header guess is said in every workbook format; --no-header reads
+ * every row, its columns by number. */
+static void test_header_guess_and_no_header(void **state)
+{
+    (void)state;
+    static const char *const fmts[] = {"xlsx", "xls", "ods"};
+    for (size_t f = 0; f < 3; f++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "tests/data/sheet/styles.%s", fmts[f]);
+        char *path = tu_src(rel);
+        struct conv_context *ctx = conv_context_new(NULL);
+        struct conv_options *o = conv_options_new(ctx);
+        conv_options_set(o, "sheet", "1");
+        struct tu_sbuf warn = {0};
+        tu_sb_str(&warn, "");
+        conv_options_set_diag(o, on_warning, &warn);
+        struct conv_error err;
+        struct conv_reader *rd = conv_reader_open_file(ctx, path, o, &err);
+        assert_non_null(rd);
+        conv_reader_close(rd);
+        char want[512];
+        snprintf(want, sizeof want,
+                 "%s:3: 'Bảng 1', row 3: took row 3 as the header, skipping rows 1 to 2 above it "
+                 "(a title or notes: 'Tiêu đề'); --header-row N takes another row\n", path);
+        if (strcmp(warn.p, want) != 0)
+            fail_msg("%s: warnings\n%s\nwant\n%s", rel, warn.p, want);
+        free(warn.p);
+        conv_options_free(o);
+        conv_context_free(ctx);
+        struct tu_sheet_read how = {.path = path};
+        char *got = tu_read_sheet(&how, (const char *const[]){"sheet=1", "no-header", NULL});
+        snprintf(want, sizeof want,
+                 "#1|2|3|4\n1=str:Tiêu đề|2=null|3=null|4=null\n1=str:ẩn|2=null|3=null|4=null\n"
+                 "1=str:x|2=str:y|3=str:z|4=str:w\n1=str:Trong đó|2=dec:%s|3=str:Cả nước|4=int:7\n"
+                 "1=null|2=int:2|3=null|4=null\n", f == 2 ? "1234.5" : "1234.50");
+        if (strcmp(got, want) != 0)
+            fail_msg("%s:\n%s\nwant\n%s", rel, got, want);
+        free(got);
+        free(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_report_workbook),
         cmocka_unit_test(test_walk_again),
         cmocka_unit_test(test_null_marks),
+        cmocka_unit_test(test_header_guess_and_no_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
