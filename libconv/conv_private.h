@@ -500,6 +500,8 @@ struct convp_writer_ops {
  * how the core treats a format's input, asked instead of its name. */
 #define CONVP_FMT_TEXT 0x100u     /* text decoded by the core: --encoding, byte-order mark */
 #define CONVP_FMT_NOTATION 0x200u /* untyped text values: --locale auto decides from them */
+#define CONVP_FMT_CELL_TEXT 0x400u /* not text, but its text cells may be in a legacy encoding:
+                                      --encoding goes to the reader, never to the input */
 #define CONVP_FMT_PUBLIC 0xFFu    /* the bits conv_format_caps() tells */
 
 struct conv_format {

@@ -860,8 +860,19 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
     static const char *const locale_words[] = {"auto", "c", "vi", NULL};
     if (convp_opt_enum(opts, "locale", locale_words, 0, err, &rd->locale) != CONV_OK)
         goto fail;
+    /* --encoding decodes a text input as it streams; a workbook's text
+     * cells are the book's to decode (a zip or compound file is no text):
+     * not when the format is known to be one, and the input layer leaves
+     * such a container alone when the format is yet to be probed.  VNI
+     * has no stream converter: workbooks only. */
     const char *encoding = conv_options_get(opts, "encoding");
-    if (encoding && convp_input_set_encoding(in, encoding, err) != CONV_OK)
+    const char *from = conv_options_get(opts, "from");
+    const struct conv_format *early = from                     ? conv_format_by_name(from)
+                                      : path && strcmp(path, "-") ? conv_format_by_path(path)
+                                                                 : NULL;
+    int cells_only = encoding && !strcasecmp(encoding, "vni");
+    if (encoding && !cells_only && !(early && (early->flags & CONVP_FMT_CELL_TEXT)) &&
+        convp_input_set_encoding(in, encoding, err) != CONV_OK)
         goto fail;
     if (opts && opts->progress)
         convp_input_set_cancel(in, opts->progress, opts->progress_user);
@@ -870,7 +881,14 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
     if (!(rd->fmt = pick_format(rd, path, err)))
         goto fail;
     int text_fmt = (rd->fmt->flags & CONVP_FMT_NOTATION) != 0;
-    if (encoding && !(rd->fmt->flags & CONVP_FMT_TEXT)) {
+    if (encoding && cells_only && (rd->fmt->flags & CONVP_FMT_TEXT)) {
+        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0,
+                        "--encoding %s applies to workbooks (their text cells), not to %s input: "
+                        "there is no converter for VNI text",
+                        encoding, rd->fmt->name);
+        goto fail;
+    }
+    if (encoding && !(rd->fmt->flags & (CONVP_FMT_TEXT | CONVP_FMT_CELL_TEXT))) {
         char names[200] = "";
         size_t k = 0, n = 0;
         for (size_t i = 0; i < conv_format_count(); i++)
@@ -885,7 +903,8 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
                              j == 1 ? "" : j == n ? " and " : ", ", f->name);
             k += w > 0 ? (size_t)w : 0;
         }
-        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0, "--encoding applies to %s input, not %s",
+        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0,
+                        "--encoding applies to %s input and to workbooks' text cells, not %s",
                         names, rd->fmt->name);
         goto fail;
     }

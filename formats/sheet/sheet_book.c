@@ -7,6 +7,7 @@
 #include "sheet_book.h"
 #include "sheet_legacy.h"
 
+#include <iconv.h>
 #include <locale.h>
 #include <math.h>
 #include <stdlib.h>
@@ -376,22 +377,31 @@ static int nonempty(const struct convp_cell *c)
     return c->type != CONV_NULL && c->len > 0;
 }
 
-/* The text of the row's cells in a legacy font (TCVN3, VNI), in Unicode. */
+/* The text of the row's cells in a legacy font (TCVN3, VNI), in Unicode;
+ * with --encoding, also of cells whose font names none and whose text
+ * may be legacy text (convp_legacy_suspect()). */
 static int legacy_text(struct convp_book *b, struct convp_row *row)
 {
     for (size_t i = 0; i < row->n; i++) {
         struct convp_cell *c = &row->cells[i];
         int kind = convp_book_style(b, c->style)->legacy;
-        if (!kind || c->type != CONV_STRING || !c->len)
+        if (c->type != CONV_STRING || !c->len)
             continue;
         const char *text = c->text ? c->text : row->text.data + c->off;
+        if (!kind && b->fallback && convp_legacy_suspect(b->fallback, text, c->len))
+            kind = b->fallback;
+        if (!kind)
+            continue;
         b->tmp.len = 0;
         if (convp_buf_append(&b->tmp, text, c->len) != 0)
             return convp_book_nomem(b);
         c->off = row->text.len;
-        if (convp_legacy_decode(kind, b->tmp.data, b->tmp.len, &b->legacy_scratch, &row->text) !=
-                0 ||
-            convp_buf_putc(&row->text, '\0') != 0)
+        int rc = kind == CONVP_LEGACY_ICONV
+                     ? convp_legacy_decode_iconv(b->fallback_cd, b->tmp.data, b->tmp.len,
+                                                 &b->legacy_scratch, &row->text)
+                     : convp_legacy_decode(kind, b->tmp.data, b->tmp.len, &b->legacy_scratch,
+                                           &row->text);
+        if (rc != 0 || convp_buf_putc(&row->text, '\0') != 0)
             return convp_book_nomem(b);
         c->len = row->text.len - 1 - c->off;
         c->text = NULL;
@@ -1209,6 +1219,26 @@ int convp_book_open(struct conv_reader *rd)
                         "--header-row and --no-header do not go together");
         return CONV_ERR;
     }
+    /* --encoding: the legacy encoding of text cells whose font says none. */
+    const char *enc = convp_opt_str(rd->opts, "encoding", NULL);
+    if (enc) {
+        const char *iconv_name;
+        int kind = convp_legacy_of_name(enc, &iconv_name);
+        if (kind < 0) {
+            convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
+                            "unknown encoding '%.60s' (tcvn3, vni, cp1258 or an iconv name)",
+                            enc);
+            return CONV_ERR;
+        }
+        if (kind == CONVP_LEGACY_ICONV) {
+            iconv_t cd = iconv_open("UTF-8", iconv_name);
+            if (cd == (iconv_t)-1)
+                return convp_book_nomem(b);
+            b->fallback_cd = cd;
+        }
+        b->fallback = kind;
+        b->legacy |= kind != CONVP_LEGACY_NONE;
+    }
     b->want = convp_opt_str(rd->opts, "sheet", NULL);
     /* --layout: how to read; the values a writer takes (people, plain) are
      * not this reader's and leave it reading records. */
@@ -1360,6 +1390,8 @@ void convp_book_close(struct conv_reader *rd)
     convp_free(b->ctx, b->drv);
     if (b->cloc != (locale_t)0)
         freelocale(b->cloc);
+    if (b->fallback_cd)
+        iconv_close((iconv_t)b->fallback_cd);
     for (size_t i = 0; i < b->nsheets; i++) {
         convp_free(b->ctx, b->sheets[i].name);
         convp_free(b->ctx, b->sheets[i].field);

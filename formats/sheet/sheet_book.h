@@ -70,7 +70,9 @@ struct convp_book {
     uint32_t sheet_field;
     struct convp_row row;
     struct convp_buf tmp;
-    int legacy;   /* a style's font is in a legacy encoding (TCVN3, VNI) */
+    int legacy;   /* a style's font is in a legacy encoding (TCVN3, VNI), or --encoding */
+    int fallback; /* --encoding: the legacy kind of text cells no font gives one */
+    void *fallback_cd; /* its iconv converter (CONVP_LEGACY_ICONV), or NULL */
     struct convp_buf legacy_scratch;
     int mode;     /* BOOK_RECORDS... */
     void *layout; /* the layout's state (sheet_layout.c) */

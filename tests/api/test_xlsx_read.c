@@ -1086,6 +1086,85 @@ static void test_no_header(void **state)
     expect_book_err(&bk, OPTS("no-header=maybe"), "ERR 1 0:0 option no-header: expected yes or no");
 }
 
+/* ---- --encoding: legacy text in cells whose font does not say ---------------------------- */
+
+/* Fonts: 0 Arial, 1 .VnTime; cell formats: 0 Arial, 1 .VnTime. */
+#define FONT_STYLES                                                                                \
+    "<styleSheet " NS "><fonts count=\"2\"><font><name val=\"Arial\"/></font>"                    \
+    "<font><name val=\".VnTime\"/></font></fonts>"                                                 \
+    "<cellXfs><xf numFmtId=\"0\" fontId=\"0\"/><xf numFmtId=\"0\" fontId=\"1\"/></cellXfs>"        \
+    "</styleSheet>"
+#define IS_S(s, t) "<c s=\"" s "\" t=\"inlineStr\"><is><t>" t "</t></is></c>"
+
+static void test_encoding_fallback(void **state)
+{
+    (void)state;
+    /* TCVN3 typed in Arial (the file lost its font, or was re-saved): C¶ n­íc is
+     * "Cả nước" in TCVN3; beside it Unicode text that must stay, Cà Mau
+     * among it (Latin-1 letters only), and TCVN3 in .VnTime (the font says). */
+    struct book bk = {
+        .sheets = {SHEET("<row>" IS_S("0", "tinh") IS_S("0", "ghi") "</row>"
+                         "<row>" IS_S("0", "C\xc2\xb6 n\xc2\xad\xc3\xad" "c") IS_S("0", "Cả nước") "</row>"
+                         "<row>" IS_S("0", "Cà Mau") IS_S("1", "H\xc2\xb5 N\xc3\xa9i") "</row>"
+                         "<row>" IS_S("0", "Sông Công") NUM("2") "</row>")},
+        .styles = FONT_STYLES};
+    expect_book(&bk, NULL,
+                "#tinh|ghi\ntinh=str:C¶ n\xc2\xadíc|ghi=str:Cả nước\n"
+                "tinh=str:Cà Mau|ghi=str:Hà Nội\ntinh=str:Sông Công|ghi=int:2\n");
+    expect_book(&bk, OPTS("encoding=tcvn3"),
+                "#tinh|ghi\ntinh=str:Cả nước|ghi=str:Cả nước\n"
+                "tinh=str:Cà Mau|ghi=str:Hà Nội\ntinh=str:Sông Công|ghi=int:2\n");
+    expect_book(&bk, OPTS("encoding=TCVN5712-1"),
+                "#tinh|ghi\ntinh=str:Cả nước|ghi=str:Cả nước\n"
+                "tinh=str:Cà Mau|ghi=str:Hà Nội\ntinh=str:Sông Công|ghi=int:2\n");
+    /* utf-8: nothing is legacy but what the fonts say. */
+    expect_book(&bk, OPTS("encoding=utf-8"),
+                "#tinh|ghi\ntinh=str:C¶ n\xc2\xadíc|ghi=str:Cả nước\n"
+                "tinh=str:Cà Mau|ghi=str:Hà Nội\ntinh=str:Sông Công|ghi=int:2\n");
+    /* TCVN3's accented capitals for small letters: "vÒ" is "về". */
+    bk.sheets[0] = SHEET("<row>" IS_S("0", "a") "</row><row>" IS_S("0", "v\xc3\x92") "</row>"
+                         "<row>" IS_S("0", "Ò") "</row>");
+    expect_book(&bk, OPTS("encoding=tcvn3"), "#a\na=str:về\na=str:Ò\n");
+    /* VNI in Arial: "Vieät Nam", "Thaønh phoá" */
+    bk.sheets[0] = SHEET("<row>" IS_S("0", "a") "</row>"
+                         "<row>" IS_S("0", "Vie\xc3\xa4t Nam") "</row>"
+                         "<row>" IS_S("0", "Tha\xc3\xb8nh pho\xc3\xa1") "</row>"
+                         "<row>" IS_S("0", "Việt Nam") "</row>");
+    expect_book(&bk, OPTS("encoding=vni"), "#a\na=str:Việt Nam\na=str:Thành phố\na=str:Việt Nam\n");
+    expect_book(&bk, NULL,
+                "#a\na=str:Vieät Nam\na=str:Thaønh phoá\na=str:Việt Nam\n");
+    /* Windows-1258 through iconv: "Việt" as V i ê + a dot below (ò) t; "Hoà"
+     * (o, then à) is Unicode and stays. */
+    bk.sheets[0] = SHEET("<row>" IS_S("0", "a") "</row>"
+                         "<row>" IS_S("0", "Vi\xc3\xaa\xc3\xb2t") "</row>"
+                         "<row>" IS_S("0", "Ho\xc3\xa0") "</row>"
+                         "<row>" IS_S("0", "\xc3\x90\xc3\xa0 N\xc3\xa3ng") "</row>");
+    expect_book(&bk, OPTS("encoding=cp1258"), "#a\na=str:Việt\na=str:Hoà\na=str:Đà Năng\n");
+    expect_book(&bk, OPTS("encoding=windows-1258"),
+                "#a\na=str:Việt\na=str:Hoà\na=str:Đà Năng\n");
+    /* An unknown encoding is a usage error. */
+    expect_book_err(&bk, OPTS("encoding=klingon"),
+                    "ERR 1 0:0 unknown encoding 'klingon' (tcvn3, vni, cp1258 or an iconv name)");
+    /* The input is the zip's bytes, never decoded: from memory, through a
+     * callback, with the format probed (no name, no --from). */
+    struct tu_sbuf z = make_book(&bk);
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    tu_options_add(o, OPTS("encoding=cp1258"));
+    struct conv_error err;
+    struct conv_reader *rd = conv_reader_open_memory(ctx, z.p, z.n, NULL, o, &err);
+    if (!rd)
+        fail_msg("%s", err.message);
+    assert_string_equal(conv_format_name(conv_reader_format(rd)), "xlsx");
+    const struct conv_record *rec;
+    assert_int_equal(conv_reader_next(rd, &rec), CONV_OK);
+    assert_string_equal(conv_record_get(rec, "a")->text, "Việt");
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+    free(z.p);
+}
+
 /* ---- sheets -------------------------------------------------------------------------------- */
 
 static const struct book two_sheets = {
@@ -1890,6 +1969,7 @@ int main(void)
         cmocka_unit_test(test_header_row_option),
         cmocka_unit_test(test_header_guess_warnings),
         cmocka_unit_test(test_no_header),
+        cmocka_unit_test(test_encoding_fallback),
         cmocka_unit_test(test_header_names),
         cmocka_unit_test(test_sheets_all),
         cmocka_unit_test(test_sheets_one),

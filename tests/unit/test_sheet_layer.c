@@ -288,6 +288,43 @@ static void test_header_guess_and_no_header(void **state)
     }
 }
 
+/* --encoding is taken by every workbook format (the container is never
+ * decoded as text, its format named or probed): cells whose font says
+ * nothing and that read as Unicode stay as they are. */
+static void test_encoding_accepted(void **state)
+{
+    (void)state;
+    static const char *const fmts[] = {"xlsx", "xls", "ods"};
+    for (size_t f = 0; f < 3; f++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "tests/data/sheet/styles.%s", fmts[f]);
+        char *path = tu_src(rel);
+        struct tu_sheet_read how = {.path = path};
+        char *plain = tu_read_sheet(&how, (const char *const[]){"sheet=2", NULL});
+        assert_string_equal(plain, "#TỔNG SỐ\nTỔNG SỐ=str:Việt Nam\n"
+                                   "TỔNG SỐ=str:Đà Nẵng, Thành phố Hồ Chí Minh\n"
+                                   "TỔNG SỐ=str:nước, Quảng Ngãi, Bình Định\n"
+                                   "TỔNG SỐ=str:Cả nước\n");
+        static const char *const encs[] = {"encoding=tcvn3", "encoding=vni", "encoding=cp1258"};
+        for (size_t e = 0; e < 3; e++) {
+            char *got = tu_read_sheet(&how, (const char *const[]){"sheet=2", encs[e], NULL});
+            if (strcmp(got, plain) != 0)
+                fail_msg("%s %s:\n%s", rel, encs[e], got);
+            free(got);
+        }
+        /* From memory without a name: probed on its bytes. */
+        size_t n;
+        char *data = tu_read_file(path, &n);
+        struct tu_sheet_read mem = {.data = data, .len = n, .name = "-", .format = fmts[f]};
+        char *got = tu_read_sheet(&mem, (const char *const[]){"sheet=2", "encoding=tcvn3", NULL});
+        assert_string_equal(got, plain);
+        free(got);
+        free(data);
+        free(plain);
+        free(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_walk_again),
         cmocka_unit_test(test_null_marks),
         cmocka_unit_test(test_header_guess_and_no_header),
+        cmocka_unit_test(test_encoding_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
