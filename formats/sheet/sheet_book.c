@@ -359,8 +359,11 @@ int convp_book_number(struct convp_book *b, struct convp_row *row, struct convp_
         return cell_made(b, row, c, out, len);
     }
     int integral;
-    len = b->raw_numbers ? convp_roundtrip_number(v, out, &integral)
-                         : convp_shortest_number(v, out, &integral);
+    /* Our own workbook's numbers were written from exact text: a decimal
+     * printed from a double (2.913148229712206) comes back as written, not
+     * as the 15 digits Excel shows. */
+    len = b->raw_numbers || b->meta ? convp_roundtrip_number(v, out, &integral)
+                                    : convp_shortest_number(v, out, &integral);
     c->type = integral ? CONV_INTEGER : CONV_DECIMAL;
     if (!b->raw_numbers) {
         size_t padded = convp_numfmt_pad(f, out, len, out, sizeof out);

@@ -1324,6 +1324,71 @@ static void test_roundtrip_writer(void **state)
     free(path);
 }
 
+/* Decimals printed from a double (pandas, R, JavaScript): a number cell
+ * when the text is the double's shortest round-trip form and libxlsxwriter's
+ * 16 digits hold it; read back from our own workbook as written, with and
+ * without --raw-numbers.  Anything else stays text, and exact. */
+static void test_float_numbers(void **state)
+{
+    (void)state;
+    static const char csv[] = "name,x\r\n"
+                              "a,2.913148229712206\r\n"  /* 16 digits: a number cell */
+                              "b,0.1\r\n"                /* 1 digit: as always */
+                              "c,-16.07843137559021\r\n" /* 16 digits, negative */
+                              "d,0.30000000000000004\r\n" /* 17: libxlsxwriter keeps 16 */
+                              "e,2.9131482297122060\r\n" /* not the shortest form */
+                              "f,1234567890123456\r\n"   /* an integer: text */
+                              "g,1.5\r\n";
+    /* The cell's type, by its row (4 is record a). */
+    static const char *const types[] = {"decimal", "decimal", "decimal", "string",
+                                        "string",  "string",  "decimal"};
+    struct conv_error err;
+    size_t xn, bn;
+    char *xlsx = tu_convert_mem(csv, sizeof csv - 1, "csv", "xlsx", NULL, &xn, &err);
+    assert_non_null(xlsx);
+    char *back = tu_convert_mem(xlsx, xn, "xlsx", "csv", NULL, &bn, &err);
+    assert_non_null(back);
+    assert_string_equal(back, csv);
+    free(back);
+    back = tu_convert_mem(xlsx, xn, "xlsx", "csv", OPTS("raw-numbers"), &bn, &err);
+    assert_non_null(back);
+    assert_string_equal(back, csv);
+    free(back);
+    /* Which are number cells. */
+    char *cells = read_book(xlsx, xn, OPTS("layout=cells"));
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "cell=str:B%zu|", i + 4);
+        const char *at = strstr(cells, want);
+        if (!at)
+            fail_msg("no cell B%zu in\n%s", i + 4, cells);
+        snprintf(want, sizeof want, "|type=str:%s|", types[i]);
+        const char *eol = strchr(at, '\n');
+        const char *t = strstr(at, want);
+        if (!t || t > eol)
+            fail_msg("B%zu is not a %s cell: %.*s", i + 4, types[i], (int)(eol - at), at);
+    }
+    assert_non_null(strstr(cells, "value=dec:2.913148229712206|"));
+    free(cells);
+    free(xlsx);
+    /* --plain has no field sheet to say the workbook is ours: text, exact. */
+    xlsx = tu_convert_mem(csv, sizeof csv - 1, "csv", "xlsx", OPTS("plain"), &xn, &err);
+    assert_non_null(xlsx);
+    back = tu_convert_mem(xlsx, xn, "xlsx", "csv", NULL, &bn, &err);
+    assert_non_null(back);
+    assert_string_equal(back, csv);
+    free(back);
+    cells = read_book(xlsx, xn, OPTS("layout=cells"));
+    assert_non_null(strstr(cells, "value=str:2.913148229712206|type=str:string|"));
+    free(cells);
+    free(xlsx);
+    /* Another program's workbook holding that number shows it as Excel does. */
+    struct book bk = {.sheets = {SHEET("<row>" IS("x") "</row><row><c><v>2.913148229712206</v></c>"
+                                       "</row>")}};
+    expect_book(&bk, NULL, "#x\nx=dec:2.91314822971221\n");
+    expect_book(&bk, OPTS("raw-numbers"), "#x\nx=dec:2.913148229712206\n");
+}
+
 /* ---- hostile archives ---------------------------------------------------------------------- */
 
 static const struct book small = {
@@ -1978,6 +2043,7 @@ int main(void)
         cmocka_unit_test(test_chart_sheets_skipped),
         cmocka_unit_test(test_conv_fields_sheet),
         cmocka_unit_test(test_roundtrip_writer),
+        cmocka_unit_test(test_float_numbers),
         cmocka_unit_test(test_not_zip),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_bomb_over_limit),

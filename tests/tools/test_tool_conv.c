@@ -1169,6 +1169,33 @@ static void test_files_as_they_arrive(void **state)
     free(px);
 }
 
+/* A number printed from floating point goes into XLSX as a number and
+ * comes back as written: CSV -> XLSX -> CSV, with and without
+ * --raw-numbers. */
+static void test_float_to_xlsx(void **state)
+{
+    static const char csv[] = "country,growth\r\nVNM,2.913148229712206\r\nABW,0.46970776154383\r\n"
+                              "AFE,-0.0954636730858027\r\n";
+    char *in = tu_path(*state, "in.csv");
+    char *mid = tu_path(*state, "mid.xlsx");
+    char *back = tu_path(*state, "back.csv");
+    tu_write_file(in, csv, strlen(csv));
+    run_ok(NULL, ARGV(in, "-o", mid));
+    run_ok(NULL, ARGV(mid, "-o", back));
+    assert_file_bytes(back, csv, strlen(csv));
+    run_ok(NULL, ARGV(mid, "--raw-numbers", "-o", back));
+    assert_file_bytes(back, csv, strlen(csv));
+    /* A number cell, not text. */
+    struct tu_run r;
+    run(&r, NULL, ARGV(mid, "--layout", "cells", "--to", "csv"));
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, ",B4,4,2,2.913148229712206,decimal,General,"));
+    tu_run_free(&r);
+    free(in);
+    free(mid);
+    free(back);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -1189,6 +1216,7 @@ int main(void)
         T(test_round_trip_json_csv_json),
         T(test_golden_samples),
         T(test_files_as_they_arrive),
+        T(test_float_to_xlsx),
         T(test_pipes),
         T(test_no_progress_on_pipe),
         T(test_failure_keeps_existing_output),
