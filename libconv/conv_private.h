@@ -186,6 +186,10 @@ int convp_nfc(struct convp_buf *scratch, const char *text, size_t n, const char 
               size_t *out_len);
 int convp_casefold(struct convp_buf *scratch, const char *text, size_t n, const char **out,
                    size_t *out_len);
+/* Text without its accents, case folded (Vietnamese to ASCII: Đà Nẵng to
+ * da nang), in the same way. */
+int convp_fold_ascii(struct convp_buf *scratch, const char *text, size_t n, const char **out,
+                     size_t *out_len);
 
 /* Header guessing (header_guess.c).  A cell's text; number: a typed number
  * cell (a workbook's), whatever its text. */
@@ -528,6 +532,8 @@ struct conv_reader {
     const char *source;        /* input name for errors */
     struct conv_schema *fields; /* names seen (and types), owned */
     int fields_fixed;          /* driver: no new names can appear */
+    int required_later;        /* driver: a declared required field may stay empty (what
+                                  it could not decide and told; conv-check finds it) */
     int typed;                 /* values come typed (from fmt flags; the
                                   driver's open() may change it) */
     void *drv;                 /* driver state */

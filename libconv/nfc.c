@@ -162,3 +162,27 @@ int convp_casefold(struct convp_buf *scratch, const char *text, size_t n, const 
     return map_text(scratch, text, n, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD,
                     out, out_len);
 }
+
+int convp_fold_ascii(struct convp_buf *scratch, const char *text, size_t n, const char **out,
+                     size_t *out_len)
+{
+    if (map_text(scratch, text, n,
+                 UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD,
+                 out, out_len) != 0)
+        return -1;
+    if (!*out)
+        return 0;
+    /* d with stroke has no decomposition: d, in place (2 bytes to 1). */
+    char *d = scratch->data;
+    size_t k = 0;
+    for (size_t i = 0; i < *out_len; i++) {
+        if ((unsigned char)d[i] == 0xC4 && i + 1 < *out_len && (unsigned char)d[i + 1] == 0x91) {
+            d[k++] = 'd';
+            i++;
+            continue;
+        }
+        d[k++] = d[i];
+    }
+    *out_len = k;
+    return 0;
+}

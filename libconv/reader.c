@@ -298,7 +298,7 @@ static int apply_declared(struct conv_reader *rd, struct conv_record *rec)
     rec->schema = rd->declared;
     /* Required fields: present and not null. */
     for (size_t d = 0; d < rd->declared->n; d++) {
-        if (!decl[d].required || rd->declared_seen[d] == rec->index)
+        if (!decl[d].required || rd->declared_seen[d] == rec->index || rd->required_later)
             continue;
         const struct convp_slot *at = NULL;
         for (size_t i = 0; i < rec->n; i++)

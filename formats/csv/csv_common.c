@@ -228,6 +228,30 @@ static const struct conv_option_desc csv_options[] = {
      "the line holding the field names (default: the first row with two or more values, "
      "skipping title rows above it)",
      CONV_OPT_READ},
+    {"layout", "records|table|cells",
+     "records (default: a header row and a record per row), table (a table made for people: "
+     "a record per value with its row and column labels, docs/tables.md) or cells (a record "
+     "per non-empty field with its row and column)",
+     CONV_OPT_READ},
+    {"header-rows", "ROWS",
+     "--layout table: the header rows (4-7), instead of those found; SHEET!4-7;SHEET!5-6 sheet "
+     "by sheet",
+     CONV_OPT_READ},
+    {"stub-cols", "COLS",
+     "--layout table: the stub columns (A-B), instead of those found; SHEET!A-B sheet by sheet",
+     CONV_OPT_READ},
+    {"body-rows", "ROWS",
+     "--layout table: the rows of values (9-40), instead of those found; SHEET!9-40 sheet by "
+     "sheet",
+     CONV_OPT_READ},
+    {"unit", "TEXT",
+     "--layout table: the unit of the values, instead of the unit line's; SHEET!TEXT sheet by "
+     "sheet",
+     CONV_OPT_READ},
+    {"region", "CODE",
+     "--layout table --profile indicators: the region of rows that name none (a code of the "
+     "profile's list)",
+     CONV_OPT_READ},
     {"ragged", "error|pad", "short rows: error (default) or pad with nulls",
      CONV_OPT_READ},
     {"duplicate-names", "error|rename",

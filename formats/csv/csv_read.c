@@ -5,6 +5,7 @@
  * largest record, never with the file.
  */
 #include "csv_private.h"
+#include "sheet.h"
 
 #include <inttypes.h>
 
@@ -972,45 +973,19 @@ static int csv_queued_row(struct csv_reader *r, size_t i)
     return 1;
 }
 
-/* Parse the options, pick the delimiter, and read the first row: it fixes
- * the columns, so rd->fields is complete before the first record. */
-static int csv_open(struct conv_reader *rd)
+/* The options every reading shares, the delimiter and the buffer. */
+static int csv_setup(struct conv_reader *rd, struct csv_reader *r)
 {
-    static const char *const ragged_words[] = {"error", "pad", NULL};
-    static const char *const dup_words[] = {"error", "rename", NULL};
-    struct csv_reader *r = convp_calloc(rd->ctx, 1, sizeof *r);
-    if (!r) {
-        convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
-        return CONV_ERR;
-    }
-    rd->drv = r;
     r->rd = rd;
     r->line = 1;
     convp_buf_init(&r->tmp, rd->ctx);
-    convp_record_init(&r->held, rd->ctx, rd->fields);
-
     const char *d = convp_opt_str(rd->opts, "delimiter",
                                   rd->fmt == &convp_format_tsv ? "tab" : "auto");
-    int no_header;
     if (convp_csv_parse_delim(d, 1, &r->delim) != 0) {
         convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
                         "option delimiter: expected auto, tab or one ASCII character "
                         "other than a quote or line end, got '%s'",
                         d);
-        return CONV_ERR;
-    }
-    long header_row;
-    if (convp_opt_flag(rd->opts, "no-header", 0, &rd->err, &no_header) != CONV_OK ||
-        convp_opt_long(rd->opts, "header-row", 0, 1, 1000000000L, &rd->err, &header_row) !=
-            CONV_OK ||
-        convp_opt_enum(rd->opts, "ragged", ragged_words, 0, &rd->err, &r->pad) != CONV_OK ||
-        convp_opt_enum(rd->opts, "duplicate-names", dup_words, 0, &rd->err, &r->rename) !=
-            CONV_OK)
-        return CONV_ERR;
-    r->header = !no_header;
-    if (no_header && header_row) {
-        convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
-                        "--header-row and --no-header do not go together");
         return CONV_ERR;
     }
     if (r->delim == 0) {
@@ -1025,11 +1000,61 @@ static int csv_open(struct conv_reader *rd)
     r->quoted_stop['\r'] = r->quoted_stop['\n'] = 1;
     r->plain_stop[r->delim] = 1;
     r->quoted_stop['"'] = 1;
-
     r->cap = CSV_CHUNK;
     r->buf = convp_calloc(rd->ctx, r->cap + CSV_PAD, 1);
     if (!r->buf)
         return csv_nomem(r);
+    return CONV_OK;
+}
+
+static void csv_teardown(struct conv_reader *rd, struct csv_reader *r)
+{
+    convp_buf_free(&r->tmp);
+    convp_free(rd->ctx, r->buf);
+}
+
+static const struct convp_reader_ops csv_book_reader_ops;
+
+/* Parse the options, pick the delimiter, and read the first row: it fixes
+ * the columns, so rd->fields is complete before the first record.  Read
+ * as a table or cells (--layout), the spreadsheet layer reads instead,
+ * over the driver at the end of this file. */
+static int csv_open(struct conv_reader *rd)
+{
+    static const char *const ragged_words[] = {"error", "pad", NULL};
+    static const char *const dup_words[] = {"error", "rename", NULL};
+    /* --layout: table and cells are read by the spreadsheet layer; a
+     * writer's layouts (people, plain, report) leave this reading rows. */
+    const char *layout = convp_opt_str(rd->opts, "layout", "records");
+    if (!strcmp(layout, "table") || !strcmp(layout, "cells")) {
+        rd->ops = &csv_book_reader_ops;
+        rd->typed = 1;
+        return rd->ops->open(rd);
+    }
+    struct csv_reader *r = convp_calloc(rd->ctx, 1, sizeof *r);
+    if (!r) {
+        convp_error_set(&rd->err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+        return CONV_ERR;
+    }
+    rd->drv = r;
+    convp_record_init(&r->held, rd->ctx, rd->fields);
+    if (csv_setup(rd, r) != CONV_OK)
+        return CONV_ERR;
+    int no_header;
+    long header_row;
+    if (convp_opt_flag(rd->opts, "no-header", 0, &rd->err, &no_header) != CONV_OK ||
+        convp_opt_long(rd->opts, "header-row", 0, 1, 1000000000L, &rd->err, &header_row) !=
+            CONV_OK ||
+        convp_opt_enum(rd->opts, "ragged", ragged_words, 0, &rd->err, &r->pad) != CONV_OK ||
+        convp_opt_enum(rd->opts, "duplicate-names", dup_words, 0, &rd->err, &r->rename) !=
+            CONV_OK)
+        return CONV_ERR;
+    r->header = !no_header;
+    if (no_header && header_row) {
+        convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
+                        "--header-row and --no-header do not go together");
+        return CONV_ERR;
+    }
 
     /* The first row fixes the columns: names from a header, or numbers. */
     if (r->header)
@@ -1095,8 +1120,7 @@ static void csv_close(struct conv_reader *rd)
         convp_record_fini(&r->queue[i]);
     convp_free(rd->ctx, r->queue);
     convp_free(rd->ctx, r->queue_end);
-    convp_buf_free(&r->tmp);
-    convp_free(rd->ctx, r->buf);
+    csv_teardown(rd, r);
     convp_free(rd->ctx, r);
     rd->drv = NULL;
 }
@@ -1106,3 +1130,114 @@ const struct convp_reader_ops convp_csv_reader_ops = {
     .next = csv_next,
     .close = csv_close,
 };
+
+/* ---- as a book: --layout table or cells ------------------------------------------------------ */
+
+/* The spreadsheet layer reads a CSV as a book of one sheet, named after
+ * the file, whose rows are the CSV's rows by line number (a blank line is
+ * an empty row) and whose cells are text (CONVP_CELL_TEXT_INPUT: a table
+ * finds the numbers in it).  Rows may have any number of fields. */
+struct csv_book {
+    struct csv_reader r;
+    struct conv_record rec;
+    int ready; /* set up: the options and buffer */
+    int read;  /* a row was read: the sheet cannot start again */
+};
+
+static int csv_book_open(struct convp_book *b, void *drv)
+{
+    struct csv_book *cb = drv;
+    struct conv_reader *rd = convp_book_reader(b);
+    convp_record_init(&cb->rec, rd->ctx, rd->fields);
+    cb->ready = 1;
+    if (csv_setup(rd, &cb->r) != CONV_OK)
+        return CONV_ERR;
+    /* The sheet's name: the file's, without folders and extension. */
+    const char *name = rd->source ? rd->source : "";
+    const char *slash = strrchr(name, '/');
+    if (slash)
+        name = slash + 1;
+    size_t len = strlen(name);
+    const char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+        len = (size_t)(dot - name);
+    if (len == 0 || !strcmp(name, "-"))
+        name = "stdin", len = 5;
+    return convp_book_add_sheet(b, name, len, CONVP_SHEET_WORK, 0);
+}
+
+static int csv_book_start(struct convp_book *b, void *drv, size_t i)
+{
+    struct csv_book *cb = drv;
+    (void)i;
+    if (cb->read)
+    {
+        struct conv_reader *rd = convp_book_reader(b);
+        convp_error_set(&rd->err, CONV_E_USAGE, rd->source, 0, 0,
+                        "a CSV is read once, from its start");
+        return CONV_ERR;
+    }
+    return CONV_OK;
+}
+
+static int csv_book_read_row(struct convp_book *b, void *drv)
+{
+    struct csv_book *cb = drv;
+    (void)b;
+    cb->read = 1;
+    convp_record_clear(&cb->rec);
+    cb->r.width = 0; /* rows of any width */
+    int rc = csv_read_row(&cb->r, &cb->rec);
+    return rc == CONV_OK ? 1 : rc == CONV_EOF ? 0 : -1;
+}
+
+static int csv_book_values(struct convp_book *b, void *drv, struct convp_row *row)
+{
+    struct csv_book *cb = drv;
+    const struct conv_record *rec = &cb->rec;
+    if (rec->line > UINT32_MAX)
+        return csv_fail(&cb->r, CONV_E_LIMIT, rec->line, 0, 0, "more than %" PRIu32 " lines",
+                        UINT32_MAX);
+    convp_row_clear(row, (uint32_t)rec->line);
+    for (size_t i = 0; i < rec->n; i++) {
+        const struct convp_slot *sl = &rec->slots[i];
+        if (sl->value.type == CONV_NULL || sl->value.len == 0)
+            continue;
+        struct convp_cell *c = convp_row_cell(b, row, sl->field + 1);
+        if (!c)
+            return CONV_ERR;
+        c->type = CONV_STRING;
+        c->flags = CONVP_CELL_TEXT_INPUT;
+        c->off = row->text.len;
+        c->len = sl->value.len;
+        c->text = NULL;
+        if (convp_buf_append(&row->text, sl->value.text, sl->value.len) != 0 ||
+            convp_buf_putc(&row->text, '\0') != 0)
+            return convp_book_nomem(b);
+    }
+    return CONV_OK;
+}
+
+static void csv_book_close(struct convp_book *b, void *drv)
+{
+    struct csv_book *cb = drv;
+    struct conv_reader *rd = convp_book_reader(b);
+    if (!cb->ready)
+        return;
+    convp_record_fini(&cb->rec);
+    csv_teardown(rd, &cb->r);
+}
+
+static const struct convp_book_ops csv_book = {
+    .what = "CSV file",
+    .max_rows = UINT32_MAX,
+    .drv_size = sizeof(struct csv_book),
+    .one_pass = 1,
+    .open = csv_book_open,
+    .start = csv_book_start,
+    .read_row = csv_book_read_row,
+    .values = csv_book_values,
+    .close = csv_book_close,
+};
+
+static const struct convp_reader_ops csv_book_reader_ops = CONVP_BOOK_READER(&csv_book);

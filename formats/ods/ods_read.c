@@ -25,6 +25,7 @@ struct od_cell {
     uint32_t style; /* the book's */
     enum conv_type type;
     uint8_t number; /* the text is a number as stored (office:value) */
+    uint8_t pad;    /* zeros the cell shows after the stored number's digits (30125.0) */
     size_t off, len; /* text in the row's buffer */
 };
 
@@ -460,6 +461,8 @@ static int cell_typed(struct od *o, const struct convp_xscan_tok *t, enum conv_t
             return CONV_OK;
         *type = CONV_DECIMAL; /* made a value by convp_book_number() */
         *number = 1;
+        /* its text too, for the decimals it shows (number styles are not read) */
+        *want_text = VT("float");
         return convp_buf_append(b, v->value, v->value_len) != 0 ? nomem(o) : CONV_OK;
     }
     if (VT("date")) {
@@ -520,6 +523,40 @@ static int cell_typed(struct od *o, const struct convp_xscan_tok *t, enum conv_t
 
 /* Paragraph text, as written: LibreOffice writes runs of spaces as they
  * are (older files use text:s, handled by the caller). */
+/* The zeros a number cell shows after its stored digits: "30125" shown
+ * as 30125.0 gives 1 (with the point), "1.5" as 1.50 gives 1; anything
+ * else (grouping, another notation, a percent) 0. */
+static uint8_t shown_zeros(const char *v, size_t vn, const char *raw, size_t rn)
+{
+    /* the shown text without its thousands separators (30,125.0) */
+    char shown[64];
+    size_t sn = 0;
+    int seen_point = 0;
+    for (size_t i = 0; i < rn; i++) {
+        if (sn + 1 >= sizeof shown)
+            return 0;
+        if (raw[i] == '.')
+            seen_point = 1;
+        if (raw[i] == ',' && !seen_point && sn && i + 3 < rn + 1)
+            continue;
+        shown[sn++] = raw[i];
+    }
+    if (!vn || sn <= vn || memcmp(v, shown, vn) != 0 || memchr(v, 'E', vn) || memchr(v, 'e', vn))
+        return 0;
+    size_t k = vn;
+    int point = memchr(v, '.', vn) != NULL;
+    if (!point) {
+        if (shown[k] != '.')
+            return 0;
+        k++;
+    }
+    size_t zeros = 0;
+    for (; k < sn; k++, zeros++)
+        if (shown[k] != '0')
+            return 0;
+    return zeros && zeros < 16 ? (uint8_t)(zeros + !point) : 0;
+}
+
 static int para_text(struct od *o, const char *s, size_t n, size_t cell_off)
 {
     struct convp_buf *b = &o->row.text;
@@ -548,7 +585,7 @@ static int next_row(struct od *o)
     enum conv_type ctype = CONV_NULL;
     int want_text = 0, npara = 0, cnum = 0;
     uint32_t cstyle = 0;
-    size_t coff = 0;
+    size_t coff = 0, doff = 0;
     if (!o->table_depth)
         return 0;
     while ((rc = convp_xscan_next(o->scan, &t)) == CONV_OK) {
@@ -619,6 +656,7 @@ static int next_row(struct od *o)
                 if (cell_typed(o, &t, &ctype, &want_text, &cnum, c1) != CONV_OK ||
                     cell_facts(o, &t, c1, &cstyle) != CONV_OK)
                     return -1;
+                doff = row->text.len; /* a number's shown text follows its value */
             } else {
                 skip_depth = t.depth;
             }
@@ -641,6 +679,12 @@ static int next_row(struct od *o)
         }
         if (cell_depth && t.depth == cell_depth) {
             cell_depth = 0;
+            uint8_t pad = 0;
+            if (cnum) {
+                pad = shown_zeros(row->text.data + coff, doff - coff, row->text.data + doff,
+                                  row->text.len - doff);
+                row->text.len = doff;
+            }
             size_t len = row->text.len - coff;
             if (ctype == CONV_NULL || len == 0) {
                 row->text.len = coff;
@@ -676,6 +720,7 @@ static int next_row(struct od *o)
                 c->col = ++col;
                 c->type = ctype;
                 c->number = (uint8_t)cnum;
+                c->pad = pad;
                 c->style = cstyle;
                 c->off = coff;
                 c->len = len;
@@ -747,6 +792,32 @@ static int od_start(struct convp_book *b, void *drv, size_t i)
     return CONV_ERR;
 }
 
+/* A number shown with more decimals than its value's digits: as shown. */
+static int pad_number(struct od *o, struct convp_row *out, struct convp_cell *c, uint8_t pad)
+{
+    const char *t = c->text ? c->text : out->text.data + c->off;
+    size_t n = c->len;
+    int point = memchr(t, '.', n) != NULL;
+    char buf[64];
+    if (n + pad + 1 >= sizeof buf)
+        return CONV_OK;
+    memcpy(buf, t, n);
+    size_t k = n;
+    if (!point) {
+        buf[k++] = '.';
+        pad--;
+    }
+    while (pad--)
+        buf[k++] = '0';
+    c->off = out->text.len;
+    if (convp_buf_append(&out->text, buf, k) != 0 || convp_buf_putc(&out->text, '\0') != 0)
+        return nomem(o);
+    c->text = NULL;
+    c->len = k;
+    c->type = CONV_DECIMAL;
+    return CONV_OK;
+}
+
 /* The row read (a copy of a repeated one) into the book's row. */
 static int od_values(struct convp_book *b, void *drv, struct convp_row *out)
 {
@@ -765,6 +836,9 @@ static int od_values(struct convp_book *b, void *drv, struct convp_row *out)
         const char *s = row->text.data + x->off;
         if (x->number) {
             if (convp_book_number(o->b, out, c, s, x->len, 0, cur_name(o)) != CONV_OK)
+                return CONV_ERR;
+            if (x->pad && !convp_book_raw_numbers(o->b) &&
+                (c->type == CONV_INTEGER || c->type == CONV_DECIMAL) && pad_number(o, out, c, x->pad) != CONV_OK)
                 return CONV_ERR;
             continue;
         }

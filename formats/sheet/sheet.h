@@ -82,6 +82,8 @@ struct convp_book_ops {
     const char *what;  /* "workbook", "document": in messages */
     uint32_t max_rows; /* rows a sheet can have */
     size_t drv_size;   /* the driver's state, allocated zeroed by the book */
+    int one_pass;      /* a stream of one sheet without merged cells or hidden
+                          columns (CSV): read once, never skimmed first */
     /* List the sheets (convp_book_add_sheet), styles and fonts. */
     int (*open)(struct convp_book *b, void *drv);
     /* Make sheet i of the list the one read_row() reads, from its start. */
@@ -126,6 +128,25 @@ void convp_book_close(struct conv_reader *rd);
          "no header row: every row is a record, its fields named by column number "               \
          "(1 for A, 2 for B...)",                                                                  \
          CONV_OPT_READ},                                                                           \
+        {"header-rows", "ROWS",\
+        "--layout table: the header rows (4-7), instead of those found; SHEET!4-7;SHEET!5-6 sheet "\
+        "by sheet",\
+        CONV_OPT_READ},\
+        {"stub-cols", "COLS",\
+        "--layout table: the stub columns (A-B), instead of those found; SHEET!A-B sheet by sheet",\
+        CONV_OPT_READ},\
+        {"body-rows", "ROWS",\
+        "--layout table: the rows of values (9-40), instead of those found; SHEET!9-40 sheet by "\
+        "sheet",\
+        CONV_OPT_READ},\
+        {"unit", "TEXT",\
+        "--layout table: the unit of the values, instead of the unit line's; SHEET!TEXT sheet by "\
+        "sheet",\
+        CONV_OPT_READ},\
+        {"region", "CODE",                                                                         \
+         "--layout table --profile indicators: the region of rows that name none (a code of "      \
+         "the profile's list)",                                                                    \
+         CONV_OPT_READ},                                                                           \
         {"raw-numbers", NULL,                                                                      \
          "keep numbers as stored (up to 17 digits) instead of as Excel shows "                     \
          "them (15 significant digits, the format's decimals)",                                    \
@@ -136,11 +157,13 @@ void convp_book_close(struct conv_reader *rd);
     }
 
 #define CONVP_SHEET_LAYOUT_HELP                                                                    \
-    "reading: records (default: a header row and a record per row) or cells (a record per "       \
-    "non-empty cell with its type, number format, merged range, bold, indent, font)"
+    "reading: records (default: a header row and a record per row), table (tables made for "     \
+    "people: a record per value with its title, unit, row and column labels; docs/tables.md) "   \
+    "or cells (a record per non-empty cell with its type, number format, merged range, bold, "   \
+    "indent, font)"
 #define CONVP_SHEET_LAYOUT_OPTION                                                                  \
     {                                                                                              \
-        "layout", "records|cells", CONVP_SHEET_LAYOUT_HELP, CONV_OPT_READ              \
+        "layout", "records|table|cells", CONVP_SHEET_LAYOUT_HELP, CONV_OPT_READ              \
     }
 
 /* ---- for drivers ---------------------------------------------------------------------------- */

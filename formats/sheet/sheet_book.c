@@ -1197,7 +1197,7 @@ static int read_header(struct convp_book *b, size_t si)
 
 int convp_book_open(struct conv_reader *rd)
 {
-    const struct convp_book_ops *ops = rd->fmt->reader->data;
+    const struct convp_book_ops *ops = rd->ops->data;
     static const char *const dup_words[] = {"error", "rename", NULL};
     struct convp_book *b = convp_calloc(rd->ctx, 1, sizeof *b);
     if (!b) {
@@ -1426,6 +1426,8 @@ int convp_book_start(struct convp_book *b, size_t i)
 
 int convp_book_skim(struct convp_book *b, size_t i)
 {
+    if (b->ops->one_pass)
+        return CONV_OK; /* nothing to find but the cells */
     if (sheet_start(b, i) != CONV_OK)
         return CONV_ERR;
     int rc;

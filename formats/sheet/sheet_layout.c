@@ -203,13 +203,7 @@ static int cells_next(struct convp_book *b, struct conv_record *rec)
         size_t si = b->order[c->cur];
         if (c->pass == 0) {
             /* Read the sheet to its end first: its merged ranges come last. */
-            const struct convp_row *row;
-            int rc;
-            if (convp_book_start(b, si) != CONV_OK)
-                return CONV_ERR;
-            while ((rc = convp_book_row(b, &row)) == 1) {
-            }
-            if (rc < 0 || cells_sheet_merges(b, c, si) != CONV_OK ||
+            if (convp_book_skim(b, si) != CONV_OK || cells_sheet_merges(b, c, si) != CONV_OK ||
                 convp_book_start(b, si) != CONV_OK)
                 return CONV_ERR;
             c->pass = 2;

@@ -42,6 +42,10 @@ static const enum conv_type table_types[TF_COUNT] = {
     CONV_STRING, CONV_STRING, CONV_STRING, CONV_ANY,    CONV_STRING,
 };
 
+/* A cell of a column of codes in text input (its cells include digits
+ * with a leading zero, 00004): text, even where a cell is 10117. */
+#define T_CELL_CODE 0x100u
+
 /* What a cell is to a table. */
 enum { K_EMPTY, K_TEXT, K_NUMBER, K_MISSING };
 
@@ -59,6 +63,8 @@ struct tcell {
 struct level {
     double depth;
     char *label;
+    unsigned sig; /* a section's look (column, bold, indent), 0 for a row */
+    int leaf;     /* a row of values that is not bold: never the parent of a bold one */
 };
 
 /* The description of the table being read. */
@@ -77,11 +83,17 @@ struct table {
     struct level *stack;
     size_t nstack, capstack;
     uint32_t body_first, body_last;
+    unsigned char *codecol; /* by column: its header names codes (Mã, STT), not values */
+    uint32_t ofwhich_col; /* the column of the labels under "Trong đó:", 0 none */
+    double ofwhich_depth;
+    int dims;        /* stub columns with a header name each (Country, Code): a
+                        row's label and code are all of them, joined */
     char parts[320]; /* for the reader's info */
 };
 
 struct tstate {
     size_t cur;  /* in b->order */
+    size_t si;   /* the sheet being read */
     size_t lead; /* held rows from lead to the body: sections over it */
     int phase;  /* 0: sheet not started; 1: head; 2: body */
     struct convp_row *held; /* head or pending rows */
@@ -89,6 +101,24 @@ struct tstate {
     size_t body_seen; /* body rows among the held head rows */
     struct table t;
     size_t tables; /* tables found on the sheet */
+    uint64_t records; /* records made of the sheet */
+    /* tables printed side by side: the columns read in this pass of the
+     * sheet, and those of the next pass (0: none) */
+    uint32_t win_lo, win_hi, next_lo, next_hi;
+    int split_looked; /* the sheet's first table was looked at for a split */
+    /* parts given by options for the sheet being read (0: found) */
+    uint32_t g_head1, g_head2, g_stub1, g_stub2, g_body1, g_body2;
+    const char *g_unit;
+    char g_unit_buf[128];
+    struct convp_ind *ind; /* --profile indicators: the mapping, else NULL */
+    struct ind_value *vals; /* a row's values for it, texts at offsets in vbuf */
+    size_t *voff;           /* per value: text, unit, note offsets */
+    size_t capvals;
+    struct convp_buf vbuf;
+    const char **lv;        /* a row's path of labels */
+    size_t *lvn, caplv;
+    unsigned char *codes; /* text input: columns of codes (by column, ncodes) */
+    size_t ncodes;
     uint64_t skipped_hidden;
     /* the records of one row, given one by one */
     struct conv_record *out;
@@ -155,6 +185,20 @@ static int starts_word(const char *s, size_t n, const char *w)
     return 1;
 }
 
+/* A header naming codes or row numbers (Mã xã, Mã số, STT, Code, ID):
+ * its column holds no values, however numeric. */
+static int code_header(const char *s, size_t n)
+{
+    static const char *const words[] = {"m\xC3\xA3", "M\xC3\x83", "stt", "tt", "code", "id",
+                                        "s\xE1\xBB\x91 tt", "S\xE1\xBB\x90 TT", NULL};
+    for (int i = 0; words[i]; i++) {
+        size_t k = strlen(words[i]);
+        if (starts_word(s, n, words[i]) && (n == k || s[k] == ' ' || s[k] == '/' || s[k] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
 /* A footnote mark at the end of text: "(*)", "(1)", "(a)", "*", "**"; its
  * length, the text before it trimmed into *keep. */
 static size_t footnote(const char *s, size_t n, size_t *keep)
@@ -164,15 +208,17 @@ static size_t footnote(const char *s, size_t n, size_t *keep)
         e--;
     size_t m = 0;
     if (e >= 3 && s[e - 1] == ')') {
-        size_t i = e - 2, k = 0;
+        /* (*), (**), (1), (12), (a): stars, digits, or one letter */
+        size_t i = e - 2, k = 0, letters = 0;
         while (i > 0 && s[i] != '(' && k < 3) {
             unsigned char c = (unsigned char)s[i];
             if (!(c == '*' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')))
                 break;
+            letters += c >= 'a' && c <= 'z';
             i--;
             k++;
         }
-        if (s[i] == '(' && k >= 1 && k <= 3 && i + 1 < e - 1)
+        if (s[i] == '(' && k >= 1 && k <= 3 && i + 1 < e - 1 && (letters == 0 || k == 1))
             m = e - i;
     } else {
         while (m < e && m < 3 && s[e - 1 - m] == '*')
@@ -212,6 +258,12 @@ static struct tcell read_cell(const struct convp_cell *c, char *out, size_t size
         return t;
     const char *s = c->text;
     size_t n = c->len, a = 0;
+    if (c->flags & T_CELL_CODE) {
+        t.kind = K_TEXT;
+        t.text = c->text;
+        t.len = c->len;
+        return t;
+    }
     if (c->type == CONV_INTEGER || c->type == CONV_DECIMAL) {
         t.kind = K_NUMBER;
         t.type = c->type;
@@ -348,13 +400,29 @@ static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
         s++;
         n -= 2;
     }
+    /* "Nghìn tấn; Triệu USD": the units of the quantities and of the values */
+    const char *semi = memchr(s, ';', n);
+    if (semi && semi > s && semi + 1 < s + n) {
+        const char *u1, *u2;
+        size_t l1, l2;
+        if (unit_line(s, (size_t)(semi - s), &u1, &l1) &&
+            unit_line(semi + 1, n - (size_t)(semi + 1 - s), &u2, &l2)) {
+            *u = s;
+            *ulen = n;
+            return 1;
+        }
+        return 0;
+    }
     static const char *const units[] = {
         "%", "tỷ đồng", "t\xE1\xBB\xB7 \xC4\x91\xE1\xBB\x93ng", "triệu đồng", "nghìn đồng",
         "triệu usd", "nghìn usd", "tỷ usd", "nghìn người", "người", "nghìn ha", "ha", "tấn",
         "nghìn tấn", "triệu tấn", "nghìn con", "con", "nghìn hộ", "hộ", "lượt người",
         "nghìn lượt người", "triệu lượt người", "triệu kwh", "triệu m3", "nghìn m3", "km",
         "triệu tấn.km", "triệu hk.km", "nghìn tỷ đồng", "usd", "vnd", "billion vnd",
-        "million usd", "thousand persons", "persons", NULL};
+        "million usd", "thousand persons", "persons", "tạ/ha", "tấn/ha", "kg", "lít", "m2", "m3",
+        "nghìn m2", "triệu lít", "nghìn lít", "chiếc", "nghìn chiếc", "cái", "nghìn cái",
+        "doanh nghiệp", "dự án", "lần", "ha", "cây", "nghìn cây", "triệu cây", "mw", "triệu mw",
+        "nghìn km", "triệu hành khách", "nghìn hành khách", "triệu lượt", "nghìn lượt", NULL};
     for (int i = 0; units[i]; i++)
         if (strlen(units[i]) == n && starts_word(s, n, units[i])) {
             *u = s;
@@ -369,6 +437,10 @@ static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
                                             "Nghìn ha", "Tấn", "Nghìn tấn", "Triệu tấn",
                                             "Nghìn con", "Nghìn hộ", "Hộ", "Lượt người",
                                             "Nghìn lượt người", "Triệu lượt người", "Nghìn tỷ đồng",
+                                            "Tạ/ha", "Tấn/ha", "Lít", "Chiếc", "Nghìn chiếc",
+                                            "Cái", "Doanh nghiệp", "Dự án", "Lần", "Cây",
+                                            "Triệu lít", "Nghìn lít", "Nghìn m2", "Nghìn m3",
+                                            "Triệu m3", "Triệu kWh", "Triệu lượt", "Nghìn lượt",
                                             NULL};
     for (int i = 0; cap_units[i]; i++)
         if (strlen(cap_units[i]) == n && !memcmp(cap_units[i], s, n)) {
@@ -377,6 +449,21 @@ static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
             return 1;
         }
     return 0;
+}
+
+/* A unit in brackets at the end of text: "Diện tích (Nghìn ha)". */
+static int trailing_unit(const char *s, size_t n, const char **u, size_t *ul)
+{
+    while (n && is_space((unsigned char)s[n - 1]))
+        n--;
+    if (n < 3 || s[n - 1] != ')')
+        return 0;
+    size_t open = n - 1;
+    while (open > 0 && s[open] != '(')
+        open--;
+    if (s[open] != '(')
+        return 0;
+    return unit_line(s + open, n - open, u, ul);
 }
 
 /* Whether a cell is a code: 01, 1.1, I, IV, a, A, 1., a), (1). */
@@ -416,11 +503,21 @@ static double label_depth(struct convp_book *b, const struct table *t, const str
     while (lead < n && s[lead] == ' ')
         lead++;
     double d = (double)(c->col - 1) * 10 + (double)st->indent * 3 + (double)(lead / 2) * 3;
+    double d0 = d;
     size_t i = lead;
     const char *num = code_len ? code : s + i;
     size_t nn = code_len ? code_len : n - i;
     /* Numbering: I. II (roman) 0, 1. 1, 1.1 2, 1.1.1 3, a) 4, - or + 5. */
-    if (nn && (num[0] == '-' || num[0] == '+' || (unsigned char)num[0] == 0xE2))
+    int roman = 0;
+    if (code_len) {
+        size_t k = 0;
+        while (k < nn && strchr("IVXL", num[k]))
+            k++;
+        roman = k && (k == nn || num[k] == '.' || num[k] == ')');
+    }
+    if (roman)
+        d += 0.01; /* numbered: bold no longer tells */
+    else if (nn && (num[0] == '-' || num[0] == '+' || (unsigned char)num[0] == 0xE2))
         d += 5;
     else if (nn && ((num[0] >= 'a' && num[0] <= 'z') && nn > 1 && (num[1] == ')' || num[1] == '.')))
         d += 4;
@@ -434,11 +531,18 @@ static double label_depth(struct convp_book *b, const struct table *t, const str
         }
         d += 1 + dots;
     }
-    if (!st->bold)
+    /* Bold tells the level only where no numbering does. */
+    if (!st->bold && d == d0)
         d += 0.5;
     (void)t;
     return d;
 }
+
+/* The depth of a row's label, with what its words say: a total without a
+ * code is the root; "Trong đó:" makes the label a child of the row
+ * before, and the labels under it in its column its siblings. */
+struct stub;
+static double stub_depth(struct convp_book *b, const struct table *t, const struct stub *st);
 
 /* ---- the table's head ----------------------------------------------------------------------- */
 
@@ -456,6 +560,7 @@ static void table_free(struct convp_book *b, struct table *t)
     }
     convp_free(b->ctx, t->labels);
     convp_free(b->ctx, t->units);
+    convp_free(b->ctx, t->codecol);
     for (size_t i = 0; i < t->nstack; i++)
         convp_free(b->ctx, t->stack[i].label);
     convp_free(b->ctx, t->stack);
@@ -469,14 +574,15 @@ struct rowsum {
     uint32_t first_value, first_text;
     int years_only, numbering;
     int small_ints; /* every value an integer of at most 4 digits (grades, ages, years) */
+    int years_run;  /* two or more years, each after the one before (a header of years) */
     int letters;    /* single letters among its texts (A, B, C of a numbering row) */
 };
 
 static struct rowsum row_sum(const struct convp_row *row, uint32_t from)
 {
-    struct rowsum r = {0, 0, 0, 0, 0, 0, 1, 1, 1, 0};
+    struct rowsum r = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0}; /* ..., small_ints, years_run, letters */
     char out[128];
-    long expect = 1;
+    long expect = 1, last_year = 0;
     for (size_t i = 0; i < row->n; i++) {
         const struct convp_cell *c = &row->cells[i];
         struct tcell t = read_cell(c, out, sizeof out);
@@ -509,6 +615,9 @@ static struct rowsum row_sum(const struct convp_row *row, uint32_t from)
         long v = t.kind == K_NUMBER && t.type == CONV_INTEGER && t.len <= 4 ? atol(t.text) : -1;
         if (v < 1900 || v > 2100)
             r.years_only = 0;
+        if (v <= last_year)
+            r.years_run = 0;
+        last_year = v;
         if (v < 0)
             r.small_ints = 0;
         if (v != expect)
@@ -517,6 +626,8 @@ static struct rowsum row_sum(const struct convp_row *row, uint32_t from)
     }
     if (!r.values)
         r.years_only = r.numbering = r.small_ints = 0;
+    if (r.values < 2 || !r.years_only)
+        r.years_run = 0;
     if (!r.letters && r.texts)
         r.numbering = 0;
     return r;
@@ -536,12 +647,122 @@ static int is_body(const struct rowsum *r)
     /* Marks alone make a body row only beside a label (a row with no data). */
     if (!r->numbers && !(r->values && r->first_text && r->first_text < r->first_value))
         return 0;
-    /* Years under a header, or a header row that ends with a year. */
-    if (r->years_only && (!r->first_text || r->first_text > r->first_value || r->texts >= 2))
+    /* Years under a header, or a header row that ends with a year, or a
+     * header of years beside the stub's heading (Tỉnh 2020 2021). */
+    if (r->years_only &&
+        (!r->first_text || r->first_text > r->first_value || r->texts >= 2 || r->years_run))
         return 0;
     if (r->numbering)
         return 0;
     return 1;
+}
+
+/* The columns' numbers under a header, all typed as text: A B C 1 2 3,
+ * (1) (2) (3). */
+static int numbering_row(const struct convp_row *row)
+{
+    size_t cells = 0;
+    long expect = -1;
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        if (c->type == CONV_NULL || !c->len)
+            continue;
+        const char *t = c->text;
+        size_t n = c->len;
+        while (n && is_space((unsigned char)*t))
+            t++, n--;
+        while (n && is_space((unsigned char)t[n - 1]))
+            n--;
+        if (n >= 2 && t[0] == '(' && t[n - 1] == ')')
+            t++, n -= 2;
+        if (!n)
+            continue;
+        cells++;
+        if (n == 1 && ((t[0] >= 'A' && t[0] <= 'Z') || (t[0] >= 'a' && t[0] <= 'z')))
+            continue;
+        if (n > 3)
+            return 0;
+        long v = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (t[k] < '0' || t[k] > '9')
+                return 0;
+            v = v * 10 + (t[k] - '0');
+        }
+        if (expect >= 0 && v != expect)
+            return 0;
+        expect = v + 1;
+    }
+    return cells >= 2;
+}
+
+/* A line of a file's metadata above its table: a key and its value
+ * ("Data Source","World Development Indicators"; "Last Updated Date"). */
+static int metadata_line(const struct convp_row *row)
+{
+    static const char *const keys[] = {"Data Source", "Last Updated Date", "Source", "Nguồn",
+                                       "Ngày cập nhật", "Updated", NULL};
+    size_t texts = 0;
+    const struct convp_cell *first = NULL;
+    for (size_t i = 0; i < row->n; i++)
+        if (row->cells[i].type != CONV_NULL && row->cells[i].len) {
+            if (!texts++)
+                first = &row->cells[i];
+        }
+    if (texts != 2 || first->col != 1)
+        return 0;
+    for (int k = 0; keys[k]; k++)
+        if (first->len == strlen(keys[k]) && !memcmp(first->text, keys[k], first->len))
+            return 1;
+    return 0;
+}
+
+/* A row of a report's letterhead: the issuing body (UBND, Ủy ban), the
+ * national motto (Cộng hòa..., Độc lập - Tự do - Hạnh phúc), a rule, the
+ * place and date (Sông Công, ngày 15 tháng 01 năm 2022). */
+static int letterhead(const struct convp_row *row)
+{
+    static const char *const heads[] = {"UBND", "ubnd", "Ủy ban", "ỦY BAN", "Uỷ ban", "UỶ BAN",
+                                        "CỘNG HÒA", "CỘNG HOÀ", "Cộng hòa", "Cộng hoà", "Độc lập",
+                                        "ĐỘC LẬP", "\xE2\x94\x80", "---", "___", NULL};
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        if (c->type != CONV_STRING)
+            continue;
+        size_t a = 0;
+        while (a < c->len && is_space((unsigned char)c->text[a]))
+            a++;
+        for (int k = 0; heads[k]; k++)
+            if (c->len - a >= strlen(heads[k]) && !memcmp(c->text + a, heads[k], strlen(heads[k])))
+                return 1;
+        /* ", ngày 15 tháng 01 năm 2022" */
+        const char *d = c->len > 8 ? strstr(c->text, "ngày ") : NULL;
+        if (d && d < c->text + c->len && strstr(d, " tháng ") && strstr(d, " năm "))
+            return 1;
+    }
+    return 0;
+}
+
+/* A body row, with the parts the options give: rows of the header or
+ * outside the body rows are not, rows of values after them are. */
+static int body_given(const struct tstate *s, const struct convp_row *row, const struct rowsum *r)
+{
+    if (s->g_body1 && (row->num < s->g_body1 || row->num > s->g_body2))
+        return 0;
+    if (s->g_head2 && row->num <= s->g_head2)
+        return 0;
+    if (s->g_head2 || s->g_body1)
+        return r->values > 0 ? 1 : 0;
+    return -1; /* nothing given: the rules decide */
+}
+
+static int is_body_row(const struct tstate *s, const struct convp_row *row, uint32_t from,
+                       int head)
+{
+    struct rowsum r = row_sum(row, s->g_stub2 ? s->g_stub2 + 1 : from);
+    int g = body_given(s, row, &r);
+    if (g >= 0)
+        return g;
+    return is_body(&r) && (!head || !head_numbers(&r));
 }
 
 /* Join part to the text in buf with sep. */
@@ -562,8 +783,14 @@ static int join(struct convp_buf *buf, const char *sep, const char *part, size_t
 static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_t body_at)
 {
     struct table *t = &s->t;
-    char *keep_title = t->title;
-    t->title = NULL;
+    /* A part under a header of its own but no title or unit line of its
+     * own continues the table above: its title, unit and total stay. */
+    char *keep_title = t->title, *keep_unit = t->unit;
+    struct level *keep_stack = t->stack;
+    size_t keep_n = t->nstack, keep_cap = t->capstack;
+    t->title = t->unit = NULL;
+    t->stack = NULL;
+    t->nstack = t->capstack = 0;
     table_free(b, t);
     t->title = keep_title;
     t->have = 1;
@@ -573,7 +800,7 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     uint32_t first = 0, maxcol = 0, label_max = 0;
     for (size_t i = body_at; i < s->nheld; i++) {
         struct rowsum r = row_sum(&s->held[i], 1);
-        if (!is_body(&r))
+        if (!is_body_row(s, &s->held[i], 1, 0) || !r.first_value)
             continue;
         if (!first || r.first_value < first)
             first = r.first_value;
@@ -617,6 +844,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     if (head_first)
         first = head_first;
     t->first_value = first ? first : 1;
+    if (s->g_stub2)
+        t->first_value = s->g_stub2 + 1;
     /* The rows above the body, from the bottom: text rows of the stub
      * alone (sections over the first body rows), the header rows, then the
      * unit line and the title rows. */
@@ -699,16 +928,44 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
             s->lead = 1;
         }
     }
+    if (s->g_head1) {
+        /* the header rows given: the title above them, sections under them */
+        size_t k = 0;
+        while (k < body_at && s->held[k].num < s->g_head1)
+            k++;
+        top = k;
+        while (k < body_at && s->held[k].num <= s->g_head2)
+            k++;
+        s->lead = k;
+        title_to = top;
+        if (unit_at != (size_t)-1 && unit_at >= top && unit_at < s->lead)
+            unit_at = (size_t)-1, unit = NULL;
+    }
+    if (s->g_unit) {
+        unit = s->g_unit;
+        unit_len = strlen(s->g_unit);
+    }
     if (top < body_at) {
         t->head_top = s->held[top].num;
         t->head_bottom = s->held[body_at - 1].num;
     }
-    /* The title: the text rows above the header (or the unit line), joined. */
+    /* The title: the text rows above the header (or the unit line), joined,
+     * up to a letterhead (the issuing body, the national motto, the place
+     * and date). */
     struct convp_buf *tb = &s->tmp2;
     tb->len = 0;
     size_t title_from = title_to;
     while (title_from > 0) {
         const struct convp_row *row = &s->held[title_from - 1];
+        if (letterhead(row))
+            break;
+        if (metadata_line(row)) {
+            /* "Data Source","World Development Indicators": no title */
+            if (title_from == title_to)
+                title_to--;
+            title_from--;
+            continue;
+        }
         struct rowsum r = row_sum(row, 0);
         if (!r.texts && !r.values) {
             if (title_from < title_to)
@@ -723,6 +980,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     }
     for (size_t k = title_from; k < title_to; k++) {
         const struct convp_row *row = &s->held[k];
+        if (metadata_line(row))
+            continue;
         for (size_t i = 0; i < row->n; i++) {
             char out[128];
             struct tcell c = read_cell(&row->cells[i], out, sizeof out);
@@ -741,25 +1000,54 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
                 return convp_book_nomem(b);
         }
     }
+    int continued = !tb->len && !unit && keep_unit && s->tables > 0;
     if (tb->len || !t->title) {
         convp_free(b->ctx, t->title);
-        if (!(t->title = convp_strndup(b->ctx, tb->data ? tb->data : "", tb->len)))
+        if (!(t->title = convp_strndup(b->ctx, tb->data ? tb->data : "", tb->len))) {
+            convp_free(b->ctx, keep_unit);
+            for (size_t i = 0; i < keep_n; i++)
+                convp_free(b->ctx, keep_stack[i].label);
+            convp_free(b->ctx, keep_stack);
+            return convp_book_nomem(b);
+        }
+    }
+    if (continued) {
+        t->unit = keep_unit;
+        /* the roots (a total, a caption) stay over the part's rows */
+        size_t k = 0;
+        for (size_t i = 0; i < keep_n; i++) {
+            if (keep_stack[i].depth <= -50)
+                keep_stack[k++] = keep_stack[i];
+            else
+                convp_free(b->ctx, keep_stack[i].label);
+        }
+        t->stack = keep_stack;
+        t->nstack = k;
+        t->capstack = keep_cap;
+    } else {
+        convp_free(b->ctx, keep_unit);
+        for (size_t i = 0; i < keep_n; i++)
+            convp_free(b->ctx, keep_stack[i].label);
+        convp_free(b->ctx, keep_stack);
+        if (!(t->unit = unit ? dup_clean(b, &s->tmp, unit, unit_len) : convp_strdup(b->ctx, "")))
             return convp_book_nomem(b);
     }
-    if (!(t->unit = unit ? dup_clean(b, &s->tmp, unit, unit_len) : convp_strdup(b->ctx, "")))
-        return convp_book_nomem(b);
     /* Column labels: the header cells above each column, top to bottom; a
      * merged cell gives its text to every column it spans, once. */
     t->ncols = maxcol;
     t->labels = convp_calloc(b->ctx, maxcol + 1, sizeof *t->labels);
     t->units = convp_calloc(b->ctx, maxcol + 1, sizeof *t->units);
-    if (!t->labels || !t->units)
+    t->codecol = convp_calloc(b->ctx, maxcol + 1, 1);
+    if (!t->labels || !t->units || !t->codecol)
         return convp_book_nomem(b);
     for (uint32_t col = 1; col <= maxcol; col++) {
         tb->len = 0;
         for (size_t k = top; k < body_at && k < s->lead; k++) {
             if (k == unit_at)
                 continue;
+            struct rowsum nr = row_sum(&s->held[k], 0);
+            if (nr.numbering || numbering_row(&s->held[k]))
+                continue; /* the columns' numbers (A, B, 1, 2...): no label */
             const struct convp_row *row = &s->held[k];
             const struct convp_cell *c = cell_at(row, col);
             const struct convp_range *over = merge_over(b, si, row->num, col);
@@ -777,6 +1065,14 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
                 continue;
             if (clean(&s->tmp, tc.text, tc.len) != 0 || join(tb, " / ", s->tmp.data, s->tmp.len) != 0)
                 return convp_book_nomem(b);
+            /* a unit in brackets at its end: Thực hiện (Tỷ đồng) */
+            const char *hu;
+            size_t hul;
+            if (col >= t->first_value && trailing_unit(s->tmp.data, s->tmp.len, &hu, &hul)) {
+                convp_free(b->ctx, t->units[col]);
+                if (!(t->units[col] = convp_strndup(b->ctx, hu, hul)))
+                    return convp_book_nomem(b);
+            }
             /* The header names the unit column, the notes column, or a unit. */
             if (col < t->first_value && !t->unit_col) {
                 const char *u;
@@ -794,11 +1090,45 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
         }
         if (!convp_buf_cstr(tb) || !(t->labels[col] = convp_strndup(b->ctx, tb->data, tb->len)))
             return convp_book_nomem(b);
-        if (tb->len >= 3 && strstr(tb->data, "(%)") && !(t->units[col] = convp_strdup(b->ctx, "%")))
+        if (tb->len >= 3 && strstr(tb->data, "(%)") && !t->units[col] &&
+            !(t->units[col] = convp_strdup(b->ctx, "%")))
+            return convp_book_nomem(b);
+        t->codecol[col] = code_header(tb->data, tb->len);
+    }
+    /* Two units on the unit line: the first for the quantities (Lượng),
+     * the second for the values (Trị giá). */
+    const char *semi = t->unit ? strchr(t->unit, ';') : NULL;
+    for (uint32_t col = t->first_value; semi && col <= maxcol; col++) {
+        const char *l = t->labels[col];
+        if (t->units[col] || !l[0])
+            continue;
+        int qty = strstr(l, "Lượng") || strstr(l, "lượng") || strstr(l, "Khối lượng");
+        int val = strstr(l, "Trị giá") || strstr(l, "trị giá") || strstr(l, "Giá trị") ||
+                  strstr(l, "giá trị");
+        if (qty == val)
+            continue;
+        const char *a = qty ? t->unit : semi + 1;
+        size_t n = qty ? (size_t)(semi - t->unit) : strlen(semi + 1);
+        while (n && is_space((unsigned char)*a))
+            a++, n--;
+        while (n && is_space((unsigned char)a[n - 1]))
+            n--;
+        if (!(t->units[col] = convp_strndup(b->ctx, a, n)))
             return convp_book_nomem(b);
     }
-    /* The unit column, when the header does not name it: a text column
-     * right of the labels whose body cells are units or ditto marks. */
+    /* Stub columns each under a name of its own are dimensions. */
+    int named = 0;
+    for (uint32_t col = 1; col < t->first_value && col <= maxcol; col++) {
+        if (col == t->unit_col || col == t->note_col || !t->labels[col][0] || t->codecol[col])
+            continue;
+        int dup = 0;
+        for (uint32_t k = 1; k < col; k++)
+            dup |= !strcmp(t->labels[k], t->labels[col]);
+        named += !dup;
+    }
+    t->dims = named >= 2;
+    if (s->ind && convp_ind_table(s->ind, t->title, t->labels, t->ncols) != CONV_OK)
+        return CONV_ERR;
     return CONV_OK;
 }
 
@@ -833,6 +1163,7 @@ static struct conv_record *next_out(struct convp_book *b, struct tstate *s)
     }
     struct conv_record *r = &s->out[s->nout++];
     convp_record_clear(r);
+    s->records++;
     return r;
 }
 
@@ -870,6 +1201,8 @@ static int push_level(struct convp_book *b, struct table *t, double d, const cha
         return convp_book_nomem(b);
     t->stack[t->nstack].depth = d;
     t->stack[t->nstack].label = l;
+    t->stack[t->nstack].sig = 0;
+    t->stack[t->nstack].leaf = 0;
     t->nstack++;
     return CONV_OK;
 }
@@ -881,7 +1214,49 @@ struct stub {
     const struct convp_cell *label_cell, *code_cell;
     const char *mark; /* a footnote mark after the label */
     size_t mark_len;
+    int ofwhich; /* "Trong đó:" (of which) before the label */
 };
+
+/* "Trong đó:" (of which) at the start of text: 1, with the bytes up to the
+ * text after it in *skip. */
+static int of_which(const char *s, size_t n, size_t *skip)
+{
+    static const char *const words[] = {"Trong đó", "trong đó", "TRONG ĐÓ", "Trong số đó",
+                                        "trong số đó", "Of which", "of which", NULL};
+    for (int i = 0; words[i]; i++) {
+        size_t k = strlen(words[i]);
+        if (n >= k && !memcmp(s, words[i], k) && (n == k || s[k] == ':' || s[k] == ' ')) {
+            while (k < n && (s[k] == ':' || is_space((unsigned char)s[k])))
+                k++;
+            if (skip)
+                *skip = k;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A total that heads the rows after it: the root of their paths. */
+static int total_label(const char *s, size_t n)
+{
+    static const char *const words[] = {"TỔNG SỐ", "Tổng số", "TỔNG CỘNG", "Tổng cộng", "CẢ NƯỚC",
+                                        "Cả nước", "TOÀN QUỐC", "Toàn quốc", "TOÀN NGÀNH",
+                                        "Toàn ngành", "WHOLE COUNTRY", "Whole country", "TOTAL",
+                                        "Total", "TỔNG", "Tổng", NULL};
+    while (n && is_space((unsigned char)*s))
+        s++, n--;
+    while (n && (is_space((unsigned char)s[n - 1]) || s[n - 1] == ':'))
+        n--;
+    for (int i = 0; words[i]; i++) {
+        size_t k = strlen(words[i]);
+        if (n == k && !memcmp(s, words[i], k))
+            return 1;
+        /* Toàn ngành công nghiệp */
+        if (i >= 6 && i <= 9 && n > k && !memcmp(s, words[i], k) && s[k] == ' ')
+            return 1;
+    }
+    return 0;
+}
 
 static void row_stub(const struct table *t, const struct convp_row *row, struct stub *st)
 {
@@ -916,9 +1291,18 @@ static void row_stub(const struct table *t, const struct convp_row *row, struct 
             st->code_cell = c;
             continue;
         }
+        if (st->label && of_which(st->label, st->label_len, NULL))
+            st->ofwhich = 1; /* "Trong đó:" beside the label */
         st->label = tc.text;
         st->label_len = tc.len;
         st->label_cell = c;
+    }
+    size_t skip;
+    if (st->label && of_which(st->label, st->label_len, &skip) && skip < st->label_len) {
+        /* "Trong đó: Lương thực" in one cell */
+        st->ofwhich = 1;
+        st->label += skip;
+        st->label_len -= skip;
     }
     /* A stub of a number or code alone (age groups 0, 5; grades) is the
      * row's label. */
@@ -940,9 +1324,65 @@ static void row_stub(const struct table *t, const struct convp_row *row, struct 
     }
 }
 
+/* A code among dimension stubs: one word of capitals, digits, dots,
+ * underscores or dashes (ABW, NY.GDP.MKTP.KD.ZG, 00004). */
+static int dim_code(const char *s, size_t n)
+{
+    if (code_like(s, n))
+        return 1;
+    if (n < 2 || n > 40)
+        return 0;
+    int sign = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return 0;
+        sign |= c == '.' || c == '_' || (c >= '0' && c <= '9');
+    }
+    return sign || n <= 3;
+}
+
+/* The label and code of a row whose stub columns are dimensions: each
+ * column's text joined, codes to code. */
+static int dims_stub(const struct table *t, const struct convp_row *row, struct convp_buf *lb,
+                     struct convp_buf *cb, struct convp_buf *tmp)
+{
+    for (size_t i = 0; i < row->n; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        if (c->col >= t->first_value || c->col == t->unit_col || c->col == t->note_col)
+            continue;
+        char out[128];
+        struct tcell tc = read_cell(c, out, sizeof out);
+        if (tc.kind == K_EMPTY)
+            continue;
+        if (tc.kind == K_NUMBER)
+            tc.text = c->text, tc.len = c->len;
+        if (clean(tmp, tc.text, tc.len) != 0)
+            return -1;
+        struct convp_buf *to = dim_code(tmp->data, tmp->len) ? cb : lb;
+        if (join(to, " / ", tmp->data, tmp->len) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static double stub_depth(struct convp_book *b, const struct table *t, const struct stub *st)
+{
+    if (!st->label_cell)
+        return st->code ? 1 : 1000;
+    if (!st->code && total_label(st->label, st->label_len))
+        return -50;
+    if (st->ofwhich)
+        return t->nstack ? t->stack[t->nstack - 1].depth + 0.25 : 1000;
+    if (t->ofwhich_col && st->label_cell->col == t->ofwhich_col)
+        return t->ofwhich_depth;
+    return label_depth(b, t, st->label_cell, st->code, st->code_len);
+}
+
 /* The unit of a value in column col of a body row. */
 static const char *value_unit(struct convp_book *b, struct tstate *s, const struct convp_row *row,
-                              uint32_t col, struct convp_buf *ub)
+                              uint32_t col, struct convp_buf *ub, const char *row_unit)
 {
     struct table *t = &s->t;
     if (col < t->ncols + 1 && t->units && t->units[col])
@@ -970,7 +1410,88 @@ static const char *value_unit(struct convp_book *b, struct tstate *s, const stru
     }
     if (t->cur_unit)
         return t->cur_unit;
-    return t->unit ? t->unit : "";
+    if (t->unit && t->unit[0])
+        return t->unit;
+    /* a table without a unit of its own: the one its rows' labels name
+     * (a price per kg under a unit line names the item's measure only) */
+    return row_unit ? row_unit : "";
+}
+
+/* A value of a body row kept for the indicator mapping: its texts into
+ * vbuf (offsets until the row is whole). */
+static int ind_value(struct convp_book *b, struct tstate *s, size_t i, uint32_t col,
+                     const struct tcell *v, const char *unit, const char *lmark, size_t lmark_len,
+                     const char *ref)
+{
+    if (convp_array_grow(b->ctx, (void **)&s->vals, i + 1, &s->capvals, sizeof *s->vals) != 0)
+        return convp_book_nomem(b);
+    size_t *vo = convp_realloc(b->ctx, s->voff, s->capvals * 3 * sizeof *vo);
+    if (!vo)
+        return convp_book_nomem(b);
+    s->voff = vo;
+    struct ind_value *x = &s->vals[i];
+    memset(x, 0, sizeof *x);
+    x->col = col;
+    x->missing = v->kind == K_MISSING;
+    snprintf(x->ref, sizeof x->ref, "%s", ref);
+    struct convp_buf *vb = &s->vbuf;
+    vo[3 * i] = vb->len;
+    x->len = x->missing ? 0 : v->len;
+    if ((x->len && convp_buf_append(vb, v->text, v->len) != 0) || convp_buf_putc(vb, '\0') != 0)
+        return convp_book_nomem(b);
+    vo[3 * i + 1] = vb->len;
+    if (convp_buf_append(vb, unit, strlen(unit)) != 0 || convp_buf_putc(vb, '\0') != 0)
+        return convp_book_nomem(b);
+    vo[3 * i + 2] = vb->len;
+    size_t n0 = vb->len;
+    struct convp_buf *nb = &s->tmp2;
+    nb->len = 0;
+    if ((v->kind == K_MISSING && join(nb, " ", v->text, v->len) != 0) ||
+        (v->mark && join(nb, " ", v->mark, v->mark_len) != 0) ||
+        (lmark && join(nb, " ", lmark, lmark_len) != 0))
+        return convp_book_nomem(b);
+    if ((nb->len && convp_buf_append(vb, nb->data, nb->len) != 0) || convp_buf_putc(vb, '\0') != 0)
+        return convp_book_nomem(b);
+    x->note_len = vb->len - 1 - n0;
+    return CONV_OK;
+}
+
+static struct conv_record *ind_next(void *p)
+{
+    struct convp_book *b = p;
+    return next_out(b, b->layout);
+}
+
+/* The indicator records of a body row's values. */
+static int ind_put(struct convp_book *b, struct tstate *s, size_t n, const char *label,
+                   size_t label_len, const struct stub *st, uint64_t line)
+{
+    struct table *t = &s->t;
+    for (size_t i = 0; i < n; i++) {
+        struct ind_value *x = &s->vals[i];
+        x->text = s->vbuf.data + s->voff[3 * i];
+        x->unit = s->vbuf.data + s->voff[3 * i + 1];
+        x->note = s->vbuf.data + s->voff[3 * i + 2];
+    }
+    size_t np = t->nstack + 1;
+    if (convp_array_grow(b->ctx, (void **)&s->lv, np, &s->caplv, sizeof *s->lv) != 0)
+        return convp_book_nomem(b);
+    size_t cap = s->caplv;
+    size_t *lvn = convp_realloc(b->ctx, s->lvn, cap * sizeof *lvn);
+    if (!lvn)
+        return convp_book_nomem(b);
+    s->lvn = lvn;
+    size_t k = 0;
+    for (size_t i = 0; i < t->nstack; i++) {
+        s->lv[k] = t->stack[i].label;
+        s->lvn[k++] = strlen(t->stack[i].label);
+    }
+    if (label_len) {
+        s->lv[k] = label;
+        s->lvn[k++] = label_len;
+    }
+    struct ind_row r = {s->lv, s->lvn, k, st->code, st->code_len, line};
+    return convp_ind_row(s->ind, &r, s->vals, n, ind_next, b);
 }
 
 /* The records of a body row, into the queue. */
@@ -985,20 +1506,45 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
     lb->len = 0;
     if (prefix_len && convp_buf_append(lb, prefix, prefix_len) != 0)
         return convp_book_nomem(b);
-    if (st.label && join(lb, " ", st.label, st.label_len) != 0)
-        return convp_book_nomem(b);
-    struct convp_buf label;
+    struct convp_buf label, code;
     convp_buf_init(&label, b->ctx);
+    convp_buf_init(&code, b->ctx);
     int rc = CONV_ERR;
+    if (t->dims) {
+        if (dims_stub(t, row, lb, &code, &s->tmp2) != 0) {
+            convp_book_nomem(b);
+            goto out;
+        }
+        if (code.len) {
+            st.code = code.data;
+            st.code_len = code.len;
+        }
+        st.mark = NULL, st.mark_len = 0;
+    } else if (st.label && join(lb, " ", st.label, st.label_len) != 0) {
+        convp_book_nomem(b);
+        goto out;
+    }
     if (clean(&label, lb->data ? lb->data : "", lb->len) != 0) {
         convp_book_nomem(b);
         goto out;
     }
-    double depth = st.label_cell ? label_depth(b, t, st.label_cell, st.code, st.code_len)
-                                 : (st.code ? 1 : 1000);
-    /* Its siblings and their children leave the path. */
+    double depth = stub_depth(b, t, &st);
+    if (st.ofwhich && st.label_cell) {
+        t->ofwhich_col = st.label_cell->col;
+        t->ofwhich_depth = depth;
+    } else if (st.label_cell && st.label_cell->col != t->ofwhich_col) {
+        t->ofwhich_col = 0;
+    }
+    /* Its siblings and their children leave the path; a bold label is no
+     * child of a plain row of values (measures under a crop, then the
+     * next crop in a deeper column). */
     if (label.len)
         pop_levels(b, t, depth);
+    int bold = st.label_cell && convp_book_style(b, st.label_cell->style)->bold;
+    while (bold && label.len && t->nstack && t->stack[t->nstack - 1].leaf) {
+        convp_free(b->ctx, t->stack[t->nstack - 1].label);
+        t->nstack--;
+    }
     if (path_text(s, label.data, label.len) != 0) {
         convp_book_nomem(b);
         goto out;
@@ -1012,21 +1558,37 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
     const char *sheet = convp_book_sheet_name(b, si);
     struct convp_buf ub;
     convp_buf_init(&ub, b->ctx);
+    size_t nvals = 0;
+    s->vbuf.len = 0;
+    /* a unit in brackets at the end of the label: Diện tích (Nghìn ha) */
+    char row_unit[64] = "";
+    const char *ru;
+    size_t rul;
+    if (label.len && trailing_unit(label.data, label.len, &ru, &rul) && rul < sizeof row_unit) {
+        memcpy(row_unit, ru, rul);
+        row_unit[rul] = '\0';
+    }
     for (size_t i = 0; i < row->n; i++) {
         const struct convp_cell *c = &row->cells[i];
-        if (c->col < t->first_value || c->col == t->unit_col || c->col == t->note_col)
+        if (c->col < t->first_value || c->col == t->unit_col || c->col == t->note_col ||
+            (c->col <= t->ncols && t->codecol[c->col]))
             continue;
         char out[128];
         struct tcell v = read_cell(c, out, sizeof out);
         if (v.kind != K_NUMBER && v.kind != K_MISSING)
             continue;
-        const char *unit = value_unit(b, s, row, c->col, &ub);
+        const char *unit = value_unit(b, s, row, c->col, &ub, row_unit[0] ? row_unit : NULL);
         if (!unit)
             goto out2;
         char ref[24], cn[8];
         convp_col_name(c->col, cn);
         int rn = snprintf(ref, sizeof ref, "%s%u", cn, (unsigned)row->num);
         const char *clabel = c->col <= t->ncols && t->labels ? t->labels[c->col] : NULL;
+        if (s->ind) {
+            if (ind_value(b, s, nvals++, c->col, &v, unit, st.mark, st.mark_len, ref) != CONV_OK)
+                goto out2;
+            continue;
+        }
         struct conv_record *rec = next_out(b, s);
         if (!rec)
             goto out2;
@@ -1059,8 +1621,12 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
             put(b, rec, TF_NOTE, CONV_STRING, nb->data, nb->len, line, c->col) != CONV_OK)
             goto out2;
     }
+    if (s->ind && nvals && ind_put(b, s, nvals, label.data, label.len, &st, row->num) != CONV_OK)
+        goto out2;
     if (label.len && push_level(b, t, depth, label.data, label.len) != CONV_OK)
         goto out2;
+    if (label.len)
+        t->stack[t->nstack - 1].leaf = !bold;
     if (!t->body_first)
         t->body_first = row->num;
     t->body_last = row->num;
@@ -1073,14 +1639,16 @@ out2:
     convp_free(b->ctx, path);
 out:
     convp_buf_free(&label);
+    convp_buf_free(&code);
     return rc;
 }
 
 /* A caption: a text row with text only among the value columns (a unit
  * line, or a line merged over them such as "Cơ cấu - %").  Its unit, if
  * it names one, into *u. */
-static int caption(const struct table *t, const struct convp_row *row, const char **u,
-                   size_t *ul, const char **text, size_t *len)
+static int caption(struct convp_book *b, size_t si, const struct table *t,
+                   const struct convp_row *row, const char **u, size_t *ul, const char **text,
+                   size_t *len)
 {
     char out[128];
     int texts = 0;
@@ -1091,7 +1659,10 @@ static int caption(const struct table *t, const struct convp_row *row, const cha
         struct tcell tc = read_cell(c, out, sizeof out);
         if (tc.kind == K_EMPTY)
             continue;
-        if (tc.kind != K_TEXT || c->col < t->first_value || c->col == t->note_col || ++texts > 1)
+        /* in the value columns, or merged from the stub over them */
+        const struct convp_range *m = merge_at(b, si, row->num, c->col);
+        int over = c->col >= t->first_value || (m && m->col2 >= t->first_value);
+        if (tc.kind != K_TEXT || !over || c->col == t->note_col || ++texts > 1)
             return 0;
         *text = tc.text;
         *len = tc.len;
@@ -1099,14 +1670,20 @@ static int caption(const struct table *t, const struct convp_row *row, const cha
     if (!texts)
         return 0;
     if (!unit_line(*text, *len, u, ul)) {
-        /* "Cơ cấu - %", "Cơ cấu (%)": a unit at its end */
+        /* "Cơ cấu - %", "Cơ cấu (%)": a unit at its end, out of the text */
         size_t n = *len;
         while (n && is_space((unsigned char)(*text)[n - 1]))
             n--;
+        size_t cut = n;
         if (n >= 3 && !memcmp(*text + n - 3, "(%)", 3))
-            *u = "%", *ul = 1;
+            *u = "%", *ul = 1, cut = n - 3;
         else if (n >= 1 && (*text)[n - 1] == '%')
-            *u = "%", *ul = 1;
+            *u = "%", *ul = 1, cut = n - 1;
+        while (cut && (is_space((unsigned char)(*text)[cut - 1]) || (*text)[cut - 1] == '-' ||
+                       (*text)[cut - 1] == ':' || (*text)[cut - 1] == ','))
+            cut--;
+        if (*u && cut)
+            *len = cut;
     }
     return 1;
 }
@@ -1116,7 +1693,7 @@ static double row_depth(struct convp_book *b, const struct table *t, const struc
 {
     struct stub st;
     row_stub(t, row, &st);
-    return st.label_cell ? label_depth(b, t, st.label_cell, st.code, st.code_len) : 1000;
+    return stub_depth(b, t, &st);
 }
 
 /*
@@ -1129,6 +1706,8 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
                     size_t n, const struct convp_row *body)
 {
     struct table *t = &s->t;
+    if (t->dims)
+        n = 0; /* stub columns of dimensions: a row without values is no section */
     double next = body ? row_depth(b, t, body) : 1000;
     double *d = n ? convp_malloc(b->ctx, n * sizeof *d) : NULL;
     if (n && !d)
@@ -1139,9 +1718,9 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
         struct stub st;
         row_stub(t, &rows[i], &st);
         d[i] = -1;
-        if (caption(t, &rows[i], &u, &ul, &text, &len) || !st.label_cell)
+        if (caption(b, s->si, t, &rows[i], &u, &ul, &text, &len) || !st.label_cell)
             continue;
-        double own = label_depth(b, t, st.label_cell, st.code, st.code_len);
+        double own = stub_depth(b, t, &st);
         d[i] = own < next - 0.5 ? own : next - 0.5;
         next = d[i];
     }
@@ -1149,7 +1728,7 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
     for (size_t i = 0; i < n && rc == CONV_OK; i++) {
         const char *u, *text;
         size_t ul, len;
-        if (caption(t, &rows[i], &u, &ul, &text, &len)) {
+        if (caption(b, s->si, t, &rows[i], &u, &ul, &text, &len)) {
             if (u) {
                 convp_free(b->ctx, t->cur_unit);
                 if (!(t->cur_unit = dup_clean(b, &s->tmp, u, ul)))
@@ -1171,10 +1750,24 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
             continue;
         struct stub st;
         row_stub(t, &rows[i], &st);
+        /* A section like one above it (Phân theo ngành, then Phân theo
+         * loại hình) takes its place. */
+        const struct convp_style *sy = convp_book_style(b, st.label_cell->style);
+        unsigned sig = 1u + st.label_cell->col * 512u + sy->bold * 256u + sy->indent;
+        for (size_t k = t->nstack; k-- > 0;)
+            if (t->stack[k].sig == sig) {
+                d[i] = t->stack[k].depth;
+                break;
+            }
+        pop_levels(b, t, d[i]);
+        while (sy->bold && t->nstack && t->stack[t->nstack - 1].leaf) {
+            convp_free(b->ctx, t->stack[t->nstack - 1].label);
+            t->nstack--; /* a bold heading is no child of a plain row of values */
+        }
         if (clean(&s->tmp, st.label, st.label_len) != 0)
             rc = convp_book_nomem(b);
-        else
-            rc = push_level(b, t, d[i], s->tmp.data, s->tmp.len);
+        else if ((rc = push_level(b, t, d[i], s->tmp.data, s->tmp.len)) == CONV_OK)
+            t->stack[t->nstack - 1].sig = sig;
     }
     convp_free(b->ctx, d);
     return rc;
@@ -1266,12 +1859,14 @@ static void drop_oldest(struct tstate *s)
 
 /* Whether the held text rows begin a new table: a row of texts among the
  * value columns that is not a caption, followed by no body row yet. */
-static int starts_table(const struct tstate *s)
+static int starts_table(struct convp_book *b, struct tstate *s)
 {
+    if (s->g_head1)
+        return 0; /* the header given: one table */
     for (size_t i = 0; i < s->nheld; i++) {
         const char *u, *text;
         size_t ul, len;
-        if (caption(&s->t, &s->held[i], &u, &ul, &text, &len))
+        if (caption(b, s->si, &s->t, &s->held[i], &u, &ul, &text, &len))
             continue;
         struct rowsum r = row_sum(&s->held[i], s->t.first_value);
         if (r.texts_right >= 1 && !r.values)
@@ -1319,8 +1914,7 @@ static int settle_held(struct convp_book *b, struct tstate *s, const struct conv
 static size_t first_body(const struct tstate *s)
 {
     for (size_t i = 0; i < s->nheld; i++) {
-        struct rowsum r = row_sum(&s->held[i], 1);
-        if (is_body(&r) && !head_numbers(&r))
+        if (is_body_row(s, &s->held[i], 1, 1))
             return i;
     }
     return s->nheld;
@@ -1332,8 +1926,7 @@ static int give_held(struct convp_book *b, struct tstate *s, size_t si)
 {
     size_t from = s->lead;
     for (size_t i = s->lead; i < s->nheld; i++) {
-        struct rowsum r = row_sum(&s->held[i], s->t.first_value);
-        if (!is_body(&r))
+        if (!is_body_row(s, &s->held[i], s->t.first_value, 0))
             continue;
         if (sections(b, s, s->held + from, i - from, &s->held[i]) != CONV_OK ||
             body_row(b, s, si, &s->held[i], NULL, 0) != CONV_OK)
@@ -1360,7 +1953,27 @@ static int visible(struct convp_book *b, struct tstate *s, size_t si, struct con
     char out[128];
     size_t k = 0;
     for (size_t i = 0; i < row->n; i++) {
-        const struct convp_cell *c = &row->cells[i];
+        struct convp_cell *c = &row->cells[i];
+        if ((c->flags & CONVP_CELL_TEXT_INPUT) && c->col < 16384) {
+            if (c->col >= s->ncodes) {
+                size_t n = c->col + 64u;
+                unsigned char *m = convp_realloc(b->ctx, s->codes, n);
+                if (!m)
+                    return convp_book_nomem(b), -1;
+                memset(m + s->ncodes, 0, n - s->ncodes);
+                s->codes = m;
+                s->ncodes = n;
+            }
+            size_t d = 0;
+            while (d < c->len && c->text[d] >= '0' && c->text[d] <= '9')
+                d++;
+            if (d == c->len && d > 1 && c->text[0] == '0')
+                s->codes[c->col] = 1;
+            if (s->codes[c->col])
+                c->flags |= T_CELL_CODE;
+        }
+        if ((s->win_lo && c->col < s->win_lo) || (s->win_hi && c->col > s->win_hi))
+            continue; /* another table printed beside this one */
         if (row->hidden || convp_book_col_hidden(b, si, c->col)) {
             struct tcell tc = read_cell(c, out, sizeof out);
             s->skipped_hidden += tc.kind == K_NUMBER;
@@ -1372,6 +1985,65 @@ static int visible(struct convp_book *b, struct tstate *s, size_t si, struct con
     return !row->hidden;
 }
 
+/*
+ * Tables printed side by side: in most sampled body rows, a label right of
+ * the values with values right of it again.  The column of that label, or
+ * 0.
+ */
+static uint32_t side_by_side(const struct tstate *s, size_t body_at, uint32_t first_value)
+{
+    uint32_t cols[8] = {0};
+    size_t counts[8] = {0}, rows = 0;
+    for (size_t i = body_at; i < s->nheld; i++) {
+        const struct convp_row *row = &s->held[i];
+        if (!is_body_row(s, row, first_value, 0))
+            continue;
+        rows++;
+        uint32_t at = 0;
+        int value_after = 0;
+        char out[128];
+        for (size_t k = 0; k < row->n; k++) {
+            const struct convp_cell *c = &row->cells[k];
+            struct tcell tc = read_cell(c, out, sizeof out);
+            if (!at && tc.kind == K_TEXT && c->col > first_value) {
+                size_t d = 0;
+                while (d < tc.len && tc.text[d] >= '0' && tc.text[d] <= '9')
+                    d++;
+                if (d < tc.len && tc.len > 1)
+                    at = c->col;
+            } else if (at && tc.kind == K_NUMBER) {
+                value_after = 1;
+            }
+        }
+        if (!at || !value_after)
+            continue;
+        for (int j = 0; j < 8; j++)
+            if (!cols[j] || cols[j] == at) {
+                cols[j] = at;
+                counts[j]++;
+                break;
+            }
+    }
+    for (int j = 0; j < 8; j++)
+        if (cols[j] && counts[j] >= 2 && counts[j] * 5 >= rows * 3)
+            return cols[j];
+    return 0;
+}
+
+/* Read the sheet again from its start, for the columns lo..hi. */
+static int restart_sheet(struct convp_book *b, struct tstate *s, size_t si, uint32_t lo,
+                         uint32_t hi)
+{
+    if (convp_book_start(b, si) != CONV_OK)
+        return -1;
+    table_free(b, &s->t);
+    s->nheld = s->body_seen = s->tables = 0;
+    s->win_lo = lo;
+    s->win_hi = hi;
+    s->phase = 1;
+    return 1;
+}
+
 static int step(struct convp_book *b, struct tstate *s, size_t si)
 {
     const struct convp_row *crow;
@@ -1379,8 +2051,11 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
     if (rc < 0)
         return -1;
     struct convp_row *row = (struct convp_row *)crow; /* the layer's own row */
-    if (rc > 0 && !visible(b, s, si, row))
-        return 1;
+    if (rc > 0) {
+        int v = visible(b, s, si, row);
+        if (v <= 0)
+            return v < 0 ? -1 : 1; /* a hidden row: left out */
+    }
     if (rc == 0) {
         /* Rows held at the end: notes under the last table, or a table head
          * without a body. */
@@ -1395,12 +2070,17 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
         if (table_info(b, s, si) != CONV_OK)
             return -1;
         s->nheld = 0;
+        if (s->next_lo) {
+            /* the table printed beside: the sheet again, for its columns */
+            uint32_t lo = s->next_lo, hi = s->next_hi;
+            s->next_lo = s->next_hi = 0;
+            return restart_sheet(b, s, si, lo, hi);
+        }
         return 0;
     }
     if (s->phase == 1) {
         /* The head: rows up to the first body rows. */
-        struct rowsum r = row_sum(row, 1);
-        int body = is_body(&r) && (s->body_seen || !head_numbers(&r));
+        int body = is_body_row(s, row, 1, !s->body_seen);
         if (!body && s->body_seen) {
             /* the sample ends at a text row */
         } else if (body || s->nheld < T_MAX_HEAD) {
@@ -1417,6 +2097,16 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
         size_t body_at = first_body(s);
         if (analyse_head(b, s, si, body_at) != CONV_OK)
             return -1;
+        if (!s->split_looked && !b->ops->one_pass && !s->g_head1) {
+            /* the sheet's first table: another printed beside it? */
+            s->split_looked = 1;
+            uint32_t at = side_by_side(s, body_at, s->t.first_value);
+            if (at) {
+                s->next_lo = at;
+                s->next_hi = s->win_hi;
+                return restart_sheet(b, s, si, s->win_lo, at - 1);
+            }
+        }
         s->tables++;
         if (give_held(b, s, si) != CONV_OK)
             return -1;
@@ -1431,7 +2121,7 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
     }
     /* The body. */
     struct rowsum r = row_sum(row, s->t.first_value);
-    if (!is_body(&r)) {
+    if (!is_body_row(s, row, s->t.first_value, 0)) {
         if (r.texts || r.values) {
             if (s->nheld >= T_MAX_PENDING)
                 drop_oldest(s); /* a long run of text: the oldest are notes */
@@ -1440,7 +2130,7 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
         }
         return 1;
     }
-    if (s->nheld && starts_table(s)) {
+    if (s->nheld && starts_table(b, s)) {
         /* The held rows head a new table (or a part under a repeated header). */
         if (table_info(b, s, si) != CONV_OK)
             return -1;
@@ -1461,6 +2151,124 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
 
 /* ---- the layout ------------------------------------------------------------------------------- */
 
+/* ---- parts given by options ---------------------------------------------------------------- */
+
+/* A column name (A, BC) into its number, or 0. */
+static uint32_t col_number(const char *s, size_t n)
+{
+    uint32_t v = 0;
+    if (!n || n > 3)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 32);
+        if (c < 'A' || c > 'Z')
+            return 0;
+        v = v * 26 + (uint32_t)(c - 'A' + 1);
+    }
+    return v <= 16384 ? v : 0;
+}
+
+static uint32_t row_number(const char *s, size_t n)
+{
+    uint32_t v = 0;
+    if (!n || n > 7)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    return v;
+}
+
+/* One range, "4-7" or "4" (cols: "A-B", "A"): 0, or -1. */
+static int parse_range(const char *s, size_t n, int cols, uint32_t *a, uint32_t *z)
+{
+    const char *dash = memchr(s, '-', n);
+    size_t n1 = dash ? (size_t)(dash - s) : n;
+    uint32_t (*num)(const char *, size_t) = cols ? col_number : row_number;
+    *a = num(s, n1);
+    *z = dash ? num(dash + 1, n - n1 - 1) : *a;
+    return *a && *z && *a <= *z ? 0 : -1;
+}
+
+/*
+ * The value of a part option for a sheet: "4-7" for every sheet, or
+ * "SHEET!4-7;SHEET!5-6" sheet by sheet (a spec without a sheet applies to
+ * the others).  Into *a, *z (text: into *text); 1 given, 0 not, -1 bad.
+ */
+static int part_for(const char *opt, const char *sheet, int cols, uint32_t *a, uint32_t *z,
+                    const char **text, size_t *tlen)
+{
+    int found = 0;
+    const char *p = opt;
+    while (*p) {
+        const char *e = strchr(p, ';');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const char *bang = NULL;
+        for (size_t i = n; i-- > 0;)
+            if (p[i] == '!') {
+                bang = p + i;
+                break;
+            }
+        const char *v = bang ? bang + 1 : p;
+        size_t vn = bang ? n - (size_t)(bang + 1 - p) : n;
+        int mine = !bang || (sheet && strlen(sheet) == (size_t)(bang - p) &&
+                             !memcmp(sheet, p, (size_t)(bang - p)));
+        uint32_t x = 0, y = 0;
+        if (!text && parse_range(v, vn, cols, &x, &y) != 0)
+            return -1;
+        if (mine && (bang || !found)) {
+            if (text) {
+                *text = v;
+                *tlen = vn;
+            } else {
+                *a = x;
+                *z = y;
+            }
+            found = bang ? 2 : 1;
+        }
+        p = e ? e + 1 : p + n;
+    }
+    return found ? 1 : 0;
+}
+
+/* The parts given for sheet si. */
+static int given_parts(struct convp_book *b, struct tstate *s, size_t si)
+{
+    static const struct {
+        const char *name;
+        int cols;
+    } opts[] = {{"header-rows", 0}, {"stub-cols", 1}, {"body-rows", 0}};
+    uint32_t *dst[3][2] = {{&s->g_head1, &s->g_head2},
+                           {&s->g_stub1, &s->g_stub2},
+                           {&s->g_body1, &s->g_body2}};
+    const char *sheet = si == SIZE_MAX ? NULL : convp_book_sheet_name(b, si);
+    for (int i = 0; i < 3; i++) {
+        *dst[i][0] = *dst[i][1] = 0;
+        const char *v = convp_opt_str(b->rd->opts, opts[i].name, NULL);
+        if (v && part_for(v, sheet, opts[i].cols, dst[i][0], dst[i][1], NULL, NULL) < 0) {
+            convp_error_set(&b->rd->err, CONV_E_USAGE, NULL, 0, 0,
+                            "option %s: expected %s, or SHEET!%s;SHEET!%s sheet by sheet, got "
+                            "'%.60s'",
+                            opts[i].name, opts[i].cols ? "A-B" : "4-7",
+                            opts[i].cols ? "A-B" : "4-7", opts[i].cols ? "A" : "5", v);
+            return CONV_ERR;
+        }
+    }
+    s->g_unit = NULL;
+    const char *u = convp_opt_str(b->rd->opts, "unit", NULL);
+    const char *ut;
+    size_t ul;
+    if (u && part_for(u, sheet, 0, NULL, NULL, &ut, &ul) == 1) {
+        snprintf(s->g_unit_buf, sizeof s->g_unit_buf, "%.*s", (int)ul, ut);
+        s->g_unit = s->g_unit_buf;
+    }
+    return CONV_OK;
+}
+
 int convp_table_open(struct convp_book *b)
 {
     struct tstate *s = convp_calloc(b->ctx, 1, sizeof *s);
@@ -1469,13 +2277,20 @@ int convp_table_open(struct convp_book *b)
     b->layout = s;
     convp_buf_init(&s->tmp, b->ctx);
     convp_buf_init(&s->tmp2, b->ctx);
+    convp_buf_init(&s->vbuf, b->ctx);
+    if (given_parts(b, s, SIZE_MAX) != CONV_OK)
+        return CONV_ERR;
+    const char *profile = convp_opt_str(b->rd->opts, "profile", NULL);
+    if (profile && !strcmp(profile, "indicators")) {
+        /* the reader checks the records against the profile it declared */
+        return (s->ind = convp_ind_new(b)) ? CONV_OK : CONV_ERR;
+    }
     return convp_layout_fields(b, table_fields, table_types, TF_COUNT);
 }
 
 /* A warning that does not stop the reading, through the options'
  * diagnostic callback. */
-static void warn(struct convp_book *b, const char *fmt, ...) CONVP_PRINTF(2, 3);
-static void warn(struct convp_book *b, const char *fmt, ...)
+void convp_table_warn(struct convp_book *b, const char *fmt, ...)
 {
     struct conv_error e;
     conv_error_clear(&e);
@@ -1502,13 +2317,23 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
         if (s->cur >= b->norder)
             return CONV_EOF;
         size_t si = b->order[s->cur];
+        s->si = si;
         if (s->phase == 0) {
             /* The merged ranges first: they come after the cells. */
             if (convp_book_skim(b, si) != CONV_OK || convp_book_start(b, si) != CONV_OK)
                 return CONV_ERR;
             table_free(b, &s->t);
+            if (s->ind && convp_ind_sheet(s->ind, convp_book_sheet_name(b, si)) != CONV_OK)
+                return CONV_ERR;
+            if (given_parts(b, s, si) != CONV_OK)
+                return CONV_ERR;
             s->phase = 1;
             s->nheld = s->body_seen = s->tables = 0;
+            s->records = 0;
+            s->win_lo = s->win_hi = s->next_lo = s->next_hi = 0;
+            s->split_looked = 0;
+            if (s->codes)
+                memset(s->codes, 0, s->ncodes);
             s->skipped_hidden = 0;
         }
         int rc = step(b, s, si);
@@ -1516,11 +2341,20 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
             return CONV_ERR;
         if (rc == 0) {
             const char *name = convp_book_sheet_name(b, si);
-            if (!s->tables)
-                warn(b, "sheet '%.100s' holds no table (no row of numbers under a header): "
+            if (!s->records) {
+                convp_table_warn(b, "sheet '%.100s' holds no table (no row of numbers under a header): "
                         "skipped", name);
+                char key[48], what[160];
+                snprintf(key, sizeof key, "table.%zu", s->ninfo++);
+                snprintf(what, sizeof what, "%s: no table (no row of numbers under a header), "
+                         "skipped", name);
+                snprintf(s->info_key, sizeof s->info_key, "%zu", s->ninfo);
+                if (convp_reader_set_info(b->rd, key, what) != 0 ||
+                    convp_reader_set_info(b->rd, "tables", s->info_key) != 0)
+                    return CONV_ERR;
+            }
             if (s->skipped_hidden)
-                warn(b, "sheet '%.100s': %llu value%s in hidden rows or columns left out", name,
+                convp_table_warn(b, "sheet '%.100s': %llu value%s in hidden rows or columns left out", name,
                      (unsigned long long)s->skipped_hidden, s->skipped_hidden == 1 ? "" : "s");
             s->phase = 0;
             s->cur++;
@@ -1540,5 +2374,12 @@ void convp_table_free(struct convp_book *b)
     convp_free(b->ctx, s->out);
     convp_buf_free(&s->tmp);
     convp_buf_free(&s->tmp2);
+    convp_free(b->ctx, s->codes);
+    convp_ind_free(s->ind);
+    convp_free(b->ctx, s->vals);
+    convp_free(b->ctx, s->voff);
+    convp_buf_free(&s->vbuf);
+    convp_free(b->ctx, s->lv);
+    convp_free(b->ctx, s->lvn);
     convp_free(b->ctx, s);
 }

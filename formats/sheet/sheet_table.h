@@ -16,4 +16,40 @@ void convp_table_free(struct convp_book *b);
 int convp_layout_fields(struct convp_book *b, const char *const *names,
                         const enum conv_type *types, size_t n);
 
+/* A warning that does not stop the reading (the options' diagnostics). */
+void convp_table_warn(struct convp_book *b, const char *fmt, ...) CONVP_PRINTF(2, 3);
+
+/* ---- indicator records of a table (sheet_indicators.c) ---------------------------------------- */
+
+struct convp_ind;
+/* A body row: the labels from the top of its path to its own, its code. */
+struct ind_row {
+    const char *const *path;
+    const size_t *path_len;
+    size_t npath;
+    const char *code;
+    size_t code_len;
+    uint64_t line;
+};
+/* A value of the row. */
+struct ind_value {
+    uint32_t col;
+    int missing; /* a missing-value mark: no value */
+    const char *text;
+    size_t len;
+    const char *unit;
+    const char *note;
+    size_t note_len;
+    char ref[24]; /* its cell, C9 */
+};
+/* Declares the profile's fields; NULL with the error set. */
+struct convp_ind *convp_ind_new(struct convp_book *b);
+void convp_ind_free(struct convp_ind *g);
+/* A new sheet, a new table on it (its title and column labels 1..ncols). */
+int convp_ind_sheet(struct convp_ind *g, const char *sheet);
+int convp_ind_table(struct convp_ind *g, const char *title, char *const *labels, uint32_t ncols);
+/* The records of a row, each from next(nctx). */
+int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct ind_value *v,
+                  size_t n, struct conv_record *(*next)(void *), void *nctx);
+
 #endif /* CONV_SHEET_TABLE_H */

@@ -18,7 +18,7 @@ static const struct conv_option_desc xlsx_options[] = {
     {"plain", NULL, "write the field names and the data, for machines: no title, labels, "
                     "styles, widths, print setup or field sheet (--layout plain)",
      CONV_OPT_WRITE},
-    {"layout", "people|plain|report|records|cells",
+    {"layout", "people|plain|report|records|table|cells",
      "writing: people (default: the records, styled for reading and printing), plain (--plain) "
      "or report (indicators by period, the table officials print; records of the indicators "
      "profile, at most 100,000); " CONVP_SHEET_LAYOUT_HELP,

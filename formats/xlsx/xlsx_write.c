@@ -155,10 +155,11 @@ static const struct convp_xlsx_layout *choose_layout(struct conv_writer *w)
     names[NLAYOUTS] = NULL;
     if (convp_opt_flag(w->opts, "plain", 0, &w->err, &plain) != CONV_OK)
         return NULL;
-    /* The layouts a reader takes (records, cells) say how the input
-     * is read: the workbook written is the default one. */
+    /* The layouts a reader takes (records, table, cells) say how the
+     * input is read: the workbook written is the default one. */
     const char *asked = convp_opt_str(w->opts, "layout", NULL);
-    int reading = asked && (!strcmp(asked, "records") || !strcmp(asked, "cells"));
+    int reading = asked && (!strcmp(asked, "records") || !strcmp(asked, "table") ||
+                            !strcmp(asked, "cells"));
     if (reading) {
         k = plain ? LAYOUT_PLAIN : LAYOUT_PEOPLE;
     } else if (convp_opt_enum(w->opts, "layout", names, plain ? LAYOUT_PLAIN : LAYOUT_PEOPLE,

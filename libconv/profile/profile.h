@@ -105,4 +105,51 @@ int convp_period_parse(const char *s, size_t n, struct convp_period *out);
 /* A period's text (as convp_period_parse reads it) into buf. */
 void convp_period_format(const struct convp_period *p, char *buf, size_t size);
 
+/* ---- reading tables made for people (tables.c) ----------------------------------------------- */
+
+/* What a column of a table holds, by its header. */
+enum convp_col_kind {
+    CONVP_COL_VALUE,        /* the figure (Thực hiện, Sơ bộ, Ước tính, a period) */
+    CONVP_COL_CHANGE_INDEX, /* against the year before as an index: 107.4 (So với cùng kỳ
+                               năm trước (%), Năm trước = 100) */
+    CONVP_COL_CHANGE,       /* the change in percent as is (Tăng/giảm (%)) */
+    CONVP_COL_PLAN,         /* the plan (Kế hoạch, KH) */
+    CONVP_COL_OTHER         /* none of the profile's: a share, against the plan or the
+                               period before */
+};
+struct convp_col_meaning {
+    enum convp_col_kind kind;
+    int have_period;            /* the header names a period */
+    int need_year;              /* ... without its year (Quý III, Tháng 12, Cả năm) */
+    int undecided;              /* the first N months, N not 3, 6, 9 or 12: no period */
+    int years;                  /* distinct years named (2020-2021: 2) */
+    struct convp_period period; /* year 0 when need_year */
+    const char *status;         /* official, preliminary, estimate, or NULL */
+    char rest[160];             /* the words naming none of that (a breakdown: Nam, Nữ) */
+};
+/*
+ * The meaning of a column label (parts joined by " / "): text as it is,
+ * folded the same text case folded (convp_casefold; the rest keeps text's
+ * case where the lengths agree).
+ */
+void convp_col_meaning(const char *text, size_t n, const char *folded, size_t fn,
+                       struct convp_col_meaning *m);
+/* The first year (1900-2100) named in case-folded text, or 0. */
+int convp_text_year(const char *folded, size_t n);
+/* An index against the year before as a change in percent, exactly:
+ * "107.4" gives "7.4", "95" gives "-5".  0, or -1 (not a plain decimal). */
+int convp_index_change(const char *s, size_t n, char *out, size_t size);
+
+/* The profile's regions, by name (Vietnamese with or without accents,
+ * with or without Tỉnh, Thành phố, TP., and their other names). */
+struct convp_regions;
+struct convp_regions *convp_regions_load(struct conv_context *ctx);
+void convp_regions_free(struct convp_regions *g);
+/* The region text names, valid in year (0: any): its index; -1 none, -2
+ * several (ambiguous), -3 out of memory. */
+long convp_regions_find(struct convp_regions *g, const char *text, size_t n, int year);
+size_t convp_regions_count(const struct convp_regions *g);
+const char *convp_regions_code(const struct convp_regions *g, long i);
+const char *convp_regions_name(const struct convp_regions *g, long i);
+
 #endif /* CONV_PROFILE_H */

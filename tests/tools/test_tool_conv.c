@@ -114,6 +114,29 @@ static void sleep_ms(long ms)
         ;
 }
 
+/* Wait (up to 10 s) until process pid catches SIGINT: a signal sent
+ * before it has installed its handler would only test the default
+ * action, not conv (a loaded machine can take that long to exec). */
+static void wait_catching_sigint(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+    for (int i = 0; i < 1000; i++) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return; /* no /proc: the delay alone */
+        char line[256];
+        unsigned long long mask = 0;
+        while (fgets(line, sizeof line, f))
+            if (!strncmp(line, "SigCgt:", 7))
+                mask = strtoull(line + 7, NULL, 16);
+        fclose(f);
+        if (mask & (1ull << (SIGINT - 1)))
+            return;
+        sleep_ms(10);
+    }
+}
+
 /* A CSV file of about `bytes` bytes of indicator records. */
 static void write_big_csv(const char *path, size_t bytes)
 {
@@ -749,6 +772,7 @@ static int interrupt_run(const char *dir, const char *in, const char *out, long 
         execl(exe, "conv", in, "-o", out, (char *)NULL);
         _exit(127);
     }
+    wait_catching_sigint(pid);
     sleep_ms(delay_ms);
     int st;
     if (waitpid(pid, &st, WNOHANG) == pid) {
@@ -830,6 +854,7 @@ static void stdin_interrupt(const char *dir, const char *from, const char *out_n
     }
     close(p[0]);
     assert_int_equal(write(p[1], head, strlen(head)), (ssize_t)strlen(head));
+    wait_catching_sigint(pid);
     sleep_ms(300);
     assert_int_equal(kill(pid, SIGINT), 0);
     sleep_ms(50);

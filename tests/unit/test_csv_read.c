@@ -349,7 +349,7 @@ static void test_descriptor(void **state)
     assert_true(conv_format_can_write(f));
     assert_true(f->flags & CONV_FORMAT_NEEDS_HEADER);
     assert_false(f->flags & CONV_FORMAT_TYPED);
-    const char *want[] = {"delimiter", "no-header", "header-row", "ragged", "duplicate-names",
+    const char *want[] = {"delimiter", "no-header", "header-row", "layout", "header-rows", "stub-cols", "body-rows", "unit", "region", "ragged", "duplicate-names",
                           "out-delimiter", "omit-header", "eol", "bom", "excel-safe"};
     size_t n = 0;
     while (conv_format_option(f, n))
