@@ -588,7 +588,7 @@ static size_t required_count(const struct convp_profile *p)
 static void list_name(char *list, size_t size, const char *name)
 {
     size_t k = strlen(list);
-    if (k && !strcmp(list + k - 3, "..."))
+    if (k >= 3 && !strcmp(list + k - 3, "..."))
         return;
     size_t need = (k ? 2 : 0) + strlen(name);
     if (k + need + 6 >= size) {

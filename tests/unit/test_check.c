@@ -580,6 +580,15 @@ static void test_no_indicator_records(void **state)
            "no indicator records: none of the fields the indicators profile requires "
            "(region_code, indicator_code, period, value, unit) is here; its fields: Mã, Tên tỉnh");
     assert_int_equal(fs.f[0].record, 0);
+    /* No header at all: its first record named the fields (a name shorter
+     * than "..." starts the list). */
+    char *bare = tu_path(dir, "bare.csv");
+    static const char doc1[] = "01,Thành phố Hà Nội\n04,Cao Bằng\n";
+    tu_write_file(bare, doc1, sizeof doc1 - 1);
+    check(bare, NULL, NULL, &fs);
+    assert_int_equal(fs.n, 1);
+    expect(&fs, 0, "no-records", CONV_SEVERITY_ERROR, 1, "", "its fields: 01, Thành phố Hà Nội");
+    free(bare);
     /* Its header below a title: the header's line. */
     char *titled = tu_path(dir, "titled.csv");
     static const char doc2[] = "Danh sách\n\nMã,Tên tỉnh\n01,Hà Nội\n";
