@@ -191,6 +191,23 @@ int convp_casefold(struct convp_buf *scratch, const char *text, size_t n, const 
 int convp_fold_ascii(struct convp_buf *scratch, const char *text, size_t n, const char **out,
                      size_t *out_len);
 
+/* Header guessing (header_guess.c).  A cell's text; number: a typed number
+ * cell (a workbook's), whatever its text. */
+struct convp_text {
+    const char *text;
+    size_t len;
+    int number;
+};
+/* 1 when a row taken as the header (ncols cells) reads like one more of
+ * the nrows rows below it (nrows * ncols cells, row by row): column by
+ * column, the header cell's shape against the values' (a name over
+ * numbers: a header; "01" over "04": a record; a year over numbers: a
+ * header, the period labels of wide tables). */
+int convp_header_looks_like_data(const struct convp_text *head, size_t ncols,
+                                 const struct convp_text *rows, size_t nrows);
+/* 1 when a text is words: not empty, no number, year or date. */
+int convp_text_is_words(const char *s, size_t n);
+
 /* What a text value says about the notation of its input. */
 enum {
     CONVP_LOC_NONE,     /* nothing: read the same way in both */
@@ -490,6 +507,8 @@ struct convp_writer_ops {
 #define CONVP_FMT_DIALECT 0x400u  /* content of its own inside another format's files (an SDMX
                                      message in a .xml): its probe scoring 100 wins over the
                                      format the extension names */
+#define CONVP_FMT_CELL_TEXT 0x800u /* not text, but its text cells may be in a legacy encoding:
+                                      --encoding goes to the reader, never to the input */
 #define CONVP_FMT_PUBLIC 0xFFu    /* the bits conv_format_caps() tells */
 
 struct conv_format {
@@ -544,6 +563,12 @@ struct conv_reader {
     uint64_t loc_weak; /* line of the first value read as C text that vi would read otherwise */
     int comma_signal;  /* decimal commas are a Vietnamese signal (not ',') */
     struct convp_buf scratch; /* NFC, case folding, canonical text */
+    /* --null: texts read as a missing value (reader.c) */
+    char *null_text;           /* the marks, each NUL-terminated, one after another */
+    size_t null_n;             /* how many (0: the option is not set) */
+    size_t null_max;           /* the longest one's length */
+    int null_empty;            /* the empty text is one */
+    unsigned char null_first[32]; /* bit per first byte of a non-empty mark */
 };
 
 /* Record a fact for conv_reader_info(); 0 or -1 (nomem, rd->err set). */

@@ -334,7 +334,12 @@ int convp_input_start(struct convp_input *in, struct conv_error *err)
         enc = "UTF-16BE";
         in->back_pos = 2;
     }
-    if (!enc && in->enc && !in->bom[0])
+    /* A zip (.xlsx, .ods) or a compound file (.xls) is no text: its cells'
+     * encoding is the book's business (the format is probed on its bytes). */
+    int container = in->back_len >= 4 && ((b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) ||
+                                          (b[0] == 0xD0 && b[1] == 0xCF && b[2] == 0x11 &&
+                                           b[3] == 0xE0));
+    if (!enc && in->enc && !in->bom[0] && !container)
         enc = in->enc; /* a byte-order mark wins over --encoding */
     if (enc) {
         in->from = enc;

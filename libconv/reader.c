@@ -346,6 +346,123 @@ static int type_record(struct conv_reader *rd, struct conv_record *rec)
     return CONV_OK;
 }
 
+/* ---- missing-value marks (--null) ------------------------------------------------------- */
+
+#define NULL_MARKS_MAX 64
+
+/*
+ * Parse --null: marks separated by commas, '\' making the next character
+ * (a comma, a backslash) part of a mark; an empty item is the empty text.
+ * Each mark is kept in NFC, as the values it is compared with are.
+ */
+static int null_parse(struct conv_reader *rd, const char *v, struct conv_error *err)
+{
+    size_t n = strlen(v);
+    struct convp_buf raw;
+    convp_buf_init(&raw, rd->ctx);
+    /* Unescaped, each item NUL-terminated: at most as long as v, plus one. */
+    if (convp_buf_grow(&raw, n + 2) != 0)
+        goto nomem;
+    size_t count = 0;
+    for (size_t i = 0;; i++) {
+        if (i == n || v[i] == ',') {
+            raw.data[raw.len++] = '\0';
+            if (++count > NULL_MARKS_MAX) {
+                convp_error_set(err, CONV_E_USAGE, NULL, 0, 0,
+                                "option null: more than %d marks", NULL_MARKS_MAX);
+                goto fail;
+            }
+            if (i == n)
+                break;
+            continue;
+        }
+        if (v[i] == '\\') {
+            if (++i == n) {
+                convp_error_set(err, CONV_E_USAGE, NULL, 0, 0,
+                                "option null: '%.60s' ends with a lone '\\' (write '\\\\' "
+                                "for a backslash, '\\,' for a comma)",
+                                v);
+                goto fail;
+            }
+        }
+        raw.data[raw.len++] = v[i];
+    }
+    /* Each mark in NFC, into rd->null_text. */
+    struct convp_buf out;
+    convp_buf_init(&out, rd->ctx);
+    for (size_t off = 0; off < raw.len;) {
+        const char *m = raw.data + off;
+        size_t len = strlen(m);
+        off += len + 1;
+        const char *use = m;
+        size_t ulen = len;
+        if (convp_nfc_needed(m, len)) {
+            const char *nfc;
+            size_t nlen;
+            if (convp_nfc(&rd->scratch, m, len, &nfc, &nlen) != 0) {
+                convp_buf_free(&out);
+                goto nomem;
+            }
+            if (nfc)
+                use = nfc, ulen = nlen;
+        }
+        if (convp_buf_append(&out, use, ulen) != 0 || convp_buf_putc(&out, '\0') != 0) {
+            convp_buf_free(&out);
+            goto nomem;
+        }
+        if (!ulen) {
+            rd->null_empty = 1;
+        } else {
+            unsigned char c = (unsigned char)use[0];
+            rd->null_first[c >> 3] |= (unsigned char)(1u << (c & 7));
+            if (ulen > rd->null_max)
+                rd->null_max = ulen;
+        }
+        rd->null_n++;
+    }
+    convp_buf_free(&raw);
+    rd->null_text = out.data; /* taken from the buffer */
+    return CONV_OK;
+nomem:
+    convp_error_set(err, CONV_E_NOMEM, rd->source, 0, 0, "out of memory");
+fail:
+    convp_buf_free(&raw);
+    return CONV_ERR;
+}
+
+/* Whether a text is one of the --null marks. */
+static int null_mark(const struct conv_reader *rd, const char *t, size_t len)
+{
+    if (len == 0)
+        return rd->null_empty;
+    unsigned char c = (unsigned char)t[0];
+    if (len > rd->null_max || !(rd->null_first[c >> 3] & (1u << (c & 7))))
+        return 0;
+    const char *m = rd->null_text;
+    for (size_t i = 0; i < rd->null_n; i++) {
+        size_t ml = strlen(m);
+        if (ml == len && !memcmp(m, t, len))
+            return 1;
+        m += ml + 1;
+    }
+    return 0;
+}
+
+/* Text values (untyped, or strings) that are --null marks become null. */
+static void null_record(const struct conv_reader *rd, struct conv_record *rec)
+{
+    for (size_t i = 0; i < rec->n; i++) {
+        struct conv_value *v = &rec->slots[i].value;
+        if ((v->type == CONV_STRING || (v->flags & CONV_VALUE_RAW)) && v->type != CONV_NULL &&
+            null_mark(rd, v->text, v->len)) {
+            v->type = CONV_NULL;
+            v->flags &= ~CONV_VALUE_RAW;
+            v->text = "";
+            v->len = 0;
+        }
+    }
+}
+
 static int driver_next(struct conv_reader *rd, struct conv_record *rec)
 {
     convp_record_clear(rec);
@@ -356,6 +473,8 @@ static int driver_next(struct conv_reader *rd, struct conv_record *rec)
         rec->source = rd->source;
         if (nfc_record(rd, rec) != CONV_OK)
             return CONV_ERR;
+        if (CONVP_UNLIKELY(rd->null_n))
+            null_record(rd, rec);
         const struct conv_options *o = rd->opts;
         if (o && o->progress && rd->count % PROGRESS_EVERY == 0 &&
             o->progress(o->progress_user, convp_input_done(rd->in), convp_input_total(rd->in),
@@ -746,11 +865,25 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
             goto fail;
         }
     }
+    const char *marks = conv_options_get(opts, "null");
+    if (marks && null_parse(rd, marks, err) != CONV_OK)
+        goto fail;
     static const char *const locale_words[] = {"auto", "c", "vi", NULL};
     if (convp_opt_enum(opts, "locale", locale_words, 0, err, &rd->locale) != CONV_OK)
         goto fail;
+    /* --encoding decodes a text input as it streams; a workbook's text
+     * cells are the book's to decode (a zip or compound file is no text):
+     * not when the format is known to be one, and the input layer leaves
+     * such a container alone when the format is yet to be probed.  VNI
+     * has no stream converter: workbooks only. */
     const char *encoding = conv_options_get(opts, "encoding");
-    if (encoding && convp_input_set_encoding(in, encoding, err) != CONV_OK)
+    const char *from = conv_options_get(opts, "from");
+    const struct conv_format *early = from                     ? conv_format_by_name(from)
+                                      : path && strcmp(path, "-") ? conv_format_by_path(path)
+                                                                 : NULL;
+    int cells_only = encoding && !strcasecmp(encoding, "vni");
+    if (encoding && !cells_only && !(early && (early->flags & CONVP_FMT_CELL_TEXT)) &&
+        convp_input_set_encoding(in, encoding, err) != CONV_OK)
         goto fail;
     if (opts && opts->progress)
         convp_input_set_cancel(in, opts->progress, opts->progress_user);
@@ -759,7 +892,14 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
     if (!(rd->fmt = pick_format(rd, path, err)))
         goto fail;
     int text_fmt = (rd->fmt->flags & CONVP_FMT_NOTATION) != 0;
-    if (encoding && !(rd->fmt->flags & CONVP_FMT_TEXT)) {
+    if (encoding && cells_only && (rd->fmt->flags & CONVP_FMT_TEXT)) {
+        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0,
+                        "--encoding %s applies to workbooks (their text cells), not to %s input: "
+                        "there is no converter for VNI text",
+                        encoding, rd->fmt->name);
+        goto fail;
+    }
+    if (encoding && !(rd->fmt->flags & (CONVP_FMT_TEXT | CONVP_FMT_CELL_TEXT))) {
         char names[200] = "";
         size_t k = 0, n = 0;
         for (size_t i = 0; i < conv_format_count(); i++)
@@ -774,7 +914,8 @@ struct conv_reader *convp_reader_open(struct conv_context *ctx, struct convp_inp
                              j == 1 ? "" : j == n ? " and " : ", ", f->name);
             k += w > 0 ? (size_t)w : 0;
         }
-        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0, "--encoding applies to %s input, not %s",
+        convp_error_set(err, CONV_E_USAGE, NULL, 0, 0,
+                        "--encoding applies to %s input and to workbooks' text cells, not %s",
                         names, rd->fmt->name);
         goto fail;
     }
@@ -928,6 +1069,7 @@ void conv_reader_close(struct conv_reader *rd)
     convp_free(rd->ctx, rd->declared_map);
     convp_free(rd->ctx, rd->declared_seen);
     convp_buf_free(&rd->scratch);
+    convp_free(rd->ctx, rd->null_text);
     convp_input_close(rd->in);
     convp_free(rd->ctx, rd);
 }

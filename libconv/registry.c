@@ -51,7 +51,12 @@ static const struct conv_option_desc core_options[] = {
      "number, boolean and date style of text input (default auto: from the data)",
      CONV_OPT_READ},
     {"encoding", "NAME",
-     "input encoding when not UTF-8: cp1258, tcvn3 or another iconv name",
+     "input encoding when not UTF-8: cp1258, tcvn3 or another iconv name; for workbooks, "
+     "of text cells whose font names none (also vni)",
+     CONV_OPT_READ},
+    {"null", "MARKS",
+     "texts read as a missing value (null), comma-separated: '..,-,x'; an empty item, as in "
+     "'' or '..,', is the empty text (\\, is a comma)",
      CONV_OPT_READ},
     {"infer-rows", "N",
      "records used to infer column types when there is no schema (default 1000, 0: all text)",

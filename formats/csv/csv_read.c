@@ -11,6 +11,11 @@
 #include <inttypes.h>
 #define CSV_SAMPLE_LINES 50           /* lines looked at to guess the delimiter */
 
+/* Where a row ended: for the error of a row read ahead that turns out short. */
+struct csv_end {
+    uint64_t line, col, off;
+};
+
 struct csv_reader {
     struct convp_csvr t; /* the rows */
     struct conv_reader *rd;
@@ -23,6 +28,10 @@ struct csv_reader {
     struct conv_record *queue;
     size_t queue_n;
     size_t queue_pos;
+    struct csv_end *queue_end; /* where each queued row ended */
+    /* An error met reading ahead, raised when the rows before it are out. */
+    struct conv_error deferred;
+    int has_deferred;
 };
 
 /* ---- header ------------------------------------------------------------------ */
@@ -196,6 +205,7 @@ static unsigned char csv_detect_delim(const unsigned char *p, size_t n)
 /* ---- title rows above the header ------------------------------------------------ */
 
 #define CSV_AUTO_ROWS 20 /* the first non-empty row and the 19 after it */
+#define CSV_AUTO_BYTES ((size_t)1 << 20) /* text read ahead for the header, at most */
 
 /* Cells with a value: not null and not an empty string. */
 static size_t csv_nonempty(const struct conv_record *row)
@@ -217,13 +227,94 @@ static int csv_use_header(struct csv_reader *r, const struct conv_record *row)
     return csv_take_header(r, row);
 }
 
+/* A warning about the header, at its line, through the diagnostic
+ * callback: the reading goes on. */
+static void csv_warn(struct csv_reader *r, uint64_t line, const char *fmt, ...)
+    CONVP_PRINTF(3, 4);
+static void csv_warn(struct csv_reader *r, uint64_t line, const char *fmt, ...)
+{
+    struct conv_error e;
+    conv_error_clear(&e);
+    va_list ap;
+    va_start(ap, fmt);
+    convp_error_vset(&e, CONV_E_STRUCTURE, r->rd->source, line, 0, fmt, ap);
+    va_end(ap);
+    convp_diag(r->rd->opts, &e);
+}
+
+/* Row i of the window read while looking for the header: the first
+ * non-blank row, then the queue. */
+static struct conv_record *csv_win(struct csv_reader *r, size_t i)
+{
+    return i == 0 ? &r->held : &r->queue[i - 1];
+}
+
+/* Whether row h of the window reads like a record against the non-blank
+ * rows after it (up to 10): 1, 0, or -1 out of memory. */
+static int csv_like_data(struct csv_reader *r, size_t n, size_t h)
+{
+    const struct conv_record *head = csv_win(r, h);
+    size_t w = head->n, k = 0;
+    struct convp_text *t = convp_calloc(r->rd->ctx, 11 * (w ? w : 1), sizeof *t);
+    if (!t)
+        return -1;
+    for (size_t row = h; row < n && k < 11; row++) {
+        const struct conv_record *x = csv_win(r, row);
+        if (row > h && csv_nonempty(x) == 0)
+            continue;
+        for (size_t c = 0; c < w; c++) {
+            struct convp_text *v = &t[k * w + c];
+            v->text = c < x->n ? x->slots[c].value.text : "";
+            v->len = c < x->n ? x->slots[c].value.len : 0;
+        }
+        k++;
+    }
+    int like = k > 1 && convp_header_looks_like_data(t, w, t + w, k - 1);
+    convp_free(r->rd->ctx, t);
+    return like;
+}
+
+/* Up to three of a row's non-empty cells, quoted, for a message. */
+static const char *csv_cells(const struct conv_record *row, char *out, size_t size)
+{
+    size_t k = 0, shown = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < row->n && shown < 3; i++) {
+        const struct conv_value *v = &row->slots[i].value;
+        if (!v->len)
+            continue;
+        /* The first 20 characters. */
+        size_t cut = 0, nch = 0;
+        while (cut < v->len && nch < 20) {
+            cut++;
+            while (cut < v->len && ((unsigned char)v->text[cut] & 0xC0) == 0x80)
+                cut++;
+            nch++;
+        }
+        char cell[100];
+        csv_show(v->text, cut, cell, sizeof cell);
+        int m = snprintf(out + k, size - k, "%s'%s%s'", shown ? ", " : "", cell,
+                         cut < v->len ? "..." : "");
+        if (m < 0 || (size_t)m >= size - k)
+            break;
+        k += (size_t)m;
+        shown++;
+    }
+    return out;
+}
+
 /*
- * Find the header: line N with --header-row N; else the first row with at
- * least two non-empty cells among the first non-empty row and the 19 rows
- * after it, as the XLSX reader does, so that a title exported from a
- * merged cell ("Title,,,,") and blank lines above the header are skipped;
- * failing that, the first non-empty row (a one-column table), and the
- * rows read meanwhile are data.
+ * Find the header: line N with --header-row N; else, among the first
+ * non-empty row and the 19 rows after it (read ahead, and handed out as
+ * data after the header), the first row with at least two non-empty
+ * cells, as the XLSX reader does, so that a title exported from a merged
+ * cell ("Title,,,,") and blank lines above the header are skipped; but
+ * not a row that a wider row follows (it cannot be the header of that
+ * row: "key","value" lines above the real header, as the World Bank
+ * writes them) when a later, wider row reads as a header.  Failing all
+ * that, the first non-empty row (a one-column table).  A guess that
+ * skips rows, reads like a record, or names few of its columns is said
+ * in a warning naming --header-row and --no-header.
  */
 static int csv_find_header(struct csv_reader *r, long header_row)
 {
@@ -257,54 +348,138 @@ static int csv_find_header(struct csv_reader *r, long header_row)
     rc = convp_csvr_row(&r->t, &r->held);
     if (rc != CONV_OK)
         return rc == CONV_EOF ? CONV_OK : CONV_ERR;
-    if (csv_nonempty(&r->held) >= 2) {
-        rc = csv_use_header(r, &r->held);
-        convp_record_clear(&r->held);
-        return rc;
-    }
-    /* A title, or a one-column header: look at the next rows. */
+    /* The window: the first non-empty row (held), then up to 19 rows. */
     r->queue = convp_calloc(rd->ctx, CSV_AUTO_ROWS, sizeof *r->queue);
-    if (!r->queue)
+    r->queue_end = convp_calloc(rd->ctx, CSV_AUTO_ROWS, sizeof *r->queue_end);
+    if (!r->queue || !r->queue_end)
         return convp_csvr_nomem(&r->t);
     r->t.keep_blank = 1;
-    long found = -1;
-    while (r->queue_n < CSV_AUTO_ROWS - 1) {
+    size_t bytes = 0;
+    while (r->queue_n < CSV_AUTO_ROWS - 1 && bytes < CSV_AUTO_BYTES) {
         struct conv_record *q = &r->queue[r->queue_n];
         convp_record_init(q, rd->ctx, rd->fields);
         r->queue_n++;
         rc = convp_csvr_row(&r->t, q);
-        if (rc == CONV_ERR)
+        if (rc == CONV_ERR && rd->err.code != CONV_E_NOMEM) {
+            /* Bad input after the header: an error once the rows before
+             * it are read, as when reading row by row. */
+            r->deferred = rd->err;
+            r->has_deferred = 1;
+            conv_error_clear(&rd->err);
+            r->t.failed = 0;
+        } else if (rc == CONV_ERR) {
             return CONV_ERR;
-        if (rc == CONV_EOF) {
+        }
+        if (rc != CONV_OK) {
             r->queue_n--;
             convp_record_fini(q);
             break;
         }
-        if (csv_nonempty(q) >= 2) {
-            found = (long)r->queue_n - 1;
-            break;
-        }
+        r->queue_end[r->queue_n - 1] = (struct csv_end){r->t.end_line, r->t.end_col, r->t.end_off};
+        for (size_t i = 0; i < q->n; i++)
+            bytes += q->slots[i].value.len;
     }
     r->t.keep_blank = 0;
-    if (found >= 0) {
-        /* The rows above it were titles. */
-        rc = csv_use_header(r, &r->queue[found]);
-        for (size_t i = 0; i < r->queue_n; i++)
-            convp_record_fini(&r->queue[i]);
-        r->queue_n = 0;
+    size_t n = 1 + r->queue_n, cand = n;
+    for (size_t i = 0; i < n && cand == n; i++)
+        if (csv_nonempty(csv_win(r, i)) >= 2)
+            cand = i;
+    if (cand == n) {
+        /* A one-column table: its first non-empty row; the rest is data. */
+        rc = csv_use_header(r, &r->held);
         convp_record_clear(&r->held);
         return rc;
     }
-    rc = csv_use_header(r, &r->held);
+    /* The widest row after each row of the window. */
+    size_t *wider = convp_calloc(rd->ctx, n + 1, sizeof *wider);
+    if (!wider)
+        return convp_csvr_nomem(&r->t);
+    for (size_t i = n; i-- > 0;) {
+        const struct conv_record *x = csv_win(r, i);
+        size_t w = csv_nonempty(x) ? x->n : 0;
+        wider[i] = wider[i + 1] > w ? wider[i + 1] : w;
+    }
+    /* wider[i + 1]: after row i; nonblank rows after: wider[i + 1] > 0. */
+    if (csv_win(r, cand)->n < wider[cand + 1]) {
+        for (size_t j = cand + 1; j < n; j++) {
+            const struct conv_record *x = csv_win(r, j);
+            if (csv_nonempty(x) < 2 || x->n <= csv_win(r, cand)->n || x->n < wider[j + 1] ||
+                wider[j + 1] == 0)
+                continue;
+            int like = csv_like_data(r, n, j);
+            if (like < 0) {
+                convp_free(rd->ctx, wider);
+                return convp_csvr_nomem(&r->t);
+            }
+            if (!like)
+                cand = j;
+            break;
+        }
+    }
+    convp_free(rd->ctx, wider);
+    const struct conv_record *head = csv_win(r, cand);
+    uint64_t line = head->line;
+    rc = csv_use_header(r, head);
+    if (rc != CONV_OK)
+        return rc;
+    /* Say what was guessed when it may be wrong. */
+    uint64_t first_skipped = 0, last_skipped = 0;
+    for (size_t i = 0; i < cand; i++)
+        if (csv_nonempty(csv_win(r, i))) {
+            if (!first_skipped)
+                first_skipped = csv_win(r, i)->line;
+            last_skipped = csv_win(r, i)->line;
+        }
+    char cells[160];
+    if (first_skipped) {
+        char what[64];
+        if (first_skipped == last_skipped)
+            snprintf(what, sizeof what, "line %" PRIu64, first_skipped);
+        else
+            snprintf(what, sizeof what, "lines %" PRIu64 " to %" PRIu64, first_skipped,
+                     last_skipped);
+        csv_warn(r, line,
+                 "took line %" PRIu64 " as the header, skipping %s above it (a title or "
+                 "notes: %s); --header-row N takes another line",
+                 line, what, csv_cells(csv_win(r, 0), cells, sizeof cells));
+    } else {
+        int like = csv_like_data(r, n, cand);
+        if (like < 0)
+            return convp_csvr_nomem(&r->t);
+        size_t named = csv_nonempty(head);
+        const struct conv_record *below = NULL;
+        for (size_t i = cand + 1; i < n && !below; i++)
+            if (csv_nonempty(csv_win(r, i)))
+                below = csv_win(r, i);
+        int words = below && csv_nonempty(below) > named;
+        for (size_t i = 0; words && i < below->n; i++) {
+            const struct conv_value *v = &below->slots[i].value;
+            words = !v->len || convp_text_is_words(v->text, v->len);
+        }
+        if (like)
+            csv_warn(r, line,
+                     "took line %" PRIu64 " as the header, but it reads like a record (%s); "
+                     "--no-header reads it as one, --header-row N takes another line",
+                     line, csv_cells(head, cells, sizeof cells));
+        else if (named * 2 < head->n && words)
+            csv_warn(r, line,
+                     "took line %" PRIu64 " as the header, but it names only %zu of its %zu "
+                     "columns (a heading over the header?); --header-row %" PRIu64
+                     " takes the line below",
+                     line, named, head->n, below->line);
+    }
+    /* The rows after the header are data, handed out first. */
+    r->queue_pos = cand;
     convp_record_clear(&r->held);
-    return rc;
+    return CONV_OK;
 }
 
 /* A row read ahead while looking for the header, as csv_read_row() would
  * have read it with the width known: 1 to hand out, 0 to skip (a blank
  * line in a table of several columns), -1 on error. */
-static int csv_queued_row(struct csv_reader *r, struct conv_record *q)
+static int csv_queued_row(struct csv_reader *r, size_t i)
 {
+    struct conv_record *q = &r->queue[i];
     if (r->t.width != 1 && q->n == 1 && q->slots[0].value.type == CONV_NULL)
         return 0;
     if (q->n > r->t.width) {
@@ -314,15 +489,15 @@ static int csv_queued_row(struct csv_reader *r, struct conv_record *q)
         return -1;
     }
     if (q->n < r->t.width) {
-        const struct convp_slot *x = &q->slots[q->n - 1];
+        const struct csv_end *e = &r->queue_end[i];
         if (!r->t.pad) {
-            convp_csvr_fail(&r->t, CONV_E_STRUCTURE, x->line, x->column + (uint32_t)x->value.len, 0,
+            convp_csvr_fail(&r->t, CONV_E_STRUCTURE, e->line, e->col, e->off,
                      "row has %zu field%s, expected %zu", q->n, q->n == 1 ? "" : "s", r->t.width);
             return -1;
         }
         while (q->n < r->t.width)
-            if (convp_record_add(q, (uint32_t)q->n, CONV_NULL, 0, "", 0, x->line, x->column) !=
-                CONV_OK) {
+            if (convp_record_add(q, (uint32_t)q->n, CONV_NULL, 0, "", 0, e->line,
+                                 (uint32_t)(e->col > UINT32_MAX ? UINT32_MAX : e->col)) != CONV_OK) {
                 convp_csvr_nomem(&r->t);
                 return -1;
             }
@@ -432,8 +607,8 @@ static int csv_next(struct conv_reader *rd, struct conv_record *rec)
     if (r->t.failed)
         return CONV_ERR;
     while (r->queue_pos < r->queue_n) {
-        struct conv_record *q = &r->queue[r->queue_pos++];
-        int k = csv_queued_row(r, q);
+        struct conv_record *q = &r->queue[r->queue_pos];
+        int k = csv_queued_row(r, r->queue_pos++);
         if (k < 0)
             return CONV_ERR;
         if (k == 0)
@@ -443,6 +618,12 @@ static int csv_next(struct conv_reader *rd, struct conv_record *rec)
         if (rc != CONV_OK)
             return convp_csvr_nomem(&r->t);
         return CONV_OK;
+    }
+    if (r->has_deferred) {
+        r->has_deferred = 0;
+        r->t.failed = 1;
+        r->rd->err = r->deferred;
+        return CONV_ERR;
     }
     if (r->t.width == 0)
         return CONV_EOF; /* empty input */
@@ -459,6 +640,7 @@ static void csv_close(struct conv_reader *rd)
     for (size_t i = 0; i < r->queue_n; i++)
         convp_record_fini(&r->queue[i]);
     convp_free(rd->ctx, r->queue);
+    convp_free(rd->ctx, r->queue_end);
     convp_csvr_fini(&r->t);
     convp_free(rd->ctx, r);
     rd->drv = NULL;

@@ -582,6 +582,11 @@ int convp_csvr_row(struct convp_csvr *r, struct conv_record *rec)
         }
 
         /* End of the row: a line end, or the end of the input. */
+        if (first) {
+            r->end_line = r->line;
+            r->end_col = r->col;
+            r->end_off = r->base + qo;
+        }
         if (!first && nf != width) {
             if (nf > width)
                 return convp_csvr_fail(r, CONV_E_STRUCTURE, extra_line, extra_col, 0,

@@ -73,6 +73,9 @@ struct convp_csvr {
     size_t width;  /* columns; 0 until the first row is read */
     struct convp_buf tmp; /* unescaped quoted text; free for the caller between rows */
     int keep_blank; /* a blank line is a row (one null), not skipped */
+    /* where the last row read without a width (width 0) ended: line,
+     * column and byte offset, for an error about it found later */
+    uint64_t end_line, end_col, end_off;
 };
 
 /* Set up a reader of rd's input with a delimiter (not a quote or line

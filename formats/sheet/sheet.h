@@ -124,6 +124,10 @@ void convp_book_close(struct conv_reader *rd);
          "the row holding the field names (default: the first row with two or "                    \
          "more values, within 20 rows of the first non-empty one)",                                \
          CONV_OPT_READ},                                                                           \
+        {"no-header", NULL,                                                                        \
+         "no header row: every row is a record, its fields named by column number "               \
+         "(1 for A, 2 for B...)",                                                                  \
+         CONV_OPT_READ},                                                                           \
         {"header-rows", "ROWS",\
         "--layout table: the header rows (4-7), instead of those found; SHEET!4-7;SHEET!5-6 sheet "\
         "by sheet",\

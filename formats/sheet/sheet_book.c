@@ -8,6 +8,7 @@
 #include "sheet_legacy.h"
 #include "sheet_report.h"
 
+#include <iconv.h>
 #include <locale.h>
 #include <math.h>
 #include <stdlib.h>
@@ -359,8 +360,11 @@ int convp_book_number(struct convp_book *b, struct convp_row *row, struct convp_
         return cell_made(b, row, c, out, len);
     }
     int integral;
-    len = b->raw_numbers ? convp_roundtrip_number(v, out, &integral)
-                         : convp_shortest_number(v, out, &integral);
+    /* Our own workbook's numbers were written from exact text: a decimal
+     * printed from a double (2.913148229712206) comes back as written, not
+     * as the 15 digits Excel shows. */
+    len = b->raw_numbers || b->meta ? convp_roundtrip_number(v, out, &integral)
+                                    : convp_shortest_number(v, out, &integral);
     c->type = integral ? CONV_INTEGER : CONV_DECIMAL;
     if (!b->raw_numbers) {
         size_t padded = convp_numfmt_pad(f, out, len, out, sizeof out);
@@ -377,22 +381,31 @@ static int nonempty(const struct convp_cell *c)
     return c->type != CONV_NULL && c->len > 0;
 }
 
-/* The text of the row's cells in a legacy font (TCVN3, VNI), in Unicode. */
+/* The text of the row's cells in a legacy font (TCVN3, VNI), in Unicode;
+ * with --encoding, also of cells whose font names none and whose text
+ * may be legacy text (convp_legacy_suspect()). */
 static int legacy_text(struct convp_book *b, struct convp_row *row)
 {
     for (size_t i = 0; i < row->n; i++) {
         struct convp_cell *c = &row->cells[i];
         int kind = convp_book_style(b, c->style)->legacy;
-        if (!kind || c->type != CONV_STRING || !c->len)
+        if (c->type != CONV_STRING || !c->len)
             continue;
         const char *text = c->text ? c->text : row->text.data + c->off;
+        if (!kind && b->fallback && convp_legacy_suspect(b->fallback, text, c->len))
+            kind = b->fallback;
+        if (!kind)
+            continue;
         b->tmp.len = 0;
         if (convp_buf_append(&b->tmp, text, c->len) != 0)
             return convp_book_nomem(b);
         c->off = row->text.len;
-        if (convp_legacy_decode(kind, b->tmp.data, b->tmp.len, &b->legacy_scratch, &row->text) !=
-                0 ||
-            convp_buf_putc(&row->text, '\0') != 0)
+        int rc = kind == CONVP_LEGACY_ICONV
+                     ? convp_legacy_decode_iconv(b->fallback_cd, b->tmp.data, b->tmp.len,
+                                                 &b->legacy_scratch, &row->text)
+                     : convp_legacy_decode(kind, b->tmp.data, b->tmp.len, &b->legacy_scratch,
+                                           &row->text);
+        if (rc != 0 || convp_buf_putc(&row->text, '\0') != 0)
             return convp_book_nomem(b);
         c->len = row->text.len - 1 - c->off;
         c->text = NULL;
@@ -824,14 +837,21 @@ static size_t count_nonempty(const struct convp_row *row)
  * Find a sheet's header row and leave it in b->row: row --header-row,
  * else the first row with at least two non-empty cells among the first
  * non-empty row and the 19 rows after it, else that first non-empty row.
- * 1 found, 0 an empty sheet, -1.
+ * *skip1, *skip2: the first and last non-empty rows above the header
+ * that were passed over (0: none), title the first one's text; *ended:
+ * the sheet was read to its end.  1 found, 0 an empty sheet, -1.
  */
-static int find_header(struct convp_book *b, const struct book_sheet *sh)
+static const char *row_cells(const struct convp_row *row, char *out, size_t size);
+
+static int find_header(struct convp_book *b, const struct book_sheet *sh, uint32_t *skip1,
+                       uint32_t *skip2, char *title, size_t tsize, int *ended)
 {
     struct convp_row keep = {0};
     convp_buf_init(&keep.text, b->ctx);
     int rc, found = 0;
     int any = 0; /* a row with a value: the sheet is not empty */
+    uint32_t last = 0; /* the last non-empty row before the one looked at */
+    *skip1 = *skip2 = 0;
     while ((rc = sheet_row(b)) == 1) {
         uint32_t num = b->row.num;
         size_t ne = count_nonempty(&b->row);
@@ -849,6 +869,11 @@ static int find_header(struct convp_book *b, const struct book_sheet *sh)
             continue;
         if (ne >= 2 && (!keep.num || num - keep.num < BOOK_AUTO_ROWS)) {
             found = 1;
+            if (keep.num) {
+                *skip1 = keep.num;
+                *skip2 = last;
+                row_cells(&keep, title, tsize);
+            }
             break;
         }
         if (!keep.num) {
@@ -859,7 +884,9 @@ static int find_header(struct convp_book *b, const struct book_sheet *sh)
         } else if (num - keep.num >= BOOK_AUTO_ROWS) {
             break;
         }
+        last = num;
     }
+    *ended = rc == 0;
     if (rc >= 0 && !found && keep.num) {
         row_swap(&b->row, &keep); /* a one-column table: its first non-empty row */
         found = 1;
@@ -946,17 +973,233 @@ out:
     return rc;
 }
 
+/* A warning about a sheet's header, through the diagnostic callback: the
+ * reading goes on.  "Sheet1, row 3: message". */
+static void book_warn(struct convp_book *b, const char *sheet, uint32_t row, const char *fmt,
+                      ...) CONVP_PRINTF(4, 5);
+static void book_warn(struct convp_book *b, const char *sheet, uint32_t row, const char *fmt,
+                      ...)
+{
+    char msg[220], ref[120];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    convp_sheet_ref(sheet, ref, sizeof ref);
+    struct conv_error e;
+    conv_error_clear(&e);
+    convp_error_set(&e, CONV_E_STRUCTURE, b->rd->source, row, 0, "%s, row %u: %s", ref,
+                    (unsigned)row, msg);
+    convp_diag(b->rd->opts, &e);
+}
+
+/* Up to three of a row's non-empty cells, quoted and cut to 20
+ * characters, for a message. */
+static const char *row_cells(const struct convp_row *row, char *out, size_t size)
+{
+    size_t k = 0, shown = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < row->n && shown < 3; i++) {
+        const struct convp_cell *c = &row->cells[i];
+        if (!nonempty(c))
+            continue;
+        size_t cut = 0, nch = 0;
+        while (cut < c->len && nch < 20) {
+            cut++;
+            while (cut < c->len && ((unsigned char)c->text[cut] & 0xC0) == 0x80)
+                cut++;
+            nch++;
+        }
+        int m = snprintf(out + k, size - k, "%s'%.*s%s'", shown ? ", " : "", (int)cut, c->text,
+                         cut < c->len ? "..." : "");
+        if (m < 0 || (size_t)m >= size - k)
+            break;
+        k += (size_t)m;
+        shown++;
+    }
+    return out;
+}
+
+#define BOOK_SNIFF_ROWS 10 /* rows under a guessed header it is compared with */
+
+/*
+ * Say when a guessed header (in b->row, left there) may be wrong: it
+ * reads like a record of the rows under it, or names few of the columns
+ * the row under it fills with words.  Reads on in the sheet (which is
+ * read again from its start for its records).  CONV_OK or CONV_ERR.
+ */
+static int judge_header(struct convp_book *b, const struct book_sheet *sh, int ended)
+{
+    struct convp_row head = {0}, below[BOOK_SNIFF_ROWS];
+    size_t nb = 0;
+    int rc = CONV_OK;
+    convp_buf_init(&head.text, b->ctx);
+    memset(below, 0, sizeof below);
+    if (convp_row_copy(b, &head, &b->row) != CONV_OK)
+        goto out_err;
+    uint32_t lo = 0, hi = 0;
+    size_t named = 0;
+    for (size_t i = 0; i < head.n; i++)
+        if (nonempty(&head.cells[i])) {
+            if (!lo)
+                lo = head.cells[i].col;
+            hi = head.cells[i].col;
+            named++;
+        }
+    int r = 0;
+    while (!ended && nb < BOOK_SNIFF_ROWS && (r = sheet_row(b)) == 1) {
+        if (!count_nonempty(&b->row))
+            continue;
+        convp_buf_init(&below[nb].text, b->ctx);
+        if (convp_row_copy(b, &below[nb++], &b->row) != CONV_OK)
+            goto out_err;
+    }
+    if (nb < BOOK_SNIFF_ROWS && r < 0)
+        goto out_err;
+    if (!nb || !lo)
+        goto out;
+    size_t w = hi - lo + 1;
+    struct convp_text *t = convp_calloc(b->ctx, (nb + 1) * w, sizeof *t);
+    if (!t) {
+        convp_book_nomem(b);
+        goto out_err;
+    }
+    for (size_t k = 0; k <= nb; k++) {
+        const struct convp_row *x = k ? &below[k - 1] : &head;
+        for (size_t i = 0; i < w; i++)
+            t[k * w + i].text = "";
+        for (size_t i = 0; i < x->n; i++) {
+            const struct convp_cell *c = &x->cells[i];
+            if (c->col < lo || c->col > hi || c->type == CONV_NULL)
+                continue;
+            struct convp_text *v = &t[k * w + (c->col - lo)];
+            v->text = c->text;
+            v->len = c->len;
+            v->number = c->type == CONV_INTEGER || c->type == CONV_DECIMAL;
+        }
+    }
+    int like = convp_header_looks_like_data(t, w, t + w, nb);
+    convp_free(b->ctx, t);
+    /* The row under the header: words in more cells than the header names? */
+    const struct convp_row *next = &below[0];
+    size_t words = 0;
+    int all_words = 1;
+    for (size_t i = 0; i < next->n; i++) {
+        const struct convp_cell *c = &next->cells[i];
+        if (!nonempty(c))
+            continue;
+        words++;
+        all_words &= c->type == CONV_STRING && convp_text_is_words(c->text, c->len);
+    }
+    char cells[160];
+    if (like)
+        book_warn(b, sh->name, head.num,
+                  "took row %u as the header, but it reads like a record (%s); --no-header "
+                  "reads it as one, --header-row N takes another row",
+                  (unsigned)head.num, row_cells(&head, cells, sizeof cells));
+    else if (all_words && words > named && named * 2 < words)
+        book_warn(b, sh->name, head.num,
+                  "took row %u as the header, but it names only %zu of the %zu columns the row "
+                  "under it fills (a heading over the header?); --header-row %u takes that row",
+                  (unsigned)head.num, named, words, (unsigned)next->num);
+out:
+    row_swap(&b->row, &head);
+    convp_row_free(b, &head);
+    for (size_t i = 0; i < nb; i++)
+        convp_row_free(b, &below[i]);
+    return rc;
+out_err:
+    rc = CONV_ERR;
+    goto out;
+}
+
+/* --no-header: the sheet's columns are those with a value in any row,
+ * named by their number; every row is a record. */
+static int name_columns_headless(struct convp_book *b, struct book_sheet *sh)
+{
+    uint32_t lo = 0, hi = 0;
+    int rc;
+    while ((rc = sheet_row(b)) == 1)
+        for (size_t i = 0; i < b->row.n; i++)
+            if (nonempty(&b->row.cells[i])) {
+                uint32_t col = b->row.cells[i].col;
+                if (!lo || col < lo)
+                    lo = col;
+                if (col > hi)
+                    hi = col;
+            }
+    if (rc < 0)
+        return CONV_ERR;
+    if (!lo)
+        return CONV_OK; /* an empty sheet */
+    struct conv_schema *local = conv_schema_new(b->ctx);
+    if (!local)
+        return convp_book_nomem(b);
+    sh->headless = 1;
+    sh->header_row = 0;
+    sh->first_col = lo;
+    sh->ncols = hi - lo + 1;
+    rc = CONV_OK;
+    if (!(sh->field = convp_calloc(b->ctx, sh->ncols, sizeof *sh->field))) {
+        rc = convp_book_nomem(b);
+        goto out;
+    }
+    if (b->multi) {
+        long idx = header_field(b, sh, 0, "sheet", 5, local);
+        if (idx < 0) {
+            rc = CONV_ERR;
+            goto out;
+        }
+        b->sheet_field = (uint32_t)idx;
+    }
+    for (uint32_t k = 0; k < sh->ncols; k++) {
+        char name[16];
+        int len = snprintf(name, sizeof name, "%u", (unsigned)(lo + k));
+        long idx = header_field(b, sh, lo + k, name, (size_t)len, local);
+        if (idx < 0) {
+            rc = CONV_ERR;
+            goto out;
+        }
+        sh->field[k] = (uint32_t)idx;
+    }
+out:
+    conv_schema_free(local);
+    return rc;
+}
+
 static int read_header(struct convp_book *b, size_t si)
 {
     struct book_sheet *sh = &b->sheets[si];
     if (sheet_start(b, si) != CONV_OK)
         return CONV_ERR;
-    int found = find_header(b, sh);
+    if (b->no_header)
+        return name_columns_headless(b, sh);
+    uint32_t skip1, skip2;
+    char title[160] = "";
+    int ended;
+    int found = find_header(b, sh, &skip1, &skip2, title, sizeof title, &ended);
     if (found < 0)
         return CONV_ERR;
     if (found == 0) {
         sh->header_row = 0; /* an empty sheet */
         return CONV_OK;
+    }
+    /* A guess is said when it may be wrong; our own workbooks are not
+     * guessed at (their title rows are ours). */
+    if (b->header_row == 0 && !b->meta) {
+        if (skip1) {
+            char what[64];
+            if (skip1 == skip2)
+                snprintf(what, sizeof what, "row %u", (unsigned)skip1);
+            else
+                snprintf(what, sizeof what, "rows %u to %u", (unsigned)skip1, (unsigned)skip2);
+            book_warn(b, sh->name, b->row.num,
+                      "took row %u as the header, skipping %s above it (a title or notes: %s); "
+                      "--header-row N takes another row",
+                      (unsigned)b->row.num, what, title);
+        } else if (judge_header(b, sh, ended) != CONV_OK) {
+            return CONV_ERR;
+        }
     }
     return name_columns(b, sh);
 }
@@ -982,8 +1225,34 @@ int convp_book_open(struct conv_reader *rd)
     if (convp_opt_flag(rd->opts, "raw-numbers", 0, &rd->err, &b->raw_numbers) != CONV_OK ||
         convp_opt_long(rd->opts, "header-row", 0, 1, ops->max_rows, &rd->err, &b->header_row) !=
             CONV_OK ||
+        convp_opt_flag(rd->opts, "no-header", 0, &rd->err, &b->no_header) != CONV_OK ||
         convp_opt_enum(rd->opts, "duplicate-names", dup_words, 0, &rd->err, &b->rename) != CONV_OK)
         return CONV_ERR;
+    if (b->no_header && b->header_row) {
+        convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
+                        "--header-row and --no-header do not go together");
+        return CONV_ERR;
+    }
+    /* --encoding: the legacy encoding of text cells whose font says none. */
+    const char *enc = convp_opt_str(rd->opts, "encoding", NULL);
+    if (enc) {
+        const char *iconv_name;
+        int kind = convp_legacy_of_name(enc, &iconv_name);
+        if (kind < 0) {
+            convp_error_set(&rd->err, CONV_E_USAGE, NULL, 0, 0,
+                            "unknown encoding '%.60s' (tcvn3, vni, cp1258 or an iconv name)",
+                            enc);
+            return CONV_ERR;
+        }
+        if (kind == CONVP_LEGACY_ICONV) {
+            iconv_t cd = iconv_open("UTF-8", iconv_name);
+            if (cd == (iconv_t)-1)
+                return convp_book_nomem(b);
+            b->fallback_cd = cd;
+        }
+        b->fallback = kind;
+        b->legacy |= kind != CONVP_LEGACY_NONE;
+    }
     b->want = convp_opt_str(rd->opts, "sheet", NULL);
     /* --layout: how to read; the values a writer takes (people, plain) are
      * not this reader's and leave it reading as without the option: our
@@ -1101,7 +1370,7 @@ int convp_book_next(struct conv_reader *rd, struct conv_record *rec)
             return CONV_EOF;
         size_t si = b->order[b->cur];
         const struct book_sheet *sh = &b->sheets[si];
-        if (sh->header_row == 0) {
+        if (sh->header_row == 0 && !sh->headless) {
             b->cur++;
             continue;
         }
@@ -1118,7 +1387,7 @@ int convp_book_next(struct conv_reader *rd, struct conv_record *rec)
             b->cur++;
             continue;
         }
-        if (b->row.num <= sh->header_row)
+        if (b->row.num <= sh->header_row && !sh->headless)
             continue;
         convp_record_clear(rec);
         rc = row_record(b, sh, rec);
@@ -1140,6 +1409,8 @@ void convp_book_close(struct conv_reader *rd)
     convp_free(b->ctx, b->drv);
     if (b->cloc != (locale_t)0)
         freelocale(b->cloc);
+    if (b->fallback_cd)
+        iconv_close((iconv_t)b->fallback_cd);
     for (size_t i = 0; i < b->nsheets; i++) {
         convp_free(b->ctx, b->sheets[i].name);
         convp_free(b->ctx, b->sheets[i].field);

@@ -23,7 +23,8 @@ struct book_sheet {
     uint64_t pos;
     int take;
     /* the table, once its header is known */
-    uint32_t header_row; /* 0: no header (an empty sheet) */
+    uint32_t header_row; /* 0: no header (an empty sheet, or headless) */
+    int headless;        /* --no-header: every row a record */
     uint32_t first_col, ncols;
     uint32_t *field; /* per table column */
     /* what was found reading it to its end */
@@ -46,6 +47,7 @@ struct convp_book {
     int raw_numbers;
     int rename;
     long header_row;
+    int no_header;
     const char *want; /* --sheet */
     /* the book */
     int date1904;
@@ -68,7 +70,9 @@ struct convp_book {
     uint32_t sheet_field;
     struct convp_row row;
     struct convp_buf tmp;
-    int legacy;   /* a style's font is in a legacy encoding (TCVN3, VNI) */
+    int legacy;   /* a style's font is in a legacy encoding (TCVN3, VNI), or --encoding */
+    int fallback; /* --encoding: the legacy kind of text cells no font gives one */
+    void *fallback_cd; /* its iconv converter (CONVP_LEGACY_ICONV), or NULL */
     struct convp_buf legacy_scratch;
     int mode;     /* BOOK_RECORDS... */
     void *layout; /* the layout's state (sheet_layout.c) */

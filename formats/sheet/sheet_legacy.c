@@ -10,6 +10,8 @@
  */
 #include "sheet_legacy.h"
 
+#include <errno.h>
+#include <iconv.h>
 #include <strings.h>
 
 #include <utf8proc.h>
@@ -238,4 +240,132 @@ int convp_legacy_decode(int kind, const char *text, size_t len, struct convp_buf
         return rc;
     }
     return scratch->len ? convp_buf_append(out, scratch->data, scratch->len) : 0;
+}
+
+int convp_legacy_of_name(const char *name, const char **iconv_name)
+{
+    static const char *const tcvn[] = {"tcvn3", "tcvn", "tcvn5712", "tcvn5712-1"};
+    *iconv_name = NULL;
+    for (size_t i = 0; i < sizeof tcvn / sizeof tcvn[0]; i++)
+        if (!strcasecmp(name, tcvn[i]))
+            return CONVP_LEGACY_TCVN3;
+    if (!strcasecmp(name, "vni"))
+        return CONVP_LEGACY_VNI;
+    if (!strcasecmp(name, "utf-8") || !strcasecmp(name, "utf8"))
+        return CONVP_LEGACY_NONE;
+    const char *use =
+        !strcasecmp(name, "cp1258") || !strcasecmp(name, "windows-1258") ? "CP1258" : name;
+    iconv_t cd = iconv_open("UTF-8", use);
+    if (cd == (iconv_t)-1)
+        return -1;
+    iconv_close(cd);
+    *iconv_name = use;
+    return CONVP_LEGACY_ICONV;
+}
+
+/* The Latin-1 letters Vietnamese writes in Unicode: A E I O U Y with the
+ * accents Latin-1 has for them (À Á Â Ã È É Ê Ì Í Ò Ó Ô Õ Ù Ú Ý), either case. */
+static int vi_latin1(int b)
+{
+    static const unsigned char upper[] = {0xC0, 0xC1, 0xC2, 0xC3, 0xC8, 0xC9, 0xCA, 0xCC,
+                                          0xCD, 0xD2, 0xD3, 0xD4, 0xD5, 0xD9, 0xDA, 0xDD};
+    int u = b >= 0xE0 ? b - 0x20 : b;
+    for (size_t i = 0; i < sizeof upper; i++)
+        if (upper[i] == u)
+            return 1;
+    return 0;
+}
+
+static int is_vowel(int b)
+{
+    return (b < 0x80 && b > 0 && strchr("aeiouyAEIOUY", b)) || (b >= 0xC0 && vi_latin1(b));
+}
+
+int convp_legacy_suspect(int kind, const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    int high = 0, odd = 0, prev_small = 0, prev_vowel = 0;
+    while (i < len) {
+        uint32_t cp = next_cp(s, len, &i);
+        int b = cp1252_byte(cp);
+        if (b < 0)
+            return 0; /* a character no legacy text in a cell has: Unicode text */
+        if (b >= 0x80) {
+            high = 1;
+            if (!vi_latin1(b))
+                odd = 1;
+            else if (kind == CONVP_LEGACY_ICONV)
+                odd |= prev_vowel && (b == 0xCC || b == 0xD2 || b == 0xEC || b == 0xF2);
+            else
+                odd |= prev_small && b < 0xE0;
+        }
+        prev_small = (b >= 'a' && b <= 'z') || (b >= 0xDF && b != 0xF7);
+        prev_vowel = is_vowel(b);
+    }
+    return high && odd;
+}
+
+int convp_legacy_decode_iconv(void *cd, const char *text, size_t len, struct convp_buf *scratch,
+                              struct convp_buf *out)
+{
+    /* The bytes, one per character. */
+    scratch->len = 0;
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp = next_cp(s, len, &i);
+        int b = cp1252_byte(cp);
+        if (convp_buf_putc(scratch, (char)(b < 0 ? '?' : b)) != 0)
+            return -1;
+    }
+    iconv_t c = (iconv_t)cd;
+    iconv(c, NULL, NULL, NULL, NULL);
+    struct convp_buf utf8;
+    convp_buf_init(&utf8, scratch->ctx);
+    char *in = scratch->data ? scratch->data : (char *)"";
+    size_t left = scratch->len;
+    int rc = 0;
+    for (int flush = 0; flush < 2 && rc == 0;) {
+        if (convp_buf_grow(&utf8, 4 * left + 16) != 0) {
+            rc = -1;
+            break;
+        }
+        char *o = utf8.data + utf8.len;
+        size_t room = utf8.cap - utf8.len - 1;
+        size_t r = flush ? iconv(c, NULL, NULL, &o, &room) : iconv(c, &in, &left, &o, &room);
+        utf8.len = (size_t)(o - utf8.data);
+        if (r == (size_t)-1 && errno == E2BIG)
+            continue;
+        if (r == (size_t)-1 && left) {
+            /* A byte with no character: kept as its Windows-1252 one. */
+            if (convp_buf_put_cp(&utf8, (unsigned char)*in) != 0)
+                rc = -1;
+            in++;
+            left--;
+            continue;
+        }
+        if (!flush && left == 0)
+            flush = 1;
+        else if (flush)
+            flush = 2;
+    }
+    if (rc == 0) {
+        const char *nfc;
+        size_t nfc_len;
+        struct convp_buf tmp;
+        convp_buf_init(&tmp, scratch->ctx);
+        if (convp_nfc_needed(utf8.data ? utf8.data : "", utf8.len)) {
+            if (convp_nfc(&tmp, utf8.data, utf8.len, &nfc, &nfc_len) != 0)
+                rc = -1;
+            else
+                rc = nfc ? convp_buf_append(out, nfc, nfc_len)
+                         : convp_buf_append(out, utf8.data, utf8.len);
+        } else if (utf8.len) {
+            rc = convp_buf_append(out, utf8.data, utf8.len);
+        }
+        convp_buf_free(&tmp);
+    }
+    convp_buf_free(&utf8);
+    return rc;
 }

@@ -6,6 +6,8 @@
  */
 #include "xlsx_book.h"
 
+#include "sheet_cells.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -294,6 +296,30 @@ int convp_xlsx_plan_number(struct conv_context *ctx, const char *s, size_t n, in
         num->width =
             (size_t)neg + int_digits + (grouped ? (int_digits - 1) / 3 : 0) + (frac ? frac + 1 : 0);
     }
+    return 0;
+}
+
+int convp_xlsx_plan_float(const char *s, size_t n, struct convp_xlsx_number *num)
+{
+    char buf[64], back[48], g[48];
+    if (n == 0 || n >= sizeof buf || !memchr(s, '.', n))
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    double v = strtod(buf, &end);
+    if (end != buf + n || !isfinite(v))
+        return -1;
+    int integral;
+    size_t k = convp_roundtrip_number(v, back, &integral);
+    if (k != n || memcmp(back, s, n) != 0)
+        return -1;
+    snprintf(g, sizeof g, "%.16G", v); /* what worksheet_write_number() stores */
+    if (strtod(g, NULL) != v)
+        return -1;
+    num->value = v;
+    num->decimals = -1;
+    num->width = n;
     return 0;
 }
 

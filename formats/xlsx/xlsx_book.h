@@ -103,6 +103,14 @@ struct convp_xlsx_number {
  * cannot hold it exactly and it must stay text. */
 int convp_xlsx_plan_number(struct conv_context *ctx, const char *s, size_t n, int grouped,
                            struct convp_xlsx_number *num);
+/* A decimal printed from a double (2.913148229712206: more digits than
+ * Excel shows, as pandas, R and JavaScript print): 0 and num set (General
+ * format) when its text is exactly the shortest text that reads back as
+ * that double, which our reader gives back from our own workbooks, and
+ * libxlsxwriter's 16 digits keep that double; else -1 and it stays text.
+ * An integer never: one of 16 digits and more is a code more often than a
+ * measure, and Excel would show it rounded. */
+int convp_xlsx_plan_float(const char *s, size_t n, struct convp_xlsx_number *num);
 /* The number format that shows decimals digits after the point (0 or
  * more), thousands grouped or not: "#,##0.00", "0" (size >= 40). */
 void convp_xlsx_number_code(char *code, size_t size, int decimals, int grouped);

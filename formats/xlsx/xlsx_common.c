@@ -62,7 +62,8 @@ const struct conv_format convp_format_xlsx = {
     .name = "xlsx",
     .description = "Excel workbook (.xlsx): styled for people, --plain, or a report table",
     .extensions = xlsx_extensions,
-    .flags = CONV_FORMAT_TYPED | CONV_FORMAT_NEEDS_HEADER | CONV_FORMAT_SHEETS,
+    .flags =
+        CONV_FORMAT_TYPED | CONV_FORMAT_NEEDS_HEADER | CONV_FORMAT_SHEETS | CONVP_FMT_CELL_TEXT,
     .probe = xlsx_probe,
     .reader = &convp_xlsx_reader_ops,
     .writer = &convp_xlsx_writer_ops,

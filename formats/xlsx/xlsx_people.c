@@ -897,7 +897,10 @@ static int put_value(struct conv_writer *w, struct xp *x, struct xp_sheet *sh, l
     case CONV_DECIMAL: {
         struct convp_xlsx_number num;
         int grouped = t == CONV_DECIMAL || x->grouped[c];
-        if (convp_xlsx_plan_number(w->ctx, v->text, v->len, grouped, &num) != 0)
+        /* A decimal printed from a double is a number cell where our field
+         * sheet lets the reader give its text back (not --plain). */
+        if (convp_xlsx_plan_number(w->ctx, v->text, v->len, grouped, &num) != 0 &&
+            (t != CONV_DECIMAL || x->plain || convp_xlsx_plan_float(v->text, v->len, &num) != 0))
             goto text;
         lxw_format *fmt =
             num.decimals < 0 ? plain_fmt : number_format(w, x, num.decimals, grouped, top);
@@ -980,7 +983,9 @@ static size_t value_width(struct conv_writer *w, struct xp *x, size_t c, const s
     case CONV_INTEGER:
     case CONV_DECIMAL:
         if (convp_xlsx_plan_number(w->ctx, v->text, v->len, t == CONV_DECIMAL || x->grouped[c],
-                                   &num) == 0)
+                                   &num) == 0 ||
+            (t == CONV_DECIMAL && !x->plain &&
+             convp_xlsx_plan_float(v->text, v->len, &num) == 0))
             return num.width;
         break;
     case CONV_BOOLEAN:

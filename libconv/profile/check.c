@@ -58,6 +58,8 @@ struct conv_checker {
     struct conv_schema *sheets; /* sheet names seen, by index */
     long *map;                  /* record field -> profile field */
     size_t map_n;
+    size_t map_required;        /* required profile fields the map reaches */
+    int no_records_said;        /* the input has none of them: said once */
     uint64_t map_serial;
     struct conv_schema *unknown_seen;
     struct convp_sorter *sorter;
@@ -381,6 +383,8 @@ static void end_input(struct conv_checker *c)
     c->map = NULL;
     c->map_n = 0;
     c->map_serial = 0;
+    c->map_required = 0;
+    c->no_records_said = 0;
 }
 
 void conv_checker_free(struct conv_checker *c)
@@ -456,6 +460,13 @@ static int build_map(struct conv_checker *c, const struct conv_schema *s)
         m[i] = profile_index(c->prof, s->fields[i].name);
         if (m[i] == MAP_UNKNOWN && c->spreadsheet && !strcmp(s->fields[i].name, "sheet"))
             m[i] = MAP_SHEET;
+    }
+    c->map_required = 0;
+    for (size_t f = 0; f < c->prof->n; f++) {
+        int reached = 0;
+        for (size_t i = 0; i < s->n && !reached; i++)
+            reached = m[i] == (long)f;
+        c->map_required += reached && c->prof->fields[f].required;
     }
     c->map_n = s->n;
     c->map_serial = s->serial;
@@ -565,6 +576,62 @@ static size_t clip(size_t n)
     return n > TEXT_MAX ? TEXT_MAX : n;
 }
 
+static size_t required_count(const struct convp_profile *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n; i++)
+        n += p->fields[i].required != 0;
+    return n;
+}
+
+/* Append a name to a list for a message, "..." once it is full. */
+static void list_name(char *list, size_t size, const char *name)
+{
+    size_t k = strlen(list);
+    if (k >= 3 && !strcmp(list + k - 3, "..."))
+        return;
+    size_t need = (k ? 2 : 0) + strlen(name);
+    if (k + need + 6 >= size) {
+        snprintf(list + k, size - k, "%s...", k ? ", " : "");
+        return;
+    }
+    snprintf(list + k, size - k, "%s%s", k ? ", " : "", name);
+}
+
+/*
+ * The input holds none of the fields the profile requires: no indicator
+ * records at all (a list of provinces, a conversion table).  One finding
+ * for the input, at its header, naming the fields missing and the
+ * input's own, instead of one per field and record.
+ */
+static void say_no_records(struct conv_checker *c, const struct conv_record *rec)
+{
+    const struct conv_schema *s = rec->schema;
+    char missing[96] = "", have[96] = "";
+    for (size_t i = 0; i < c->prof->n; i++)
+        if (c->prof->fields[i].required)
+            list_name(missing, sizeof missing, c->prof->fields[i].name);
+    for (size_t i = 0; i < s->n; i++)
+        if (!(c->spreadsheet && !strcmp(s->fields[i].name, "sheet")))
+            list_name(have, sizeof have, s->fields[i].name);
+    struct where w = {0, rec->line, 0, NULL, NULL};
+    if (s->pos && s->n) {
+        /* The header: where the first field is named. */
+        size_t first = c->spreadsheet && s->n > 1 && !strcmp(s->fields[0].name, "sheet");
+        if (s->pos[first].line) {
+            w.line = s->pos[first].line;
+            w.column = s->pos[first].column;
+        }
+    }
+    for (size_t i = 0; i < rec->n; i++)
+        if (c->map && rec->slots[i].field < c->map_n && c->map[rec->slots[i].field] == MAP_SHEET &&
+            rec->slots[i].value.type != CONV_NULL)
+            w.sheet = rec->slots[i].value.text;
+    emit(c, CONV_SEVERITY_ERROR, "no-records", &w,
+         "no indicator records: none of the fields %.80s requires (%s) is here; its fields: %s",
+         c->what, missing, have[0] ? have : "none");
+}
+
 int conv_checker_put(struct conv_checker *c, const struct conv_record *rec)
 {
     if (c->err.code != CONV_E_NONE)
@@ -574,6 +641,13 @@ int conv_checker_put(struct conv_checker *c, const struct conv_record *rec)
     c->counts.records++;
     if (build_map(c, rec->schema) != CONV_OK)
         return CONV_ERR;
+    if (c->map_required == 0 && required_count(c->prof) > 0) {
+        /* Not indicator records at all: said once, not per record. */
+        if (!c->no_records_said)
+            say_no_records(c, rec);
+        c->no_records_said = 1;
+        return CONV_OK;
+    }
     const struct convp_profile *p = c->prof;
     const struct convp_slot **at = c->at;
     memset(at, 0, p->n * sizeof *at);

@@ -927,6 +927,244 @@ static void test_header_names(void **state)
                 "#a|a_2|a_2_2|a_3\na=int:1|a_2=null|a_2_2=null|a_3=null\n");
 }
 
+/* ---- the header guess says so; --no-header --------------------------------------------- */
+
+static void on_warning(void *user, const struct conv_error *e)
+{
+    char line[512];
+    conv_error_format(e, line, sizeof line);
+    tu_sb_str(user, line);
+    tu_sb_str(user, "\n");
+}
+
+/* The warnings reading a book gives ("" none), and its records must read. */
+static char *book_warnings(const void *data, size_t n, const char *const *opts)
+{
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    tu_options_add(o, opts);
+    struct tu_sbuf warn = {0};
+    tu_sb_str(&warn, "");
+    conv_options_set_diag(o, on_warning, &warn);
+    struct conv_error err;
+    struct conv_reader *rd = conv_reader_open_memory(ctx, data, n, "book.xlsx", o, &err);
+    if (!rd)
+        fail_msg("%s", err.message);
+    const struct conv_record *rec;
+    int rc;
+    while ((rc = conv_reader_next(rd, &rec)) == CONV_OK) {
+    }
+    assert_int_equal(rc, CONV_EOF);
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+    return warn.p;
+}
+
+static void expect_warnings(const struct book *bk, const char *const *opts, const char *want)
+{
+    struct tu_sbuf z = make_book(bk);
+    char *got = book_warnings(z.p, z.n, opts);
+    if (strcmp(got, want) != 0)
+        fail_msg("warnings\n%s\nwant\n%s", got, want);
+    free(got);
+    free(z.p);
+}
+
+#define NUM(v) "<c><v>" v "</v></c>"
+
+static void test_header_guess_warnings(void **state)
+{
+    (void)state;
+    /* Title rows above the header. */
+    struct book bk = {
+        .sheets = {SHEET("<row r=\"1\">" IS("Bảng 1. Dân số trung bình phân theo tỉnh") "</row>"
+                         "<row r=\"2\">" IS("Đơn vị tính: Nghìn người") "</row>"
+                         "<row r=\"4\">" IS("Tỉnh") IS("2023") "</row>"
+                         "<row r=\"5\">" IS("Hà Nội") NUM("8587.1") "</row>")},
+        .names = {"Dân số"}};
+    expect_book(&bk, NULL, "#Tỉnh|2023\nTỉnh=str:Hà Nội|2023=dec:8587.1\n");
+    expect_warnings(&bk, NULL,
+                    "book.xlsx:4: 'Dân số', row 4: took row 4 as the header, skipping rows 1 to 2 "
+                    "above it (a title or notes: 'Bảng 1. Dân số trung...'); --header-row N takes "
+                    "another row\n");
+    /* Chosen by --header-row: nothing to say. */
+    expect_warnings(&bk, OPTS("header-row=4"), "");
+    /* A list without a header: its first record taken. */
+    bk.sheets[0] = SHEET("<row>" IS("01") IS("Thành phố Hà Nội") "</row>"
+                         "<row>" IS("04") IS("Cao Bằng") "</row>"
+                         "<row>" IS("08") IS("Tuyên Quang") "</row>");
+    expect_book(&bk, NULL,
+                "#01|Thành phố Hà Nội\n01=str:04|Thành phố Hà Nội=str:Cao Bằng\n"
+                "01=str:08|Thành phố Hà Nội=str:Tuyên Quang\n");
+    expect_warnings(&bk, NULL,
+                    "book.xlsx:1: 'Dân số', row 1: took row 1 as the header, but it reads like a "
+                    "record ('01', 'Thành phố Hà Nội'); --no-header reads it as one, --header-row "
+                    "N takes another row\n");
+    /* --no-header: every row a record, the columns by number; no warning. */
+    expect_book(&bk, OPTS("no-header"),
+                "#1|2\n1=str:01|2=str:Thành phố Hà Nội\n1=str:04|2=str:Cao Bằng\n"
+                "1=str:08|2=str:Tuyên Quang\n");
+    expect_warnings(&bk, OPTS("no-header"), "");
+    /* Numbers as cells say so too: a number over numbers. */
+    bk.sheets[0] = SHEET("<row>" NUM("1") IS("a") "</row><row>" NUM("2") IS("b") "</row>");
+    expect_warnings(&bk, NULL,
+                    "book.xlsx:1: 'Dân số', row 1: took row 1 as the header, but it reads like a "
+                    "record ('1', 'a'); --no-header reads it as one, --header-row N takes another "
+                    "row\n");
+    /* A heading over the header: a group row naming few of the columns. */
+    bk.sheets[0] = SHEET("<row>" IS("Mới") IS("Cũ") "</row>"
+                         "<row>" IS("Tên") IS("Mã") IS("Tên cũ") IS("Mã cũ") IS("Ghi chú") "</row>"
+                         "<row>" IS("Ba Đình") IS("00004") "</row>");
+    expect_warnings(&bk, OPTS("duplicate-names=rename", "header-row=2"), "");
+    expect_warnings(&bk, OPTS("sheet=1", "layout=records", "header-row=2"), "");
+    {
+        struct tu_sbuf z = make_book(&bk);
+        /* Read as the guess would, the row under it is outside its columns:
+         * the error names --header-row; the warning before it says which. */
+        char *got = read_book(z.p, z.n, NULL);
+        assert_string_equal(got, "ERR 6 2:3 'Dân số'!C2: a value outside the header's columns "
+                                 "(A to B); --header-row picks another header row");
+        free(got);
+        free(z.p);
+    }
+    bk.sheets[0] = SHEET("<row><c r=\"A1\" t=\"inlineStr\"><is><t>Mới</t></is></c>"
+                         "<c r=\"E1\" t=\"inlineStr\"><is><t>Cũ</t></is></c></row>"
+                         "<row>" IS("Tên") IS("Mã") IS("Tên cũ") IS("Mã cũ") IS("Ghi chú") "</row>"
+                         "<row>" IS("Ba Đình") IS("00004") "</row>");
+    expect_book(&bk, NULL,
+                "#Mới|column_2|column_3|column_4|Cũ\n"
+                "Mới=str:Tên|column_2=str:Mã|column_3=str:Tên cũ|column_4=str:Mã cũ|Cũ=str:Ghi chú\n"
+                "Mới=str:Ba Đình|column_2=str:00004|column_3=null|column_4=null|Cũ=null\n");
+    expect_warnings(&bk, NULL,
+                    "book.xlsx:1: 'Dân số', row 1: took row 1 as the header, but it names only 2 "
+                    "of the 5 columns the row under it fills (a heading over the header?); "
+                    "--header-row 2 takes that row\n");
+    expect_warnings(&bk, OPTS("header-row=2"), "");
+    /* Headers that say nothing. */
+    bk.sheets[0] = SHEET("<row>" IS("Tỉnh") IS("1995") IS("Prel. 2016") "</row>"
+                         "<row>" IS("Hà Nội") NUM("1.5") NUM("2") "</row>");
+    expect_warnings(&bk, NULL, "");
+    bk.sheets[0] = SHEET("<row>" IS("code") IS("name") "</row><row>" IS("01") IS("Hà Nội") "</row>");
+    expect_warnings(&bk, NULL, "");
+    bk.sheets[0] = SHEET("<row>" IS("only") "</row><row>" NUM("1") "</row>");
+    expect_warnings(&bk, NULL, "");
+    /* Our own workbook (the people layout: a title over the header): not a guess. */
+    char *path = tu_src("samples/indicators.csv");
+    size_t n, xn;
+    char *csv = tu_read_file(path, &n);
+    struct conv_error err;
+    char *xlsx = tu_convert_mem(csv, n, "csv", "xlsx", NULL, &xn, &err);
+    assert_non_null(xlsx);
+    char *w = book_warnings(xlsx, xn, NULL);
+    assert_string_equal(w, "");
+    free(w);
+    free(xlsx);
+    free(csv);
+    free(path);
+}
+
+static void test_no_header(void **state)
+{
+    (void)state;
+    /* The columns with a value in any row, by number; rows of several
+     * sheets with the sheet field; empty rows skipped. */
+    struct book bk = {
+        .sheets = {SHEET("<row r=\"2\"><c r=\"B2\" t=\"inlineStr\"><is><t>T</t></is></c></row>"
+                         "<row r=\"3\"><c r=\"C3\"><v>1</v></c></row><row r=\"4\"/>"
+                         "<row r=\"5\"><c r=\"D5\"><v>2</v></c></row>"),
+                   SHEET("<row>" IS("x") "</row>"), SHEET("")}};
+    expect_book(&bk, OPTS("no-header", "sheet=1"),
+                "#2|3|4\n2=str:T|3=null|4=null\n2=null|3=int:1|4=null\n2=null|3=null|4=int:2\n");
+    expect_book(&bk, OPTS("no-header"),
+                "#sheet|2|3|4|1\nsheet=str:Sheet1|2=str:T|3=null|4=null\n"
+                "sheet=str:Sheet1|2=null|3=int:1|4=null\nsheet=str:Sheet1|2=null|3=null|4=int:2\n"
+                "sheet=str:Sheet2|1=str:x\n");
+    expect_book(&bk, OPTS("no-header=no", "sheet=2"), "#x\n");
+    expect_book_err(&bk, OPTS("no-header", "header-row=2"),
+                    "ERR 1 0:0 --header-row and --no-header do not go together");
+    expect_book_err(&bk, OPTS("no-header=maybe"), "ERR 1 0:0 option no-header: expected yes or no");
+}
+
+/* ---- --encoding: legacy text in cells whose font does not say ---------------------------- */
+
+/* Fonts: 0 Arial, 1 .VnTime; cell formats: 0 Arial, 1 .VnTime. */
+#define FONT_STYLES                                                                                \
+    "<styleSheet " NS "><fonts count=\"2\"><font><name val=\"Arial\"/></font>"                    \
+    "<font><name val=\".VnTime\"/></font></fonts>"                                                 \
+    "<cellXfs><xf numFmtId=\"0\" fontId=\"0\"/><xf numFmtId=\"0\" fontId=\"1\"/></cellXfs>"        \
+    "</styleSheet>"
+#define IS_S(s, t) "<c s=\"" s "\" t=\"inlineStr\"><is><t>" t "</t></is></c>"
+
+static void test_encoding_fallback(void **state)
+{
+    (void)state;
+    /* TCVN3 typed in Arial (the file lost its font, or was re-saved): C¶ n­íc is
+     * "Cả nước" in TCVN3; beside it Unicode text that must stay, Cà Mau
+     * among it (Latin-1 letters only), and TCVN3 in .VnTime (the font says). */
+    struct book bk = {
+        .sheets = {SHEET("<row>" IS_S("0", "tinh") IS_S("0", "ghi") "</row>"
+                         "<row>" IS_S("0", "C\xc2\xb6 n\xc2\xad\xc3\xad" "c") IS_S("0", "Cả nước") "</row>"
+                         "<row>" IS_S("0", "Cà Mau") IS_S("1", "H\xc2\xb5 N\xc3\xa9i") "</row>"
+                         "<row>" IS_S("0", "Sông Công") NUM("2") "</row>")},
+        .styles = FONT_STYLES};
+    expect_book(&bk, NULL,
+                "#tinh|ghi\ntinh=str:C¶ n\xc2\xadíc|ghi=str:Cả nước\n"
+                "tinh=str:Cà Mau|ghi=str:Hà Nội\ntinh=str:Sông Công|ghi=int:2\n");
+    expect_book(&bk, OPTS("encoding=tcvn3"),
+                "#tinh|ghi\ntinh=str:Cả nước|ghi=str:Cả nước\n"
+                "tinh=str:Cà Mau|ghi=str:Hà Nội\ntinh=str:Sông Công|ghi=int:2\n");
+    expect_book(&bk, OPTS("encoding=TCVN5712-1"),
+                "#tinh|ghi\ntinh=str:Cả nước|ghi=str:Cả nước\n"
+                "tinh=str:Cà Mau|ghi=str:Hà Nội\ntinh=str:Sông Công|ghi=int:2\n");
+    /* utf-8: nothing is legacy but what the fonts say. */
+    expect_book(&bk, OPTS("encoding=utf-8"),
+                "#tinh|ghi\ntinh=str:C¶ n\xc2\xadíc|ghi=str:Cả nước\n"
+                "tinh=str:Cà Mau|ghi=str:Hà Nội\ntinh=str:Sông Công|ghi=int:2\n");
+    /* TCVN3's accented capitals for small letters: "vÒ" is "về". */
+    bk.sheets[0] = SHEET("<row>" IS_S("0", "a") "</row><row>" IS_S("0", "v\xc3\x92") "</row>"
+                         "<row>" IS_S("0", "Ò") "</row>");
+    expect_book(&bk, OPTS("encoding=tcvn3"), "#a\na=str:về\na=str:Ò\n");
+    /* VNI in Arial: "Vieät Nam", "Thaønh phoá" */
+    bk.sheets[0] = SHEET("<row>" IS_S("0", "a") "</row>"
+                         "<row>" IS_S("0", "Vie\xc3\xa4t Nam") "</row>"
+                         "<row>" IS_S("0", "Tha\xc3\xb8nh pho\xc3\xa1") "</row>"
+                         "<row>" IS_S("0", "Việt Nam") "</row>");
+    expect_book(&bk, OPTS("encoding=vni"), "#a\na=str:Việt Nam\na=str:Thành phố\na=str:Việt Nam\n");
+    expect_book(&bk, NULL,
+                "#a\na=str:Vieät Nam\na=str:Thaønh phoá\na=str:Việt Nam\n");
+    /* Windows-1258 through iconv: "Việt" as V i ê + a dot below (ò) t; "Hoà"
+     * (o, then à) is Unicode and stays. */
+    bk.sheets[0] = SHEET("<row>" IS_S("0", "a") "</row>"
+                         "<row>" IS_S("0", "Vi\xc3\xaa\xc3\xb2t") "</row>"
+                         "<row>" IS_S("0", "Ho\xc3\xa0") "</row>"
+                         "<row>" IS_S("0", "\xc3\x90\xc3\xa0 N\xc3\xa3ng") "</row>");
+    expect_book(&bk, OPTS("encoding=cp1258"), "#a\na=str:Việt\na=str:Hoà\na=str:Đà Năng\n");
+    expect_book(&bk, OPTS("encoding=windows-1258"),
+                "#a\na=str:Việt\na=str:Hoà\na=str:Đà Năng\n");
+    /* An unknown encoding is a usage error. */
+    expect_book_err(&bk, OPTS("encoding=klingon"),
+                    "ERR 1 0:0 unknown encoding 'klingon' (tcvn3, vni, cp1258 or an iconv name)");
+    /* The input is the zip's bytes, never decoded: from memory, through a
+     * callback, with the format probed (no name, no --from). */
+    struct tu_sbuf z = make_book(&bk);
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = conv_options_new(ctx);
+    tu_options_add(o, OPTS("encoding=cp1258"));
+    struct conv_error err;
+    struct conv_reader *rd = conv_reader_open_memory(ctx, z.p, z.n, NULL, o, &err);
+    if (!rd)
+        fail_msg("%s", err.message);
+    assert_string_equal(conv_format_name(conv_reader_format(rd)), "xlsx");
+    const struct conv_record *rec;
+    assert_int_equal(conv_reader_next(rd, &rec), CONV_OK);
+    assert_string_equal(conv_record_get(rec, "a")->text, "Việt");
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+    free(z.p);
+}
+
 /* ---- sheets -------------------------------------------------------------------------------- */
 
 static const struct book two_sheets = {
@@ -1084,6 +1322,71 @@ static void test_roundtrip_writer(void **state)
     }
     free(csv);
     free(path);
+}
+
+/* Decimals printed from a double (pandas, R, JavaScript): a number cell
+ * when the text is the double's shortest round-trip form and libxlsxwriter's
+ * 16 digits hold it; read back from our own workbook as written, with and
+ * without --raw-numbers.  Anything else stays text, and exact. */
+static void test_float_numbers(void **state)
+{
+    (void)state;
+    static const char csv[] = "name,x\r\n"
+                              "a,2.913148229712206\r\n"  /* 16 digits: a number cell */
+                              "b,0.1\r\n"                /* 1 digit: as always */
+                              "c,-16.07843137559021\r\n" /* 16 digits, negative */
+                              "d,0.30000000000000004\r\n" /* 17: libxlsxwriter keeps 16 */
+                              "e,2.9131482297122060\r\n" /* not the shortest form */
+                              "f,1234567890123456\r\n"   /* an integer: text */
+                              "g,1.5\r\n";
+    /* The cell's type, by its row (4 is record a). */
+    static const char *const types[] = {"decimal", "decimal", "decimal", "string",
+                                        "string",  "string",  "decimal"};
+    struct conv_error err;
+    size_t xn, bn;
+    char *xlsx = tu_convert_mem(csv, sizeof csv - 1, "csv", "xlsx", NULL, &xn, &err);
+    assert_non_null(xlsx);
+    char *back = tu_convert_mem(xlsx, xn, "xlsx", "csv", NULL, &bn, &err);
+    assert_non_null(back);
+    assert_string_equal(back, csv);
+    free(back);
+    back = tu_convert_mem(xlsx, xn, "xlsx", "csv", OPTS("raw-numbers"), &bn, &err);
+    assert_non_null(back);
+    assert_string_equal(back, csv);
+    free(back);
+    /* Which are number cells. */
+    char *cells = read_book(xlsx, xn, OPTS("layout=cells"));
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "cell=str:B%zu|", i + 4);
+        const char *at = strstr(cells, want);
+        if (!at)
+            fail_msg("no cell B%zu in\n%s", i + 4, cells);
+        snprintf(want, sizeof want, "|type=str:%s|", types[i]);
+        const char *eol = strchr(at, '\n');
+        const char *t = strstr(at, want);
+        if (!t || t > eol)
+            fail_msg("B%zu is not a %s cell: %.*s", i + 4, types[i], (int)(eol - at), at);
+    }
+    assert_non_null(strstr(cells, "value=dec:2.913148229712206|"));
+    free(cells);
+    free(xlsx);
+    /* --plain has no field sheet to say the workbook is ours: text, exact. */
+    xlsx = tu_convert_mem(csv, sizeof csv - 1, "csv", "xlsx", OPTS("plain"), &xn, &err);
+    assert_non_null(xlsx);
+    back = tu_convert_mem(xlsx, xn, "xlsx", "csv", NULL, &bn, &err);
+    assert_non_null(back);
+    assert_string_equal(back, csv);
+    free(back);
+    cells = read_book(xlsx, xn, OPTS("layout=cells"));
+    assert_non_null(strstr(cells, "value=str:2.913148229712206|type=str:string|"));
+    free(cells);
+    free(xlsx);
+    /* Another program's workbook holding that number shows it as Excel does. */
+    struct book bk = {.sheets = {SHEET("<row>" IS("x") "</row><row><c><v>2.913148229712206</v></c>"
+                                       "</row>")}};
+    expect_book(&bk, NULL, "#x\nx=dec:2.91314822971221\n");
+    expect_book(&bk, OPTS("raw-numbers"), "#x\nx=dec:2.913148229712206\n");
 }
 
 /* ---- hostile archives ---------------------------------------------------------------------- */
@@ -1729,6 +2032,9 @@ int main(void)
         cmocka_unit_test(test_references_bad),
         cmocka_unit_test(test_header_auto),
         cmocka_unit_test(test_header_row_option),
+        cmocka_unit_test(test_header_guess_warnings),
+        cmocka_unit_test(test_no_header),
+        cmocka_unit_test(test_encoding_fallback),
         cmocka_unit_test(test_header_names),
         cmocka_unit_test(test_sheets_all),
         cmocka_unit_test(test_sheets_one),
@@ -1737,6 +2043,7 @@ int main(void)
         cmocka_unit_test(test_chart_sheets_skipped),
         cmocka_unit_test(test_conv_fields_sheet),
         cmocka_unit_test(test_roundtrip_writer),
+        cmocka_unit_test(test_float_numbers),
         cmocka_unit_test(test_not_zip),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_bomb_over_limit),

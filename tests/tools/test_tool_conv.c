@@ -1079,6 +1079,148 @@ static void test_exact_numbers(void **state)
     free(back);
 }
 
+/* ---- 9. files as they arrive: missing-value marks, header guesses ------------------- */
+
+/* The World Bank's bulk CSV shape: preamble lines, every field quoted,
+ * "" for a missing year, a trailing comma; and a PX-Web export: a title
+ * line, ';', '..' for missing. */
+static const char wb_csv[] =
+    "\xEF\xBB\xBF\"Data Source\",\"World Development Indicators\",\n\n"
+    "\"Last Updated Date\",\"2025-10-07\",\n\n"
+    "\"Country Name\",\"Country Code\",\"1960\",\"1961\",\n"
+    "\"Viet Nam\",\"VNM\",\"\",\"2.913148229712206\",\n"
+    "\"Aruba\",\"ABW\",\"1.5\",\"\",\n";
+static const char px_csv[] = "\xEF\xBB\xBF\"Retail sales by province (*)\"\n\n"
+                             "\"Cities, provincies\";\"1995\";\"Prel. 2016\"\n"
+                             "\" WHOLE COUNTRY\";119569.6;3568149.5\n"
+                             "\"Dien Bien\";..;7676.3\n";
+
+static void test_files_as_they_arrive(void **state)
+{
+    char *wb = tu_path(*state, "wb.csv");
+    char *px = tu_path(*state, "px.csv");
+    tu_write_file(wb, wb_csv, strlen(wb_csv));
+    tu_write_file(px, px_csv, strlen(px_csv));
+    struct tu_run r;
+    /* Without --null the years with "" are text; with it they are numbers. */
+    run(&r, NULL, ARGV(wb, "--to", "jsonl"));
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"1961\":\"2.913148229712206\""));
+    tu_run_free(&r);
+    run(&r, NULL, ARGV(wb, "--null", "", "--to", "jsonl"));
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out,
+                        "{\"Country Name\":\"Viet Nam\",\"Country Code\":\"VNM\",\"1960\":null,"
+                        "\"1961\":2.913148229712206,\"column_5\":null}\n"
+                        "{\"Country Name\":\"Aruba\",\"Country Code\":\"ABW\",\"1960\":1.5,"
+                        "\"1961\":null,\"column_5\":null}\n");
+    /* The header guess is one line on stderr naming the file and its line. */
+    char want[512];
+    snprintf(want, sizeof want,
+             "conv: %s:5: took line 5 as the header, skipping lines 1 to 3 above it (a title or "
+             "notes: 'Data Source', 'World Development In...'); --header-row N takes another "
+             "line\n", wb);
+    assert_string_equal(r.err, want);
+    tu_run_free(&r);
+    /* --header-row: no guess, nothing said. */
+    run(&r, NULL, ARGV(wb, "--null", "", "--header-row", "5", "--to", "jsonl"));
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.err, "");
+    tu_run_free(&r);
+    run(&r, NULL, ARGV(px, "--null", "..", "--to", "jsonl"));
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "{\"Cities, provincies\":\" WHOLE COUNTRY\",\"1995\":119569.6,"
+                               "\"Prel. 2016\":3568149.5}\n"
+                               "{\"Cities, provincies\":\"Dien Bien\",\"1995\":null,"
+                               "\"Prel. 2016\":7676.3}\n");
+    assert_one_line(&r);
+    assert_non_null(strstr(r.err, "px.csv:3: took line 3 as the header, skipping line 1"));
+    tu_run_free(&r);
+    /* A bad list is a usage error (exit 2), one line. */
+    run(&r, NULL, ARGV(px, "--null", "..\\", "--to", "jsonl"));
+    assert_int_equal(r.status, 2);
+    assert_one_line(&r);
+    assert_non_null(strstr(r.err, "option null: '..\\' ends with a lone '\\'"));
+    tu_run_free(&r);
+    /* The real files, when the project's real files are there. */
+    static const struct {
+        const char *file, *null, *warn, *value;
+    } real[] = {
+        {"../shared/real/gso/worldbank-gdp-growth.csv", "",
+         "worldbank-gdp-growth.csv:5: took line 5 as the header, skipping lines 1 to 3",
+         "\"Country Code\":\"VNM\""},
+        {"../shared/real/gso/pxweb-retail-sales-by-province.csv", "..",
+         "pxweb-retail-sales-by-province.csv:3: took line 3 as the header, skipping line 1",
+         "\"1995\":119569.6"},
+        {"../shared/real/gso/pxweb-average-population-by-province.csv", "..",
+         "pxweb-average-population-by-province.csv:3: took line 3 as the header", NULL},
+        {"../shared/real/gso/dvhc-cap-tinh-2025.csv", NULL,
+         "dvhc-cap-tinh-2025.csv:1: took line 1 as the header, but it reads like a record", NULL},
+        {"../shared/real/gso/dvhc-bang-chuyen-doi-2025.csv", NULL,
+         "dvhc-bang-chuyen-doi-2025.csv:1: took line 1 as the header, but it names only 2 of its "
+         "9 columns", NULL},
+    };
+    for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+        char *path = tu_src(real[i].file);
+        if (!tu_exists(path)) {
+            fprintf(stderr, "skipped: %s is not there (../shared/real/)\n", path);
+            free(path);
+            continue;
+        }
+        char *out = tu_path(*state, "real.csv");
+        if (real[i].null)
+            run(&r, NULL, ARGV(path, "--null", real[i].null, "-o", out));
+        else
+            run(&r, NULL, ARGV(path, "-o", out));
+        assert_int_equal(r.status, 0);
+        assert_one_line(&r);
+        if (!strstr(r.err, real[i].warn))
+            fail_msg("%s: stderr [%s], want [%s]", real[i].file, r.err, real[i].warn);
+        tu_run_free(&r);
+        if (real[i].null) {
+            /* Every year column a number (the schema conv infers says so). */
+            run(&r, NULL, ARGV(path, "--null", real[i].null, "--to", "jsonl"));
+            assert_int_equal(r.status, 0);
+            if (real[i].value)
+                assert_non_null(strstr(r.out, real[i].value));
+            assert_null(strstr(r.out, "\"..\""));
+            assert_null(strstr(r.out, "\"\""));
+            tu_run_free(&r);
+        }
+        free(out);
+        free(path);
+    }
+    free(wb);
+    free(px);
+}
+
+/* A number printed from floating point goes into XLSX as a number and
+ * comes back as written: CSV -> XLSX -> CSV, with and without
+ * --raw-numbers. */
+static void test_float_to_xlsx(void **state)
+{
+    static const char csv[] = "country,growth\r\nVNM,2.913148229712206\r\nABW,0.46970776154383\r\n"
+                              "AFE,-0.0954636730858027\r\n";
+    char *in = tu_path(*state, "in.csv");
+    char *mid = tu_path(*state, "mid.xlsx");
+    char *back = tu_path(*state, "back.csv");
+    tu_write_file(in, csv, strlen(csv));
+    run_ok(NULL, ARGV(in, "-o", mid));
+    run_ok(NULL, ARGV(mid, "-o", back));
+    assert_file_bytes(back, csv, strlen(csv));
+    run_ok(NULL, ARGV(mid, "--raw-numbers", "-o", back));
+    assert_file_bytes(back, csv, strlen(csv));
+    /* A number cell, not text. */
+    struct tu_run r;
+    run(&r, NULL, ARGV(mid, "--layout", "cells", "--to", "csv"));
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, ",B4,4,2,2.913148229712206,decimal,General,"));
+    tu_run_free(&r);
+    free(in);
+    free(mid);
+    free(back);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -1098,6 +1240,8 @@ int main(void)
         T(test_round_trip_csv_jsonl_csv),
         T(test_round_trip_json_csv_json),
         T(test_golden_samples),
+        T(test_files_as_they_arrive),
+        T(test_float_to_xlsx),
         T(test_pipes),
         T(test_no_progress_on_pipe),
         T(test_failure_keeps_existing_output),

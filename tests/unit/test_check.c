@@ -561,6 +561,132 @@ static void test_schema_file(void **state)
     free(dir);
 }
 
+/* A file of other records (a province list, a conversion table): one
+ * finding for the file, at its header, naming the missing fields, not
+ * five per record; the tool exits 1 with that one line. */
+static void test_no_indicator_records(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir();
+    char *path = tu_path(dir, "tinh.csv");
+    static const char doc[] = "Mã,Tên tỉnh\n01,Thành phố Hà Nội\n04,Cao Bằng\n08,Tuyên Quang\n";
+    tu_write_file(path, doc, sizeof doc - 1);
+    struct findings fs;
+    struct conv_check_counts n = check(path, NULL, NULL, &fs);
+    assert_int_equal(n.records, 3);
+    assert_int_equal(n.errors, 1);
+    assert_int_equal(n.warnings, 0);
+    expect(&fs, 0, "no-records", CONV_SEVERITY_ERROR, 1, "",
+           "no indicator records: none of the fields the indicators profile requires "
+           "(region_code, indicator_code, period, value, unit) is here; its fields: Mã, Tên tỉnh");
+    assert_int_equal(fs.f[0].record, 0);
+    /* No header at all: its first record named the fields (a name shorter
+     * than "..." starts the list). */
+    char *bare = tu_path(dir, "bare.csv");
+    static const char doc1[] = "01,Thành phố Hà Nội\n04,Cao Bằng\n";
+    tu_write_file(bare, doc1, sizeof doc1 - 1);
+    check(bare, NULL, NULL, &fs);
+    assert_int_equal(fs.n, 1);
+    expect(&fs, 0, "no-records", CONV_SEVERITY_ERROR, 1, "", "its fields: 01, Thành phố Hà Nội");
+    free(bare);
+    /* Its header below a title: the header's line. */
+    char *titled = tu_path(dir, "titled.csv");
+    static const char doc2[] = "Danh sách\n\nMã,Tên tỉnh\n01,Hà Nội\n";
+    tu_write_file(titled, doc2, sizeof doc2 - 1);
+    check(titled, NULL, NULL, &fs);
+    assert_int_equal(fs.n, 1);
+    expect(&fs, 0, "no-records", CONV_SEVERITY_ERROR, 3, "", "its fields: Mã, Tên tỉnh");
+    /* Many fields: the list is cut. */
+    char *wide = tu_path(dir, "wide.csv");
+    struct tu_sbuf b = {0};
+    for (int i = 0; i < 40; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%scolumn number %d", i ? "," : "", i);
+        tu_sb_str(&b, name);
+    }
+    tu_sb_str(&b, "\n");
+    for (int i = 0; i < 40; i++)
+        tu_sb_str(&b, i ? ",x" : "x");
+    tu_sb_str(&b, "\n");
+    tu_write_file(wide, b.p, b.n);
+    check(wide, NULL, NULL, &fs);
+    assert_int_equal(fs.n, 1);
+    expect(&fs, 0, "no-records", CONV_SEVERITY_ERROR, 1, "", "column number 0, column number 1");
+    assert_non_null(strstr(fs.f[0].message, "..."));
+    /* One required field there: an indicator file with fields missing,
+     * checked record by record as before. */
+    char *partial = tu_path(dir, "partial.csv");
+    static const char doc3[] = "region_code,x\n165,1\n165,2\n";
+    tu_write_file(partial, doc3, sizeof doc3 - 1);
+    n = check(partial, NULL, NULL, &fs);
+    assert_int_equal(n.errors, 8); /* 4 required fields missing, 2 records */
+    expect(&fs, 0, "unknown-field", CONV_SEVERITY_WARNING, 2, "x", "not in the indicators");
+    expect(&fs, 1, "required", CONV_SEVERITY_ERROR, 2, "indicator_code", "required but missing");
+    /* A schema file: its own required fields. */
+    char *schema = tu_path(dir, "s.json");
+    static const char sj[] = "{\"fields\": [{\"name\": \"ma\", \"type\": \"string\", "
+                             "\"required\": true}]}";
+    tu_write_file(schema, sj, sizeof sj - 1);
+    check(path, NULL, ARGV("schema", schema), &fs);
+    assert_int_equal(fs.n, 1);
+    expect(&fs, 0, "no-records", CONV_SEVERITY_ERROR, 1, "", "the schema ");
+    expect(&fs, 0, "no-records", CONV_SEVERITY_ERROR, 1, "", "requires (ma) is here");
+    /* A workbook: at the header's cell. */
+    char *book = tu_path(dir, "tinh.xlsx");
+    struct tu_run r;
+    tu_run_tool(&r, "conv", NULL, 0, ARGV(path, "--plain", "-o", book));
+    assert_int_equal(r.status, 0);
+    tu_run_free(&r);
+    check(book, NULL, NULL, &fs);
+    assert_int_equal(fs.n, 1);
+    assert_string_equal(fs.f[0].cell, "A1");
+    /* The tool: one line on stdout, exit 1; the JSON report counts it. */
+    tu_run_tool(&r, "conv-check", NULL, 0, ARGV(path));
+    assert_int_equal(r.status, 1);
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s:1: error: no-records: no indicator records: none of the fields the indicators "
+             "profile requires (region_code, indicator_code, period, value, unit) is here; its "
+             "fields: Mã, Tên tỉnh\n", path);
+    assert_string_equal(r.out, want);
+    tu_run_free(&r);
+    tu_run_tool(&r, "conv-check", NULL, 0, ARGV("--format", "json", path));
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "\"rule\": \"no-records\""));
+    assert_non_null(strstr(r.out, "\"records\": 3, \"errors\": 1, \"warnings\": 0"));
+    tu_run_free(&r);
+    /* The real files, when the project's real files are there. */
+    static const char *const real[] = {"../shared/real/gso/dvhc-cap-tinh-2025.csv",
+                                       "../shared/real/gso/dvhc-bang-chuyen-doi-2025.csv",
+                                       "../shared/real/gso/gso-dmhc-2023-04-15.xls"};
+    for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+        char *rp = tu_src(real[i]);
+        if (!tu_exists(rp)) {
+            fprintf(stderr, "skipped: %s is not there (../shared/real/)\n", rp);
+            free(rp);
+            continue;
+        }
+        tu_run_tool(&r, "conv-check", NULL, 0, ARGV("-q", rp));
+        assert_int_equal(r.status, 1);
+        if (!strstr(r.out, "error: no-records: no indicator records: none of the fields the "
+                           "indicators profile requires (region_code, indicator_code, period, "
+                           "value, unit) is here") ||
+            strchr(r.out, '\n') != r.out + r.out_len - 1)
+            fail_msg("%s: not one no-records line: [%s]", real[i], r.out);
+        tu_run_free(&r);
+        free(rp);
+    }
+    free(book);
+    free(schema);
+    free(partial);
+    free(b.p);
+    free(wide);
+    free(titled);
+    free(path);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* ---- the tool ---------------------------------------------------------------------------- */
 
 static void test_tool(void **state)
@@ -810,7 +936,7 @@ int main(void)
         cmocka_unit_test(test_growth_periods),    cmocka_unit_test(test_code_lists),
         cmocka_unit_test(test_read_error),        cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_extsort),           cmocka_unit_test(test_schema_file),
-        cmocka_unit_test(test_tool),
+        cmocka_unit_test(test_no_indicator_records), cmocka_unit_test(test_tool),
         cmocka_unit_test(test_profile_documents), cmocka_unit_test(test_json_schema_validates),
         cmocka_unit_test(test_profile_fields),    cmocka_unit_test(test_profile_periods),
     };

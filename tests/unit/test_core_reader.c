@@ -358,6 +358,130 @@ static void test_bad_core_options(void **state)
     }
 }
 
+/* ---- missing-value marks (--null) --------------------------------------------------- */
+
+struct null_row {
+    const char *what;
+    const char *name; /* the document's name: its extension picks the format */
+    const char *doc;
+    const char *const *opts;
+    const char *want; /* the records dumped, or the error line */
+};
+
+#define NOPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static const struct null_row null_rows[] = {
+    /* Without the option '..' makes a column text; with it the column is a number. */
+    {"no marks", "px.csv", "y,v\n2020,1.5\n2021,..\n", NULL,
+     "@2\ty:integer=2020\tv:string=1.5\n@3\ty:integer=2021\tv:string=..\n"},
+    {"'..' is null", "px.csv", "y,v\n2020,1.5\n2021,..\n", NOPTS("null=.."),
+     "@2\ty:integer=2020\tv:decimal=1.5\n@3\ty:integer=2021\tv:null=\n"},
+    {"several marks", "px.csv", "a,b,c\n1,-,x\n..,2,3\n", NOPTS("null=..,-,x"),
+     "@2\ta:integer=1\tb:null=\tc:null=\n@3\ta:null=\tb:integer=2\tc:integer=3\n"},
+    /* Marks are whole values, compared exactly. */
+    {"whole values only", "px.csv", "a\n...\n.. \n-1\n", NOPTS("null=..,-"),
+     "@2\ta:string=...\n@3\ta:string=.. \n@4\ta:string=-1\n"},
+    /* A quoted empty field is an empty string; '' makes it null (World Bank). */
+    {"'' for quoted empty", "wb.csv", "\"c\",\"1960\"\n\"VNM\",\"\"\n\"VNM\",\"6.5\"\n",
+     NOPTS("null="), "@2\tc:string=VNM\t1960:null=\n@3\tc:string=VNM\t1960:decimal=6.5\n"},
+    {"empty item among others", "wb.csv", "a\n\"\"\n..\n3\n", NOPTS("null=..,"),
+     "@2\ta:null=\n@3\ta:null=\n@4\ta:integer=3\n"},
+    {"leading empty item", "wb.csv", "a\n\"\"\n..\n3\n", NOPTS("null=,.."),
+     "@2\ta:null=\n@3\ta:null=\n@4\ta:integer=3\n"},
+    {"'..' leaves quoted empty alone", "wb.csv", "a\n\"\"\n3\n", NOPTS("null=.."),
+     "@2\ta:string=\n@3\ta:string=3\n"},
+    /* Escapes: a comma and a backslash inside a mark. */
+    {"escaped comma", "e.csv", "a;b\nn,a;1\nx\\y;2\n", NOPTS("null=n\\,a,x\\\\y"),
+     "@2\ta:null=\tb:integer=1\n@3\ta:null=\tb:integer=2\n"},
+    /* With a schema: the mark passes a decimal field as null. */
+    {"schema decimal", "s.csv", "v\n..\n2\n", NOPTS("null=..", "schema=@v-decimal"),
+     "@2\tv:null=\n@3\tv:decimal=2\n"},
+    /* A mark in NFC matches a value in NFC whatever form the option came in. */
+    {"marks in NFC", "v.csv", "a\nkh\xc3\xb4ng\n1\n", NOPTS("null=kho\xcc\x82ng"),
+     "@2\ta:null=\n@3\ta:integer=1\n"},
+    /* Typed formats: strings that are marks become null, numbers never do. */
+    {"json strings", "j.json", "[{\"v\":\"..\",\"n\":0},{\"v\":\"x\",\"n\":\"-\"}]",
+     NOPTS("null=..,-,0"), "@1\tv:null=\tn:integer=0\n@1\tv:string=x\tn:null=\n"},
+    {"jsonl", "j.jsonl", "{\"v\":\"\"}\n{\"v\":1}\n", NOPTS("null="),
+     "@1\tv:null=\n@2\tv:integer=1\n"},
+    {"xml", "x.xml", "<rows><row><v>..</v><w>1</w></row><row><v>2</v><w>-</w></row></rows>",
+     NOPTS("null=..,-"), NULL},
+    /* Bad lists are usage errors. */
+    {"lone backslash", "b.csv", "a\n1\n", NOPTS("null=x\\"),
+     "option null: 'x\\' ends with a lone '\\' (write '\\\\' for a backslash, '\\,' for a "
+     "comma)"},
+};
+
+static void test_null_marks(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir();
+    char *sch = tu_path(dir, "v.json");
+    static const char schema[] = "{\"fields\":[{\"name\":\"v\",\"type\":\"decimal\"}]}";
+    tu_write_file(sch, schema, sizeof schema - 1);
+    for (size_t i = 0; i < N_ELEMS(null_rows); i++) {
+        const struct null_row *r = &null_rows[i];
+        struct conv_context *ctx = conv_context_new(NULL);
+        struct conv_options *o = make_opts(ctx, NULL);
+        const char *ext = strrchr(r->name, '.') + 1;
+        assert_int_equal(conv_options_set(o, "from", ext), CONV_OK);
+        for (size_t k = 0; r->opts && r->opts[k]; k++) {
+            if (!strcmp(r->opts[k], "schema=@v-decimal")) {
+                assert_int_equal(conv_options_set(o, "schema", sch), CONV_OK);
+                continue;
+            }
+            const char *kv[] = {r->opts[k], NULL};
+            tu_options_add(o, kv);
+        }
+        for (int trickle = 0; trickle < 2; trickle++) {
+            struct conv_error err;
+            char *got = tu_read_dump(r->doc, strlen(r->doc), r->name, o, trickle, &err);
+            if (!r->want) {
+                /* XML: the marks are null, the rest is as without the option. */
+                if (!got)
+                    fail_msg("%s: %s", r->what, err.message);
+                assert_non_null(strstr(got, "v:null="));
+                assert_non_null(strstr(got, "w:null="));
+                assert_null(strstr(got, ".."));
+                assert_non_null(strstr(got, "w:string=1") ? strstr(got, "w:string=1")
+                                                           : strstr(got, "w:integer=1"));
+            } else if (!got) {
+                if (strcmp(err.message, r->want) != 0)
+                    fail_msg("%s: error '%s', want '%s'", r->what, err.message, r->want);
+                assert_int_equal(err.code, CONV_E_USAGE);
+            } else if (strcmp(got, r->want) != 0) {
+                fail_msg("%s:\ngot\n%swant\n%s", r->what, got, r->want);
+            }
+            free(got);
+        }
+        conv_options_free(o);
+        conv_context_free(ctx);
+    }
+    /* At most 64 marks. */
+    struct conv_context *ctx = conv_context_new(NULL);
+    struct conv_options *o = make_opts(ctx, NOPTS("from=csv"));
+    char many[200] = "";
+    for (int k = 0; k < 65; k++)
+        strcat(many, k ? ",m" : "m");
+    assert_int_equal(conv_options_set(o, "null", many), CONV_OK);
+    struct conv_error err;
+    assert_null(conv_reader_open_memory(ctx, "a\n", 2, "m.csv", o, &err));
+    assert_string_equal(err.message, "option null: more than 64 marks");
+    many[strlen(many) - 2] = '\0'; /* 64: fine */
+    assert_int_equal(conv_options_set(o, "null", many), CONV_OK);
+    struct conv_reader *rd = conv_reader_open_memory(ctx, "a\nm\n", 4, "m.csv", o, &err);
+    assert_non_null(rd);
+    const struct conv_record *rec;
+    assert_int_equal(conv_reader_next(rd, &rec), CONV_OK);
+    assert_int_equal(conv_record_get(rec, "a")->type, CONV_NULL);
+    conv_reader_close(rd);
+    conv_options_free(o);
+    conv_context_free(ctx);
+    tu_rmtree(dir);
+    free(dir);
+    free(sch);
+}
+
 /* ---- declared schema ------------------------------------------------------------------- */
 
 static void test_declared_sample(void **state)
@@ -1121,8 +1245,9 @@ static void test_registry(void **state)
     assert_string_equal(conv_format_name(conv_format_probe("a;b\n", 4)), "csv");
     assert_null(conv_format_probe("\xFF\x00", 2));
     /* The core's options. */
-    static const char *const core[] = {"from",       "to",    "schema", "profile", "locale", "encoding",
-                                       "infer-rows", "title", "source", "created"};
+    static const char *const core[] = {"from",   "to",         "schema", "profile",
+                                       "locale", "encoding",   "null",   "infer-rows",
+                                       "title",  "source",     "created"};
     for (size_t i = 0; i < N_ELEMS(core); i++) {
         const struct conv_option_desc *d = conv_core_option(i);
         assert_non_null(d);
@@ -1825,6 +1950,7 @@ int main(void)
         cmocka_unit_test(test_infer),
         cmocka_unit_test(test_infer_schema),
         cmocka_unit_test(test_bad_core_options),
+        cmocka_unit_test(test_null_marks),
         cmocka_unit_test(test_declared_sample),
         cmocka_unit_test(test_declared_type_error),
         cmocka_unit_test(test_declared_types),

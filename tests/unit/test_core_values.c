@@ -1059,6 +1059,79 @@ static void test_option_getters(void **state)
     conv_context_free(ctx);
 }
 
+/* ---- header guessing ------------------------------------------------------------- */
+
+struct hg_row {
+    const char *head;  /* cells joined by '|' */
+    const char *rows;  /* rows joined by ';', cells by '|' */
+    int number;        /* every data cell a typed number cell */
+    int want;
+};
+
+static const struct hg_row hg_rows[] = {
+    {"01|Thành phố Hà Nội", "04|Cao Bằng;08|Tuyên Quang", 0, 1}, /* a code over codes */
+    {"code|name", "04|Cao Bằng;08|Tuyên Quang", 0, 0},             /* a name over codes */
+    {"Province|1995|Prel. 2016", "Ha Noi|1.5|..;Hue|2|3", 0, 0},   /* years over numbers */
+    {"2020|2021", "2019|2018", 0, 1},                              /* years over years */
+    {"1|2", "3|4", 1, 1},                                          /* numbers over numbers */
+    {"-5,5%|x", "16,5%|y", 0, 1},                                  /* percentages */
+    {"Country Name|Country Code", "Viet Nam|VNM;Aruba|ABW", 0, 0}, /* a length apart */
+    {"Viet Nam|VNM", "Aruba|ABW;Chad|TCD", 0, 0},                  /* nothing to say */
+    {"2021-01-01|a", "2021-02-01|b", 0, 1},                        /* a date over dates */
+    {"31/12/2021|a", "1/2/2021|b", 0, 1},
+    {"day|a", "1/2/2021|b", 0, 0},                                 /* a name over dates */
+    {"|1", "x|2", 0, 1},                                           /* empty: no vote */
+    {"a|b", "|", 0, 0},                                            /* no values: no vote */
+    {"1.2.3|x", "4|5", 0, 0},                                      /* "1.2.3" is no number */
+};
+
+/* Split s at sep into up to max texts. */
+static size_t split(const char *s, char sep, struct convp_text *out, size_t max, int number)
+{
+    size_t n = 0;
+    for (const char *p = s;; ) {
+        const char *e = strchr(p, sep);
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        assert_true(n < max);
+        out[n].text = p;
+        out[n].len = len;
+        out[n].number = number && len;
+        n++;
+        if (!e)
+            return n;
+        p = e + 1;
+    }
+}
+
+static void test_header_guess(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof hg_rows / sizeof hg_rows[0]; i++) {
+        const struct hg_row *r = &hg_rows[i];
+        struct convp_text head[8], cells[64];
+        size_t w = split(r->head, '|', head, 8, r->number);
+        size_t nr = 0, k = 0;
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", r->rows);
+        for (char *row = strtok(buf, ";"); row; row = strtok(NULL, ";")) {
+            char *copy = strdup(row); /* kept until the end of the row's use */
+            size_t got = split(copy, '|', cells + k, 64 - k, r->number);
+            assert_int_equal(got, w);
+            k += got;
+            nr++;
+        }
+        int like = convp_header_looks_like_data(head, w, cells, nr);
+        if (like != r->want)
+            fail_msg("row %zu (%s over %s): %d, want %d", i, r->head, r->rows, like, r->want);
+        for (size_t j = 0; j < nr; j++)
+            free((char *)cells[j * w].text);
+    }
+    assert_true(convp_text_is_words("Tên xã", 8));
+    assert_false(convp_text_is_words("00004", 5));
+    assert_false(convp_text_is_words("2025", 4));
+    assert_false(convp_text_is_words(" ", 1));
+}
+
 int main(void)
 {
     /* CONV_TEST_FILTER=pattern runs only the matching tests. */
@@ -1066,6 +1139,7 @@ int main(void)
         cmocka_set_test_filter(getenv("CONV_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_is),
+        cmocka_unit_test(test_header_guess),
         cmocka_unit_test(test_is_decimal),
         cmocka_unit_test(test_value_int64),
         cmocka_unit_test(test_type_names),

@@ -372,6 +372,113 @@ static void test_error_offset(void **state)
     assert_int_equal(err.record, 2);
 }
 
+/* ---- the header guess says so ------------------------------------------------------ */
+
+struct guess_row {
+    const char *what;
+    const char *doc;
+    const char *const *opts; /* name, value pairs */
+    const char *want;        /* the records dumped, or the error line */
+    const char *warn;        /* the warnings, one line each ("" none) */
+};
+
+#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static const struct guess_row guess_rows[] = {
+    /* The World Bank's bulk CSV: "key","value" lines above the header. */
+    {"preamble lines", "\"Data Source\",\"WDI\",\n\n\"Last Updated Date\",\"2025-10-07\",\n\n"
+     "\"Country Name\",\"Country Code\",\"1960\",\"1961\",\n"
+     "\"Viet Nam\",\"VNM\",\"\",\"6.5\",\n\"Aruba\",\"ABW\",\"1.5\",\"\",\n",
+     KV("infer-rows", "1000", "null", ""),
+     "@6\tCountry Name:string=Viet Nam\tCountry Code:string=VNM\t1960:null=\t1961:decimal=6.5"
+     "\tcolumn_5:null=\n"
+     "@7\tCountry Name:string=Aruba\tCountry Code:string=ABW\t1960:decimal=1.5\t1961:null="
+     "\tcolumn_5:null=\n",
+     "input:5: took line 5 as the header, skipping lines 1 to 3 above it (a title or notes: "
+     "'Data Source', 'WDI'); --header-row N takes another line\n"},
+    {"preamble lines, --header-row", "\"Data Source\",\"WDI\",\n\n\"Country\",\"1960\",\n"
+     "\"VNM\",\"6.5\",\n", KV("header-row", "3"), "@4\tCountry:string=VNM\t1960:string=6.5\tcolumn_3:null=\n",
+     ""},
+    /* A PX-Web export: a title line, '..' for missing values. */
+    {"title line", "\"Retail sales by province\"\n\n\"Province\";\"1995\";\"Prel. 2016\"\n"
+     "\" WHOLE COUNTRY\";119569.6;..\n\"Ha Noi\";..;12\n",
+     KV("infer-rows", "1000", "null", ".."),
+     "@4\tProvince:string= WHOLE COUNTRY\t1995:decimal=119569.6\tPrel. 2016:null=\n"
+     "@5\tProvince:string=Ha Noi\t1995:null=\tPrel. 2016:integer=12\n",
+     "input:3: took line 3 as the header, skipping line 1 above it (a title or notes: "
+     "'Retail sales by prov...'); --header-row N takes another line\n"},
+    /* A list without a header: its first record taken as the header. */
+    {"first record", "01,Thành phố Hà Nội\n04,Cao Bằng\n08,Tuyên Quang\n", NULL,
+     "@2\t01:string=04\tThành phố Hà Nội:string=Cao Bằng\n"
+     "@3\t01:string=08\tThành phố Hà Nội:string=Tuyên Quang\n",
+     "input:1: took line 1 as the header, but it reads like a record ('01', 'Thành phố Hà "
+     "Nội'); --no-header reads it as one, --header-row N takes another line\n"},
+    {"first record, --no-header", "01,Thành phố Hà Nội\n04,Cao Bằng\n", KV("no-header", "1"),
+     "@1\t1:string=01\t2:string=Thành phố Hà Nội\n@2\t1:string=04\t2:string=Cao Bằng\n", ""},
+    /* A heading over the header (a merged group row exported to CSV). */
+    {"heading row", "Từ 01/7/2025,,,Trước 01/7/2025,,\nTên,Mã,Ghi chú,Tên cũ,Mã cũ,x\n"
+     "Ba Đình,00004,,Trúc Bạch,00004,1\n", NULL,
+     "@2\tTừ 01/7/2025:string=Tên\tcolumn_2:string=Mã\tcolumn_3:string=Ghi chú"
+     "\tTrước 01/7/2025:string=Tên cũ\tcolumn_5:string=Mã cũ\tcolumn_6:string=x\n"
+     "@3\tTừ 01/7/2025:string=Ba Đình\tcolumn_2:string=00004\tcolumn_3:null="
+     "\tTrước 01/7/2025:string=Trúc Bạch\tcolumn_5:string=00004\tcolumn_6:string=1\n",
+     "input:1: took line 1 as the header, but it names only 2 of its 6 columns (a heading over "
+     "the header?); --header-row 2 takes the line below\n"},
+    {"heading row, --header-row 2", "Từ,,\nTên,Mã,x\nBa Đình,00004,1\n",
+     KV("header-row", "2"), "@3\tTên:string=Ba Đình\tMã:string=00004\tx:string=1\n", ""},
+    /* Headers that say nothing. */
+    {"plain", "a,b\n1,2\n", NULL, "@2\ta:string=1\tb:string=2\n", ""},
+    {"years over numbers", "Province,1995,1996\nHa Noi,1.5,2\n", NULL,
+     "@2\tProvince:string=Ha Noi\t1995:string=1.5\t1996:string=2\n", ""},
+    {"codes under names", "code,name\n01,Hà Nội\n", NULL,
+     "@2\tcode:string=01\tname:string=Hà Nội\n", ""},
+    {"one column", "name\nA\nB\n", NULL, "@2\tname:string=A\n@3\tname:string=B\n", ""},
+    /* A wider row under a header stays an error when the wider row reads
+     * like a record: no data is taken as the header. */
+    {"wider data rows", "a,b\n1,2,\n3,4,\n", NULL, "input:2:5: row has 3 fields, expected 2", ""},
+};
+
+static void on_warning(void *user, const struct conv_error *e)
+{
+    char line[512];
+    conv_error_format(e, line, sizeof line);
+    tu_sb_str(user, line);
+    tu_sb_str(user, "\n");
+}
+
+static void test_header_guess_warnings(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof guess_rows / sizeof guess_rows[0]; i++) {
+        const struct guess_row *g = &guess_rows[i];
+        for (int trickle = 0; trickle <= 1; trickle++) {
+            struct conv_context *ctx = conv_context_new(NULL);
+            struct conv_options *o = conv_options_new(ctx);
+            conv_options_set(o, "from", "csv");
+            conv_options_set(o, "infer-rows", "0");
+            for (size_t k = 0; g->opts && g->opts[k]; k += 2)
+                conv_options_set(o, g->opts[k], g->opts[k + 1]);
+            struct tu_sbuf warn = {0};
+            tu_sb_str(&warn, "");
+            conv_options_set_diag(o, on_warning, &warn);
+            struct conv_error err;
+            char *got = tu_read_dump(g->doc, strlen(g->doc), "input", o, trickle, &err);
+            char *line = got ? NULL : tu_error_line(&err);
+            const char *have = got ? got : line;
+            if (strcmp(have, g->want) != 0)
+                fail_msg("%s (trickle %d):\ngot\n%s\nwant\n%s", g->what, trickle, have, g->want);
+            if (strcmp(warn.p, g->warn) != 0)
+                fail_msg("%s (trickle %d): warnings\n%s\nwant\n%s", g->what, trickle, warn.p,
+                         g->warn);
+            free(got);
+            free(line);
+            free(warn.p);
+            conv_options_free(o);
+            conv_context_free(ctx);
+        }
+    }
+}
+
 int main(void)
 {
     struct tu_cases cases = {0};
@@ -390,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_descriptor),
         cmocka_unit_test(test_error_offset),
+        cmocka_unit_test(test_header_guess_warnings),
     };
     int failed = tu_cases_run(&cases, "csv_read_cases");
     failed += cmocka_run_group_tests_name("csv_read", tests, NULL, NULL);

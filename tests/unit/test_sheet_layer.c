@@ -6,7 +6,7 @@
  * workbook gives its fonts, bold totals, indented components and merges.
  * A unit test of internals: it walks the book behind a reader.
  */
-#include "testutil.h"
+#include "cases.h"
 
 #include "conv_private.h"
 #include "sheet/sheet.h"
@@ -209,6 +209,123 @@ static void test_layout_cells(void **state)
     }
 }
 
+/* --null reads text cells that are marks as null in every workbook format;
+ * number cells are never marks. */
+static void test_null_marks(void **state)
+{
+    (void)state;
+    static const char *const fmts[] = {"xlsx", "xls", "ods"};
+    for (size_t f = 0; f < 3; f++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "tests/data/sheet/styles.%s", fmts[f]);
+        char *path = tu_src(rel);
+        struct tu_sheet_read how = {.path = path};
+        const char *y = "1234.50";
+        char want[256];
+        char *got = tu_read_sheet(&how, (const char *const[]){"sheet=1", NULL});
+        snprintf(want, sizeof want,
+                 "#x|y|z|w\nx=str:Trong đó|y=dec:%s|z=str:Cả nước|w=int:7\n"
+                 "x=null|y=int:2|z=null|w=null\n", y);
+        assert_string_equal(got, want);
+        free(got);
+        got = tu_read_sheet(&how, (const char *const[]){"sheet=1", "null=Cả nước,Trong đó,7",
+                                                          NULL});
+        snprintf(want, sizeof want,
+                 "#x|y|z|w\nx=null|y=dec:%s|z=null|w=int:7\nx=null|y=int:2|z=null|w=null\n", y);
+        if (strcmp(got, want) != 0)
+            fail_msg("%s:\n%s\nwant\n%s", rel, got, want);
+        free(got);
+        free(path);
+    }
+}
+
+static void on_warning(void *user, const struct conv_error *e)
+{
+    char line[512];
+    conv_error_format(e, line, sizeof line);
+    tu_sb_str(user, line);
+    tu_sb_str(user, "\n");
+}
+
+/* The header guess is said in every workbook format; --no-header reads
+ * every row, its columns by number. */
+static void test_header_guess_and_no_header(void **state)
+{
+    (void)state;
+    static const char *const fmts[] = {"xlsx", "xls", "ods"};
+    for (size_t f = 0; f < 3; f++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "tests/data/sheet/styles.%s", fmts[f]);
+        char *path = tu_src(rel);
+        struct conv_context *ctx = conv_context_new(NULL);
+        struct conv_options *o = conv_options_new(ctx);
+        conv_options_set(o, "sheet", "1");
+        struct tu_sbuf warn = {0};
+        tu_sb_str(&warn, "");
+        conv_options_set_diag(o, on_warning, &warn);
+        struct conv_error err;
+        struct conv_reader *rd = conv_reader_open_file(ctx, path, o, &err);
+        assert_non_null(rd);
+        conv_reader_close(rd);
+        char want[512];
+        snprintf(want, sizeof want,
+                 "%s:3: 'Bảng 1', row 3: took row 3 as the header, skipping rows 1 to 2 above it "
+                 "(a title or notes: 'Tiêu đề'); --header-row N takes another row\n", path);
+        if (strcmp(warn.p, want) != 0)
+            fail_msg("%s: warnings\n%s\nwant\n%s", rel, warn.p, want);
+        free(warn.p);
+        conv_options_free(o);
+        conv_context_free(ctx);
+        struct tu_sheet_read how = {.path = path};
+        char *got = tu_read_sheet(&how, (const char *const[]){"sheet=1", "no-header", NULL});
+        snprintf(want, sizeof want,
+                 "#1|2|3|4\n1=str:Tiêu đề|2=null|3=null|4=null\n1=str:ẩn|2=null|3=null|4=null\n"
+                 "1=str:x|2=str:y|3=str:z|4=str:w\n1=str:Trong đó|2=dec:%s|3=str:Cả nước|4=int:7\n"
+                 "1=null|2=int:2|3=null|4=null\n", "1234.50");
+        if (strcmp(got, want) != 0)
+            fail_msg("%s:\n%s\nwant\n%s", rel, got, want);
+        free(got);
+        free(path);
+    }
+}
+
+/* --encoding is taken by every workbook format (the container is never
+ * decoded as text, its format named or probed): cells whose font says
+ * nothing and that read as Unicode stay as they are. */
+static void test_encoding_accepted(void **state)
+{
+    (void)state;
+    static const char *const fmts[] = {"xlsx", "xls", "ods"};
+    for (size_t f = 0; f < 3; f++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "tests/data/sheet/styles.%s", fmts[f]);
+        char *path = tu_src(rel);
+        struct tu_sheet_read how = {.path = path};
+        char *plain = tu_read_sheet(&how, (const char *const[]){"sheet=2", NULL});
+        assert_string_equal(plain, "#TỔNG SỐ\nTỔNG SỐ=str:Việt Nam\n"
+                                   "TỔNG SỐ=str:Đà Nẵng, Thành phố Hồ Chí Minh\n"
+                                   "TỔNG SỐ=str:nước, Quảng Ngãi, Bình Định\n"
+                                   "TỔNG SỐ=str:Cả nước\n");
+        static const char *const encs[] = {"encoding=tcvn3", "encoding=vni", "encoding=cp1258"};
+        for (size_t e = 0; e < 3; e++) {
+            char *got = tu_read_sheet(&how, (const char *const[]){"sheet=2", encs[e], NULL});
+            if (strcmp(got, plain) != 0)
+                fail_msg("%s %s:\n%s", rel, encs[e], got);
+            free(got);
+        }
+        /* From memory without a name: probed on its bytes. */
+        size_t n;
+        char *data = tu_read_file(path, &n);
+        struct tu_sheet_read mem = {.data = data, .len = n, .name = "-", .format = fmts[f]};
+        char *got = tu_read_sheet(&mem, (const char *const[]){"sheet=2", "encoding=tcvn3", NULL});
+        assert_string_equal(got, plain);
+        free(got);
+        free(data);
+        free(plain);
+        free(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +333,9 @@ int main(void)
         cmocka_unit_test(test_styles_everywhere),
         cmocka_unit_test(test_report_workbook),
         cmocka_unit_test(test_walk_again),
+        cmocka_unit_test(test_null_marks),
+        cmocka_unit_test(test_header_guess_and_no_header),
+        cmocka_unit_test(test_encoding_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -316,10 +316,14 @@ static void test_encodings(void **state)
          OPTS("encoding=cp1258"), NULL, "input:4:2: byte 0x81 at offset 13 is not CP1258 text"},
         {"undeclared legacy text", NULL, "a\nS\xF4ng\n", 0, NULL, NULL,
          "input:2:2: invalid UTF-8 (a legacy encoding? try --encoding cp1258 or tcvn3)"},
-        {"unknown encoding", NULL, "a\n1\n", 0, OPTS("encoding=vni"), NULL,
-         "unknown encoding 'vni' (cp1258, tcvn3 or an iconv name)"},
+        {"unknown encoding", NULL, "a\n1\n", 0, OPTS("encoding=klingon"), NULL,
+         "unknown encoding 'klingon' (cp1258, tcvn3 or an iconv name)"},
+        {"VNI: workbooks only", NULL, "a\n1\n", 0, OPTS("encoding=vni"), NULL,
+         "--encoding vni applies to workbooks (their text cells), not to csv input: there is no "
+         "converter for VNI text"},
         {"XML declares its own", "xml", "<r><x><a>1</a></x></r>", 0, OPTS("encoding=cp1258"),
-         NULL, "--encoding applies to json, jsonl, csv and tsv input, not xml"},
+         NULL, "--encoding applies to json, jsonl, csv and tsv input and to workbooks' text "
+               "cells, not xml"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(&cases[i], NULL);
