@@ -383,6 +383,7 @@ static const struct convp_range *merge_over(struct convp_book *b, size_t si, uin
  * "(Tỷ đồng)", or a known unit alone ("Tỷ đồng", "%", "Nghìn ha").  The
  * unit's own text into *u, *ulen; 1 when it is one. */
 static int unit_line(const char *s, size_t n, const char **u, size_t *ulen);
+static int one_unit(const char *s, size_t n, const char **u, size_t *ulen, int two);
 static int trailing_unit(const char *s, size_t n, const char **u, size_t *ul);
 
 /* Two units in one text: where the separator is (sep, its length sl). */
@@ -396,7 +397,7 @@ static int two_units(const char *s, size_t n, size_t *sep, size_t *sl)
                 continue;
             const char *u1, *u2;
             size_t l1, l2;
-            if (unit_line(s, j, &u1, &l1) && unit_line(s + j + k, n - j - k, &u2, &l2) &&
+            if (one_unit(s, j, &u1, &l1, 0) && one_unit(s + j + k, n - j - k, &u2, &l2, 0) &&
                 u1 == s && u2 <= s + j + k + 1) {
                 *sep = j;
                 *sl = k;
@@ -408,6 +409,13 @@ static int two_units(const char *s, size_t n, size_t *sep, size_t *sl)
 }
 
 static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
+{
+    return one_unit(s, n, u, ulen, 1);
+}
+
+/* A unit line or a unit; two: also two units in one text (not inside
+ * one of them: the search is one level deep). */
+static int one_unit(const char *s, size_t n, const char **u, size_t *ulen, int two)
 {
     static const char *const lead[] = {"đơn vị tính", "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B t\xC3\xADnh",
                                        "đvt", "\xC4\x90VT", "đơn vị", "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B",
@@ -441,7 +449,7 @@ static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
     /* "Nghìn tấn; Triệu USD", "Nghìn tấn, triệu USD", "Nghìn tấn và Triệu USD":
      * the units of the quantities and of the values */
     size_t sep, sl;
-    if (two_units(s, n, &sep, &sl)) {
+    if (two && n <= 120 && two_units(s, n, &sep, &sl)) {
         *u = s;
         *ulen = n;
         return 1;

@@ -785,6 +785,25 @@ static void test_exact_numbers(void **state)
     assert_int_equal(d, 0);
 }
 
+/* A text of many commas over the table (x,x,x,...) is looked at as a
+ * line of two units split at each comma, one level deep: the reading
+ * ends (it once tried every way of splitting it, for hours at 40). */
+static void test_unit_line_commas(void **state)
+{
+    (void)state;
+    char csv[512];
+    size_t k = 0;
+    csv[k++] = '"';
+    for (int i = 0; i < 60; i++)
+        k += (size_t)snprintf(csv + k, sizeof csv - k, "%sx", i ? "," : "");
+    k += (size_t)snprintf(csv + k, sizeof csv - k, "\"\nChỉ tiêu,2020,2021\nA,1.5,2.5\n");
+    struct tu_run r;
+    tu_run_tool(&r, "conv", csv, k, ARGV("--from", "csv", "--layout", "table", "-t", "csv"));
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "A,A,2021,2.5,"));
+    tu_run_free(&r);
+}
+
 /* ---- indicator records (--profile indicators) --------------------------------------------- */
 
 /* The monthly table (values, changes as an index, statuses, sections out
@@ -854,6 +873,7 @@ int main(void)
         cmocka_unit_test(test_real_shapes),
         cmocka_unit_test(test_pxweb),
         cmocka_unit_test(test_indicators),
+        cmocka_unit_test(test_unit_line_commas),
         cmocka_unit_test(test_worldbank),
         cmocka_unit_test(test_tsv),
         cmocka_unit_test(test_codes_list),
