@@ -18,6 +18,8 @@
 #define T_MAX_PENDING 400 /* text rows held between body rows */
 #define T_SAMPLE 5        /* body rows that settle the columns */
 #define T_MAX_TEXT 4096   /* a label or column label, bytes */
+#define T_MAX_MERGES 10000 /* merged ranges of a sheet read for its tables */
+#define T_MAX_COLS 16384   /* columns a merged range may cover (Excel's) */
 
 /* The fields of --layout table. */
 enum {
@@ -128,6 +130,11 @@ struct tstate {
     unsigned char *codes; /* text input: columns of codes (by column, ncodes) */
     size_t ncodes;
     uint64_t skipped_hidden;
+    /* the merged ranges over one row, by column (index + 1; 0 none) */
+    uint32_t *cover;
+    uint32_t cover_max, cover_row;
+    size_t cover_sheet;
+    int cover_ok;
     /* the records of one row, given one by one */
     struct conv_record *out;
     size_t nout, capout, outpos;
@@ -355,26 +362,49 @@ static const struct convp_cell *cell_at(const struct convp_row *row, uint32_t co
 }
 
 /* The merged range whose first cell is (r, c), or NULL. */
-static const struct convp_range *merge_at(struct convp_book *b, size_t si, uint32_t r, uint32_t c)
+/* The merged range covering (r, c), from the ranges over row r found once
+ * per row (the first T_MAX_MERGES of the sheet; a range crossing a column
+ * another one took is cut there): each lookup is then one index. */
+static const struct convp_range *covering(struct convp_book *b, size_t si, uint32_t r, uint32_t c)
 {
+    struct tstate *s = b->layout;
     size_t n;
     const struct convp_range *m = convp_book_merges(b, si, &n);
-    for (size_t i = 0; i < n; i++)
-        if (m[i].row1 == r && m[i].col1 == c)
-            return &m[i];
-    return NULL;
+    if (!n || !c || c > T_MAX_COLS || !s->cover)
+        return NULL;
+    if (n > T_MAX_MERGES)
+        n = T_MAX_MERGES;
+    if (!s->cover_ok || s->cover_row != r || s->cover_sheet != si) {
+        memset(s->cover, 0, ((size_t)s->cover_max + 1) * sizeof *s->cover);
+        s->cover_max = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (m[i].row1 > r || m[i].row2 < r)
+                continue;
+            uint32_t hi = m[i].col2 < T_MAX_COLS ? m[i].col2 : T_MAX_COLS;
+            for (uint32_t k = m[i].col1; k && k <= hi && !s->cover[k]; k++)
+                s->cover[k] = (uint32_t)i + 1;
+            if (hi > s->cover_max)
+                s->cover_max = hi;
+        }
+        s->cover_ok = 1;
+        s->cover_row = r;
+        s->cover_sheet = si;
+    }
+    return s->cover[c] ? &m[s->cover[c] - 1] : NULL;
+}
+
+/* The merged range whose first cell is (r, c), or NULL. */
+static const struct convp_range *merge_at(struct convp_book *b, size_t si, uint32_t r, uint32_t c)
+{
+    const struct convp_range *m = covering(b, si, r, c);
+    return m && m->row1 == r && m->col1 == c ? m : NULL;
 }
 
 /* The merged range covering (r, c) without starting there, or NULL. */
 static const struct convp_range *merge_over(struct convp_book *b, size_t si, uint32_t r, uint32_t c)
 {
-    size_t n;
-    const struct convp_range *m = convp_book_merges(b, si, &n);
-    for (size_t i = 0; i < n; i++)
-        if (m[i].row1 <= r && r <= m[i].row2 && m[i].col1 <= c && c <= m[i].col2 &&
-            !(m[i].row1 == r && m[i].col1 == c))
-            return &m[i];
-    return NULL;
+    const struct convp_range *m = covering(b, si, r, c);
+    return m && !(m->row1 == r && m->col1 == c) ? m : NULL;
 }
 
 /* ---- rows ------------------------------------------------------------------------------------- */
@@ -2442,6 +2472,8 @@ int convp_table_open(struct convp_book *b)
     convp_buf_init(&s->tmp, b->ctx);
     convp_buf_init(&s->tmp2, b->ctx);
     convp_buf_init(&s->vbuf, b->ctx);
+    if (!(s->cover = convp_calloc(b->ctx, T_MAX_COLS + 1, sizeof *s->cover)))
+        return convp_book_nomem(b);
     if (given_parts(b, s, SIZE_MAX) != CONV_OK)
         return CONV_ERR;
     /* the count first, so that the tables' facts follow it */
@@ -2489,6 +2521,14 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
             /* The merged ranges first: they come after the cells. */
             if (convp_book_skim(b, si) != CONV_OK || convp_book_start(b, si) != CONV_OK)
                 return CONV_ERR;
+            s->cover_ok = 0;
+            size_t nm;
+            convp_book_merges(b, si, &nm);
+            if (nm > T_MAX_MERGES)
+                convp_table_warn(b,
+                                 "sheet '%.100s': %zu merged ranges; the first %d are read for "
+                                 "its tables",
+                                 convp_book_sheet_name(b, si), nm, T_MAX_MERGES);
             table_free(b, &s->t);
             if (s->ind && convp_ind_sheet(s->ind, convp_book_sheet_name(b, si)) != CONV_OK)
                 return CONV_ERR;
@@ -2560,5 +2600,6 @@ void convp_table_free(struct convp_book *b)
     convp_free(b->ctx, s->lv);
     convp_free(b->ctx, s->lvn);
     convp_free(b->ctx, s->lvs);
+    convp_free(b->ctx, s->cover);
     convp_free(b->ctx, s);
 }
