@@ -20,6 +20,7 @@
 #define T_MAX_TEXT 4096   /* a label or column label, bytes */
 #define T_MAX_MERGES 10000 /* merged ranges of a sheet read for its tables */
 #define T_MAX_COLS 16384   /* columns a merged range may cover (Excel's) */
+#define T_COVERS 32        /* rows whose merged ranges are kept at a time */
 
 /* The fields of --layout table. */
 enum {
@@ -98,6 +99,17 @@ struct table {
     char parts[320]; /* for the reader's info */
 };
 
+/* The merged ranges over one row, by column (index + 1; 0 none). */
+struct cover {
+    uint32_t *cols; /* T_MAX_COLS + 1, allocated when first needed */
+    uint32_t max;   /* the highest column set */
+    uint32_t row;
+    size_t sheet;
+    unsigned gen;
+    int ok;
+    uint64_t age;
+};
+
 struct tstate {
     size_t cur;  /* in b->order */
     size_t si;   /* the sheet being read */
@@ -130,15 +142,15 @@ struct tstate {
     unsigned char *codes; /* text input: columns of codes (by column, ncodes) */
     size_t ncodes;
     uint64_t skipped_hidden;
-    /* the merged ranges over one row, by column (index + 1; 0 none) */
-    uint32_t *cover;
-    uint32_t cover_max, cover_row;
-    size_t cover_sheet;
-    int cover_ok;
+    /* the merged ranges over the last rows asked about */
+    struct cover covers[T_COVERS];
+    uint64_t cover_clock;
+    unsigned cover_gen; /* a new sheet (or pass of it): the covers are old */
     /* the records of one row, given one by one */
     struct conv_record *out;
     size_t nout, capout, outpos;
     struct convp_buf tmp, tmp2;
+    struct convp_buf flagbuf; /* a flag per held row, while a head is looked at */
     char info_key[64];
     size_t ninfo;
 };
@@ -355,42 +367,63 @@ static struct tcell read_cell(const struct convp_cell *c, char *out, size_t size
 
 static const struct convp_cell *cell_at(const struct convp_row *row, uint32_t col)
 {
-    for (size_t i = 0; i < row->n; i++)
-        if (row->cells[i].col == col)
-            return &row->cells[i];
-    return NULL;
+    /* cells ascend by column */
+    size_t lo = 0, hi = row->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (row->cells[mid].col < col)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < row->n && row->cells[lo].col == col ? &row->cells[lo] : NULL;
 }
 
 /* The merged range whose first cell is (r, c), or NULL. */
 /* The merged range covering (r, c), from the ranges over row r found once
- * per row (the first T_MAX_MERGES of the sheet; a range crossing a column
- * another one took is cut there): each lookup is then one index. */
+ * per row and kept for the last T_COVERS rows asked about (a header's
+ * rows, asked column by column); of the first T_MAX_MERGES ranges of the
+ * sheet; a range crossing a column another one took is cut there.  Each
+ * lookup is then one index. */
 static const struct convp_range *covering(struct convp_book *b, size_t si, uint32_t r, uint32_t c)
 {
     struct tstate *s = b->layout;
     size_t n;
     const struct convp_range *m = convp_book_merges(b, si, &n);
-    if (!n || !c || c > T_MAX_COLS || !s->cover)
+    if (!n || !c || c > T_MAX_COLS)
         return NULL;
     if (n > T_MAX_MERGES)
         n = T_MAX_MERGES;
-    if (!s->cover_ok || s->cover_row != r || s->cover_sheet != si) {
-        memset(s->cover, 0, ((size_t)s->cover_max + 1) * sizeof *s->cover);
-        s->cover_max = 0;
+    struct cover *v = NULL, *old = &s->covers[0];
+    for (int i = 0; i < T_COVERS && !v; i++) {
+        struct cover *x = &s->covers[i];
+        if (x->cols && x->ok && x->row == r && x->sheet == si && x->gen == s->cover_gen)
+            v = x;
+        else if (x->age < old->age)
+            old = x;
+    }
+    if (!v) {
+        v = old;
+        if (!v->cols && !(v->cols = convp_calloc(b->ctx, T_MAX_COLS + 1, sizeof *v->cols)))
+            return convp_book_nomem(b), NULL;
+        memset(v->cols, 0, ((size_t)v->max + 1) * sizeof *v->cols);
+        v->max = 0;
         for (size_t i = 0; i < n; i++) {
             if (m[i].row1 > r || m[i].row2 < r)
                 continue;
             uint32_t hi = m[i].col2 < T_MAX_COLS ? m[i].col2 : T_MAX_COLS;
-            for (uint32_t k = m[i].col1; k && k <= hi && !s->cover[k]; k++)
-                s->cover[k] = (uint32_t)i + 1;
-            if (hi > s->cover_max)
-                s->cover_max = hi;
+            for (uint32_t k = m[i].col1; k && k <= hi && !v->cols[k]; k++)
+                v->cols[k] = (uint32_t)i + 1;
+            if (hi > v->max)
+                v->max = hi;
         }
-        s->cover_ok = 1;
-        s->cover_row = r;
-        s->cover_sheet = si;
+        v->ok = 1;
+        v->row = r;
+        v->sheet = si;
+        v->gen = s->cover_gen;
     }
-    return s->cover[c] ? &m[s->cover[c] - 1] : NULL;
+    v->age = ++s->cover_clock;
+    return v->cols[c] ? &m[v->cols[c] - 1] : NULL;
 }
 
 /* The merged range whose first cell is (r, c), or NULL. */
@@ -943,6 +976,7 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     for (size_t i = 0; i < body_at; i++) {
         const struct convp_row *row = &s->held[i];
         char out[128];
+        struct rowsum rr = row_sum(row, 0);
         for (size_t k = 0; k < row->n; k++) {
             const struct convp_cell *c = &row->cells[k];
             struct tcell tc = read_cell(c, out, sizeof out);
@@ -956,7 +990,6 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
                                       starts_word(tc.text, tc.len, "\xC4\x90VT") ||
                                       starts_word(tc.text, tc.len, "đvt")))
                 continue;
-            struct rowsum rr = row_sum(row, 0);
             const char *u;
             size_t ul;
             if (rr.texts + rr.values <= 1 &&
@@ -1166,14 +1199,21 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     t->codecol = convp_calloc(b->ctx, maxcol + 1, 1);
     if (!t->labels || !t->units || !t->codecol)
         return convp_book_nomem(b);
+    /* the columns' numbers under a header (A, B, 1, 2...) give no label */
+    s->flagbuf.len = 0;
+    if (convp_buf_grow(&s->flagbuf, body_at + 1) != 0)
+        return convp_book_nomem(b);
+    unsigned char *numbers = (unsigned char *)s->flagbuf.data;
+    memset(numbers, 0, body_at + 1);
+    for (size_t k = top; k < body_at && k < s->lead; k++) {
+        struct rowsum nr = row_sum(&s->held[k], 0);
+        numbers[k] = nr.numbering || numbering_row(&s->held[k]);
+    }
     for (uint32_t col = 1; col <= maxcol; col++) {
         tb->len = 0;
         for (size_t k = top; k < body_at && k < s->lead; k++) {
-            if (k == unit_at)
+            if (k == unit_at || numbers[k])
                 continue;
-            struct rowsum nr = row_sum(&s->held[k], 0);
-            if (nr.numbering || numbering_row(&s->held[k]))
-                continue; /* the columns' numbers (A, B, 1, 2...): no label */
             const struct convp_row *row = &s->held[k];
             const struct convp_cell *c = cell_at(row, col);
             const struct convp_range *over = merge_over(b, si, row->num, col);
@@ -2472,8 +2512,7 @@ int convp_table_open(struct convp_book *b)
     convp_buf_init(&s->tmp, b->ctx);
     convp_buf_init(&s->tmp2, b->ctx);
     convp_buf_init(&s->vbuf, b->ctx);
-    if (!(s->cover = convp_calloc(b->ctx, T_MAX_COLS + 1, sizeof *s->cover)))
-        return convp_book_nomem(b);
+    convp_buf_init(&s->flagbuf, b->ctx);
     if (given_parts(b, s, SIZE_MAX) != CONV_OK)
         return CONV_ERR;
     /* the count first, so that the tables' facts follow it */
@@ -2521,7 +2560,7 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
             /* The merged ranges first: they come after the cells. */
             if (convp_book_skim(b, si) != CONV_OK || convp_book_start(b, si) != CONV_OK)
                 return CONV_ERR;
-            s->cover_ok = 0;
+            s->cover_gen++;
             size_t nm;
             convp_book_merges(b, si, &nm);
             if (nm > T_MAX_MERGES)
@@ -2597,9 +2636,11 @@ void convp_table_free(struct convp_book *b)
     convp_free(b->ctx, s->vals);
     convp_free(b->ctx, s->voff);
     convp_buf_free(&s->vbuf);
+    convp_buf_free(&s->flagbuf);
     convp_free(b->ctx, s->lv);
     convp_free(b->ctx, s->lvn);
     convp_free(b->ctx, s->lvs);
-    convp_free(b->ctx, s->cover);
+    for (int i = 0; i < T_COVERS; i++)
+        convp_free(b->ctx, s->covers[i].cols);
     convp_free(b->ctx, s);
 }
