@@ -57,7 +57,7 @@ struct convp_ind {
     size_t nentries, capentries;
     size_t *hash; /* entry index + 1, open addressing */
     size_t nhash;
-    unsigned top; /* top-level codes given */
+    unsigned top;                /* top-level codes given */
     int told_region, told_codes; /* once per reading, once per sheet */
     /* the table */
     const char *title;
@@ -85,7 +85,8 @@ static int fold(struct convp_ind *g, const char *s, size_t n, const char **out, 
     return CONV_OK;
 }
 
-/* ---- set up ------------------------------------------------------------------------------------ */
+/* ---- set up ------------------------------------------------------------------------------------
+ */
 
 static int load_units(struct convp_ind *g)
 {
@@ -284,7 +285,8 @@ int convp_ind_table(struct convp_ind *g, const char *title, char *const *labels,
     return CONV_OK;
 }
 
-/* ---- codes ------------------------------------------------------------------------------------- */
+/* ---- codes -------------------------------------------------------------------------------------
+ */
 
 static size_t hash_of(const char *s, size_t n)
 {
@@ -379,7 +381,8 @@ static int profile_code(const char *s, size_t n)
     return 1;
 }
 
-/* ---- a row ------------------------------------------------------------------------------------- */
+/* ---- a row -------------------------------------------------------------------------------------
+ */
 
 static struct ind_rec *new_rec(struct convp_ind *g)
 {
@@ -606,9 +609,9 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
         for (size_t k = 0; k < g->nrecs; k++)
             if (g->recs[k].entry == (size_t)ent && !strcmp(g->recs[k].period, period)) {
                 const struct ind_rec *c = &g->recs[k];
-                int taken = m->kind == CONVP_COL_VALUE    ? c->value != NULL
+                int taken = m->kind == CONVP_COL_VALUE  ? c->value != NULL
                             : m->kind == CONVP_COL_PLAN ? c->plan != NULL
-                                                          : c->change != NULL;
+                                                        : c->change != NULL;
                 if (!taken) {
                     r = &g->recs[k];
                     break;
@@ -634,9 +637,9 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
             else if (!x->missing && m->kind == CONVP_COL_CHANGE)
                 snprintf(r->change_text, sizeof r->change_text, "%.*s", (int)x->len, x->text);
         }
-        if (x->note_len && !(r->note.len >= x->note_len &&
-                             !memcmp(r->note.data + r->note.len - x->note_len, x->note,
-                                     x->note_len))) {
+        if (x->note_len &&
+            !(r->note.len >= x->note_len &&
+              !memcmp(r->note.data + r->note.len - x->note_len, x->note, x->note_len))) {
             if (r->note.len && convp_buf_append(&r->note, "; ", 2) != 0)
                 return nomem(g);
             if (convp_buf_append(&r->note, x->note, x->note_len) != 0)
@@ -667,9 +670,9 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
             rname = tmp->data;
             rname_len = tmp->len;
         }
-        const char *parent_code =
-            e->parent != SIZE_MAX && g->entries[e->parent].code[0] ? g->entries[e->parent].code
-                                                                   : NULL;
+        const char *parent_code = e->parent != SIZE_MAX && g->entries[e->parent].code[0]
+                                      ? g->entries[e->parent].code
+                                      : NULL;
         const char *unit = r->value ? r->value->unit : NULL;
         for (size_t i = 0; !unit && i < n; i++)
             if (v[i].col <= g->ncols && g->cols[v[i].col].m.kind == CONVP_COL_VALUE)
@@ -695,14 +698,14 @@ int convp_ind_row(struct convp_ind *g, const struct ind_row *row, const struct i
                 r->value && !r->value->missing ? r->value->len : 0, line,
                 r->value ? r->value->col : col) ||
             add(g, rec, CONVP_IND_UNIT, CONV_STRING, unit, unit ? strlen(unit) : 0, line, col) ||
-            add(g, rec, CONVP_IND_CHANGE_PCT, CONV_DECIMAL, r->change_text,
-                strlen(r->change_text), line, r->change ? r->change->col : col) ||
+            add(g, rec, CONVP_IND_CHANGE_PCT, CONV_DECIMAL, r->change_text, strlen(r->change_text),
+                line, r->change ? r->change->col : col) ||
             add(g, rec, CONVP_IND_PLAN_VALUE, CONV_DECIMAL,
                 r->plan && !r->plan->missing ? r->plan->text : NULL,
                 r->plan && !r->plan->missing ? r->plan->len : 0, line,
                 r->plan ? r->plan->col : col) ||
-            add(g, rec, CONVP_IND_STATUS, CONV_STRING, r->status,
-                r->status ? strlen(r->status) : 0, line, col) ||
+            add(g, rec, CONVP_IND_STATUS, CONV_STRING, r->status, r->status ? strlen(r->status) : 0,
+                line, col) ||
             add(g, rec, CONVP_IND_SOURCE, CONV_STRING, src,
                 sl > 0 ? (size_t)(sl < (int)sizeof src ? sl : (int)sizeof src - 1) : 0, line,
                 col) ||

@@ -14,10 +14,10 @@
 
 #include <stdlib.h>
 
-#define T_MAX_HEAD 400    /* rows looked at for a table's head before giving up */
-#define T_MAX_PENDING 400 /* text rows held between body rows */
-#define T_SAMPLE 5        /* body rows that settle the columns */
-#define T_MAX_TEXT 4096   /* a label or column label, bytes */
+#define T_MAX_HEAD 400     /* rows looked at for a table's head before giving up */
+#define T_MAX_PENDING 400  /* text rows held between body rows */
+#define T_SAMPLE 5         /* body rows that settle the columns */
+#define T_MAX_TEXT 4096    /* a label or column label, bytes */
 #define T_MAX_MERGES 10000 /* merged ranges of a sheet read for its tables */
 #define T_MAX_COLS 16384   /* columns a merged range may cover (Excel's) */
 #define T_COVERS 32        /* rows whose merged ranges are kept at a time */
@@ -37,8 +37,8 @@ enum {
     TF_COUNT
 };
 static const char *const table_fields[TF_COUNT] = {
-    "sheet",    "cell",      "title",    "unit",         "row_code",
-    "row_label", "row_path", "column_label", "value",    "note",
+    "sheet",     "cell",     "title",        "unit",  "row_code",
+    "row_label", "row_path", "column_label", "value", "note",
 };
 static const enum conv_type table_types[TF_COUNT] = {
     CONV_STRING, CONV_STRING, CONV_STRING, CONV_STRING, CONV_STRING,
@@ -70,8 +70,8 @@ struct tcell {
 struct level {
     double depth;
     char *label;
-    unsigned sig; /* a section's look (column, bold, indent), 0 for a row */
-    int leaf;     /* a row of values that is not bold: never the parent of a bold one */
+    unsigned sig;  /* a section's look (column, bold, indent), 0 for a row */
+    int leaf;      /* a row of values that is not bold: never the parent of a bold one */
     char unit[48]; /* a unit in brackets at the end of its label, for the rows under it */
 };
 
@@ -79,20 +79,20 @@ struct level {
 struct table {
     int have;
     char *title;
-    char *unit;      /* the unit line's, or "" */
-    char *cur_unit;  /* a caption's inside the body, else NULL */
+    char *unit;                     /* the unit line's, or "" */
+    char *cur_unit;                 /* a caption's inside the body, else NULL */
     uint32_t head_top, head_bottom; /* header rows, 0 when none */
-    uint32_t first_value; /* the first column of values */
-    uint32_t unit_col, note_col; /* 0 when none */
-    char *last_unit;             /* the unit column's last unit (for ditto marks) */
-    char **labels;               /* column labels by column (0..ncols), NULL when unknown */
-    char **units;                /* a column's own unit ("%" from "(%)"), or NULL */
+    uint32_t first_value;           /* the first column of values */
+    uint32_t unit_col, note_col;    /* 0 when none */
+    char *last_unit;                /* the unit column's last unit (for ditto marks) */
+    char **labels;                  /* column labels by column (0..ncols), NULL when unknown */
+    char **units;                   /* a column's own unit ("%" from "(%)"), or NULL */
     uint32_t ncols;
     struct level *stack;
     size_t nstack, capstack;
     uint32_t body_first, body_last;
     unsigned char *codecol; /* by column: its header names codes (Mã, STT), not values */
-    uint32_t ofwhich_col; /* the column of the labels under "Trong đó:", 0 none */
+    uint32_t ofwhich_col;   /* the column of the labels under "Trong đó:", 0 none */
     double ofwhich_depth;
     int dims;        /* stub columns with a header name each (Country, Code): a
                         row's label and code are all of them, joined */
@@ -111,15 +111,15 @@ struct cover {
 };
 
 struct tstate {
-    size_t cur;  /* in b->order */
-    size_t si;   /* the sheet being read */
-    size_t lead; /* held rows from lead to the body: sections over it */
-    int phase;  /* 0: sheet not started; 1: head; 2: body */
+    size_t cur;             /* in b->order */
+    size_t si;              /* the sheet being read */
+    size_t lead;            /* held rows from lead to the body: sections over it */
+    int phase;              /* 0: sheet not started; 1: head; 2: body */
     struct convp_row *held; /* head or pending rows */
     size_t nheld, capheld;
     size_t body_seen; /* body rows among the held head rows */
     struct table t;
-    size_t tables; /* tables found on the sheet */
+    size_t tables;    /* tables found on the sheet */
     uint64_t records; /* records made of the sheet */
     /* tables printed side by side: the columns read in this pass of the
      * sheet, and those of the next pass (0: none) */
@@ -129,16 +129,16 @@ struct tstate {
     uint32_t g_head1, g_head2, g_stub1, g_stub2, g_body1, g_body2;
     const char *g_unit;
     char g_unit_buf[128];
-    struct convp_ind *ind; /* --profile indicators: the mapping, else NULL */
+    struct convp_ind *ind;  /* --profile indicators: the mapping, else NULL */
     struct ind_value *vals; /* a row's values for it, texts at offsets in vbuf */
     size_t *voff;           /* per value: text, unit, note offsets */
     size_t capvals;
     struct convp_buf vbuf;
-    const char **lv;        /* a row's path of labels */
+    const char **lv; /* a row's path of labels */
     size_t *lvn, caplv;
-    unsigned char *lvs;     /* per label: a section */
-    int notation;       /* numbers typed as text: 0 not seen, 1 C, 2 Vietnamese */
-    uint64_t ambiguous; /* such numbers left as text, the notation unknown */
+    unsigned char *lvs;   /* per label: a section */
+    int notation;         /* numbers typed as text: 0 not seen, 1 C, 2 Vietnamese */
+    uint64_t ambiguous;   /* such numbers left as text, the notation unknown */
     unsigned char *codes; /* text input: columns of codes (by column, ncodes) */
     size_t ncodes;
     uint64_t skipped_hidden;
@@ -216,8 +216,9 @@ static int starts_word(const char *s, size_t n, const char *w)
  * its column holds no values, however numeric. */
 static int code_header(const char *s, size_t n)
 {
-    static const char *const words[] = {"m\xC3\xA3", "M\xC3\x83", "stt", "tt", "code", "id",
-                                        "s\xE1\xBB\x91 tt", "S\xE1\xBB\x90 TT", NULL};
+    static const char *const words[] = {
+        "m\xC3\xA3",        "M\xC3\x83",        "stt", "tt", "code", "id",
+        "s\xE1\xBB\x91 tt", "S\xE1\xBB\x90 TT", NULL};
     for (int i = 0; words[i]; i++) {
         size_t k = strlen(words[i]);
         if (starts_word(s, n, words[i]) && (n == k || s[k] == ' ' || s[k] == '/' || s[k] == '.'))
@@ -262,12 +263,13 @@ static size_t footnote(const char *s, size_t n, size_t *keep)
     return m;
 }
 
-/* ---- cells ------------------------------------------------------------------------------------ */
+/* ---- cells ------------------------------------------------------------------------------------
+ */
 
 static int is_missing_mark(const char *s, size_t n)
 {
-    static const char *const marks[] = {"-", "\xE2\x80\x93", "\xE2\x80\x94", "..", "...",
-                                        "\xE2\x80\xA6", "x", "X", "--", NULL};
+    static const char *const marks[] = {
+        "-", "\xE2\x80\x93", "\xE2\x80\x94", "..", "...", "\xE2\x80\xA6", "x", "X", "--", NULL};
     for (int i = 0; marks[i]; i++)
         if (strlen(marks[i]) == n && !memcmp(marks[i], s, n))
             return 1;
@@ -440,7 +442,8 @@ static const struct convp_range *merge_over(struct convp_book *b, size_t si, uin
     return m && !(m->row1 == r && m->col1 == c) ? m : NULL;
 }
 
-/* ---- rows ------------------------------------------------------------------------------------- */
+/* ---- rows -------------------------------------------------------------------------------------
+ */
 
 /* A unit line: "Đơn vị tính: Nghìn người", "ĐVT: %", "Đơn vị: tỷ đồng",
  * "(Tỷ đồng)", or a known unit alone ("Tỷ đồng", "%", "Nghìn ha").  The
@@ -481,8 +484,9 @@ static int unit_line(const char *s, size_t n, const char **u, size_t *ulen)
 static int one_unit(const char *s, size_t n, const char **u, size_t *ulen, int two)
 {
     static const char *const lead[] = {"đơn vị tính", "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B t\xC3\xADnh",
-                                       "đvt", "\xC4\x90VT", "đơn vị", "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B",
-                                       "unit", NULL};
+                                       "đvt",         "\xC4\x90VT",
+                                       "đơn vị",      "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B",
+                                       "unit",        NULL};
     while (n && is_space((unsigned char)*s))
         s++, n--;
     while (n && is_space((unsigned char)s[n - 1]))
@@ -520,8 +524,8 @@ static int one_unit(const char *s, size_t n, const char **u, size_t *ulen, int t
     /* in brackets: a magnitude (Nghìn HK, Triệu quả, Tỷ đồng), a ratio
      * (Số nam/100 nữ, Tạ/ha), a percent (annual %) */
     if (bracketed && n && n <= 40) {
-        static const char *const mags[] = {"Nghìn ", "nghìn ", "Ngàn ", "ngàn ", "Triệu ",
-                                           "triệu ", "Tỷ ", "tỷ ", "Trăm ", "trăm ", NULL};
+        static const char *const mags[] = {"Nghìn ", "nghìn ", "Ngàn ", "ngàn ", "Triệu ", "triệu ",
+                                           "Tỷ ",    "tỷ ",    "Trăm ", "trăm ", NULL};
         for (int i = 0; mags[i]; i++)
             if (n > strlen(mags[i]) && !memcmp(s, mags[i], strlen(mags[i])))
                 return *u = s, *ulen = n, 1;
@@ -530,16 +534,75 @@ static int one_unit(const char *s, size_t n, const char **u, size_t *ulen, int t
         if (n >= 2 && s[n - 1] == '%' && s[n - 2] == ' ')
             return *u = "%", *ulen = 1, 1;
     }
-    static const char *const units[] = {
-        "%", "‰", "dn", "hk", "tuổi", "quả", "ste", "tỷ đồng", "t\xE1\xBB\xB7 \xC4\x91\xE1\xBB\x93ng", "triệu đồng", "nghìn đồng",
-        "triệu usd", "nghìn usd", "tỷ usd", "nghìn người", "người", "nghìn ha", "ha", "tấn",
-        "nghìn tấn", "triệu tấn", "nghìn con", "con", "nghìn hộ", "hộ", "lượt người",
-        "nghìn lượt người", "triệu lượt người", "triệu kwh", "triệu m3", "nghìn m3", "km",
-        "triệu tấn.km", "triệu hk.km", "nghìn tỷ đồng", "usd", "vnd", "billion vnd",
-        "million usd", "thousand persons", "persons", "tạ/ha", "tấn/ha", "kg", "lít", "m2", "m3",
-        "nghìn m2", "triệu lít", "nghìn lít", "chiếc", "nghìn chiếc", "cái", "nghìn cái",
-        "doanh nghiệp", "dự án", "lần", "ha", "cây", "nghìn cây", "triệu cây", "mw", "triệu mw",
-        "nghìn km", "triệu hành khách", "nghìn hành khách", "triệu lượt", "nghìn lượt", NULL};
+    static const char *const units[] = {"%",
+                                        "‰",
+                                        "dn",
+                                        "hk",
+                                        "tuổi",
+                                        "quả",
+                                        "ste",
+                                        "tỷ đồng",
+                                        "t\xE1\xBB\xB7 \xC4\x91\xE1\xBB\x93ng",
+                                        "triệu đồng",
+                                        "nghìn đồng",
+                                        "triệu usd",
+                                        "nghìn usd",
+                                        "tỷ usd",
+                                        "nghìn người",
+                                        "người",
+                                        "nghìn ha",
+                                        "ha",
+                                        "tấn",
+                                        "nghìn tấn",
+                                        "triệu tấn",
+                                        "nghìn con",
+                                        "con",
+                                        "nghìn hộ",
+                                        "hộ",
+                                        "lượt người",
+                                        "nghìn lượt người",
+                                        "triệu lượt người",
+                                        "triệu kwh",
+                                        "triệu m3",
+                                        "nghìn m3",
+                                        "km",
+                                        "triệu tấn.km",
+                                        "triệu hk.km",
+                                        "nghìn tỷ đồng",
+                                        "usd",
+                                        "vnd",
+                                        "billion vnd",
+                                        "million usd",
+                                        "thousand persons",
+                                        "persons",
+                                        "tạ/ha",
+                                        "tấn/ha",
+                                        "kg",
+                                        "lít",
+                                        "m2",
+                                        "m3",
+                                        "nghìn m2",
+                                        "triệu lít",
+                                        "nghìn lít",
+                                        "chiếc",
+                                        "nghìn chiếc",
+                                        "cái",
+                                        "nghìn cái",
+                                        "doanh nghiệp",
+                                        "dự án",
+                                        "lần",
+                                        "ha",
+                                        "cây",
+                                        "nghìn cây",
+                                        "triệu cây",
+                                        "mw",
+                                        "triệu mw",
+                                        "nghìn km",
+                                        "triệu hành khách",
+                                        "nghìn hành khách",
+                                        "triệu lượt",
+                                        "nghìn lượt",
+                                        NULL};
     for (int i = 0; units[i]; i++)
         if (strlen(units[i]) == n && starts_word(s, n, units[i])) {
             *u = s;
@@ -549,15 +612,43 @@ static int one_unit(const char *s, size_t n, const char **u, size_t *ulen, int t
     /* Vietnamese capitals of the same words: compare case-insensitively
      * through utf8proc would be exact; the words above in their usual
      * capitalisation cover the files seen. */
-    static const char *const cap_units[] = {"Tỷ đồng", "Triệu đồng", "Nghìn đồng", "Triệu USD",
-                                            "Nghìn USD", "Tỷ USD", "Nghìn người", "Người",
-                                            "Nghìn ha", "Tấn", "Nghìn tấn", "Triệu tấn",
-                                            "Nghìn con", "Nghìn hộ", "Hộ", "Lượt người",
-                                            "Nghìn lượt người", "Triệu lượt người", "Nghìn tỷ đồng",
-                                            "Tạ/ha", "Tấn/ha", "Lít", "Chiếc", "Nghìn chiếc",
-                                            "Cái", "Doanh nghiệp", "Dự án", "Lần", "Cây",
-                                            "Triệu lít", "Nghìn lít", "Nghìn m2", "Nghìn m3",
-                                            "Triệu m3", "Triệu kWh", "Triệu lượt", "Nghìn lượt",
+    static const char *const cap_units[] = {"Tỷ đồng",
+                                            "Triệu đồng",
+                                            "Nghìn đồng",
+                                            "Triệu USD",
+                                            "Nghìn USD",
+                                            "Tỷ USD",
+                                            "Nghìn người",
+                                            "Người",
+                                            "Nghìn ha",
+                                            "Tấn",
+                                            "Nghìn tấn",
+                                            "Triệu tấn",
+                                            "Nghìn con",
+                                            "Nghìn hộ",
+                                            "Hộ",
+                                            "Lượt người",
+                                            "Nghìn lượt người",
+                                            "Triệu lượt người",
+                                            "Nghìn tỷ đồng",
+                                            "Tạ/ha",
+                                            "Tấn/ha",
+                                            "Lít",
+                                            "Chiếc",
+                                            "Nghìn chiếc",
+                                            "Cái",
+                                            "Doanh nghiệp",
+                                            "Dự án",
+                                            "Lần",
+                                            "Cây",
+                                            "Triệu lít",
+                                            "Nghìn lít",
+                                            "Nghìn m2",
+                                            "Nghìn m3",
+                                            "Triệu m3",
+                                            "Triệu kWh",
+                                            "Triệu lượt",
+                                            "Nghìn lượt",
                                             NULL};
     for (int i = 0; cap_units[i]; i++)
         if (strlen(cap_units[i]) == n && !memcmp(cap_units[i], s, n)) {
@@ -828,8 +919,8 @@ static int numbering_row(const struct convp_row *row)
  * ("Data Source","World Development Indicators"; "Last Updated Date"). */
 static int metadata_line(const struct convp_row *row)
 {
-    static const char *const keys[] = {"Data Source", "Last Updated Date", "Source", "Nguồn",
-                                       "Ngày cập nhật", "Updated", NULL};
+    static const char *const keys[] = {"Data Source",   "Last Updated Date", "Source", "Nguồn",
+                                       "Ngày cập nhật", "Updated",           NULL};
     size_t texts = 0;
     const struct convp_cell *first = NULL;
     for (size_t i = 0; i < row->n; i++)
@@ -850,9 +941,10 @@ static int metadata_line(const struct convp_row *row)
  * place and date (Sông Công, ngày 15 tháng 01 năm 2022). */
 static int letterhead(const struct convp_row *row)
 {
-    static const char *const heads[] = {"UBND", "ubnd", "Ủy ban", "ỦY BAN", "Uỷ ban", "UỶ BAN",
-                                        "CỘNG HÒA", "CỘNG HOÀ", "Cộng hòa", "Cộng hoà", "Độc lập",
-                                        "ĐỘC LẬP", "\xE2\x94\x80", "---", "___", NULL};
+    static const char *const heads[] = {"UBND",         "ubnd",     "Ủy ban",   "ỦY BAN",
+                                        "Uỷ ban",       "UỶ BAN",   "CỘNG HÒA", "CỘNG HOÀ",
+                                        "Cộng hòa",     "Cộng hoà", "Độc lập",  "ĐỘC LẬP",
+                                        "\xE2\x94\x80", "---",      "___",      NULL};
     for (size_t i = 0; i < row->n; i++) {
         const struct convp_cell *c = &row->cells[i];
         if (c->type != CONV_STRING)
@@ -884,8 +976,7 @@ static int body_given(const struct tstate *s, const struct convp_row *row, const
     return -1; /* nothing given: the rules decide */
 }
 
-static int is_body_row(const struct tstate *s, const struct convp_row *row, uint32_t from,
-                       int head)
+static int is_body_row(const struct tstate *s, const struct convp_row *row, uint32_t from, int head)
 {
     struct rowsum r = row_sum(row, s->g_stub2 ? s->g_stub2 + 1 : from);
     int g = body_given(s, row, &r);
@@ -985,10 +1076,10 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
             if (tc.kind == K_TEXT && code_header(tc.text, tc.len))
                 continue; /* STT, Mã: the stub's */
             /* not the unit column's header, nor a title or unit line alone */
-            if (tc.kind == K_TEXT && (starts_word(tc.text, tc.len, "đơn vị") ||
-                                      starts_word(tc.text, tc.len, "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B") ||
-                                      starts_word(tc.text, tc.len, "\xC4\x90VT") ||
-                                      starts_word(tc.text, tc.len, "đvt")))
+            if (tc.kind == K_TEXT &&
+                (starts_word(tc.text, tc.len, "đơn vị") ||
+                 starts_word(tc.text, tc.len, "\xC4\x90\xC6\xA1n v\xE1\xBB\x8B") ||
+                 starts_word(tc.text, tc.len, "\xC4\x90VT") || starts_word(tc.text, tc.len, "đvt")))
                 continue;
             const char *u;
             size_t ul;
@@ -1229,7 +1320,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
             struct tcell tc = read_cell(c, out, sizeof out);
             if (tc.kind == K_EMPTY)
                 continue;
-            if (clean(&s->tmp, tc.text, tc.len) != 0 || join(tb, " / ", s->tmp.data, s->tmp.len) != 0)
+            if (clean(&s->tmp, tc.text, tc.len) != 0 ||
+                join(tb, " / ", s->tmp.data, s->tmp.len) != 0)
                 return convp_book_nomem(b);
             /* a unit in brackets at its end: Thực hiện (Tỷ đồng) */
             const char *hu;
@@ -1281,9 +1373,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     /* Two units on the unit line: the first for the quantities (Lượng),
      * the second for the values (Trị giá). */
     size_t usep = 0, usl = 0;
-    const char *semi = t->unit && two_units(t->unit, strlen(t->unit), &usep, &usl)
-                           ? t->unit + usep
-                           : NULL;
+    const char *semi =
+        t->unit && two_units(t->unit, strlen(t->unit), &usep, &usl) ? t->unit + usep : NULL;
     for (uint32_t col = t->first_value; semi && col <= maxcol; col++) {
         const char *l = t->labels[col];
         if (t->units[col] || !l[0])
@@ -1324,7 +1415,8 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     return CONV_OK;
 }
 
-/* ---- records ---------------------------------------------------------------------------------- */
+/* ---- records ----------------------------------------------------------------------------------
+ */
 
 static int put(struct convp_book *b, struct conv_record *rec, uint32_t field, enum conv_type t,
                const char *text, size_t len, uint64_t line, uint32_t col)
@@ -1406,12 +1498,11 @@ static int push_level(struct convp_book *b, struct table *t, double d, const cha
     return CONV_OK;
 }
 
-
 /* "Trong đó:" (of which) at the start of text: 1, with the bytes up to the
  * text after it in *skip. */
 static int of_which(const char *s, size_t n, size_t *skip)
 {
-    static const char *const words[] = {"Trong đó", "trong đó", "TRONG ĐÓ", "Trong số đó",
+    static const char *const words[] = {"Trong đó",    "trong đó", "TRONG ĐÓ", "Trong số đó",
                                         "trong số đó", "Of which", "of which", NULL};
     for (int i = 0; words[i]; i++) {
         size_t k = strlen(words[i]);
@@ -1429,10 +1520,12 @@ static int of_which(const char *s, size_t n, size_t *skip)
 /* A total that heads the rows after it: the root of their paths. */
 static int total_label(const char *s, size_t n)
 {
-    static const char *const words[] = {"TỔNG SỐ", "Tổng số", "TỔNG CỘNG", "Tổng cộng", "CẢ NƯỚC",
-                                        "Cả nước", "TOÀN QUỐC", "Toàn quốc", "TOÀN NGÀNH",
-                                        "Toàn ngành", "WHOLE COUNTRY", "Whole country", "TOTAL",
-                                        "Total", "TỔNG", "Tổng", NULL};
+    static const char *const words[] = {
+        "TỔNG SỐ",    "Tổng số",    "TỔNG CỘNG",     "Tổng cộng",
+        "CẢ NƯỚC",    "Cả nước",    "TOÀN QUỐC",     "Toàn quốc",
+        "TOÀN NGÀNH", "Toàn ngành", "WHOLE COUNTRY", "Whole country",
+        "TOTAL",      "Total",      "TỔNG",          "Tổng",
+        NULL};
     while (n && is_space((unsigned char)*s))
         s++, n--;
     while (n && (is_space((unsigned char)s[n - 1]) || s[n - 1] == ':'))
@@ -1525,8 +1618,7 @@ static int dim_code(const char *s, size_t n)
     int sign = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
             return 0;
         sign |= c == '.' || c == '_' || (c >= '0' && c <= '9');
     }
@@ -1581,11 +1673,11 @@ static const char *value_unit(struct convp_book *b, struct tstate *s, const stru
         const struct convp_cell *c = cell_at(row, t->unit_col);
         char out[128];
         struct tcell tc = read_cell(c, out, sizeof out);
-        int ditto = tc.kind == K_TEXT &&
-                    ((tc.len == 1 && tc.text[0] == '"') || (tc.len == 3 && !memcmp(tc.text, "-\"-", 3)) ||
-                     (tc.len == 2 && !memcmp(tc.text, "''", 2)) ||
-                     (tc.len == 3 && !memcmp(tc.text, "\xE2\x80\x9C", 3)) ||
-                     (tc.len == 3 && !memcmp(tc.text, "\xE2\x80\x9D", 3)));
+        int ditto = tc.kind == K_TEXT && ((tc.len == 1 && tc.text[0] == '"') ||
+                                          (tc.len == 3 && !memcmp(tc.text, "-\"-", 3)) ||
+                                          (tc.len == 2 && !memcmp(tc.text, "''", 2)) ||
+                                          (tc.len == 3 && !memcmp(tc.text, "\xE2\x80\x9C", 3)) ||
+                                          (tc.len == 3 && !memcmp(tc.text, "\xE2\x80\x9D", 3)));
         if (tc.kind == K_TEXT && !ditto) {
             if (clean(ub, tc.text, tc.len) != 0)
                 return convp_book_nomem(b), NULL;
@@ -1810,16 +1902,15 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
             put(b, rec, TF_TITLE, CONV_STRING, t->title, t->title ? strlen(t->title) : 0, line,
                 c->col) != CONV_OK ||
             put(b, rec, TF_UNIT, CONV_STRING, unit, strlen(unit), line, c->col) != CONV_OK ||
-            put(b, rec, TF_ROW_CODE, CONV_STRING, st.code, st.code_len, line, c->col) !=
-                CONV_OK ||
+            put(b, rec, TF_ROW_CODE, CONV_STRING, st.code, st.code_len, line, c->col) != CONV_OK ||
             put(b, rec, TF_ROW_LABEL, CONV_STRING, label.data, label.len, line, c->col) !=
                 CONV_OK ||
             put(b, rec, TF_ROW_PATH, CONV_STRING, path, strlen(path), line, c->col) != CONV_OK ||
             put(b, rec, TF_COLUMN_LABEL, CONV_STRING, clabel, clabel ? strlen(clabel) : 0, line,
                 c->col) != CONV_OK ||
-            (v.kind == K_NUMBER ? put(b, rec, TF_VALUE, v.type, v.text, v.len, line, c->col)
-                                : put(b, rec, TF_VALUE, CONV_NULL, "", 0, line, c->col)) !=
-                CONV_OK ||
+            (v.kind == K_NUMBER
+                 ? put(b, rec, TF_VALUE, v.type, v.text, v.len, line, c->col)
+                 : put(b, rec, TF_VALUE, CONV_NULL, "", 0, line, c->col)) != CONV_OK ||
             put(b, rec, TF_NOTE, CONV_STRING, nb->data, nb->len, line, c->col) != CONV_OK)
             goto out2;
     }
@@ -1904,8 +1995,8 @@ static double row_depth(struct convp_book *b, const struct table *t, const struc
  * standing just above what follows it (a section no deeper than the next
  * row is made its parent).
  */
-static int sections(struct convp_book *b, struct tstate *s, const struct convp_row *rows,
-                    size_t n, const struct convp_row *body)
+static int sections(struct convp_book *b, struct tstate *s, const struct convp_row *rows, size_t n,
+                    const struct convp_row *body)
 {
     struct table *t = &s->t;
     if (t->dims)
@@ -1975,7 +2066,8 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
     return rc;
 }
 
-/* ---- the sheet, row by row ---------------------------------------------------------------------- */
+/* ---- the sheet, row by row ----------------------------------------------------------------------
+ */
 
 static int hold(struct convp_book *b, struct tstate *s, const struct convp_row *row)
 {
@@ -2383,7 +2475,8 @@ static int step(struct convp_book *b, struct tstate *s, size_t si)
     return ok ? 1 : -1;
 }
 
-/* ---- the layout ------------------------------------------------------------------------------- */
+/* ---- the layout -------------------------------------------------------------------------------
+ */
 
 /* ---- parts given by options ---------------------------------------------------------------- */
 
@@ -2476,9 +2569,8 @@ static int given_parts(struct convp_book *b, struct tstate *s, size_t si)
         const char *name;
         int cols;
     } opts[] = {{"header-rows", 0}, {"stub-cols", 1}, {"body-rows", 0}};
-    uint32_t *dst[3][2] = {{&s->g_head1, &s->g_head2},
-                           {&s->g_stub1, &s->g_stub2},
-                           {&s->g_body1, &s->g_body2}};
+    uint32_t *dst[3][2] = {
+        {&s->g_head1, &s->g_head2}, {&s->g_stub1, &s->g_stub2}, {&s->g_body1, &s->g_body2}};
     const char *sheet = si == SIZE_MAX ? NULL : convp_book_sheet_name(b, si);
     for (int i = 0; i < 3; i++) {
         *dst[i][0] = *dst[i][1] = 0;
@@ -2593,12 +2685,17 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
         if (rc == 0) {
             const char *name = convp_book_sheet_name(b, si);
             if (!s->records) {
-                convp_table_warn(b, "sheet '%.100s' holds no table (no row of numbers under a header): "
-                        "skipped", name);
+                convp_table_warn(
+                    b,
+                    "sheet '%.100s' holds no table (no row of numbers under a header): "
+                    "skipped",
+                    name);
                 char key[48], what[160];
                 snprintf(key, sizeof key, "table.%zu", s->ninfo++);
-                snprintf(what, sizeof what, "%s: no table (no row of numbers under a header), "
-                         "skipped", name);
+                snprintf(what, sizeof what,
+                         "%s: no table (no row of numbers under a header), "
+                         "skipped",
+                         name);
                 snprintf(s->info_key, sizeof s->info_key, "%zu", s->ninfo);
                 if (convp_reader_set_info(b->rd, key, what) != 0 ||
                     convp_reader_set_info(b->rd, "tables", s->info_key) != 0)
@@ -2611,8 +2708,9 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec)
                                  name, (unsigned long long)s->ambiguous,
                                  s->ambiguous == 1 ? "" : "s");
             if (s->skipped_hidden)
-                convp_table_warn(b, "sheet '%.100s': %llu value%s in hidden rows or columns left out", name,
-                     (unsigned long long)s->skipped_hidden, s->skipped_hidden == 1 ? "" : "s");
+                convp_table_warn(
+                    b, "sheet '%.100s': %llu value%s in hidden rows or columns left out", name,
+                    (unsigned long long)s->skipped_hidden, s->skipped_hidden == 1 ? "" : "s");
             s->phase = 0;
             s->cur++;
         }

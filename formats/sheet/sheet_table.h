@@ -13,13 +13,14 @@ int convp_table_next(struct convp_book *b, struct conv_record *rec);
 void convp_table_free(struct convp_book *b);
 
 /* Declare a layout's fixed fields, in order (their indexes 0..n-1). */
-int convp_layout_fields(struct convp_book *b, const char *const *names,
-                        const enum conv_type *types, size_t n);
+int convp_layout_fields(struct convp_book *b, const char *const *names, const enum conv_type *types,
+                        size_t n);
 
 /* A warning that does not stop the reading (the options' diagnostics). */
 void convp_table_warn(struct convp_book *b, const char *fmt, ...) CONVP_PRINTF(2, 3);
 
-/* ---- indicator records of a table (sheet_indicators.c) ---------------------------------------- */
+/* ---- indicator records of a table (sheet_indicators.c) ----------------------------------------
+ */
 
 struct convp_ind;
 /* A body row: the labels from the top of its path to its own, its code. */

@@ -11,16 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- words ------------------------------------------------------------------------------------ */
+/* ---- words ------------------------------------------------------------------------------------
+ */
 
 #define MAX_TOKENS 96
 
 struct tok {
     const char *s;
     size_t n;
-    size_t off;  /* in the text it was cut from */
-    int part;    /* which " / " part of a column label */
-    int paren;   /* inside parentheses: (DN), (Tỷ đồng), (2019) */
+    size_t off; /* in the text it was cut from */
+    int part;   /* which " / " part of a column label */
+    int paren;  /* inside parentheses: (DN), (Tỷ đồng), (2019) */
 };
 
 static int sep_byte(const unsigned char *p, size_t left, size_t *skip)
@@ -132,9 +133,9 @@ static int tagged(const struct tok *t, char lead, char trail, int max)
 
 static int month_name(const struct tok *t)
 {
-    static const char *const names[] = {"january", "february", "march",     "april",
-                                        "may",     "june",     "july",      "august",
-                                        "september", "october", "november", "december"};
+    static const char *const names[] = {"january",   "february", "march",    "april",
+                                        "may",       "june",     "july",     "august",
+                                        "september", "october",  "november", "december"};
     for (int m = 0; m < 12; m++)
         if ((t->n == 3 && !memcmp(t->s, names[m], 3)) || is(t, names[m]))
             return m + 1;
@@ -143,14 +144,18 @@ static int month_name(const struct tok *t)
 
 /* Words of periods, statuses and kinds of figures: not a breakdown. */
 static const char *const vocabulary[] = {
-    "quý", "quy", "quarter", "q", "tháng", "thang", "month", "months", "năm", "year", "cả",
-    "sơ", "bộ", "prel", "preliminary", "ước", "tính", "th", "thực", "hiện", "chính", "thức",
-    "est", "estimate", "estimated", "official", "actual", "kế", "hoạch", "kh", "plan", "so",
-    "với", "cùng", "kỳ", "kì", "trước", "previous", "tăng", "giảm", "tốc", "độ", "cộng", "dồn",
-    "lũy", "luỹ", "đầu", "cuối", "đến", "này", "gốc", "thời", "điểm", "bình", "quân", "=", "%", "of", "the", "in", "vs", "change",
-    "growth", "first", "last", "half", "i", "ii", "iii", "iv", "sánh", NULL};
+    "quý",       "quy",      "quarter", "q",    "tháng", "thang",    "month",       "months",
+    "năm",       "year",     "cả",      "sơ",   "bộ",    "prel",     "preliminary", "ước",
+    "tính",      "th",       "thực",    "hiện", "chính", "thức",     "est",         "estimate",
+    "estimated", "official", "actual",  "kế",   "hoạch", "kh",       "plan",        "so",
+    "với",       "cùng",     "kỳ",      "kì",   "trước", "previous", "tăng",        "giảm",
+    "tốc",       "độ",       "cộng",    "dồn",  "lũy",   "luỹ",      "đầu",         "cuối",
+    "đến",       "này",      "gốc",     "thời", "điểm",  "bình",     "quân",        "=",
+    "%",         "of",       "the",     "in",   "vs",    "change",   "growth",      "first",
+    "last",      "half",     "i",       "ii",   "iii",   "iv",       "sánh",        NULL};
 
-/* ---- a column's header ------------------------------------------------------------------------ */
+/* ---- a column's header ------------------------------------------------------------------------
+ */
 
 static int pair(const struct tok *t, size_t k, size_t i, const char *a, const char *b)
 {
@@ -200,8 +205,7 @@ void convp_col_meaning(const char *text, size_t n, const char *folded, size_t fn
             cmp_to = comparison_end(t, k, i);
             break;
         }
-    int year = 0, quarter = 0, month = 0, cum = 0, half = 0, whole = 0, cumulative = 0,
-        late = 0;
+    int year = 0, quarter = 0, month = 0, cum = 0, half = 0, whole = 0, cumulative = 0, late = 0;
     int yoy = 0, other_cmp = 0, growth = 0, share = 0, plan = 0;
     for (size_t i = 0; i < k; i++) {
         const struct tok *w = &t[i];
@@ -337,9 +341,9 @@ void convp_col_meaning(const char *text, size_t n, const char *folded, size_t fn
     size_t rl = 0;
     for (size_t i = 0; i < k && rl + 1 < sizeof m->rest; i++) {
         const struct tok *w = &t[i];
-        if ((i >= cmp_from && i < cmp_to) || w->paren || is_any(w, vocabulary) ||
-            number(w) >= 0 || year_of(w) || tagged(w, 'q', 0, 4) || tagged(w, 'h', 0, 2) ||
-            tagged(w, 0, 'm', 12) || tagged(w, 't', 0, 12) || month_name(w))
+        if ((i >= cmp_from && i < cmp_to) || w->paren || is_any(w, vocabulary) || number(w) >= 0 ||
+            year_of(w) || tagged(w, 'q', 0, 4) || tagged(w, 'h', 0, 2) || tagged(w, 0, 'm', 12) ||
+            tagged(w, 't', 0, 12) || month_name(w))
             continue;
         const char *src = same ? text + w->off : w->s;
         size_t len = w->n;
@@ -368,7 +372,8 @@ int convp_text_year(const char *folded, size_t n)
     return 0;
 }
 
-/* ---- an index as a change --------------------------------------------------------------------- */
+/* ---- an index as a change ---------------------------------------------------------------------
+ */
 
 int convp_index_change(const char *s, size_t n, char *out, size_t size)
 {
@@ -407,15 +412,16 @@ int convp_index_change(const char *s, size_t n, char *out, size_t size)
     return w > 0 && (size_t)w < size ? 0 : -1;
 }
 
-/* ---- regions ---------------------------------------------------------------------------------- */
+/* ---- regions ----------------------------------------------------------------------------------
+ */
 
 struct region {
     char code[8];
     char *name;
-    int from, to;  /* years the code is used: 0 open */
-    int named;     /* the year its name took effect (the others are older): 0 always */
-    int province;  /* its level */
-    char **keys;   /* folded names: the name and the others, with and without their kind */
+    int from, to;         /* years the code is used: 0 open */
+    int named;            /* the year its name took effect (the others are older): 0 always */
+    int province;         /* its level */
+    char **keys;          /* folded names: the name and the others, with and without their kind */
     unsigned char *older; /* per key: one of the other (older) names */
     unsigned char *bare;  /* per key: without its kind (Tỉnh, Thành phố) */
     size_t nkeys;
@@ -448,8 +454,8 @@ static size_t squeeze(char *s, size_t n)
 static int name_keys(struct convp_regions *g, const char *name, size_t n, char **keys)
 {
     /* kinds as folded words, a space or dot after each */
-    static const char *const kinds[] = {"thanh pho", "tinh", "tp", "huyen", "quan", "thi xa",
-                                        "province", "city", NULL};
+    static const char *const kinds[] = {"thanh pho", "tinh",     "tp",   "huyen", "quan",
+                                        "thi xa",    "province", "city", NULL};
     static const char *const tails[] = {" city", " province", NULL};
     const char *f;
     size_t fn;

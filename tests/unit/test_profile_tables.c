@@ -40,8 +40,8 @@ static void test_column_meanings(void **state)
         {"Sơ bộ / quý III / năm / 2024", CONVP_COL_VALUE, "2024-Q3", "preliminary", ""},
         {"Ước tính / quý IV / năm / 2024", CONVP_COL_VALUE, "2024-Q4", "estimate", ""},
         {"Cộng dồn / cả năm / 2024", CONVP_COL_VALUE, "2024", NULL, ""},
-        {"So với cùng kỳ năm trước (%) / Quý III / năm / 2024", CONVP_COL_CHANGE_INDEX,
-         "2024-Q3", NULL, ""},
+        {"So với cùng kỳ năm trước (%) / Quý III / năm / 2024", CONVP_COL_CHANGE_INDEX, "2024-Q3",
+         NULL, ""},
         {"Tháng 11 / năm 2024 / so với / cùng kỳ / năm trước", CONVP_COL_CHANGE_INDEX, "2024-11",
          NULL, ""},
         {"Tháng 12 / năm 2024 / so với / tháng / trước", CONVP_COL_OTHER, "2024-12", NULL, ""},
@@ -132,9 +132,14 @@ static void test_index_change(void **state)
 {
     (void)state;
     static const char *const cases[][2] = {
-        {"107.4", "7.4"},     {"95", "-5"},          {"100", "0"},
-        {"99.95", "-0.05"},   {"100.00", "0.00"},    {"7.429238487722", "-92.570761512278"},
-        {"107.429238487722", "7.429238487722"},      {"250.5", "150.5"},
+        {"107.4", "7.4"},
+        {"95", "-5"},
+        {"100", "0"},
+        {"99.95", "-0.05"},
+        {"100.00", "0.00"},
+        {"7.429238487722", "-92.570761512278"},
+        {"107.429238487722", "7.429238487722"},
+        {"250.5", "150.5"},
         {"-3.2", "-103.2"},
     };
     char out[64];
