@@ -760,6 +760,7 @@ struct stub {
     const char *mark; /* a footnote mark after the label */
     size_t mark_len;
     int ofwhich; /* "Trong đó:" (of which) before the label */
+    char own[256]; /* the label rebuilt without a mark inside it */
 };
 static double stub_depth(struct convp_book *b, const struct table *t, const struct stub *st);
 static void row_stub(const struct table *t, const struct convp_row *row, struct stub *st);
@@ -1599,10 +1600,34 @@ static void row_stub(const struct table *t, const struct convp_row *row, struct 
     if (st->label) {
         size_t keep;
         size_t m = footnote(st->label, st->label_len, &keep);
+        const char *u;
+        size_t ul;
         if (m) {
             st->mark = st->label + st->label_len - m;
             st->mark_len = m;
             st->label_len = keep;
+        } else if (trailing_unit(st->label, st->label_len, &u, &ul)) {
+            /* a mark before a unit in brackets: "Dân số trung bình(*) (Nghìn người)" */
+            size_t open = (size_t)(u - st->label);
+            while (open > 0 && st->label[open - 1] != '(')
+                open--;
+            if (open > 0) {
+                open--; /* at the unit's bracket */
+                m = footnote(st->label, open, &keep);
+                size_t tail = st->label_len - open;
+                if (m && keep + 1 + tail < sizeof st->own) {
+                    size_t e = open;
+                    while (e > 0 && is_space((unsigned char)st->label[e - 1]))
+                        e--;
+                    st->mark = st->label + e - m;
+                    st->mark_len = m;
+                    memcpy(st->own, st->label, keep);
+                    st->own[keep] = ' ';
+                    memcpy(st->own + keep + 1, st->label + open, tail);
+                    st->label = st->own;
+                    st->label_len = keep + 1 + tail;
+                }
+            }
         }
     }
 }

@@ -804,6 +804,26 @@ static void test_unit_line_commas(void **state)
     tu_run_free(&r);
 }
 
+/* A footnote mark before a unit in brackets leaves the label for the note;
+ * the unit stays the row's (a table without a unit line). */
+static void test_mark_before_unit(void **state)
+{
+    (void)state;
+    static const char csv[] = "Biểu 3. Dân số\nChỉ tiêu,2011,2012\n"
+                              "Dân số trung bình(*) (Nghìn người),87860.3,88809.2\n"
+                              "Tỷ lệ tăng dân số (%),1.04,1.06\n";
+    struct tu_run r;
+    tu_run_tool(&r, "conv", csv, sizeof csv - 1,
+                ARGV("--from", "csv", "--layout", "table", "-t", "csv"));
+    assert_int_equal(r.status, 0);
+    if (!strstr(r.out, "stdin,B3,Biểu 3. Dân số,Nghìn người,,Dân số trung bình (Nghìn người),"
+                       "Dân số trung bình (Nghìn người),2011,87860.3,(*)\r\n") ||
+        !strstr(r.out, "stdin,C4,Biểu 3. Dân số,%,,Tỷ lệ tăng dân số (%),Tỷ lệ tăng dân số (%),"
+                       "2012,1.06,\r\n"))
+        fail_msg("records:\n%s", r.out);
+    tu_run_free(&r);
+}
+
 /* ---- indicator records (--profile indicators) --------------------------------------------- */
 
 /* The monthly table (values, changes as an index, statuses, sections out
@@ -874,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_pxweb),
         cmocka_unit_test(test_indicators),
         cmocka_unit_test(test_unit_line_commas),
+        cmocka_unit_test(test_mark_before_unit),
         cmocka_unit_test(test_worldbank),
         cmocka_unit_test(test_tsv),
         cmocka_unit_test(test_codes_list),
