@@ -92,6 +92,8 @@ struct table {
     size_t nstack, capstack;
     uint32_t body_first, body_last;
     unsigned char *codecol; /* by column: its header names codes (Mã, STT), not values */
+    int indented;           /* its stub shows levels by indents or leading spaces */
+    double last_depth;      /* the depth of the last body row's label */
     uint32_t ofwhich_col;   /* the column of the labels under "Trong đó:", 0 none */
     double ofwhich_depth;
     int dims;        /* stub columns with a header name each (Country, Code): a
@@ -727,7 +729,7 @@ static double label_depth(struct convp_book *b, const struct table *t, const str
             roman = 1;
     }
     if (roman)
-        d += 0.01; /* numbered: bold no longer tells */
+        d -= 0.01; /* numbered at the top: above a plain label there */
     else if (nn && (num[0] == '-' || num[0] == '+' || (unsigned char)num[0] == 0xE2))
         d += 5;
     else if (nn && ((num[0] >= 'a' && num[0] <= 'z') && nn > 1 && (num[1] == ')' || num[1] == '.')))
@@ -742,10 +744,10 @@ static double label_depth(struct convp_book *b, const struct table *t, const str
         }
         d += 1 + dots;
     }
-    /* Bold tells the level only where no numbering does. */
-    if (!st->bold && d == d0)
+    /* Bold tells the level only where no numbering does, and in a table
+     * whose stub shows its levels by indenting, not at all. */
+    if (!st->bold && d == d0 && !t->indented)
         d += 0.5;
-    (void)t;
     return d;
 }
 
@@ -763,6 +765,8 @@ struct stub {
     char own[256]; /* the label rebuilt without a mark inside it */
 };
 static double stub_depth(struct convp_book *b, const struct table *t, const struct stub *st);
+static int numbered(const char *s, size_t n);
+static int top_numbering(const char *s, size_t n);
 static void row_stub(const struct table *t, const struct convp_row *row, struct stub *st);
 
 /* ---- the table's head ----------------------------------------------------------------------- */
@@ -1097,6 +1101,20 @@ static int analyse_head(struct convp_book *b, struct tstate *s, size_t si, size_
     t->first_value = first ? first : 1;
     if (s->g_stub2)
         t->first_value = s->g_stub2 + 1;
+    /* Levels shown by indenting (an indent, or leading spaces) in the
+     * stub of the sampled body or the rows among it. */
+    for (size_t i = body_at; i < s->nheld && !t->indented; i++) {
+        const struct convp_row *row = &s->held[i];
+        for (size_t k = 0; k < row->n && row->cells[k].col < t->first_value; k++) {
+            const struct convp_cell *c = &row->cells[k];
+            if (c->type != CONV_STRING || !c->len)
+                continue;
+            if (convp_book_style(b, c->style)->indent ||
+                (c->len > 2 && c->text[0] == ' ' && c->text[1] == ' ' && c->text[2] != ' ') ||
+                (c->len > 3 && c->text[0] == ' ' && c->text[1] == ' ' && c->text[2] == ' '))
+                t->indented = 1;
+        }
+    }
     /* The rows above the body, from the bottom: text rows of the stub
      * alone (sections over the first body rows), the header rows, then the
      * unit line and the title rows. */
@@ -1682,9 +1700,42 @@ static double stub_depth(struct convp_book *b, const struct table *t, const stru
         return -50;
     if (st->ofwhich)
         return t->nstack ? t->stack[t->nstack - 1].depth + 0.25 : 1000;
-    if (t->ofwhich_col && st->label_cell->col == t->ofwhich_col)
+    if (t->ofwhich_col && st->label_cell->col == t->ofwhich_col && !st->code &&
+        !numbered(st->label, st->label_len) &&
+        !convp_book_style(b, st->label_cell->style)->bold)
         return t->ofwhich_depth;
     return label_depth(b, t, st->label_cell, st->code, st->code_len);
+}
+
+/* A label that starts with its numbering or a bullet: A. B. I. 1. 1.1
+ * a) - + */
+static int numbered(const char *s, size_t n)
+{
+    size_t k = 0;
+    while (k < n && s[k] == ' ')
+        k++;
+    if (k + 1 < n && (s[k] == '-' || s[k] == '+') && s[k + 1] == ' ')
+        return 1;
+    size_t a = k;
+    while (k < n && ((s[k] >= '0' && s[k] <= '9') || s[k] == '.' || strchr("IVXL", s[k])))
+        k++;
+    if (k == a && k < n && ((s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= 'a' && s[k] <= 'z')))
+        k++;
+    return k > a && k < n && (s[k] == '.' || s[k] == ')' || (s[k - 1] == '.' && s[k] == ' '));
+}
+
+/* The numbering of the top of a stub a label starts with: 1 capital
+ * letters (A. B.), 2 roman numerals (I. II.), 0 none. */
+static int top_numbering(const char *s, size_t n)
+{
+    size_t k = 0;
+    while (k < n && strchr("IVXL", s[k]))
+        k++;
+    if (k && k < n && (s[k] == '.' || s[k] == ')'))
+        return 2;
+    if (n > 2 && s[0] >= 'A' && s[0] <= 'Z' && (s[1] == '.' || s[1] == ')') && s[2] == ' ')
+        return 1;
+    return 0;
 }
 
 /* The unit of a value in column col of a body row. */
@@ -1847,7 +1898,20 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
         convp_book_nomem(b);
         goto out;
     }
+    if (st.label_cell && !t->indented) {
+        /* a stub that indents its levels: learnt from the rows as they come */
+        const struct convp_cell *c = st.label_cell;
+        t->indented = convp_book_style(b, c->style)->indent ||
+                      (c->len > 2 && c->text[0] == ' ' && c->text[1] == ' ');
+    }
     double depth = stub_depth(b, t, &st);
+    /* "B. ..." after a section "A. ...": they are siblings */
+    int kind = label.len ? top_numbering(label.data, label.len) : 0;
+    for (size_t i = t->nstack; kind && i-- > 0;)
+        if (t->stack[i].sig && top_numbering(t->stack[i].label, strlen(t->stack[i].label)) == kind) {
+            depth = t->stack[i].depth;
+            break;
+        }
     if (st.ofwhich && st.label_cell) {
         t->ofwhich_col = st.label_cell->col;
         t->ofwhich_depth = depth;
@@ -1943,8 +2007,10 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
         goto out2;
     if (label.len && push_level(b, t, depth, label.data, label.len) != CONV_OK)
         goto out2;
-    if (label.len)
+    if (label.len) {
         t->stack[t->nstack - 1].leaf = !bold;
+        t->last_depth = depth;
+    }
     if (!t->body_first)
         t->body_first = row->num;
     t->body_last = row->num;
@@ -2040,6 +2106,11 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
             continue;
         double own = stub_depth(b, t, &st);
         d[i] = own < next - 0.5 ? own : next - 0.5;
+        /* right under a row whose children follow it: the section is one
+         * of them (Dân số, then Phân theo giới tính over its indented Nam) */
+        if (i == 0 && t->body_last && rows[0].num == t->body_last + 1 &&
+            t->last_depth + 0.25 < next && d[i] < t->last_depth + 0.25)
+            d[i] = t->last_depth + 0.25;
         next = d[i];
     }
     int rc = CONV_OK;
