@@ -2142,7 +2142,11 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
         /* A section like one above it (Phân theo ngành, then Phân theo
          * loại hình) takes its place. */
         const struct convp_style *sy = convp_book_style(b, st.label_cell->style);
-        unsigned sig = 1u + st.label_cell->col * 512u + sy->bold * 256u + sy->indent;
+        /* its look: column, bold, indent and the kind of its numbering */
+        unsigned nk = (unsigned)top_numbering(st.label, st.label_len);
+        if (!nk && numbered(st.label, st.label_len))
+            nk = 3;
+        unsigned sig = 1u + nk + 4u * (sy->indent + 256u * (sy->bold + 2u * st.label_cell->col));
         for (size_t k = t->nstack; k-- > 0;)
             if (t->stack[k].sig == sig) {
                 d[i] = t->stack[k].depth;
