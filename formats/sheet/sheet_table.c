@@ -1602,7 +1602,7 @@ static void row_stub(const struct table *t, const struct convp_row *row, struct 
     size_t skip;
     if (st->label && of_which(st->label, st->label_len, &skip) && skip < st->label_len) {
         /* "Trong đó: Lương thực" in one cell */
-        st->ofwhich = 1;
+        st->ofwhich = 2; /* in the label's own cell: the rows after are not its siblings */
         st->label += skip;
         st->label_len -= skip;
     }
@@ -1912,7 +1912,7 @@ static int body_row(struct convp_book *b, struct tstate *s, size_t si, const str
             depth = t->stack[i].depth;
             break;
         }
-    if (st.ofwhich && st.label_cell) {
+    if (st.ofwhich == 1 && st.label_cell) {
         t->ofwhich_col = st.label_cell->col;
         t->ofwhich_depth = depth;
     } else if (st.label_cell && st.label_cell->col != t->ofwhich_col) {
