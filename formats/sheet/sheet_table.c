@@ -2108,7 +2108,7 @@ static int sections(struct convp_book *b, struct tstate *s, const struct convp_r
         d[i] = own < next - 0.5 ? own : next - 0.5;
         /* right under a row whose children follow it: the section is one
          * of them (Dân số, then Phân theo giới tính over its indented Nam) */
-        if (i == 0 && t->body_last && rows[0].num == t->body_last + 1 &&
+        if (i == 0 && t->body_last && rows[0].num == t->body_last + 1 && own >= t->last_depth &&
             t->last_depth + 0.25 < next && d[i] < t->last_depth + 0.25)
             d[i] = t->last_depth + 0.25;
         next = d[i];
