@@ -105,19 +105,9 @@ static void json_file(FILE *f, const char *path, const char *status,
                       const struct conv_check_counts *n, const struct conv_error *err,
                       int *first)
 {
-    fprintf(f, "%s\n    {\"file\": ", *first ? "" : ",");
+    fprintf(f, "%s\n    ", *first ? "" : ",");
     *first = 0;
-    tool_json_string(f, path);
-    fprintf(f, ", \"status\": \"%s\", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu",
-            status, (unsigned long long)n->records, (unsigned long long)n->errors,
-            (unsigned long long)n->warnings);
-    if (err) {
-        char line[1024];
-        conv_error_format(err, line, sizeof line);
-        fputs(", \"error\": ", f);
-        tool_json_string(f, line);
-    }
-    fputc('}', f);
+    tool_check_file_json(f, path, status, n, err);
 }
 
 int main(int argc, char **argv)

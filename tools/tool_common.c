@@ -349,3 +349,20 @@ void tool_finding_json(FILE *f, const struct conv_finding *x)
     tool_json_string(f, w->message);
     fputc('}', f);
 }
+
+void tool_check_file_json(FILE *f, const char *path, const char *status,
+                          const struct conv_check_counts *n, const struct conv_error *err)
+{
+    fputs("{\"file\": ", f);
+    tool_json_string(f, path);
+    fprintf(f, ", \"status\": \"%s\", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu",
+            status, (unsigned long long)n->records, (unsigned long long)n->errors,
+            (unsigned long long)n->warnings);
+    if (err) {
+        char line[1024];
+        conv_error_format(err, line, sizeof line);
+        fputs(", \"error\": ", f);
+        tool_json_string(f, line);
+    }
+    fputc('}', f);
+}

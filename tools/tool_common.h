@@ -82,5 +82,10 @@ void tool_json_string(FILE *f, const char *s);
  */
 void tool_finding_text(FILE *f, const struct conv_finding *x);
 void tool_finding_json(FILE *f, const struct conv_finding *x);
+/* A file's entry in conv-check's JSON report (no newline): its status
+ * ("clean", "warnings", "errors", "failed"), counts and, when it could not
+ * be checked, the error line. */
+void tool_check_file_json(FILE *f, const char *path, const char *status,
+                          const struct conv_check_counts *n, const struct conv_error *err);
 
 #endif
