@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 
 PACKAGES=(gcc make cmake pkg-config clang libclang-rt-14-dev
           libjansson-dev libyajl-dev libxml2-dev libxlsxwriter-dev libminizip-dev libutf8proc-dev
-          libcmocka-dev python3-openpyxl python3-jsonschema python3-pytest doxygen strace)
+          libcmocka-dev python3-openpyxl python3-jsonschema python3-pytest doxygen strace
+          libmicrohttpd-dev openssl chromium chromium-driver python3-selenium)
 JOBS=${BUILD_JOBS:-$(nproc)}
 
 install_missing() {

@@ -23,6 +23,7 @@ TOOLS = {
     "conv-check": "check statistical indicator records against the indicators profile",
     "conv-info": "describe files of statistical indicator records",
     "conv-batch": "convert many files of records at once, in parallel",
+    "conv-serve": "the toolkit as an HTTP service: a page for officials and an API",
 }
 
 SEE_ALSO = {
@@ -30,6 +31,7 @@ SEE_ALSO = {
     "conv-check": "docs/checks.md",
     "conv-info": "docs/formats.md",
     "conv-batch": "docs/batch.md",
+    "conv-serve": "docs/serve.md",
 }
 
 
@@ -138,6 +140,13 @@ def page(tool, version, help_text):
                 out.append(".TP")
                 out.append("\\fB%s\\fR %s" % (esc(parts[0]), esc(" ".join(parts[1:2]))))
                 out.append(esc(" ".join(parts[2:] + more)))
+        elif low == "endpoints":
+            out.append(".SH ENDPOINTS")
+            for text, more, _ in entries:
+                spec, desc = split_entry(text)
+                out.append(".TP")
+                out.append("\\fB%s\\fR" % esc(spec))
+                out.append(esc(" ".join([desc] + more).strip()))
         elif low == "exit status":
             out.append(".SH EXIT STATUS")
             for text, more, _ in entries:
