@@ -1,0 +1,195 @@
+"""conv-serve's page in a real browser: Debian's chromium, headless,
+through chromedriver and python3-selenium.  Upload the seed sample, choose
+the report table with its issuer, place and signer, download it and open
+it with openpyxl; download everything as a zip; upload broken files and
+see their findings in the table; the keyboard reaches every control; the
+page switches to English.
+
+CONV_SERVE_SCREENSHOT=FILE also saves the page with its results there
+(docs/serve-page.png is made so).
+"""
+import json
+import os
+import time
+import zipfile
+
+import openpyxl
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from conftest import run_tool, sample
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    downloads = tmp_path_factory.mktemp("downloads")
+    opts = Options()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+              "--window-size=1280,900", "--lang=vi-VN", "--disable-gpu"):
+        opts.add_argument(a)
+    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                           "download.prompt_for_download": False})
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    d.execute_cdp_cmd("Page.setDownloadBehavior",
+                      {"behavior": "allow", "downloadPath": str(downloads)})
+    d.downloads = str(downloads)
+    yield d
+    d.quit()
+
+
+def open_page(d, server):
+    d.get(server.url + "/")
+    d.execute_script("localStorage.clear(); sessionStorage.clear();")
+    d.get(server.url + "/")
+    # the formats of the server are in the list
+    WebDriverWait(d, 30).until(
+        lambda d: any(o.get_attribute("value") == "csv"
+                      for o in Select(d.find_element(By.ID, "to")).options))
+
+
+def downloaded(d, name, timeout=60):
+    path = os.path.join(d.downloads, name)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path) and not os.path.exists(path + ".crdownload"):
+            time.sleep(0.2)
+            return path
+        time.sleep(0.1)
+    raise AssertionError("%s not downloaded: %s" % (name, os.listdir(d.downloads)))
+
+
+def wait_done(d, timeout=60):
+    WebDriverWait(d, timeout).until(
+        lambda d: d.find_element(By.ID, "status").text.startswith(("Xong", "Done")))
+
+
+def findings(d):
+    return [[c.text for c in r.find_elements(By.TAG_NAME, "td")]
+            for r in d.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
+            if "empty-row" not in (r.get_attribute("class") or "")]
+
+
+def broken_files(tmp_path):
+    lines = open(sample("indicators.csv"), encoding="utf-8").read().splitlines(True)
+    dup = tmp_path / "trung-lap.csv"
+    dup.write_text("".join(lines + [lines[3]]), encoding="utf-8")
+    cut = tmp_path / "hong.csv"
+    cut.write_text("".join(lines[:5]) + '165,"Thành phố Sông Công,0101\n', encoding="utf-8")
+    return str(dup), str(cut)
+
+
+def test_report_table_from_the_seed_sample(server, browser):
+    d = browser
+    open_page(d, server)
+    assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
+    assert d.title == "Chuyển đổi và kiểm tra số liệu chỉ tiêu"
+    d.find_element(By.ID, "files").send_keys(sample("indicators.csv"))
+    Select(d.find_element(By.ID, "to")).select_by_value("xlsx-report")
+    assert d.find_element(By.ID, "issuer").is_displayed()
+    d.find_element(By.ID, "issuer").send_keys("UBND THÀNH PHỐ SÔNG CÔNG|PHÒNG KINH TẾ")
+    d.find_element(By.ID, "place").send_keys("Sông Công")
+    d.find_element(By.ID, "signer").send_keys("Trần Thị Bình")
+    d.find_element(By.ID, "run").send_keys(Keys.ENTER)
+    wait_done(d)
+    link = d.find_element(By.CSS_SELECTOR, "a.download")
+    assert link.get_attribute("download") == "indicators.xlsx"
+    assert link.text == "Tải về indicators.xlsx"
+    row = d.find_element(By.CSS_SELECTOR, "#files-table tbody tr").text
+    assert "indicators.csv" in row and "Không có lỗi" in row
+    assert findings(d) == []
+    link.send_keys(Keys.ENTER)
+    wb = openpyxl.load_workbook(downloaded(d, "indicators.xlsx"))
+    texts = {c.value for ws in wb.worksheets for r in ws.iter_rows() for c in r
+             if isinstance(c.value, str)}
+    assert "UBND THÀNH PHỐ SÔNG CÔNG" in texts and "PHÒNG KINH TẾ" in texts
+    assert "Trần Thị Bình" in texts
+    assert any(t.startswith("Sông Công, ngày") for t in texts)
+    # every result as one zip, made in the page
+    d.find_element(By.ID, "zip").click()
+    z = zipfile.ZipFile(downloaded(d, "ket-qua.zip"))
+    assert z.namelist() == ["indicators.xlsx"]
+    assert z.read("indicators.xlsx") == open(os.path.join(d.downloads, "indicators.xlsx"),
+                                             "rb").read()
+
+
+def test_broken_files_show_their_findings(server, browser, tmp_path):
+    d = browser
+    open_page(d, server)
+    dup, cut = broken_files(tmp_path)
+    d.find_element(By.ID, "files").send_keys(dup + "\n" + cut)
+    Select(d.find_element(By.ID, "to")).select_by_value("csv")
+    d.find_element(By.ID, "run").click()
+    wait_done(d)
+    rows = findings(d)
+    dups = [r for r in rows if r[0] == "trung-lap.csv"]
+    assert any(r[3] == "Trùng lặp (duplicate)" and r[2] == "Lỗi" and r[1] == "dòng 14"
+               for r in dups), rows
+    # as conv-check finds it
+    rc, out, _ = run_tool("conv-check", ["--format", "json", "hong.csv"], str(tmp_path))
+    want = json.loads(out)["findings"]
+    assert rc == 1 and [f["rule"] for f in want] == ["read"]
+    reads = [r for r in rows if r[0] == "hong.csv" and "(read)" in r[3]]
+    assert len(reads) == 1, rows
+    assert reads[0][4] == want[0]["message"] == "unterminated quoted field"
+    assert reads[0][1] == "dòng %d:%d" % (want[0]["line"], want[0]["column"])
+    # the broken one is not converted, and says why
+    files = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#files-table tbody tr")]
+    assert any("hong.csv" in f and "Không chuyển đổi được: hong.csv:%d:%d: unterminated quoted "
+               "field" % (want[0]["line"], want[0]["column"]) in f for f in files), files
+    assert any("trung-lap.csv" in f and "Tải về trung-lap.csv" in f for f in files), files
+
+
+def test_keyboard_and_english(server, browser):
+    d = browser
+    open_page(d, server)
+    lang = d.find_element(By.ID, "lang")
+    lang.send_keys(Keys.ENTER)
+    assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    assert d.title == "Convert and check indicator data"
+    assert d.find_element(By.ID, "run").text == "Run"
+    # Tab goes from the language button through the controls, in order
+    d.find_element(By.ID, "files").send_keys(sample("indicators.csv"))
+    d.find_element(By.ID, "lang").click()
+    d.find_element(By.ID, "lang").click()
+    order = []
+    for _ in range(5):
+        ActionChains(d).send_keys(Keys.TAB).perform()
+        order.append(d.switch_to.active_element.get_attribute("id"))
+    assert order == ["pick", "to", "do-check", "run", "clear"], order
+    box = d.find_element(By.ID, "do-check")
+    box.send_keys(Keys.SPACE)
+    assert not box.is_selected()
+    box.send_keys(Keys.SPACE)
+    # every control has a visible label
+    for id_ in ("to", "issuer", "place", "signer", "signer-title", "recipients", "do-check"):
+        assert d.find_elements(By.CSS_SELECTOR, "label[for='%s']" % id_), id_
+    lang = d.find_element(By.ID, "lang")
+    lang.send_keys(Keys.ENTER)
+    assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
+
+
+def test_screenshot(server, browser, tmp_path):
+    d = browser
+    open_page(d, server)
+    dup, cut = broken_files(tmp_path)
+    d.find_element(By.ID, "files").send_keys(sample("indicators.csv") + "\n" + dup)
+    Select(d.find_element(By.ID, "to")).select_by_value("xlsx-report")
+    d.find_element(By.ID, "issuer").send_keys("UBND THÀNH PHỐ SÔNG CÔNG|PHÒNG KINH TẾ")
+    d.find_element(By.ID, "place").send_keys("Sông Công")
+    d.find_element(By.ID, "signer").send_keys("Trần Thị Bình")
+    d.find_element(By.ID, "run").click()
+    wait_done(d)
+    height = d.execute_script("return document.documentElement.scrollHeight")
+    d.set_window_size(1280, height + 120)
+    d.execute_script("window.scrollTo(0, 0)")
+    out = os.environ.get("CONV_SERVE_SCREENSHOT") or str(tmp_path / "page.png")
+    assert d.save_screenshot(out)
+    assert os.path.getsize(out) > 20000
+    d.set_window_size(1280, 900)
