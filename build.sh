@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 PACKAGES=(gcc make cmake pkg-config clang libclang-rt-14-dev
           libjansson-dev libyajl-dev libxml2-dev libxlsxwriter-dev libminizip-dev libutf8proc-dev
           libcmocka-dev python3-openpyxl python3-jsonschema python3-pytest doxygen strace
-          libmicrohttpd-dev openssl chromium chromium-driver python3-selenium)
+          libmicrohttpd-dev openssl chromium chromium-driver python3-selenium systemd)
 JOBS=${BUILD_JOBS:-$(nproc)}
 
 install_missing() {
@@ -59,7 +59,44 @@ demo() {
     echo "   $out/indicators-report.csv (the records the report shows, read back from it)"
     echo "== the seed sample checked against the indicator profile (conv-check):"
     build/bin/conv-check samples/indicators.csv && echo "   clean: no findings"
-    echo "== the tools are in build/bin (conv, conv-check, conv-info, conv-batch); try: build/bin/conv --help"
+    serve_demo "$out"
+    echo "== the tools are in build/bin (conv, conv-check, conv-info, conv-batch, conv-serve); try: build/bin/conv --help"
+    echo "== the page for officials: run build/bin/conv-serve and open http://127.0.0.1:8080/ (docs/serve.md)"
+}
+
+# conv-serve on a free port of 127.0.0.1 for a moment: the seed sample sent
+# over HTTP comes back as the report table.
+serve_demo() {
+    local out=$1 log
+    log=$(mktemp)
+    build/bin/conv-serve --listen 127.0.0.1:0 2>"$log" &
+    local pid=$! url="" i
+    for i in $(seq 100); do
+        url=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$log")
+        [ -n "$url" ] && break
+        sleep 0.1
+    done
+    if [ -z "$url" ]; then
+        kill "$pid" 2>/dev/null || true
+        echo "conv-serve did not start:" >&2
+        cat "$log" >&2
+        rm -f "$log"
+        return 1
+    fi
+    /usr/bin/python3 - "$url" "$out/indicators-report-http.xlsx" <<'PY'
+import sys, urllib.request
+url, dest = sys.argv[1], sys.argv[2]
+body = open("samples/indicators.csv", "rb").read()
+req = urllib.request.Request(url + "/v1/convert?to=xlsx&layout=report&filename=indicators.csv",
+                             data=body, method="POST")
+with urllib.request.urlopen(req, timeout=60) as r, open(dest, "wb") as f:
+    f.write(r.read())
+PY
+    kill -TERM "$pid"
+    wait "$pid"
+    echo "== conv-serve, the same over HTTP ($url, stopped again): the report table from POST /v1/convert"
+    echo "   $out/indicators-report-http.xlsx"
+    rm -f "$log"
 }
 
 run_tests() {
