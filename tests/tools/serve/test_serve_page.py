@@ -23,7 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import run_tool, sample
+from conftest import SRC as SRC_DIR, run_tool, sample
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +144,35 @@ def test_broken_files_show_their_findings(server, browser, tmp_path):
     assert any("hong.csv" in f and "Không chuyển đổi được: hong.csv:%d:%d: unterminated quoted "
                "field" % (want[0]["line"], want[0]["column"]) in f for f in files), files
     assert any("trung-lap.csv" in f and "Tải về trung-lap.csv" in f for f in files), files
+
+
+def test_sdmx_with_its_dataflow(server, browser):
+    d = browser
+    open_page(d, server)
+    d.find_element(By.ID, "lang").click()
+    d.find_element(By.ID, "files").send_keys(sample("indicators.csv"))
+    Select(d.find_element(By.ID, "to")).select_by_value("sdmx-csv")
+    assert d.find_element(By.ID, "dataflow").is_displayed()
+    assert not d.find_element(By.ID, "issuer").is_displayed()
+    d.find_element(By.ID, "do-check").click()
+    d.find_element(By.ID, "run").click()
+    wait_done(d)
+    # without a dataflow: the library's message, not a guess
+    row = d.find_element(By.CSS_SELECTOR, "#files-table tbody tr").text
+    assert "Not checked" in row and "Could not convert: SDMX-CSV names its dataflow" in row, row
+    d.find_element(By.ID, "dataflow").send_keys("VN_SC:DF_IND(1.0)")
+    d.find_element(By.ID, "run").click()
+    wait_done(d)
+    assert d.find_element(By.ID, "status").text.startswith("Done: 1 converted, 0 could not be")
+    link = d.find_element(By.CSS_SELECTOR, "a.download")
+    name = link.get_attribute("download")
+    link.click()
+    got = open(downloaded(d, name), "rb").read()
+    rc, out, _ = run_tool("conv", ["--to", "sdmx-csv", "--sdmx-dataflow", "VN_SC:DF_IND(1.0)",
+                                   sample("indicators.csv")], SRC_DIR)
+    assert rc == 0 and got == out, (got[:200], out[:200])
+    assert got.startswith(b"DATAFLOW,REF_AREA,") and b"\nVN_SC:DF_IND(1.0),165," in got, got[:300]
+    d.find_element(By.ID, "lang").click()
 
 
 def test_keyboard_and_english(server, browser):
