@@ -56,24 +56,46 @@ static size_t distance(const char *a, const char *b)
     return row[lb];
 }
 
-/* The known option closest to name, or NULL when none is close (within a
- * third of the name's length, at least 2). */
+static void consider(const char *name, const char *cand, const char **best, size_t *best_d)
+{
+    size_t d = cand ? distance(name, cand) : (size_t)-1;
+    if (d < *best_d) {
+        *best_d = d;
+        *best = cand;
+    }
+}
+
+static int close_enough(const char *name, size_t d)
+{
+    size_t n = strlen(name);
+    return d <= (n / 3 > 2 ? n / 3 : 2);
+}
+
+const char *conv_closest_name(const char *name, const char *const *candidates, size_t count)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    if (!name || !candidates)
+        return NULL;
+    for (size_t i = 0; i < count; i++)
+        consider(name, candidates[i], &best, &best_d);
+    return close_enough(name, best_d) ? best : NULL;
+}
+
+/* The known option closest to name, or NULL when none is close. */
 static const char *closest(const char *name)
 {
     const char *best = NULL;
-    size_t best_d = (size_t)-1, limit = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2;
+    size_t best_d = (size_t)-1;
     const struct conv_option_desc *d;
     for (size_t i = 0; (d = conv_core_option(i)) != NULL; i++)
-        if (distance(name, d->name) < best_d)
-            best_d = distance(name, d->name), best = d->name;
+        consider(name, d->name, &best, &best_d);
     for (size_t f = 0; f < conv_format_count(); f++)
         for (size_t i = 0; (d = conv_format_option(conv_format_at(f), i)) != NULL; i++)
-            if (distance(name, d->name) < best_d)
-                best_d = distance(name, d->name), best = d->name;
+            consider(name, d->name, &best, &best_d);
     for (size_t i = 0; (d = conv_checker_option(i)) != NULL; i++)
-        if (distance(name, d->name) < best_d)
-            best_d = distance(name, d->name), best = d->name;
-    return best_d <= limit ? best : NULL;
+        consider(name, d->name, &best, &best_d);
+    return close_enough(name, best_d) ? best : NULL;
 }
 
 const struct conv_error *conv_options_error(const struct conv_options *o)

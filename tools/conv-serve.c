@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -188,17 +187,6 @@ static char *slurp(const char *path, char *msg, size_t size)
     return buf;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    if (flag == FTW_DP)
-        rmdir(path);
-    else
-        unlink(path);
-    return 0;
-}
-
 /* Directories left by a server of ours that was killed: its requests'
  * links (to files that went with it) and unfinished outputs. */
 static void remove_stale(const char *tmpdir)
@@ -218,7 +206,7 @@ static void remove_stale(const char *tmpdir)
         struct stat st;
         if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
             continue;
-        nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        serve_remove_tree(path);
         serve_log("removed %s, left by a server that was killed", path);
     }
     closedir(d);
@@ -385,7 +373,7 @@ int main(int argc, char **argv)
     struct serve_server *s = serve_start(&cfg, msg, sizeof msg);
     if (!s) {
         fprintf(stderr, "%s: %s\n", serve_prog, msg);
-        nftw(cfg.workdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        serve_remove_tree(cfg.workdir);
         return TOOL_EXIT_IO;
     }
     char host[80] = "?";
@@ -426,7 +414,7 @@ int main(int argc, char **argv)
         }
         pthread_join(th, NULL);
     }
-    nftw(cfg.workdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    serve_remove_tree(cfg.workdir);
     if (cfg.access_log && cfg.access_log != stdout)
         fclose(cfg.access_log);
     free(cfg.token);

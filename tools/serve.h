@@ -150,6 +150,8 @@ void serve_formats_body(struct serve_buf *b);
 /* An unnamed temporary file in dir: a descriptor, or -1 (errno). */
 int serve_temp_fd(const char *dir);
 double serve_now(void);
+/* Remove a directory and what is in it, symbolic links not followed. */
+void serve_remove_tree(const char *path);
 /* name made a safe file name (no directory, no control characters, at
  * most 200 bytes), in out; "" when nothing is left. */
 void serve_safe_name(const char *name, char *out, size_t size);

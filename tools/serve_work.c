@@ -283,60 +283,25 @@ static int lib_allowed(enum serve_kind kind, const struct conv_option_desc *d)
     return d && (kind == SERVE_CHECK || d->dir != CONV_OPT_CHECK);
 }
 
-/* Edit distance with '_' and '-' alike, as the library's suggestions. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return (size_t)-1;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            char x = a[i - 1] == '_' ? '-' : a[i - 1], y = b[j - 1] == '_' ? '-' : b[j - 1];
-            size_t best = diag + (x != y);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            diag = row[j];
-            row[j] = best;
-        }
-    }
-    return row[lb];
-}
-
-static void consider(const char *name, const char *cand, const char **best, size_t *best_d)
-{
-    size_t d = distance(name, cand);
-    if (d < *best_d) {
-        *best_d = d;
-        *best = cand;
-    }
-}
-
-/* The name this request takes closest to name, or NULL when none is
- * close (within a third of the name's length, at least 2). */
+/* The name this request takes closest to name, as the library would
+ * suggest it, or NULL when none is close. */
 static const char *closest(enum serve_kind kind, const char *name)
 {
-    const char *best = NULL;
-    size_t best_d = (size_t)-1, limit = strlen(name) / 3 > 2 ? strlen(name) / 3 : 2;
+    const char *names[512];
+    size_t n = 0;
     const struct conv_option_desc *d;
-    for (size_t i = 0; (d = conv_core_option(i)) != NULL; i++)
-        consider(name, d->name, &best, &best_d);
+    for (size_t i = 0; (d = conv_core_option(i)) != NULL && n < 512; i++)
+        names[n++] = d->name;
     for (size_t f = 0; f < conv_format_count(); f++)
-        for (size_t i = 0; (d = conv_format_option(conv_format_at(f), i)) != NULL; i++)
-            consider(name, d->name, &best, &best_d);
+        for (size_t i = 0; (d = conv_format_option(conv_format_at(f), i)) != NULL && n < 512; i++)
+            names[n++] = d->name;
     if (kind == SERVE_CHECK)
-        for (size_t i = 0; (d = conv_checker_option(i)) != NULL; i++)
-            consider(name, d->name, &best, &best_d);
-    for (size_t i = 0; i < sizeof own_params / sizeof own_params[0]; i++)
+        for (size_t i = 0; (d = conv_checker_option(i)) != NULL && n < 512; i++)
+            names[n++] = d->name;
+    for (size_t i = 0; i < sizeof own_params / sizeof own_params[0] && n < 512; i++)
         if (own_params[i].kinds & (1 << kind))
-            consider(name, own_params[i].name, &best, &best_d);
-    return best_d <= limit ? best : NULL;
+            names[n++] = own_params[i].name;
+    return conv_closest_name(name, names, n);
 }
 
 static int is_flag_value(const char *v)
@@ -716,6 +681,10 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return 0;
 }
 
+void serve_remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
 static int setup(struct run *r)
 {
     struct serve_task *t = r->t;
@@ -767,7 +736,7 @@ static void teardown(struct run *r)
     conv_context_free(r->ctx);
     free(r->link);
     if (r->dir[0])
-        nftw(r->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        serve_remove_tree(r->dir);
 }
 
 /* The stem of a file name: without its last extension. */

@@ -561,6 +561,23 @@ CONV_API const struct conv_option_desc *conv_checker_option(size_t i);
  * @endcode
  */
 CONV_API const struct conv_option_desc *conv_option_find(const char *name);
+/**
+ * @brief The candidate closest to @p name, as conv_options_set() suggests
+ * one: by edit distance with '_' and '-' alike, and only when it is close
+ * (within a third of the name's length, at least 2); NULL otherwise.  For
+ * a program that takes names of its own besides the options and wants its
+ * "did you mean" to agree with the library's.
+ * @param name the name given.
+ * @param candidates the names known (NULL entries are passed over).
+ * @param count how many.
+ * @return one of @p candidates (borrowed), or NULL.  Errors: none.
+ * @code
+ * const char *known[] = {"filename", "profile", "strict"};
+ * const char *near = conv_closest_name("profil", known, 3); // "profile"
+ * @endcode
+ */
+CONV_API const char *conv_closest_name(const char *name, const char *const *candidates,
+                                       size_t count);
 
 /* ------------------------------------------------------------------------ */
 /* Readers                                                                   */

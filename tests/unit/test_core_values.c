@@ -920,6 +920,13 @@ static void test_options(void **state)
                         "unknown option 'growth-tolerence' (did you mean 'growth-tolerance'?)");
     assert_int_equal(conv_options_set(o, "zzzzzzzz", "1"), CONV_ERR);
     assert_string_equal(conv_options_error(o)->message, "unknown option 'zzzzzzzz'");
+    /* The same suggestion among a program's own names. */
+    const char *own[] = {"filename", NULL, "profile", "strict"};
+    assert_string_equal(conv_closest_name("profil", own, 4), "profile");
+    assert_string_equal(conv_closest_name("file_name", own, 4), "filename");
+    assert_null(conv_closest_name("zzzzzzzz", own, 4));
+    assert_null(conv_closest_name("profile", own, 0));
+    assert_null(conv_closest_name(NULL, own, 4));
     /* The checker's options are known; a success clears the error. */
     assert_int_equal(conv_options_set(o, "sort-memory", "8"), CONV_OK);
     assert_int_equal(conv_options_error(o)->code, CONV_E_NONE);
