@@ -340,9 +340,11 @@ static enum MHD_Result queue_buffer(struct request *r, int status, const char *t
         MHD_create_response_from_buffer(n, (void *)data, MHD_RESPMEM_MUST_COPY);
     if (resp)
         MHD_add_response_header(resp, "Content-Type", type);
-    r->bytes_out = n;
     enum MHD_Result rc = queue(r, status, resp);
-    add_bytes(r->srv, r->conn, n); /* in the socket's buffers at once, for the watch */
+    if (rc == MHD_YES) { /* not taken in the middle of a body: nothing goes out */
+        r->bytes_out = n;
+        add_bytes(r->srv, r->conn, n); /* in the socket's buffers at once, for the watch */
+    }
     return rc;
 }
 

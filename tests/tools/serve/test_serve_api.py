@@ -539,7 +539,9 @@ def test_upload_over_the_limit():
                       encode_chunked=True, headers={"Transfer-Encoding": "chunked"})
             c.getresponse().read()
         c.close()
-        s.wait_log(r"cut: the body is over the limit of 65536 bytes")
+        m = s.wait_log(r'"POST /v1/convert\?to=json" - in=\d+ out=(\d+) .*'
+                       r"cut: the body is over the limit of 65536 bytes")
+        assert m.group(1) == "0", m.group(0)  # no answer went out
         # the server goes on
         status, _, _ = s.post("/v1/convert?to=json", b"a,b\r\n1,2\r\n")
         assert status == 200
