@@ -1199,6 +1199,15 @@ int conv_checker_check_file(struct conv_checker *c, const char *path,
         conv_options_set_progress(ro, opts->progress, opts->progress_user);
         conv_options_set_diag(ro, opts->diag, opts->diag_user);
     }
+    /* A table made for people is read as this profile's records (the
+     * indicators are the one profile the table layout knows): its values
+     * with their indicator, period and region, not cell by cell. */
+    const char *layout = conv_options_get(ro, "layout");
+    if (layout && !strcmp(layout, "table") && !strcmp(c->prof->name, "indicators") &&
+        conv_options_set(ro, "profile", c->prof->name) != CONV_OK) {
+        conv_options_free(ro);
+        return nomem(c);
+    }
     /* A reader that maps its records to a profile (SDMX) gives this one's
      * fields; other readers ignore the option. */
     if (!conv_options_get(ro, "sdmx-profile") &&

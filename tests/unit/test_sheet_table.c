@@ -867,6 +867,16 @@ static void test_indicators(void **state)
     }
     char *in = fixture("monthly.xlsx");
     struct tu_run r;
+    /* conv-check reads the table as its profile's records, and finds at
+     * their cells what it finds in the records conv gives */
+    tu_run_tool(&r, "conv-check", NULL, 0,
+                ARGV("--layout", "table", "--region", "01", "--format", "json", in));
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "\"records\": 51,"));
+    assert_null(strstr(r.out, "unknown-field"));
+    assert_non_null(strstr(r.out, "\"sheet\": \"Biểu 01\", \"cell\": \"G7\", \"field\": "
+                                  "\"value\", \"rule\": \"required\""));
+    tu_run_free(&r);
     tu_run_tool(&r, "conv", NULL, 0,
                 ARGV(in, "--layout", "table", "--profile", "indicators", "--region", "01", "-t",
                      "csv"));
