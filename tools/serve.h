@@ -108,6 +108,9 @@ void serve_buf_printf(struct serve_buf *b, const char *fmt, ...)
 void serve_buf_json(struct serve_buf *b, const char *s); /* a JSON string literal */
 void serve_buf_free(struct serve_buf *b);
 
+/* Warnings of a request sent back in X-Conv-Warning headers, at most. */
+#define SERVE_WARNINGS 20
+
 struct serve_task {
     enum serve_kind kind;
     const struct serve_config *cfg;
@@ -129,6 +132,11 @@ struct serve_task {
     int retry_after;        /* seconds, with 503 */
     uint64_t records;       /* converted, for the log */
     char note[200];         /* for the log: what went wrong, if anything */
+    /* what the readers told without failing (conv prints it on stderr):
+     * the first SERVE_WARNINGS texts, and how many in all */
+    char *warnings[SERVE_WARNINGS];
+    size_t nwarnings;
+    uint64_t warnings_total;
 };
 
 /* The names a request of this kind takes as parameters; when name is not

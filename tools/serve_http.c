@@ -302,6 +302,47 @@ static void *watch_main(void *arg)
 
 /* ---- responses --------------------------------------------------------- */
 
+/* s percent-encoded (RFC 3986: all but letters, digits and -._~) after
+ * the n bytes already in out. */
+static void percent_encode(const char *s, char *out, size_t n, size_t size)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p && n + 4 < size; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p))
+            out[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(out + n, size - n, "%%%02X", *p);
+    }
+    out[n] = '\0';
+}
+
+/* Content-Disposition with the name in ASCII and in UTF-8 (RFC 6266). */
+static void disposition(const char *name, char *out, size_t size)
+{
+    char ascii[320];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && n + 1 < sizeof ascii; p++)
+        ascii[n++] = *p >= 0x80 || *p == '"' || *p == '\\' || *p < 0x20 ? '_' : (char)*p;
+    ascii[n] = '\0';
+    n = (size_t)snprintf(out, size, "attachment; filename=\"%s\"; filename*=UTF-8''", ascii);
+    percent_encode(name, out, n, size);
+}
+
+/* What the readers told: X-Conv-Warnings, the count, and an
+ * X-Conv-Warning, percent-encoded UTF-8, for each of the first ones. */
+static void warning_headers(const struct serve_task *t, struct MHD_Response *resp)
+{
+    if (!t->warnings_total)
+        return;
+    char v[3400];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)t->warnings_total);
+    MHD_add_response_header(resp, "X-Conv-Warnings", v);
+    for (size_t i = 0; i < t->nwarnings; i++) {
+        percent_encode(t->warnings[i], v, 0, sizeof v);
+        MHD_add_response_header(resp, "X-Conv-Warning", v);
+    }
+}
+
 static void common_headers(struct serve_server *s, struct MHD_Response *resp)
 {
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -316,6 +357,7 @@ static enum MHD_Result queue(struct request *r, int status, struct MHD_Response 
     if (!resp)
         return MHD_NO;
     common_headers(r->srv, resp);
+    warning_headers(&r->task, resp);
     if (status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"conv-serve\"");
     if (status == 503 && r->task.retry_after > 0) {
@@ -414,24 +456,6 @@ static ssize_t read_result(void *cls, uint64_t pos, char *buf, size_t max)
     return n;
 }
 
-/* Content-Disposition with the name in ASCII and in UTF-8 (RFC 6266). */
-static void disposition(const char *name, char *out, size_t size)
-{
-    char ascii[320];
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)name; *p && n + 1 < sizeof ascii; p++)
-        ascii[n++] = *p >= 0x80 || *p == '"' || *p == '\\' || *p < 0x20 ? '_' : (char)*p;
-    ascii[n] = '\0';
-    n = (size_t)snprintf(out, size, "attachment; filename=\"%s\"; filename*=UTF-8''", ascii);
-    for (const unsigned char *p = (const unsigned char *)name; *p && n + 4 < size; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p))
-            out[n++] = (char)*p;
-        else
-            n += (size_t)snprintf(out + n, size - n, "%%%02X", *p);
-    }
-    out[n] = '\0';
-}
 
 static enum MHD_Result send_result(struct request *r)
 {
@@ -463,6 +487,8 @@ static void request_free(struct request *r)
         free(r->task.files[k].option);
     }
     free(r->task.files);
+    for (size_t i = 0; i < r->task.nwarnings; i++)
+        free(r->task.warnings[i]);
     for (size_t i = 0; i < r->task.nparams; i++) {
         free(r->task.params[i].name);
         free(r->task.params[i].value);

@@ -582,6 +582,25 @@ static int on_progress(void *user, uint64_t done, uint64_t total, uint64_t recor
     return should_stop(user);
 }
 
+static void unpath(const struct run *r, char *s, size_t size);
+
+/* A reader's warning: kept for the answer's headers (the first ones) and
+ * counted, as conv would print it. */
+static void on_diag(void *user, const struct conv_error *diag)
+{
+    struct run *r = user;
+    struct serve_task *t = r->t;
+    t->warnings_total++;
+    if (t->nwarnings >= SERVE_WARNINGS)
+        return;
+    char text[1100];
+    conv_error_format(diag, text, sizeof text);
+    unpath(r, text, sizeof text);
+    char *copy = strdup(text);
+    if (copy)
+        t->warnings[t->nwarnings++] = copy;
+}
+
 /* Replace every occurrence of from by to in s (size bytes). */
 static void replace_in(char *s, size_t size, const char *from, const char *to)
 {
@@ -726,6 +745,7 @@ static int setup(struct run *r)
             return -1;
     }
     conv_options_set_progress(r->opts, on_progress, r);
+    conv_options_set_diag(r->opts, on_diag, r);
     return 0;
 }
 

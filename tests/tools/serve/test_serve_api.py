@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import threading
 import zipfile
 
@@ -147,6 +148,41 @@ def test_convert_report_table(server):
         "--layout", "report", "--issuer", "UBND THÀNH PHỐ SÔNG CÔNG|CHI CỤC",
         "--place", "Sông Công", "--signer", "Nguyễn Văn A", "--created", CREATED])
     assert rc == 0 and body == want
+
+
+def test_reader_warnings_as_headers(server):
+    """What conv prints on stderr without failing comes back in
+    X-Conv-Warning headers (percent-encoded UTF-8) and their count in
+    X-Conv-Warnings, for a conversion and a check alike."""
+    table = os.path.join(SRC, "tests", "data", "table", "monthly.xlsx")
+    data = read(table)
+    d = tempfile.mkdtemp()
+    try:
+        with open(os.path.join(d, "monthly.xlsx"), "wb") as f:
+            f.write(data)
+        rc, _, err = run_tool("conv", ["monthly.xlsx", "--layout", "table", "--profile",
+                                       "indicators", "-t", "csv"], d)
+    finally:
+        shutil.rmtree(d)
+    told = [l[len("conv: "):] for l in err.splitlines()]
+    assert rc == 0 and told and all("monthly.xlsx" in l for l in told), err
+    for path in ("/v1/convert?to=csv&layout=table&profile=indicators&filename=monthly.xlsx",
+                 "/v1/check?layout=table&filename=monthly.xlsx"):
+        c = server.connection()
+        try:
+            c.request("POST", path, body=data)
+            r = c.getresponse()
+            r.read()
+            assert r.status == 200, path
+            assert r.getheader("X-Conv-Warnings") == str(len(told)), path
+            got = [urllib.parse.unquote(v) for v in r.msg.get_all("X-Conv-Warning")]
+            assert got == told, (path, got, told)
+        finally:
+            c.close()
+    # none when nothing was told
+    status, h, _ = server.post("/v1/convert?to=json&filename=indicators.csv",
+                               read(sample("indicators.csv")))
+    assert status == 200 and "x-conv-warnings" not in h and "x-conv-warning" not in h
 
 
 def test_convert_raw_body_without_a_name(server):

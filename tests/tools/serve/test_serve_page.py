@@ -146,6 +146,54 @@ def test_broken_files_show_their_findings(server, browser, tmp_path):
     assert any("trung-lap.csv" in f and "Tải về trung-lap.csv" in f for f in files), files
 
 
+def test_a_table_made_for_people(server, browser):
+    """A GSO-style table (title, unit line, headers over rows, a stub in
+    levels): read as a table its figures are indicator records; what the
+    reader could not decide is in the findings; with the region given, the
+    report table of its records."""
+    d = browser
+    open_page(d, server)
+    table = os.path.join(SRC_DIR, "tests", "data", "table", "monthly.xlsx")
+    d.find_element(By.ID, "files").send_keys(table)
+    assert not d.find_element(By.ID, "region").is_displayed()
+    Select(d.find_element(By.ID, "read-as")).select_by_value("table")
+    assert d.find_element(By.ID, "region").is_displayed()
+    Select(d.find_element(By.ID, "to")).select_by_value("csv")
+    d.find_element(By.ID, "run").click()
+    wait_done(d)
+    rows = findings(d)
+    told = [r for r in rows if r[3] == "Khi đọc tệp (reading)"]
+    assert told and told[0][0] == "monthly.xlsx" and told[0][2] == "Cảnh báo", rows
+    assert any("no region named in the rows of sheet 'Biểu 01'" in r[4] for r in told), told
+    # the records are conv's
+    link = d.find_element(By.CSS_SELECTOR, "a.download")
+    assert link.get_attribute("download") == "monthly.csv"
+    link.click()
+    got = open(downloaded(d, "monthly.csv"), "rb").read()
+    rc, out, _ = run_tool("conv", [table, "--layout", "table", "--profile", "indicators",
+                                   "-t", "csv"], SRC_DIR)
+    assert rc == 0 and got == out
+    # the same checked: findings at the table's cells
+    assert any(r[1] == "Biểu 01!D7" and "(required)" in r[3] and "region_code" in r[4]
+               for r in rows), rows
+    # the report table of a table's records: our own report, read as a
+    # table, made again (read as CSV first, then laid out)
+    d.find_element(By.ID, "clear").click()
+    d.find_element(By.ID, "files").send_keys(sample("indicators-report.xlsx"))
+    Select(d.find_element(By.ID, "to")).select_by_value("xlsx-report")
+    d.find_element(By.ID, "place").send_keys("Sông Công")
+    d.find_element(By.ID, "run").click()
+    wait_done(d)
+    assert not [r for r in findings(d) if "(reading)" in r[3]], findings(d)
+    link = d.find_element(By.CSS_SELECTOR, "a.download")
+    assert link.get_attribute("download") == "indicators-report.xlsx"
+    link.click()
+    wb = openpyxl.load_workbook(downloaded(d, "indicators-report.xlsx"))
+    cells = [c.value for ws in wb.worksheets for r in ws.iter_rows() for c in r]
+    assert "Tổng giá trị sản xuất trên địa bàn" in cells and 13090 in cells, cells[:60]
+    assert any(isinstance(v, str) and v.startswith("Sông Công, ngày") for v in cells)
+
+
 def test_sdmx_with_its_dataflow(server, browser):
     d = browser
     open_page(d, server)
@@ -188,16 +236,17 @@ def test_keyboard_and_english(server, browser):
     d.find_element(By.ID, "lang").click()
     d.find_element(By.ID, "lang").click()
     order = []
-    for _ in range(5):
+    for _ in range(6):
         ActionChains(d).send_keys(Keys.TAB).perform()
         order.append(d.switch_to.active_element.get_attribute("id"))
-    assert order == ["pick", "to", "do-check", "run", "clear"], order
+    assert order == ["pick", "read-as", "to", "do-check", "run", "clear"], order
     box = d.find_element(By.ID, "do-check")
     box.send_keys(Keys.SPACE)
     assert not box.is_selected()
     box.send_keys(Keys.SPACE)
     # every control has a visible label
-    for id_ in ("to", "issuer", "place", "signer", "signer-title", "recipients", "do-check"):
+    for id_ in ("read-as", "region", "to", "issuer", "place", "signer", "signer-title", "recipients",
+                "do-check"):
         assert d.find_elements(By.CSS_SELECTOR, "label[for='%s']" % id_), id_
     lang = d.find_element(By.ID, "lang")
     lang.send_keys(Keys.ENTER)
