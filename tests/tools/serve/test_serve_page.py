@@ -71,9 +71,10 @@ def wait_done(d, timeout=60):
 
 
 def findings(d):
-    return [[c.text for c in r.find_elements(By.TAG_NAME, "td")]
-            for r in d.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
-            if "empty-row" not in (r.get_attribute("class") or "")]
+    """The findings table's rows, each a list of its cells' text."""
+    return d.execute_script(
+        "return [...document.querySelectorAll('#findings tbody tr:not(.empty-row)')]"
+        ".map((r) => [...r.cells].map((c) => c.innerText.trim()));")
 
 
 def broken_files(tmp_path):
@@ -221,6 +222,34 @@ def test_sdmx_with_its_dataflow(server, browser):
     assert rc == 0 and got == out, (got[:200], out[:200])
     assert got.startswith(b"DATAFLOW,REF_AREA,") and b"\nVN_SC:DF_IND(1.0),165," in got, got[:300]
     d.find_element(By.ID, "lang").click()
+
+
+def test_many_findings(server, browser, tmp_path):
+    """The first 200 findings of a file are shown, then how many more, and
+    the whole list downloads as CSV for Excel; the file's row links it too."""
+    d = browser
+    open_page(d, server)
+    lines = open(sample("indicators.csv"), encoding="utf-8").read().splitlines(True)
+    many = tmp_path / "nhieu-loi.csv"
+    many.write_text("".join(lines + [lines[3]] * 300), encoding="utf-8")
+    d.find_element(By.ID, "files").send_keys(str(many))
+    Select(d.find_element(By.ID, "to")).select_by_value("")
+    d.find_element(By.ID, "run").click()
+    wait_done(d)
+    rows = findings(d)
+    assert len(rows) == 201, len(rows)
+    more = rows[-1]
+    assert more[0].startswith("nhieu-loi.csv: còn ") and "Tải danh sách (.csv)" in more[0], more
+    rc, out, _ = run_tool("conv-check", ["--format", "json", str(many)], str(tmp_path))
+    want = json.loads(out)["findings"]
+    assert more[0].startswith("nhieu-loi.csv: còn %d lỗi và cảnh báo nữa." % (len(want) - 200))
+    d.find_element(By.CSS_SELECTOR, "#findings tr.more-row a.list-link").click()
+    got = open(downloaded(d, "nhieu-loi-kiem-tra.csv"), encoding="utf-8-sig").read().splitlines()
+    assert got[0] == "Tệp,Vị trí,Mức,Quy tắc,rule,Nội dung"
+    assert len(got) == 1 + len(want)
+    assert [l.split(",")[4] for l in got[1:]] == [f["rule"] for f in want]
+    row = d.find_element(By.CSS_SELECTOR, "#files-table tbody tr").text
+    assert "Tải danh sách (.csv)" in row
 
 
 def test_keyboard_and_english(server, browser):
