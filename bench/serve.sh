@@ -67,6 +67,15 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 BIN=$BUILD_DIR/bin
 PY=/usr/bin/python3
+# A Release build of what is timed, made here when it is missing, as run.sh does.
+if [ ! -x "$BIN/conv" ] || [ ! -x "$BIN/conv-serve" ] || [ ! -x "$BIN/bench-gen" ]; then
+    echo "serve.sh: building conv, conv-serve and bench-gen (Release) in $BUILD_DIR" >&2
+    if ! { cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCONV_BUILD_TESTS=OFF &&
+           cmake --build "$BUILD_DIR" -j2 --target conv-tool conv-serve bench-gen; } >/dev/null; then
+        echo "serve.sh: the build in $BUILD_DIR failed" >&2
+        exit 1
+    fi
+fi
 for t in "$BIN/conv" "$BIN/conv-serve" "$BIN/bench-gen"; do
     [ -x "$t" ] || { echo "serve.sh: $t not built (cmake --build $BUILD_DIR)" >&2; exit 1; }
 done
