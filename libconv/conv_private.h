@@ -419,6 +419,9 @@ struct conv_record {
     uint64_t index;
     uint64_t line;
     const char *source;
+    /* a workbook's record: the sheet it comes from (borrowed from the
+     * reader, which sets it), for positions "Sheet!B7"; else NULL */
+    const char *sheet;
 };
 
 void convp_record_init(struct conv_record *rec, struct conv_context *ctx,

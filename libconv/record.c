@@ -94,6 +94,7 @@ int convp_record_copy(struct conv_record *dst, const struct conv_record *src)
     }
     dst->index = src->index;
     dst->line = src->line;
+    dst->sheet = src->sheet;
     dst->source = src->source;
     return CONV_OK;
 }

@@ -417,6 +417,7 @@ static int legacy_text(struct convp_book *b, struct convp_row *row)
 /* Start reading sheet i. */
 static int sheet_start(struct convp_book *b, size_t i)
 {
+    b->at_sheet = b->sheets[i].name;
     return b->ops->start(b, b->drv, i);
 }
 
@@ -1363,8 +1364,11 @@ static int row_record(struct convp_book *b, const struct book_sheet *sh, struct 
 int convp_book_next(struct conv_reader *rd, struct conv_record *rec)
 {
     struct convp_book *b = rd->drv;
-    if (b->mode != BOOK_RECORDS)
-        return convp_layout_next(b, rec);
+    if (b->mode != BOOK_RECORDS) {
+        int lrc = convp_layout_next(b, rec);
+        rec->sheet = lrc == CONV_OK ? b->at_sheet : NULL;
+        return lrc;
+    }
     for (;;) {
         if (b->cur >= b->norder)
             return CONV_EOF;
@@ -1393,8 +1397,10 @@ int convp_book_next(struct conv_reader *rd, struct conv_record *rec)
         rc = row_record(b, sh, rec);
         if (rc < 0)
             return CONV_ERR;
-        if (rc > 0)
+        if (rc > 0) {
+            rec->sheet = sh->name;
             return CONV_OK;
+        }
     }
 }
 

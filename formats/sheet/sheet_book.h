@@ -53,6 +53,7 @@ struct convp_book {
     int date1904;
     struct book_sheet *sheets;
     size_t nsheets, capsheets;
+    const char *at_sheet; /* the name of the sheet started last */
     struct convp_style *styles;
     size_t nstyles, capstyles;
     char **fonts;

@@ -672,6 +672,8 @@ int conv_checker_put(struct conv_checker *c, const struct conv_record *rec)
                  c->what);
         }
     }
+    if (!sheet && c->spreadsheet)
+        sheet = rec->sheet; /* no sheet field: where the reader read it */
     w.sheet = sheet;
     uint32_t sheet_id = 0;
     if (sheet) {

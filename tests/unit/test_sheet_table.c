@@ -877,6 +877,25 @@ static void test_indicators(void **state)
     assert_non_null(strstr(r.out, "\"sheet\": \"Biểu 01\", \"cell\": \"G7\", \"field\": "
                                   "\"value\", \"rule\": \"required\""));
     tu_run_free(&r);
+    /* in a workbook of several sheets, each finding at its own sheet's
+     * cell (the record's source): not all at the first sheet */
+    char *shapes = fixture("real-shapes.xlsx");
+    tu_run_tool(&r, "conv-check", NULL, 0,
+                ARGV("--layout", "table", "--region", "01", "--format", "json", shapes));
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "\"record\": 29, \"sheet\": \"Xuất khẩu\", \"cell\": \"G6\", "
+                                  "\"field\": \"value\", \"rule\": \"required\""));
+    assert_non_null(strstr(r.out, "\"record\": 44, \"sheet\": \"GDP\", \"cell\": \"C6\", "
+                                  "\"field\": \"value\", \"rule\": \"sum\""));
+    tu_run_free(&r);
+    tu_run_tool(&r, "conv", NULL, 0,
+                ARGV(shapes, "--layout", "table", "--profile", "indicators", "--region", "01",
+                     "-t", "csv"));
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\r\n01,Thành phố Hà Nội,0101,TỔNG TRỊ GIÁ - Trị giá,01,,,"
+                                  "triệu USD,8.9,,,Xuất khẩu!G6,\r\n"));
+    tu_run_free(&r);
+    free(shapes);
     tu_run_tool(&r, "conv", NULL, 0,
                 ARGV(in, "--layout", "table", "--profile", "indicators", "--region", "01", "-t",
                      "csv"));
