@@ -54,6 +54,7 @@ struct conv_checker {
     /* the current input */
     char source[256];
     int spreadsheet;
+    int per_sheet; /* the rules across records within each sheet (tables) */
     char *sheet_default;
     struct conv_schema *sheets; /* sheet names seen, by index */
     long *map;                  /* record field -> profile field */
@@ -413,6 +414,7 @@ int conv_checker_begin(struct conv_checker *c, const char *source, int spreadshe
     conv_error_clear(&c->err);
     snprintf(c->source, sizeof c->source, "%s", source ? source : "-");
     c->spreadsheet = spreadsheet;
+    c->per_sheet = 0;
     c->sorter = convp_sorter_new(c->ctx, (size_t)c->budget_mib << 20, &c->err);
     c->sheets = conv_schema_new(c->ctx);
     c->unknown_seen = conv_schema_new(c->ctx);
@@ -557,13 +559,20 @@ static int add_item(struct conv_checker *c, const struct item *it, const char *v
  */
 #define KEY_TAIL 5
 
-static int key_make(struct conv_checker *c, const char *region, size_t rlen, const char *code,
-                    size_t clen, const struct convp_period *p, char role)
+static int key_make(struct conv_checker *c, uint32_t sheet, const char *region, size_t rlen,
+                    const char *code, size_t clen, const struct convp_period *p, char role)
 {
     char tail[KEY_TAIL] = {p->kind, (char)p->part, (char)(p->year >> 8), (char)(p->year & 0xff),
                            role};
     struct convp_buf *k = &c->key;
     k->len = 0;
+    if (c->per_sheet) {
+        /* the sheet's number first: codes are the sheet's own */
+        char pre[16];
+        int n = snprintf(pre, sizeof pre, "%u\x02", (unsigned)sheet);
+        if (convp_buf_append(k, pre, (size_t)n) != 0)
+            return nomem(c);
+    }
     if (convp_buf_append(k, region, rlen) != 0 || convp_buf_putc(k, '\x01') != 0 ||
         convp_buf_append(k, code, clen) != 0 || convp_buf_putc(k, '\x01') != 0 ||
         convp_buf_append(k, tail, sizeof tail) != 0)
@@ -844,11 +853,12 @@ int conv_checker_put(struct conv_checker *c, const struct conv_record *rec)
      * of its components; a component also under its parent's code (role
      * 1), carrying its own code.  Keys sort a history by year and put
      * each year's components right after their total. */
-    if (key_make(c, region, rlen, code, clen, &per, 0) != CONV_OK ||
+    if (key_make(c, it.sheet, region, rlen, code, clen, &per, 0) != CONV_OK ||
         add_item(c, &it, sv->value.text, unit, ctext, "") != CONV_OK)
         return CONV_ERR;
     if (has_parent && sp->value.len <= 32) {
-        if (key_make(c, region, rlen, sp->value.text, sp->value.len, &per, 1) != CONV_OK)
+        if (key_make(c, it.sheet, region, rlen, sp->value.text, sp->value.len, &per, 1) !=
+            CONV_OK)
             return CONV_ERR;
         it.codelen = (uint16_t)clen;
         if (add_item(c, &it, sv->value.text, unit, ctext, code) != CONV_OK)
@@ -913,6 +923,9 @@ static void key_parts(const struct convp_sort_item *si, char *region, size_t rsi
     const unsigned char *a = memchr(k, 1, (size_t)(e - k));
     if (!a)
         a = e;
+    const unsigned char *sheet = memchr(k, 2, (size_t)(a - k));
+    if (sheet)
+        k = sheet + 1; /* past the sheet's number */
     size_t n = (size_t)(a - k) < rsize - 1 ? (size_t)(a - k) : rsize - 1;
     memcpy(region, k, n);
     region[n] = '\0';
@@ -1229,6 +1242,9 @@ int conv_checker_check_file(struct conv_checker *c, const char *path,
             *err = c->err;
         goto out;
     }
+    /* A table's codes, numbered from its hierarchy, are its sheet's own:
+     * duplicates, sums and histories are looked for within each sheet. */
+    c->per_sheet = sheetful && layout && !strcmp(layout, "table");
     const struct conv_record *rec;
     int r;
     while ((r = conv_reader_next(rd, &rec)) == CONV_OK)

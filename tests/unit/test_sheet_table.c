@@ -887,6 +887,14 @@ static void test_indicators(void **state)
                                   "\"field\": \"value\", \"rule\": \"required\""));
     assert_non_null(strstr(r.out, "\"record\": 44, \"sheet\": \"GDP\", \"cell\": \"C6\", "
                                   "\"field\": \"value\", \"rule\": \"sum\""));
+    /* codes are numbered sheet by sheet: the 01 of 'GDP' is no duplicate
+     * of the 01 of 'Cây trồng'; only the sheet's own repeats are */
+    size_t dups = 0;
+    for (const char *p = r.out; (p = strstr(p, "\"rule\": \"duplicate\"")) != NULL; p++)
+        dups++;
+    assert_int_equal(dups, 8);
+    assert_null(strstr(r.out, "\"sheet\": \"GDP\", \"cell\": \"6\", \"field\": null, "
+                              "\"rule\": \"duplicate\""));
     tu_run_free(&r);
     tu_run_tool(&r, "conv", NULL, 0,
                 ARGV(shapes, "--layout", "table", "--profile", "indicators", "--region", "01",

@@ -142,9 +142,15 @@ def test_sigterm_finishes_the_requests_in_flight():
     threads = [threading.Thread(target=client, args=(i,)) for i in range(6)]
     for t in threads:
         t.start()
-    deadline = time.time() + 30
-    while health(s)["running"] < 2:
-        assert time.time() < deadline
+    # every request in: two running, the others waiting for a worker or
+    # done (a request not yet sent when the signal comes would be refused)
+    deadline = time.time() + 60
+    while True:
+        h = health(s)
+        done = s.log().count('"POST /v1/convert')
+        if h["running"] >= 2 and h["running"] + h["waiting"] + done >= len(threads):
+            break
+        assert time.time() < deadline, h
         time.sleep(0.01)
     s.proc.send_signal(signal.SIGTERM)
     for t in threads:
