@@ -303,15 +303,27 @@ static void *watch_main(void *arg)
 /* ---- responses --------------------------------------------------------- */
 
 /* s percent-encoded (RFC 3986: all but letters, digits and -._~) after
- * the n bytes already in out. */
+ * the n bytes already in out; cut before a character that does not fit
+ * whole, so the text decodes. */
 static void percent_encode(const char *s, char *out, size_t n, size_t size)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p && n + 4 < size; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p))
-            out[n++] = (char)*p;
-        else
-            n += (size_t)snprintf(out + n, size - n, "%%%02X", *p);
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+                                   : (*p & 0xF8) == 0xF0 ? 4 : 1;
+        for (size_t k = 1; k < len; k++)
+            if ((p[k] & 0xC0) != 0x80) {
+                len = 1; /* not a sequence: the byte alone */
+                break;
+            }
+        if (n + 3 * len + 1 > size)
+            break;
+        for (size_t k = 0; k < len; k++, p++) {
+            if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+                out[n++] = (char)*p;
+            else
+                n += (size_t)snprintf(out + n, size - n, "%%%02X", *p);
+        }
     }
     out[n] = '\0';
 }
@@ -329,16 +341,22 @@ static void disposition(const char *name, char *out, size_t size)
 }
 
 /* What the readers told: X-Conv-Warnings, the count, and an
- * X-Conv-Warning, percent-encoded UTF-8, for each of the first ones. */
+ * X-Conv-Warning, percent-encoded UTF-8, for each of the first ones, in
+ * at most 8 KiB (clients limit the size of a response's headers). */
 static void warning_headers(const struct serve_task *t, struct MHD_Response *resp)
 {
     if (!t->warnings_total)
         return;
-    char v[3400];
+    char v[2048];
     snprintf(v, sizeof v, "%llu", (unsigned long long)t->warnings_total);
     MHD_add_response_header(resp, "X-Conv-Warnings", v);
+    size_t budget = 8192;
     for (size_t i = 0; i < t->nwarnings; i++) {
         percent_encode(t->warnings[i], v, 0, sizeof v);
+        size_t n = strlen(v);
+        if (n > budget)
+            break;
+        budget -= n;
         MHD_add_response_header(resp, "X-Conv-Warning", v);
     }
 }
