@@ -10,6 +10,7 @@ CONV_SERVE_SCREENSHOT=FILE also saves the page with its results there
 """
 import json
 import os
+import re
 import time
 import zipfile
 
@@ -23,7 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import SRC as SRC_DIR, run_tool, sample
+from conftest import SRC as SRC_DIR, Server, run_tool, sample
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +251,40 @@ def test_many_findings(server, browser, tmp_path):
     assert [l.split(",")[4] for l in got[1:]] == [f["rule"] for f in want]
     row = d.find_element(By.CSS_SELECTOR, "#files-table tbody tr").text
     assert "Tải danh sách (.csv)" in row
+
+
+def test_a_server_that_wants_a_token(browser, tmp_path):
+    """The page asks for the token, loads the formats once it is given,
+    and converts with it."""
+    tok = tmp_path / "token"
+    tok.write_text("s3cret-Token_of-the-office\n")
+    s = Server("--token-file", str(tok))
+    try:
+        d = browser
+        d.get(s.url + "/")
+        d.execute_script("localStorage.clear(); sessionStorage.clear();")
+        d.get(s.url + "/")
+        box = d.find_element(By.ID, "token")
+        WebDriverWait(d, 30).until(lambda d: box.is_displayed())
+        assert d.find_element(By.ID, "status").text.startswith("Máy chủ yêu cầu mã truy cập")
+        assert box.get_attribute("type") == "password"
+        box.send_keys("s3cret-Token_of-the-office")
+        box.send_keys(Keys.TAB)
+        WebDriverWait(d, 30).until(
+            lambda d: any(o.get_attribute("value") == "csv"
+                          for o in Select(d.find_element(By.ID, "to")).options))
+        d.find_element(By.ID, "files").send_keys(sample("indicators.csv"))
+        Select(d.find_element(By.ID, "to")).select_by_value("json")
+        d.find_element(By.ID, "run").click()
+        wait_done(d)
+        link = d.find_element(By.CSS_SELECTOR, "a.download")
+        assert link.get_attribute("download") == "indicators.json"
+        assert re.search(r'"GET /v1/formats" 401 ', s.log())
+        assert not re.search(r'"POST [^"]*" 401 ', s.log())
+        assert s.log().count('"POST /v1/check?filename=indicators.csv" 200 ') == 1
+    finally:
+        d.execute_script("sessionStorage.clear();")
+        s.finish()
 
 
 def test_keyboard_and_english(server, browser):
