@@ -48,6 +48,7 @@ struct conv_checker {
     double growth_tol, outlier;
     long budget_mib;
     struct conv_schema *units;   /* a set of names */
+    struct conv_schema *unsummed; /* units whose figures do not add up: ratios, yields */
     struct conv_schema *regions; /* codes; info by index */
     struct region_info *rinfo;
     size_t rinfo_cap;
@@ -199,6 +200,12 @@ static int load_list(struct conv_checker *c, const char *list, const char *opt,
             nomem(c);
             goto out;
         }
+        const char *kind = set == c->units ? col_text(rec, "kind") : NULL;
+        if (kind && (!strcmp(kind, "ratio") || !strcmp(kind, "yield")) &&
+            convp_schema_add_name(c->unsummed, k, strlen(k)) < 0) {
+            nomem(c);
+            goto out;
+        }
         if (set == c->regions) {
             if ((size_t)i >= c->rinfo_cap) {
                 size_t cap = c->rinfo_cap ? c->rinfo_cap * 2 : 64;
@@ -346,8 +353,9 @@ struct conv_checker *conv_checker_new(struct conv_context *ctx, const char *prof
     convp_buf_init(&c->key, ctx);
     convp_buf_init(&c->pay, ctx);
     c->units = conv_schema_new(ctx);
+    c->unsummed = conv_schema_new(ctx);
     c->regions = conv_schema_new(ctx);
-    if (!c->units || !c->regions) {
+    if (!c->units || !c->unsummed || !c->regions) {
         nomem(c);
         goto fail;
     }
@@ -400,6 +408,7 @@ void conv_checker_free(struct conv_checker *c)
         convp_free(c->ctx, c->rinfo[i].name);
     convp_free(c->ctx, c->rinfo);
     conv_schema_free(c->units);
+    conv_schema_free(c->unsummed);
     conv_schema_free(c->regions);
     convp_buf_free(&c->key);
     convp_buf_free(&c->pay);
@@ -940,12 +949,28 @@ static void key_parts(const struct convp_sort_item *si, char *region, size_t rsi
     code[n] = '\0';
 }
 
+/* A number of 15 significant digits or more is one a spreadsheet computed
+ * and shows to its precision (1/3 as 0.333333333333333): it is only
+ * known to half a unit of its last digit, which adds up over a sum.  A
+ * number typed by a person, shorter, is taken as exact. */
+static double computed_slack(const struct entry *e)
+{
+    int digits = 0, started = 0;
+    for (const char *p = e->value; *p; p++)
+        if (*p >= '0' && *p <= '9') {
+            started |= *p != '0';
+            digits += started;
+        }
+    return digits >= 15 ? half_unit(e->it.vdec) : 0;
+}
+
 struct sum_group {
     int has_total;
     struct entry total;
     int n;
     double sum;
     int min_dec;
+    double slack; /* the rounding of numbers a spreadsheet computed */
     int unit_mismatch;
     struct entry first;
     size_t list_len;
@@ -958,6 +983,7 @@ static void sum_reset(struct sum_group *g)
     g->n = 0;
     g->sum = 0;
     g->min_dec = 0;
+    g->slack = 0;
     g->unit_mismatch = 0;
     g->list_len = 0;
     g->list[0] = '\0';
@@ -994,8 +1020,10 @@ static void sum_finish(struct conv_checker *c, struct sum_group *g, const char *
              g->total.unit);
         return;
     }
+    if (convp_schema_find_n(c->unsummed, g->total.unit, strlen(g->total.unit)) >= 0)
+        return; /* rates, shares, yields: the parts' do not add up to the whole's */
     int dec = g->min_dec < g->total.it.vdec ? g->min_dec : g->total.it.vdec;
-    double tol = half_unit(dec) * (1 + 1e-9);
+    double tol = (half_unit(dec) + g->slack + computed_slack(&g->total)) * (1 + 1e-9);
     double diff = g->sum - g->total.it.value;
     if (fabs(diff) > tol) {
         char sum[64];
@@ -1025,6 +1053,7 @@ static void sum_add(struct sum_group *g, const struct entry *e, int role)
     g->sum += e->it.value;
     if (e->it.vdec < g->min_dec)
         g->min_dec = e->it.vdec;
+    g->slack += computed_slack(e);
     if (g->n < SUM_LIST) {
         /* "code value" joined by " + ": codes are at most 32 bytes, values
          * TEXT_MAX, so SUM_LIST of them fit. */

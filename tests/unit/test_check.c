@@ -271,6 +271,12 @@ static void test_sum_rounding(void **state)
         {"3.5", "1.25", "2.25", 0}, {"3.6", "1.25", "2.25", 1}, {"3", "1.2", "2", 0},
         {"3", "1.2", "2.3", 0},     {"4", "1.2", "2.3", 0},     {"5", "1.2", "2.3", 1},     {"13090", "13089", "0.6", 0},
         {"-1", "-0.5", "-0.5", 0},  {"0", "1", "-1", 0},         {"10", "5", "6", 1},
+        /* numbers a spreadsheet computed (15 significant digits) are each
+         * known to half their last digit, which adds up */
+        {"3.66666666666667", "1.33333333333333", "2.33333333333333", 0},
+        {"3.66666666666677", "1.33333333333333", "2.33333333333333", 1},
+        {"1773651.82123436", "997034.549337003", "776617.271897358", 0},
+        {"1773651.82123436", "997034.549337003", "776617.271897458", 1},
     };
     char *dir = tu_tempdir();
     char *path = tu_path(dir, "sum.csv");
@@ -290,6 +296,18 @@ static void test_sum_rounding(void **state)
             dump(&fs);
             fail_msg("row %zu: %s vs %s + %s", i, rows[i].total, rows[i].a, rows[i].b);
         }
+    }
+    /* Rates, shares and yields (kind ratio or yield in the unit list) do
+     * not add up: not summed, and nothing said. */
+    static const char rates[] = "region_code,indicator_code,parent_code,period,value,unit\n"
+                                "165,01,,2021,64.8,%\n165,0101,01,2021,66.0,%\n"
+                                "165,0102,01,2021,63.7,%\n";
+    tu_write_file(path, rates, sizeof rates - 1);
+    struct findings fr;
+    check(path, NULL, NULL, &fr);
+    if (fr.n != 0) {
+        dump(&fr);
+        fail_msg("a rate's parts summed");
     }
     /* Components in another unit are not summed: a warning says so. */
     static const char mixed[] = "region_code,indicator_code,parent_code,period,value,unit\n"
