@@ -78,36 +78,20 @@ struct state {
     struct tool_progress *progress;
 };
 
-static void json_finding(FILE *f, const struct conv_finding *x, int *first)
-{
-    fprintf(f, "%s\n    ", *first ? "" : ",");
-    *first = 0;
-    tool_finding_json(f, x);
-}
-
 static void on_finding(void *user, const struct conv_finding *x)
 {
     struct state *st = user;
     if (st->report)
-        json_finding(st->report, x, &st->first_report);
+        tool_check_report_finding(st->report, x, &st->first_report);
     if (st->max > 0 && st->printed >= st->max)
         return;
     st->printed++;
     tool_progress_end(st->progress);
     if (st->json) {
-        json_finding(stdout, x, &st->first_finding);
+        tool_check_report_finding(stdout, x, &st->first_finding);
         return;
     }
     tool_finding_text(stdout, x);
-}
-
-static void json_file(FILE *f, const char *path, const char *status,
-                      const struct conv_check_counts *n, const struct conv_error *err,
-                      int *first)
-{
-    fprintf(f, "%s\n    ", *first ? "" : ",");
-    *first = 0;
-    tool_check_file_json(f, path, status, n, err);
 }
 
 int main(int argc, char **argv)
@@ -257,9 +241,7 @@ int main(int argc, char **argv)
     for (int o = 0; o < 2; o++) {
         if (!heads[o])
             continue;
-        fprintf(heads[o], "{\n  \"%s\": ", against ? "schema" : "profile");
-        tool_json_string(heads[o], against ? against : profile);
-        fputs(",\n  \"findings\": [", heads[o]);
+        tool_check_report_head(heads[o], against, profile);
     }
     struct conv_check_counts *per = calloc(nfiles, sizeof *per);
     struct conv_error *errs = calloc(nfiles, sizeof *errs);
@@ -296,18 +278,9 @@ int main(int argc, char **argv)
         FILE *f = outs[o];
         if (!f)
             continue;
-        fputs("\n  ],\n  \"files\": [", f);
-        int first = 1;
-        for (size_t k = 0; per && errs && k < nfiles; k++) {
-            const char *s = errs[k].code != CONV_E_NONE ? "failed"
-                            : per[k].errors                ? "errors"
-                            : per[k].warnings              ? "warnings"
-                                                           : "clean";
-            json_file(f, files[k], s, &per[k], errs[k].code != CONV_E_NONE ? &errs[k] : NULL,
-                      &first);
-        }
-        fprintf(f, "\n  ],\n  \"errors\": %llu,\n  \"warnings\": %llu\n}\n",
-                (unsigned long long)errors, (unsigned long long)warnings);
+        tool_check_report_files(f, (const char *const *)files, per && errs ? nfiles : 0, per,
+                                errs);
+        fputs("\n}\n", f);
     }
     if (!json && !report_path && nfiles > 1)
         fprintf(stderr, "%s: %zu files, %llu errors, %llu warnings\n", prog, nfiles,

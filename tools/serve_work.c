@@ -913,9 +913,7 @@ static void on_finding(void *user, const struct conv_finding *x)
         unpath(st->r, related, sizeof related);
         y.related_source = related;
     }
-    fprintf(st->f, "%s\n    ", st->first ? "" : ",");
-    st->first = 0;
-    tool_finding_json(st->f, &y);
+    tool_check_report_finding(st->f, &y, &st->first);
 }
 
 static void run_check(struct run *r)
@@ -948,17 +946,17 @@ static void run_check(struct run *r)
         fail_with(r, &err);
         return;
     }
-    const char *against = conv_options_get(r->copts, "schema");
-    fprintf(st.f, "{\n  \"%s\": ", against ? "schema" : "profile");
-    tool_json_string(st.f, against ? against : profile);
-    fputs(",\n  \"findings\": [", st.f);
+    tool_check_report_head(st.f, conv_options_get(r->copts, "schema"), profile);
     size_t n = t->nfiles;
     struct conv_check_counts *per = calloc(n ? n : 1, sizeof *per);
     struct conv_error *errs = calloc(n ? n : 1, sizeof *errs);
+    const char **names = calloc(n ? n : 1, sizeof *names);
     uint64_t errors = 0, warnings = 0;
     int failed = -1; /* the first file that could not be checked */
-    for (size_t k = 0; per && errs && k < n; k++) {
-        if (t->files[k].option)
+    for (size_t k = 0; names && k < n; k++)
+        names[k] = t->files[k].option ? NULL : t->files[k].name; /* option files: not listed */
+    for (size_t k = 0; per && errs && names && k < n; k++) {
+        if (!names[k])
             continue;
         st.printed = 0;
         if (conv_checker_check_file(chk, r->link[k], r->opts, &errs[k]) != CONV_OK) {
@@ -973,22 +971,7 @@ static void run_check(struct run *r)
         errors += per[k].errors;
         warnings += per[k].warnings;
     }
-    fputs("\n  ],\n  \"files\": [", st.f);
-    int first = 1;
-    for (size_t k = 0; per && errs && k < n; k++) {
-        if (t->files[k].option)
-            continue;
-        const char *s = errs[k].code != CONV_E_NONE ? "failed"
-                        : per[k].errors             ? "errors"
-                        : per[k].warnings           ? "warnings"
-                                                    : "clean";
-        fprintf(st.f, "%s\n    ", first ? "" : ",");
-        first = 0;
-        tool_check_file_json(st.f, t->files[k].name, s, &per[k],
-                             errs[k].code != CONV_E_NONE ? &errs[k] : NULL);
-    }
-    fprintf(st.f, "\n  ],\n  \"errors\": %llu,\n  \"warnings\": %llu",
-            (unsigned long long)errors, (unsigned long long)warnings);
+    tool_check_report_files(st.f, names, per && errs && names ? n : 0, per, errs);
     fclose(st.f);
     conv_checker_free(chk);
     serve_buf_free(&t->body);
@@ -999,7 +982,7 @@ static void run_check(struct run *r)
     for (size_t k = 0; per && k < n; k++)
         t->records += per[k].records;
     t->status = 200;
-    if (!per || !errs) {
+    if (!per || !errs || !names) {
         t->status = 503;
         serve_buf_str(&t->body, ",\n  \"error\": ");
         own_error_members(&t->body, 503, "nomem", NULL, "out of memory");
@@ -1014,6 +997,7 @@ static void run_check(struct run *r)
         serve_buf_free(&keep);
         free(per);
         free(errs);
+        free(names);
         return;
     } else if (failed >= 0) {
         t->status = serve_status_of(&errs[failed]);
@@ -1038,6 +1022,7 @@ static void run_check(struct run *r)
     t->media_type = "application/json";
     free(per);
     free(errs);
+    free(names);
 }
 
 /* ---- info -------------------------------------------------------------- */

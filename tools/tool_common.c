@@ -350,19 +350,50 @@ void tool_finding_json(FILE *f, const struct conv_finding *x)
     fputc('}', f);
 }
 
-void tool_check_file_json(FILE *f, const char *path, const char *status,
-                          const struct conv_check_counts *n, const struct conv_error *err)
+void tool_check_report_head(FILE *f, const char *schema, const char *profile)
 {
-    fputs("{\"file\": ", f);
-    tool_json_string(f, path);
-    fprintf(f, ", \"status\": \"%s\", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu",
-            status, (unsigned long long)n->records, (unsigned long long)n->errors,
-            (unsigned long long)n->warnings);
-    if (err) {
-        char line[1024];
-        conv_error_format(err, line, sizeof line);
-        fputs(", \"error\": ", f);
-        tool_json_string(f, line);
+    fprintf(f, "{\n  \"%s\": ", schema ? "schema" : "profile");
+    tool_json_string(f, schema ? schema : profile);
+    fputs(",\n  \"findings\": [", f);
+}
+
+void tool_check_report_finding(FILE *f, const struct conv_finding *x, int *first)
+{
+    fprintf(f, "%s\n    ", *first ? "" : ",");
+    *first = 0;
+    tool_finding_json(f, x);
+}
+
+void tool_check_report_files(FILE *f, const char *const *names, size_t n,
+                             const struct conv_check_counts *per, const struct conv_error *errs)
+{
+    uint64_t errors = 0, warnings = 0;
+    fputs("\n  ],\n  \"files\": [", f);
+    for (size_t k = 0, first = 1; k < n; k++) {
+        if (!names[k])
+            continue;
+        const struct conv_error *err = errs[k].code != CONV_E_NONE ? &errs[k] : NULL;
+        const struct conv_check_counts *c = &per[k];
+        const char *status = err            ? "failed"
+                             : c->errors   ? "errors"
+                             : c->warnings ? "warnings"
+                                           : "clean";
+        fprintf(f, "%s\n    {\"file\": ", first ? "" : ",");
+        first = 0;
+        tool_json_string(f, names[k]);
+        fprintf(f, ", \"status\": \"%s\", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu",
+                status, (unsigned long long)c->records, (unsigned long long)c->errors,
+                (unsigned long long)c->warnings);
+        if (err) {
+            char line[1024];
+            conv_error_format(err, line, sizeof line);
+            fputs(", \"error\": ", f);
+            tool_json_string(f, line);
+        }
+        fputc('}', f);
+        errors += c->errors;
+        warnings += c->warnings;
     }
-    fputc('}', f);
+    fprintf(f, "\n  ],\n  \"errors\": %llu,\n  \"warnings\": %llu", (unsigned long long)errors,
+            (unsigned long long)warnings);
 }

@@ -82,10 +82,15 @@ void tool_json_string(FILE *f, const char *s);
  */
 void tool_finding_text(FILE *f, const struct conv_finding *x);
 void tool_finding_json(FILE *f, const struct conv_finding *x);
-/* A file's entry in conv-check's JSON report (no newline): its status
- * ("clean", "warnings", "errors", "failed"), counts and, when it could not
- * be checked, the error line. */
-void tool_check_file_json(FILE *f, const char *path, const char *status,
-                          const struct conv_check_counts *n, const struct conv_error *err);
+/* conv-check's JSON report, which conv-serve's /v1/check gives too: its
+ * head (the profile or the schema, then the findings' list opened), each
+ * finding (first: set until the first is written), then the files' list
+ * (names[k] NULL: left out; each file's status "clean", "warnings",
+ * "errors" or "failed" with its error line) and the totals.  The closing
+ * brace is the caller's, after any member of its own. */
+void tool_check_report_head(FILE *f, const char *schema, const char *profile);
+void tool_check_report_finding(FILE *f, const struct conv_finding *x, int *first);
+void tool_check_report_files(FILE *f, const char *const *names, size_t n,
+                             const struct conv_check_counts *per, const struct conv_error *errs);
 
 #endif
