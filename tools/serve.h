@@ -158,6 +158,8 @@ void serve_formats_body(struct serve_buf *b);
 /* An unnamed temporary file in dir: a descriptor, or -1 (errno). */
 int serve_temp_fd(const char *dir);
 double serve_now(void);
+/* The length of the UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+size_t serve_utf8_len(const unsigned char *p, size_t n);
 /* Remove a directory and what is in it, symbolic links not followed. */
 void serve_remove_tree(const char *path);
 /* name made a safe file name (no directory, no control characters, at

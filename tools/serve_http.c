@@ -307,14 +307,12 @@ static void *watch_main(void *arg)
  * whole, so the text decodes. */
 static void percent_encode(const char *s, char *out, size_t n, size_t size)
 {
+    size_t left = strlen(s);
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
-                                   : (*p & 0xF8) == 0xF0 ? 4 : 1;
-        for (size_t k = 1; k < len; k++)
-            if ((p[k] & 0xC0) != 0x80) {
-                len = 1; /* not a sequence: the byte alone */
-                break;
-            }
+        size_t len = serve_utf8_len(p, left);
+        if (!len)
+            len = 1; /* not a sequence: the byte alone */
+        left -= len;
         if (n + 3 * len + 1 > size)
             break;
         for (size_t k = 0; k < len; k++, p++) {

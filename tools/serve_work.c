@@ -124,8 +124,7 @@ int serve_temp_fd(const char *dir)
     return fd;
 }
 
-/* The length of the UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t serve_utf8_len(const unsigned char *p, size_t n)
 {
     size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
                                : (p[0] & 0xF8) == 0xF0                    ? 4
@@ -148,7 +147,7 @@ void serve_safe_name(const char *name, char *out, size_t size)
     const unsigned char *p = (const unsigned char *)base;
     size_t left = strlen(base);
     while (left && n < cap) {
-        size_t len = utf8_len(p, left);
+        size_t len = serve_utf8_len(p, left);
         if (len == 1 && (*p < 0x20 || *p == 0x7f || *p == '"'))
             len = 0;
         if (!len) {
