@@ -79,30 +79,17 @@ void serve_buf_printf(struct serve_buf *b, const char *fmt, ...)
     free(big);
 }
 
+static void put_buf(void *user, const char *p, size_t n)
+{
+    serve_buf_add(user, p, n);
+}
+
 void serve_buf_json(struct serve_buf *b, const char *s)
 {
-    if (!s) {
+    if (s)
+        tool_json_escape(s, put_buf, b);
+    else
         serve_buf_str(b, "null");
-        return;
-    }
-    serve_buf_add(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            char e[2] = {'\\', (char)*p};
-            serve_buf_add(b, e, 2);
-        } else if (*p == '\n') {
-            serve_buf_add(b, "\\n", 2);
-        } else if (*p == '\r') {
-            serve_buf_add(b, "\\r", 2);
-        } else if (*p == '\t') {
-            serve_buf_add(b, "\\t", 2);
-        } else if (*p < 0x20) {
-            serve_buf_printf(b, "\\u%04x", *p);
-        } else {
-            serve_buf_add(b, (const char *)p, 1);
-        }
-    }
-    serve_buf_add(b, "\"", 1);
 }
 
 void serve_buf_free(struct serve_buf *b)

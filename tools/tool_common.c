@@ -274,24 +274,43 @@ int tool_output_close(struct tool_output *o, int commit, struct conv_error *err)
     return rc == CONV_OK || !commit ? 0 : -1;
 }
 
+void tool_json_escape(const char *s, void (*put)(void *user, const char *p, size_t n),
+                      void *user)
+{
+    put(user, "\"", 1);
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (; p && *p; p++) {
+        char e[8];
+        if (*p == '"' || *p == '\\')
+            snprintf(e, sizeof e, "\\%c", *p);
+        else if (*p == '\n')
+            snprintf(e, sizeof e, "\\n");
+        else if (*p == '\r')
+            snprintf(e, sizeof e, "\\r");
+        else if (*p == '\t')
+            snprintf(e, sizeof e, "\\t");
+        else if (*p < 0x20)
+            snprintf(e, sizeof e, "\\u%04x", *p);
+        else
+            continue;
+        if (p > run)
+            put(user, (const char *)run, (size_t)(p - run));
+        put(user, e, strlen(e));
+        run = p + 1;
+    }
+    if (p > run)
+        put(user, (const char *)run, (size_t)(p - run));
+    put(user, "\"", 1);
+}
+
+static void put_file(void *user, const char *p, size_t n)
+{
+    fwrite(p, 1, n, user);
+}
+
 void tool_json_string(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", f);
-        else if (*p == '\r')
-            fputs("\\r", f);
-        else if (*p == '\t')
-            fputs("\\t", f);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
+    tool_json_escape(s, put_file, f);
 }
 
 static const char *severity_name(enum conv_severity s)

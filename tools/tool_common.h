@@ -71,8 +71,11 @@ struct tool_output {
 };
 struct tool_output *tool_output_open(const char *path, struct conv_error *err);
 int tool_output_close(struct tool_output *o, int commit, struct conv_error *err);
-/* A JSON string literal of s (UTF-8 passed through). */
+/* A JSON string literal of s (UTF-8 passed through), to f. */
 void tool_json_string(FILE *f, const char *s);
+/* The same, each piece of the quoted, escaped text given to put. */
+void tool_json_escape(const char *s, void (*put)(void *user, const char *p, size_t n),
+                      void *user);
 
 /*
  * A checker's finding as conv-check prints it: the text line
