@@ -763,6 +763,24 @@ static long header_field(struct convp_book *b, const struct book_sheet *sh, uint
     return idx;
 }
 
+/* The sheet's columns lo..hi and their fields, "sheet" first when several
+ * sheets are read. */
+static int begin_fields(struct convp_book *b, struct book_sheet *sh, uint32_t lo, uint32_t hi,
+                        struct conv_schema *local)
+{
+    sh->first_col = lo;
+    sh->ncols = hi - lo + 1;
+    if (!(sh->field = convp_calloc(b->ctx, sh->ncols, sizeof *sh->field)))
+        return convp_book_nomem(b);
+    if (b->multi) {
+        long idx = header_field(b, sh, 0, "sheet", 5, local);
+        if (idx < 0)
+            return CONV_ERR;
+        b->sheet_field = (uint32_t)idx;
+    }
+    return CONV_OK;
+}
+
 /* The field our field sheet gives header cell k of ncols: the one named
  * or labelled by the cell's text, else, when the sheet has as many
  * columns as described fields, the k-th; NULL when none.  used marks the
@@ -926,20 +944,8 @@ static int name_columns(struct convp_book *b, struct book_sheet *sh)
         goto out;
     }
     sh->header_row = row->num;
-    sh->first_col = lo;
-    sh->ncols = hi - lo + 1;
-    if (!(sh->field = convp_calloc(b->ctx, sh->ncols, sizeof *sh->field))) {
-        rc = convp_book_nomem(b);
+    if ((rc = begin_fields(b, sh, lo, hi, local)) != CONV_OK)
         goto out;
-    }
-    if (b->multi) {
-        long idx = header_field(b, sh, 0, "sheet", 5, local);
-        if (idx < 0) {
-            rc = CONV_ERR;
-            goto out;
-        }
-        b->sheet_field = (uint32_t)idx;
-    }
     size_t ci = 0;
     for (uint32_t k = 0; k < sh->ncols; k++) {
         uint32_t col = lo + k;
@@ -1138,21 +1144,8 @@ static int name_columns_headless(struct convp_book *b, struct book_sheet *sh)
         return convp_book_nomem(b);
     sh->headless = 1;
     sh->header_row = 0;
-    sh->first_col = lo;
-    sh->ncols = hi - lo + 1;
-    rc = CONV_OK;
-    if (!(sh->field = convp_calloc(b->ctx, sh->ncols, sizeof *sh->field))) {
-        rc = convp_book_nomem(b);
+    if ((rc = begin_fields(b, sh, lo, hi, local)) != CONV_OK)
         goto out;
-    }
-    if (b->multi) {
-        long idx = header_field(b, sh, 0, "sheet", 5, local);
-        if (idx < 0) {
-            rc = CONV_ERR;
-            goto out;
-        }
-        b->sheet_field = (uint32_t)idx;
-    }
     for (uint32_t k = 0; k < sh->ncols; k++) {
         char name[16];
         int len = snprintf(name, sizeof name, "%u", (unsigned)(lo + k));
